@@ -1,0 +1,23 @@
+/**
+ * Entry point run by `cdk8s synth` (see cdk8s.yaml) and `npm run synth`.
+ * Synthesizes the reference fleet into `dist/` (or K0SMOS_OUTDIR) with the library's atomic writer.
+ */
+import * as fs from 'node:fs';
+import { App } from 'cdk8s';
+import { ValidationError } from '../lib/model/errors';
+import { buildReferenceFleet } from './reference-fleet';
+
+const outdir = process.env.K0SMOS_OUTDIR ?? 'dist';
+// `cdk8s synth` expects its (scratch) output folder to exist after the app ran; our tree goes to `outdir`.
+if (process.env.CDK8S_OUTDIR) fs.mkdirSync(process.env.CDK8S_OUTDIR, { recursive: true });
+try {
+  const fleet = buildReferenceFleet(new App());
+  const result = fleet.synth({ outdir });
+  console.log(`cdk8s-k0smos: wrote ${result.files} files to ${result.outdir} (${result.folders.join(', ')})`);
+} catch (e) {
+  if (e instanceof ValidationError) {
+    console.error(e.message);
+    process.exit(1);
+  }
+  throw e;
+}

@@ -1,0 +1,77 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import type { Target } from '../lib/synth/objects';
+
+/**
+ * A cdk8s chart whose objects are applied to one place: the management cluster or one cluster at a site.
+ * Anything added under it (cdk8s `ApiObject`s, cdk8s-plus constructs) is written to that place's folder.
+ */
+export abstract class FolderChart extends Chart {
+  /** Where the objects of this chart are applied. */
+  public abstract readonly target: Target;
+
+
+  /** True for charts whose objects the fleet writer collects. */
+  public static isFolderChart(x: unknown): x is FolderChart {
+    return x instanceof FolderChart;
+  }
+
+  /** The nearest folder chart above `c` (or `c` itself), or undefined. */
+  public static find(c: Construct): FolderChart | undefined {
+    for (let s: Construct | undefined = c; s; s = s.node.scope) {
+      if (FolderChart.isFolderChart(s)) return s;
+    }
+    return undefined;
+  }
+}
+
+/** The objects applied to the management cluster (k0rdent, k0smotron, Cluster API). Written to `management/`. */
+export class ManagementChart extends FolderChart {
+  public readonly target: Target = { kind: 'management' };
+}
+
+/** Properties of a {@link ClusterChart}. */
+export interface ClusterChartProps {
+  /** Name of the site the cluster runs at. */
+  readonly site: string;
+  /** Name of the cluster (unique in the fleet). */
+  readonly cluster: string;
+}
+
+/** The objects GitOps applies inside one cluster. Written to `sites/<site>/<cluster>/`. */
+export class ClusterChart extends FolderChart {
+  public readonly target: Target;
+  /** Name of the site. */
+  public readonly siteName: string;
+  /** Name of the cluster. */
+  public readonly clusterName: string;
+
+  constructor(scope: Construct, id: string, props: ClusterChartProps) {
+    super(scope, id);
+    this.siteName = props.site;
+    this.clusterName = props.cluster;
+    this.target = { kind: 'cluster', site: props.site, cluster: props.cluster };
+  }
+}
+
+/** Properties of an {@link OutputFile}. */
+export interface OutputFileProps {
+  /** File name relative to the folder of the chart it is in, e.g. `k0sctl.yaml`. */
+  readonly fileName: string;
+  /** File content. */
+  readonly content: string;
+}
+
+/**
+ * A file that is not a Kubernetes object (a k0sctl config, a report), written beside the chart's
+ * objects and not listed in its `kustomization.yaml`.
+ */
+export class OutputFile extends Construct {
+  public readonly fileName: string;
+  public readonly content: string;
+  constructor(scope: Construct, id: string, props: OutputFileProps) {
+    super(scope, id);
+    this.fileName = props.fileName;
+    this.content = props.content;
+  }
+}

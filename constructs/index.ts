@@ -1,0 +1,3 @@
+export * from './fleet';
+export * from './site';
+export * from './folder-chart';

@@ -1,0 +1,166 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { ValidationError, fromZodIssues, inConstruct } from '../lib/model/errors';
+import {
+  siteIssues,
+  siteSchema,
+  type ClusterSpec,
+  type Infrastructure,
+  type NodePoolSpec,
+  type PowerSpec,
+  type SiteSpec,
+} from '../lib/model/fleet';
+import { gpuModel, type GpuVendor } from '../lib/model/gpu-models';
+import { LABELS, SYSTEM_NAMESPACE } from '../lib/model/labels';
+import { toYamlOrdered } from '../lib/synth/serialize';
+import { ClusterChart } from './folder-chart';
+import { Fleet } from './fleet';
+
+/** Properties of a {@link Site}. The site's name is the construct id. */
+export interface SiteProps {
+  /** Region, such as `ca-east` (also used as a label value). */
+  readonly region: string;
+  /** ISO 3166-1 alpha-2 country code where the site and its data are, e.g. `CA`. */
+  readonly jurisdiction: string;
+  /** Geographic location in degrees. */
+  readonly location: { readonly lat: number; readonly lon: number };
+  /** Kind of infrastructure: aws, azure, gcp, openstack, vsphere, kubevirt, bare-metal (over SSH) or edge (appliance over SSH). */
+  readonly infrastructure: Infrastructure;
+  /** Groups of identical nodes, with their GPUs. */
+  readonly nodePools: readonly NodePoolSpec[];
+  /**
+   * Clusters at this site.
+   * @default - one cluster named after the site, with every pool
+   */
+  readonly clusters?: readonly ClusterSpec[];
+  /**
+   * Power and energy facts (carbon intensity, price, PUE).
+   * @default - none; placement treats the site as carbon-neutral
+   */
+  readonly power?: PowerSpec;
+  /**
+   * Measured round-trip times in milliseconds to other sites, by site name.
+   * @default - none; placement estimates RTT from the distance between locations
+   */
+  readonly rttMs?: Readonly<Record<string, number>>;
+  /**
+   * The site has no internet access.
+   * @default false
+   */
+  readonly airgapped?: boolean;
+  /**
+   * Extra labels for the objects that describe this site.
+   * @default - none
+   */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A place with machines (a data centre, a cloud region, a store) and the clusters that run there.
+ * Each cluster has a {@link ClusterChart}; what is added to it is written to `sites/<site>/<cluster>/`.
+ */
+export class Site extends Construct {
+  /** The site's name (its construct id). */
+  public readonly name: string;
+  /** The site as plain data, as given. */
+  public readonly spec: SiteSpec;
+  /** The fleet this site belongs to. */
+  public readonly fleet: Fleet;
+  private readonly charts = new Map<string, ClusterChart>();
+
+  constructor(scope: Construct, id: string, props: SiteProps) {
+    super(scope, id);
+    this.name = id;
+    this.fleet = Fleet.of(this);
+    const spec = stripUndefined({ name: id, ...props }) as SiteSpec;
+    const parsed = siteSchema.safeParse(spec);
+    const issues = parsed.success ? [] : fromZodIssues(spec, parsed.error.issues, siteSchema);
+    issues.push(...siteIssues(spec, ''));
+    if (issues.length > 0 || !parsed.success) {
+      throw new ValidationError(
+        inConstruct(
+          this.node.path,
+          issues.map((i) => ({ ...i, path: i.path.replace(/^\./, '').replace(/^name$/, '(site name = construct id)') })),
+        ),
+        `invalid site '${id}'`,
+      );
+    }
+    this.spec = spec;
+    const site = parsed.data;
+    const clusters = site.clusters ?? [{ name: site.name }];
+    for (const c of clusters) {
+      const pools = site.nodePools.filter((p) => !c.nodePools || c.nodePools.includes(p.name));
+      const vendors = [...new Set(pools.map((p) => (p.gpus ? gpuModel(p.gpus.model)?.vendor : undefined)).filter((v): v is GpuVendor => !!v))].sort();
+      const chart = new ClusterChart(this, c.name, { site: site.name, cluster: c.name });
+      const labels = {
+        ...this.fleet.commonLabels(),
+        [LABELS.site]: site.name,
+        [LABELS.region]: site.region,
+        [LABELS.jurisdiction]: site.jurisdiction,
+        [LABELS.cluster]: c.name,
+        ...Object.fromEntries(vendors.map((v) => [`${LABELS.gpuVendorPrefix}${v}`, 'true'])),
+      };
+      new ApiObject(chart, 'namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: SYSTEM_NAMESPACE, labels } });
+      new ApiObject(chart, 'cluster-info', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'cluster-info', namespace: SYSTEM_NAMESPACE, labels },
+        data: {
+          cluster: c.name,
+          site: site.name,
+          region: site.region,
+          jurisdiction: site.jurisdiction,
+          infrastructure: site.infrastructure,
+          'nodePools.yaml': toYamlOrdered(pools.map((p) => describePool(p))),
+        },
+      });
+      // The management plane's inventory: one ConfigMap per cluster, selectable by the same labels.
+      new ApiObject(this.fleet.management, `inventory-${c.name}`, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: `cluster-${c.name}`, namespace: SYSTEM_NAMESPACE, labels },
+        data: {
+          cluster: c.name,
+          site: site.name,
+          region: site.region,
+          jurisdiction: site.jurisdiction,
+          infrastructure: site.infrastructure,
+          location: `${site.location.lat},${site.location.lon}`,
+          'nodePools.yaml': toYamlOrdered(pools.map((p) => describePool(p))),
+        },
+      });
+      this.charts.set(c.name, chart);
+    }
+  }
+
+  /** The chart of a cluster at this site; without a name, the site's only cluster. */
+  public cluster(name?: string): ClusterChart {
+    if (name === undefined) {
+      if (this.charts.size !== 1) throw new Error(`${this.node.path}: site has ${this.charts.size} clusters (${[...this.charts.keys()].join(', ')}); name one`);
+      return [...this.charts.values()][0]!;
+    }
+    const c = this.charts.get(name);
+    if (!c) throw new Error(`${this.node.path}: no cluster named '${name}' (clusters: ${[...this.charts.keys()].join(', ')})`);
+    return c;
+  }
+
+  /** The charts of every cluster at this site, by name. */
+  public get clusters(): ClusterChart[] {
+    return [...this.charts.values()].sort((a, b) => (a.clusterName < b.clusterName ? -1 : 1));
+  }
+}
+
+function describePool(p: NodePoolSpec): Record<string, unknown> {
+  const model = p.gpus ? gpuModel(p.gpus.model) : undefined;
+  return {
+    name: p.name,
+    count: p.count,
+    cpu: p.cpu,
+    memoryGiB: p.memoryGiB,
+    ...(p.gpus && model ? { gpus: { vendor: model.vendor, model: model.name, count: p.gpus.count, memoryGiB: model.memoryGiB } } : {}),
+  };
+}
+
+function stripUndefined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}

@@ -1,0 +1,48 @@
+/**
+ * Plain Kubernetes objects as the writer sees them, and the folders they go to.
+ */
+
+/** A Kubernetes object in plain JSON form. */
+export interface K8sObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly labels?: Readonly<Record<string, string>>;
+    readonly annotations?: Readonly<Record<string, string>>;
+    readonly [key: string]: unknown;
+  };
+  readonly [key: string]: unknown;
+}
+
+/** The group of an apiVersion: '' for the core group (`v1`). */
+export function apiGroup(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
+/** Where GitOps applies a folder. */
+export type Target =
+  | { readonly kind: 'management' }
+  | { readonly kind: 'cluster'; readonly site: string; readonly cluster: string };
+
+/** The folder of a target, relative to the output directory (POSIX separators). */
+export function targetFolder(t: Target): string {
+  return t.kind === 'management' ? 'management' : `sites/${t.site}/${t.cluster}`;
+}
+
+/** A Kubernetes object bound for a target folder, with the construct path that produced it (for errors). */
+export interface PlacedObject {
+  readonly target: Target;
+  readonly object: K8sObject;
+  readonly source: string;
+}
+
+/** A file that is not a Kubernetes object (a k0sctl config, a report), written beside the objects. */
+export interface AuxFile {
+  /** Path relative to the output directory, POSIX separators, e.g. `sites/quebec/quebec/k0sctl.yaml` or `PLACEMENT.md`. */
+  readonly path: string;
+  readonly content: string;
+  readonly source: string;
+}

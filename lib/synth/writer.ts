@@ -1,0 +1,108 @@
+/**
+ * The atomic writer. The new tree is written into a staging folder beside the output folder and
+ * swapped in only when every file is written; a failure before that leaves the output as it was.
+ * Only the entries the library owns are replaced; anything else in the output folder is kept.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { FileTree } from './render';
+
+/** Top-level entries of the output folder that belong to the library. */
+export const OWNED_ENTRIES: readonly string[] = ['management', 'sites', 'placement.json', 'PLACEMENT.md'];
+
+const STAGING_PREFIX = '.k0smos-staging-';
+const BACKUP_PREFIX = '.k0smos-previous-';
+
+export interface WriteOptions {
+  /** Extra top-level names this tree owns (every top-level name of the tree is owned as well). */
+  readonly owned?: readonly string[];
+}
+
+/**
+ * Writes `tree` under `outdir`, replacing the owned entries at once. Top-level entries that the
+ * library owns but the new tree lacks are removed (a report that is no longer produced).
+ */
+export function writeTreeAtomically(outdir: string, tree: FileTree, options: WriteOptions = {}): void {
+  const out = path.resolve(outdir);
+  const parent = path.dirname(out);
+  fs.mkdirSync(out, { recursive: true });
+  cleanStale(parent, path.basename(out));
+
+  const staging = fs.mkdtempSync(path.join(parent, `${STAGING_PREFIX}${path.basename(out)}-`));
+  try {
+    const dirs = new Set<string>();
+    for (const rel of tree.keys()) dirs.add(path.dirname(rel));
+    for (const d of [...dirs].sort()) fs.mkdirSync(path.join(staging, d), { recursive: true });
+    for (const [rel, content] of tree) fs.writeFileSync(path.join(staging, rel), content);
+  } catch (e) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw e;
+  }
+
+  const top = new Set<string>([...OWNED_ENTRIES, ...(options.owned ?? [])]);
+  for (const rel of tree.keys()) top.add(rel.split('/')[0]!);
+  swap(out, staging, parent, [...top].sort());
+}
+
+function swap(out: string, staging: string, parent: string, owned: readonly string[]): void {
+  const backup = fs.mkdtempSync(path.join(parent, `${BACKUP_PREFIX}${path.basename(out)}-`));
+  const movedOld: string[] = [];
+  const movedNew: string[] = [];
+  try {
+    for (const name of owned) {
+      if (fs.existsSync(path.join(out, name))) {
+        fs.renameSync(path.join(out, name), path.join(backup, name));
+        movedOld.push(name);
+      }
+    }
+    for (const name of owned) {
+      if (fs.existsSync(path.join(staging, name))) {
+        fs.renameSync(path.join(staging, name), path.join(out, name));
+        movedNew.push(name);
+      }
+    }
+  } catch (e) {
+    // Put the previous tree back as it was.
+    for (const name of movedNew) fs.rmSync(path.join(out, name), { recursive: true, force: true });
+    for (const name of movedOld) fs.renameSync(path.join(backup, name), path.join(out, name));
+    fs.rmSync(staging, { recursive: true, force: true });
+    fs.rmSync(backup, { recursive: true, force: true });
+    throw e;
+  }
+  fs.rmSync(staging, { recursive: true, force: true });
+  fs.rmSync(backup, { recursive: true, force: true });
+}
+
+/**
+ * Cleans up after a writer that was killed: a half-written staging folder is dropped; entries of a
+ * previous tree that were moved aside but not replaced are put back, so the output is whole again.
+ */
+function cleanStale(parent: string, base: string): void {
+  const out = path.join(parent, base);
+  for (const entry of fs.readdirSync(parent).sort()) {
+    const abs = path.join(parent, entry);
+    if (entry.startsWith(`${BACKUP_PREFIX}${base}-`)) {
+      for (const name of fs.readdirSync(abs)) {
+        if (!fs.existsSync(path.join(out, name))) fs.renameSync(path.join(abs, name), path.join(out, name));
+      }
+      fs.rmSync(abs, { recursive: true, force: true });
+    } else if (entry.startsWith(`${STAGING_PREFIX}${base}-`)) {
+      fs.rmSync(abs, { recursive: true, force: true });
+    }
+  }
+}
+
+/** Reads a tree back from disk (all files under `dir`, relative POSIX paths, sorted). */
+export function readTree(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (rel: string) => {
+    const abs = path.join(dir, rel);
+    for (const entry of fs.readdirSync(abs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const r = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(r);
+      else out.set(r, fs.readFileSync(path.join(dir, r), 'utf8'));
+    }
+  };
+  if (fs.existsSync(dir)) walk('');
+  return out;
+}

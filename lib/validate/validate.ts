@@ -1,0 +1,143 @@
+/**
+ * Conformance: every YAML document under a folder must validate against its upstream schema.
+ * A document whose kind has no schema is a failure, never a silent pass.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ErrorObject } from 'ajv';
+import { parseAllDocuments } from 'yaml';
+import { closest } from '../model/suggest';
+import type { SchemaRegistry } from './schemas';
+
+/** One validation failure: which file, which document in it (0-based), where (JSON pointer) and what. */
+export interface ConformanceFailure {
+  readonly file: string;
+  readonly document: number;
+  readonly pointer: string;
+  readonly message: string;
+}
+
+export function formatFailure(f: ConformanceFailure): string {
+  return `${f.file}#${f.document} ${f.pointer || '/'}: ${f.message}`;
+}
+
+/** Validates one parsed document. `file` is only used in the failures. */
+export function validateDocument(registry: SchemaRegistry, doc: unknown, file: string, index: number): ConformanceFailure[] {
+  const fail = (pointer: string, message: string): ConformanceFailure => ({ file, document: index, pointer, message });
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return [fail('', 'document is not an object')];
+  const o = doc as Record<string, unknown>;
+  const apiVersion = o.apiVersion;
+  const kind = o.kind;
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string') return [fail('', 'document has no apiVersion/kind')];
+  const schema = registry.lookup(apiVersion, kind);
+  if (!schema) {
+    const group = apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
+    const kinds = group ? registry.kindsOfGroup(group) : [];
+    const near = closest(kind, kinds);
+    return [fail('', `no schema for ${apiVersion} ${kind} in ${registry.dir}${near && near !== kind ? `; did you mean kind '${near}'?` : ''}${kinds.includes(kind) ? ` (${kind} exists in group ${group}, but not at this version)` : ''}`)];
+  }
+  const failures: ConformanceFailure[] = [];
+  if (!schema.validate(doc)) {
+    for (const e of schema.validate.errors ?? []) failures.push(fail(e.instancePath, describe(e)));
+  }
+  if (schema.namespaced !== undefined) {
+    const meta = (o.metadata ?? {}) as Record<string, unknown>;
+    if (typeof meta.name !== 'string' || meta.name.length === 0) failures.push(fail('/metadata/name', 'metadata.name is required'));
+    if (schema.namespaced === false && meta.namespace !== undefined) {
+      failures.push(fail('/metadata/namespace', `${kind} is cluster-scoped and must not have a namespace`));
+    }
+  }
+  return dedupe(failures);
+}
+
+function describe(e: ErrorObject): string {
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return `unknown field '${(e.params as { additionalProperty: string }).additionalProperty}'`;
+    case 'enum':
+      return `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'required':
+      return `missing required field '${(e.params as { missingProperty: string }).missingProperty}'`;
+    default:
+      return e.message ?? e.keyword;
+  }
+}
+
+function dedupe(fs_: ConformanceFailure[]): ConformanceFailure[] {
+  const seen = new Set<string>();
+  return fs_.filter((f) => {
+    const k = formatFailure(f);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** Validates every document of a YAML text. */
+export function validateYamlText(registry: SchemaRegistry, text: string, file: string): ConformanceFailure[] {
+  const failures: ConformanceFailure[] = [];
+  parseAllDocuments(text).forEach((d, i) => {
+    if (d.errors.length > 0) {
+      failures.push({ file, document: i, pointer: '', message: `not valid YAML: ${d.errors[0]!.message}` });
+      return;
+    }
+    const value = d.toJS({ maxAliasCount: -1 });
+    if (value === null || value === undefined) return; // an empty document
+    failures.push(...validateDocument(registry, value, file, i));
+  });
+  return failures;
+}
+
+/**
+ * Validates every `*.yaml` / `*.yml` file under `dir`. `kustomization.yaml` files are checked for
+ * what kustomize needs (every listed resource exists) rather than against an API schema.
+ */
+export function validateDirectory(registry: SchemaRegistry, dir: string): { files: number; documents: number; failures: ConformanceFailure[] } {
+  const failures: ConformanceFailure[] = [];
+  let files = 0;
+  let documents = 0;
+  const walk = (rel: string) => {
+    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        walk(r);
+        continue;
+      }
+      if (!/\.ya?ml$/.test(e.name)) continue;
+      const text = fs.readFileSync(path.join(dir, r), 'utf8');
+      files++;
+      if (e.name === 'kustomization.yaml' || e.name === 'kustomization.yml') {
+        failures.push(...checkKustomization(dir, r, text));
+        continue;
+      }
+      documents += parseAllDocuments(text).length;
+      failures.push(...validateYamlText(registry, text, r));
+    }
+  };
+  walk('');
+  return { files, documents, failures };
+}
+
+function checkKustomization(dir: string, rel: string, text: string): ConformanceFailure[] {
+  const docs = parseAllDocuments(text);
+  const k = docs[0]?.toJS() as { resources?: unknown } | undefined;
+  const out: ConformanceFailure[] = [];
+  const resources = Array.isArray(k?.resources) ? (k!.resources as unknown[]) : [];
+  resources.forEach((r, i) => {
+    if (typeof r !== 'string' || !fs.existsSync(path.join(dir, path.dirname(rel), r))) {
+      out.push({ file: rel, document: 0, pointer: `/resources/${i}`, message: `resource '${String(r)}' does not exist` });
+    }
+  });
+  return out;
+}
+
+/**
+ * The schemas folder: `K0SMOS_SCHEMAS` if set, else `../shared/schemas` beside the package root.
+ * Returns undefined when neither exists.
+ */
+export function findSchemasDir(packageRoot: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const fromEnv = env.K0SMOS_SCHEMAS;
+  if (fromEnv) return fs.existsSync(fromEnv) ? path.resolve(fromEnv) : undefined;
+  const beside = path.resolve(packageRoot, '..', 'shared', 'schemas');
+  return fs.existsSync(beside) ? beside : undefined;
+}
