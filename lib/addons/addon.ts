@@ -1,0 +1,28 @@
+/**
+ * A Helm chart to install into a cluster, as plain data. One abstraction, two deliveries:
+ * k0rdent ServiceTemplate + MultiClusterService / ClusterDeployment service spec for k0rdent-managed
+ * clusters, and k0s Helm extensions / `Chart` objects for k0sctl-bootstrapped clusters.
+ * Producers (GPU operator stacks, Cilium, Flower) return these; the cluster layer delivers them.
+ */
+export interface HelmChartAddon {
+  /** Release name (DNS-1123 label, at most 53 characters). */
+  readonly name: string;
+  /** Namespace the release is installed into. */
+  readonly namespace: string;
+  /** The chart. */
+  readonly chart: {
+    /** Repository URL: `https://…` for a classic Helm repository or `oci://…` for an OCI registry. */
+    readonly repo: string;
+    /** Chart name in that repository. */
+    readonly name: string;
+    /** Exact chart version. */
+    readonly version: string;
+  };
+  /** Helm values (plain data). */
+  readonly values: Readonly<Record<string, unknown>>;
+  /**
+   * Install order among the add-ons of one cluster, ascending (CNI before operators).
+   * @default 100
+   */
+  readonly order?: number;
+}
