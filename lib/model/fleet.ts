@@ -7,6 +7,20 @@ import { ValidationError, fromZodIssues, type ValidationIssue } from './errors';
 import { gpuModel, gpuModelNames, type GpuVendor } from './gpu-models';
 import { isCountryCode, countryCodes, jurisdictionsOf } from './jurisdictions';
 import { didYouMean } from './suggest';
+import {
+  clusterFields,
+  ipPlanSchema,
+  managementFields,
+  resolveAddons,
+  resolveControlPlane,
+  resolveK0sVersion,
+  type CredentialSpec,
+  type RegionSpec,
+  type ResolvedAddon,
+  type ResolvedControlPlane,
+} from './cluster';
+import { fleetClusterIssues, fleetIpPlan } from './cluster-rules';
+import type { IpPlan } from './ip-plan';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -55,6 +69,7 @@ export const clusterSchema = z
   .strictObject({
     name: dnsLabel(32).describe('Cluster name, unique across the fleet (at most 32 characters: it is also the Cilium cluster name).'),
     nodePools: z.array(z.string()).optional().describe("Names of the site's node pools that join this cluster. Default: all pools of the site."),
+    ...clusterFields,
   })
   .describe('A Kubernetes cluster at a site.');
 
@@ -88,6 +103,7 @@ export const managementSchema = z
   .strictObject({
     site: z.string().describe('Name of the site that hosts the management cluster.'),
     namespace: dnsLabel().optional().describe('Namespace of the k0rdent objects. Default kcm-system.'),
+    ...managementFields,
   })
   .describe('The management plane.');
 
@@ -96,6 +112,7 @@ export const fleetSchema = z
     name: dnsLabel().optional().describe('Fleet name. Default fleet.'),
     management: managementSchema,
     sites: z.array(siteSchema).min(1),
+    network: ipPlanSchema.optional().describe('The fleet IP plan: pools that cluster pod and service CIDRs are allocated from.'),
   })
   .describe('A fleet of sites managed from one management cluster.');
 
@@ -130,6 +147,22 @@ export interface ClusterModel {
   readonly site: string;
   /** Pool names, in the site's order. */
   readonly nodePools: readonly string[];
+  /** How the control plane runs; undefined when the cluster is bootstrapped outside this fleet. */
+  readonly controlPlane?: ResolvedControlPlane;
+  /** k0s version in release spelling (`v1.36.3+k0s.2`). */
+  readonly k0sVersion: string;
+  /** Addresses from the fleet IP plan (or given by the user) and the network settings. */
+  readonly network: {
+    readonly podCIDR: string;
+    readonly serviceCIDR: string;
+    readonly slot?: number;
+    readonly provider?: 'kuberouter' | 'calico' | 'custom';
+    readonly clusterDomain: string;
+  };
+  /** Helm add-ons, in install order. */
+  readonly addons: readonly ResolvedAddon[];
+  readonly imageRepository?: string;
+  readonly airgapBundle?: string;
 }
 
 export interface SiteModel {
@@ -151,8 +184,15 @@ export interface SiteModel {
 /** A validated fleet with every default and derived value filled in. Sites are sorted by name. */
 export interface FleetModel {
   readonly name: string;
-  readonly management: { readonly site: string; readonly namespace: string };
+  readonly management: {
+    readonly site: string;
+    readonly namespace: string;
+    readonly credentials: readonly CredentialSpec[];
+    readonly regions: readonly RegionSpec[];
+  };
   readonly sites: readonly SiteModel[];
+  /** The fleet IP plan. */
+  readonly ipPlan: IpPlan;
 }
 
 /**
@@ -173,6 +213,7 @@ export function validateFleet(input: unknown): FleetResult {
   // Structural errors first; rules that span objects run on whatever parsed, so one pass reports both kinds.
   const issues: ValidationIssue[] = parsed.success ? [] : fromZodIssues(input, parsed.error.issues, fleetSchema);
   issues.push(...crossChecks(input));
+  if (parsed.success) issues.push(...fleetClusterIssues(parsed.data));
   if (issues.length > 0 || !parsed.success) return { ok: false, issues: dedupe(issues) };
   return { ok: true, fleet: resolve(parsed.data) };
 }
@@ -327,6 +368,7 @@ function duplicates(names: readonly string[]): string[] {
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 function resolve(data: z.output<typeof fleetSchema>): FleetModel {
+  const { plan } = fleetIpPlan(data);
   const sites: SiteModel[] = data.sites
     .map((s) => {
       const pools: NodePoolModel[] = s.nodePools.map((p) => {
@@ -340,11 +382,27 @@ function resolve(data: z.output<typeof fleetSchema>): FleetModel {
           labels: sortRecord(p.labels ?? {}),
         };
       });
-      const clusters: ClusterModel[] = (s.clusters ?? [{ name: s.name }]).map((c) => ({
-        name: c.name,
-        site: s.name,
-        nodePools: c.nodePools ? pools.map((p) => p.name).filter((n) => c.nodePools!.includes(n)) : pools.map((p) => p.name),
-      }));
+      const clusters: ClusterModel[] = (s.clusters ?? [{ name: s.name }]).map((c: NonNullable<typeof s.clusters>[number]) => {
+        const poolNames = c.nodePools ? pools.map((p) => p.name).filter((n) => c.nodePools!.includes(n)) : pools.map((p) => p.name);
+        const addr = plan.clusters.get(c.name)!;
+        return {
+          name: c.name,
+          site: s.name,
+          nodePools: poolNames,
+          ...(c.controlPlane ? { controlPlane: resolveControlPlane(c.controlPlane, { infrastructure: s.infrastructure, managementSite: data.management.site, pools: poolNames }) } : {}),
+          k0sVersion: resolveK0sVersion(c.k0sVersion),
+          network: {
+            podCIDR: addr.podCIDR,
+            serviceCIDR: addr.serviceCIDR,
+            ...(addr.slot !== undefined ? { slot: addr.slot } : {}),
+            ...(c.network?.provider !== undefined ? { provider: c.network.provider } : {}),
+            clusterDomain: c.network?.clusterDomain ?? 'cluster.local',
+          },
+          addons: resolveAddons(c.addons),
+          ...(c.imageRepository !== undefined ? { imageRepository: c.imageRepository } : {}),
+          ...(c.airgapBundle !== undefined ? { airgapBundle: c.airgapBundle } : {}),
+        };
+      });
       return {
         name: s.name,
         region: s.region,
@@ -363,8 +421,14 @@ function resolve(data: z.output<typeof fleetSchema>): FleetModel {
     .sort(byName);
   return {
     name: data.name ?? 'fleet',
-    management: { site: data.management.site, namespace: data.management.namespace ?? 'kcm-system' },
+    management: {
+      site: data.management.site,
+      namespace: data.management.namespace ?? 'kcm-system',
+      credentials: [...(data.management.credentials ?? [])].sort(byName),
+      regions: [...(data.management.regions ?? [])].sort(byName),
+    },
     sites,
+    ipPlan: plan,
   };
 }
 

@@ -34,6 +34,15 @@ const KIND_ORDER: readonly string[] = [
   'ClusterTemplateChain',
   'ServiceTemplateChain',
   'Region',
+  // Cluster API / k0smotron: templates and machines before what consumes them (CAPI reconciles
+  // in any order, but GitOps diffs read better in this order).
+  'K0sWorkerConfigTemplate',
+  'RemoteMachineTemplate',
+  'PooledRemoteMachine',
+  'RemoteCluster',
+  'K0smotronControlPlane',
+  'K0sWorkerConfig',
+  'RemoteMachine',
 ];
 /** Kinds that consume what came before: applied last. */
 const LAST: readonly string[] = [
@@ -43,6 +52,9 @@ const LAST: readonly string[] = [
   'DaemonSet',
   'Job',
   'CronJob',
+  'Cluster',
+  'Machine',
+  'MachineDeployment',
   'ClusterDeployment',
   'MultiClusterService',
 ];

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { parse as parseYaml } from 'yaml';
+import { defaultDocumentSchemas } from './k0sctl-schema';
 
 export interface KindSchema {
   /** Validates one object. */
@@ -40,11 +41,12 @@ export class SchemaRegistry {
   /**
    * Loads the registry from a schemas folder laid out like `shared/schemas`: CRD YAML files anywhere
    * below it and `kubernetes/<version>/swagger.json`. `kubernetesVersions` lists the swagger versions
-   * to consult, first match wins.
+   * to consult, first match wins. `documents` defaults to `defaultDocumentSchemas(dir)` (the k0sctl `Cluster` file).
    */
   public static load(dir: string, options: { kubernetesVersions?: readonly string[]; documents?: readonly DocumentSchema[] } = {}): SchemaRegistry {
     if (!fs.existsSync(dir)) throw new Error(`schemas folder not found: ${dir}`);
-    return new SchemaRegistry(path.resolve(dir), options.kubernetesVersions ?? DEFAULT_KUBERNETES, options.documents ?? []);
+    // Documents that are not API objects (k0sctl.yaml) get the library's own schemas unless the caller gives others.
+    return new SchemaRegistry(path.resolve(dir), options.kubernetesVersions ?? DEFAULT_KUBERNETES, options.documents ?? defaultDocumentSchemas(path.resolve(dir)));
   }
 
   private readonly ajv: Ajv;

@@ -1,0 +1,84 @@
+/**
+ * k0rdent (kcm, `k0rdent.mirantis.com/v1beta1`) and Flux objects, as plain data for the fields we set.
+ * Checked against the upstream CRDs by the tests.
+ */
+import type { HelmChartAddon } from '../addons/addon';
+import type { ClusterTemplateInfo } from '../model/cluster-templates';
+import { mergeValues } from '../validate/template-values';
+import { repositoryName } from '../k0s/cluster-config';
+import { toYaml } from '../synth/serialize';
+import type { K8sObject } from '../synth/objects';
+
+export const KCM_API_VERSION = 'k0rdent.mirantis.com/v1beta1';
+export const FLUX_SOURCE_API_VERSION = 'source.toolkit.fluxcd.io/v1';
+
+/** The ServiceTemplate name of a chart version (templates are immutable: a new version is a new name). */
+export function serviceTemplateName(a: HelmChartAddon): string {
+  return `${a.chart.name}-${a.chart.version}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '').slice(0, 253);
+}
+
+/** The Flux HelmRepository a ServiceTemplate pulls its chart from. */
+export function helmRepository(a: HelmChartAddon, namespace: string, labels: Readonly<Record<string, string>>): K8sObject {
+  const oci = a.chart.repo.startsWith('oci://');
+  return {
+    apiVersion: FLUX_SOURCE_API_VERSION,
+    kind: 'HelmRepository',
+    metadata: { name: repositoryName(a.chart.repo), namespace, labels: { ...labels } },
+    spec: { url: a.chart.repo, interval: '10m', ...(oci ? { type: 'oci' } : {}) },
+  };
+}
+
+export function serviceTemplate(a: HelmChartAddon, namespace: string, labels: Readonly<Record<string, string>>): K8sObject {
+  return {
+    apiVersion: KCM_API_VERSION,
+    kind: 'ServiceTemplate',
+    metadata: { name: serviceTemplateName(a), namespace, labels: { ...labels } },
+    spec: {
+      helm: {
+        chartSpec: {
+          chart: a.chart.name,
+          version: a.chart.version,
+          interval: '10m',
+          sourceRef: { kind: 'HelmRepository', name: repositoryName(a.chart.repo) },
+        },
+      },
+    },
+  };
+}
+
+/** One entry of a `serviceSpec.services` list. */
+export function serviceEntry(a: HelmChartAddon): Record<string, unknown> {
+  const values = Object.keys(a.values).length > 0 ? { values: toYaml(a.values, { topLevelObject: false }) } : {};
+  return { name: a.name, namespace: a.namespace, template: serviceTemplateName(a), ...values };
+}
+
+export interface DeploymentConfigInput {
+  readonly podCIDR: string;
+  readonly serviceCIDR: string;
+  readonly k0sVersion: string;
+  readonly k0sNetwork: Record<string, unknown>;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly identity: { readonly kind: string; readonly name: string; readonly namespace?: string };
+}
+
+/**
+ * The ClusterDeployment config: the user's values (template field names) with what the fleet
+ * derives laid over them: addresses from the IP plan, the k0s version and network, labels, and the
+ * identity from the Credential (kcm#1115: an empty `clusterIdentity.name` passes dry run, then fails).
+ */
+export function deploymentConfig(t: ClusterTemplateInfo, user: Readonly<Record<string, unknown>>, d: DeploymentConfigInput): Record<string, unknown> {
+  const derived: Record<string, unknown> = { clusterLabels: { ...d.labels } };
+  if (t.chart !== 'adopted-cluster') {
+    derived.clusterNetwork = { pods: { cidrBlocks: [d.podCIDR] }, services: { cidrBlocks: [d.serviceCIDR] } };
+  }
+  if (t.chart !== 'docker-hosted-cp') {
+    const identity: Record<string, unknown> = { name: d.identity.name };
+    if (t.chart.startsWith('aws-')) identity.kind = d.identity.kind;
+    if (t.chart.startsWith('azure-') && t.family !== 'managed' && d.identity.namespace !== undefined) identity.namespace = d.identity.namespace;
+    derived.clusterIdentity = identity;
+  }
+  if (t.k0s) {
+    derived.k0s = { version: d.k0sVersion, ...(t.chart !== 'docker-hosted-cp' ? { network: d.k0sNetwork } : {}) };
+  }
+  return mergeValues(user, derived) as Record<string, unknown>;
+}

@@ -1,0 +1,541 @@
+/**
+ * How a cluster runs: its control-plane mode (standalone via k0sctl, hosted by k0smotron, managed by
+ * k0rdent), k0s version, network and add-ons; and the management plane's credentials and regions.
+ * These schemas extend the cluster and management entries of the fleet model (lib/model/fleet.ts).
+ *
+ * This file imports nothing from fleet.ts at run time (fleet.ts imports it).
+ */
+import { z } from 'zod';
+import type { ValidationIssue } from './errors';
+import { isIpAddress } from './cidr';
+import { clusterTemplate, clusterTemplateNames, defaultTemplateFor } from './cluster-templates';
+import { DEFAULT_K0S_VERSION, parseK0sVersion, releaseSpelling } from './k0s-version';
+import { didYouMean } from './suggest';
+import type { Infrastructure } from './fleet';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const label = (max = 63) =>
+  z.string().max(max).regex(DNS_LABEL, { message: `must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit` });
+const port = () => z.int().min(1).max(65535);
+
+export const CONTROLLER_ROLES = ['controller', 'worker', 'controller+worker', 'single'] as const;
+export type HostRole = (typeof CONTROLLER_ROLES)[number];
+
+const hostFields = {
+  address: z.string().min(1).describe('Address the host is reached at over SSH (IP or DNS name).'),
+  privateAddress: z
+    .string()
+    .refine(isIpAddress, { message: 'must be an IP address' })
+    .optional()
+    .describe('Address on the cluster network. Default: `address` when that is an IP; required when `address` is a DNS name.'),
+  nodePool: z.string().optional().describe("The site's node pool this host belongs to. Default: the cluster's only pool."),
+  user: z.string().min(1).optional().describe('SSH user. Default root.'),
+  port: port().optional().describe('SSH port. Default 22.'),
+};
+
+export const standaloneHostSchema = z
+  .strictObject({
+    ...hostFields,
+    role: z.enum(CONTROLLER_ROLES).describe('k0s role: controller, worker, controller+worker, or single (a one-node cluster).'),
+    keyPath: z.string().min(1).optional().describe('Path of the SSH private key on the machine that runs k0sctl (a path, never the key).'),
+  })
+  .describe('A machine of a k0sctl-bootstrapped cluster.');
+
+export const remoteMachineSchema = z
+  .strictObject({
+    ...hostFields,
+    useSudo: z.boolean().optional().describe('Run k0s commands with sudo. Default: true for a non-root user, false for root.'),
+  })
+  .describe('A worker machine that k0smotron joins over SSH.');
+
+export const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer'] as const;
+
+export const standaloneControlPlaneSchema = z
+  .strictObject({
+    mode: z.literal('standalone'),
+    hosts: z.array(standaloneHostSchema).min(1).describe('Every machine of the cluster, controllers and workers.'),
+    externalAddress: z.string().optional().describe('Load balancer or VIP in front of the controllers (k0s spec.api.externalAddress). Default: none.'),
+    keyPath: z.string().min(1).optional().describe("Default SSH key path for hosts that set none. Default: k0sctl's own default."),
+  })
+  .describe('k0s on site machines, bootstrapped with k0sctl (writes k0sctl.yaml).');
+
+export const hostedControlPlaneSchema = z
+  .strictObject({
+    mode: z.literal('hosted'),
+    managementSite: z.string().optional().describe('Site whose management cluster runs the control-plane pods. Default: the fleet management site.'),
+    replicas: z.int().min(1).optional().describe('Control-plane pods. Default 1.'),
+    service: z
+      .strictObject({
+        type: z.enum(SERVICE_TYPES).optional().describe('How the API is exposed. Default LoadBalancer.'),
+        apiPort: port().optional().describe('Default 30443.'),
+        konnectivityPort: port().optional().describe('Default 30132.'),
+      })
+      .optional(),
+    externalAddress: z.string().optional().describe('Address workers reach the API at. Required unless the service is a LoadBalancer or ingress is set.'),
+    ingress: z
+      .strictObject({
+        apiHost: z.string().min(1),
+        konnectivityHost: z.string().min(1),
+        className: z.string().optional(),
+        port: port().optional(),
+      })
+      .optional()
+      .describe('Expose the control plane through an ingress instead.'),
+    persistence: z.enum(['emptyDir', 'hostPath', 'pvc']).optional().describe('Control-plane state storage. Default emptyDir.'),
+    sshKeySecret: z
+      .strictObject({
+        name: label(253).describe('Secret in the management namespace holding the SSH private key.'),
+        key: z.string().optional().describe("Key in the Secret; k0smotron reads only 'value'. Default value."),
+      })
+      .describe('The SSH key, referenced by Secret name; never inline.'),
+    workers: z.array(remoteMachineSchema).min(1).describe('Worker machines joined over SSH.'),
+    workerMachines: z
+      .enum(['individual', 'pooled'])
+      .optional()
+      .describe('individual: one Machine + RemoteMachine per host; pooled: PooledRemoteMachines and a MachineDeployment per node pool. Default individual.'),
+  })
+  .describe('k0s control plane as pods in a management cluster (k0smotron, Cluster API), workers at the site over SSH.');
+
+export const k0rdentControlPlaneSchema = z
+  .strictObject({
+    mode: z.literal('k0rdent'),
+    template: z.string().min(1).optional().describe('Cluster template chart, e.g. aws-hosted-cp. Default: remote-cluster for bare-metal/edge sites, <infrastructure>-hosted-cp otherwise.'),
+    credential: z.string().min(1).describe('Name of a credential in management.credentials.'),
+    config: z.record(z.string(), z.unknown()).optional().describe("The template's values, in the template's own field names."),
+    propagateCredentials: z.boolean().optional().describe('Push cloud credentials to the child cluster. Default: false for remote-cluster, true otherwise.'),
+  })
+  .describe('A k0rdent ClusterDeployment from a cluster template.');
+
+export const controlPlaneSchema = z.discriminatedUnion('mode', [standaloneControlPlaneSchema, hostedControlPlaneSchema, k0rdentControlPlaneSchema]);
+
+export const clusterNetworkSchema = z
+  .strictObject({
+    podCIDR: z.string().optional().describe('Pod CIDR. Default: allocated from the fleet IP plan.'),
+    serviceCIDR: z.string().optional().describe('Service CIDR. Default: allocated from the fleet IP plan.'),
+    slot: z.int().min(0).optional().describe('Slot of this cluster in the fleet IP plan. Default: derived from the cluster name.'),
+    provider: z.enum(['kuberouter', 'calico', 'custom']).optional().describe('k0s network provider. Default: custom when Cilium is an add-on, else kuberouter.'),
+    clusterDomain: z.string().optional().describe('Default cluster.local.'),
+  })
+  .describe('Cluster networking.');
+
+export const addonSchema = z
+  .strictObject({
+    name: label(53).describe('Release name.'),
+    namespace: label().describe('Namespace the release goes to.'),
+    chart: z.strictObject({
+      repo: z.string().regex(/^(https?|oci):\/\/\S+$/, { message: 'must be an https://, http:// or oci:// URL' }),
+      name: z.string().min(1),
+      version: z.string().min(1),
+    }),
+    values: z.record(z.string(), z.unknown()).optional(),
+    order: z.int().optional(),
+  })
+  .describe('A Helm chart installed into the cluster.');
+
+/** Fields added to a fleet cluster entry. */
+export const clusterFields = {
+  controlPlane: controlPlaneSchema.optional().describe('How the control plane runs. Default: none (the cluster is bootstrapped outside this fleet).'),
+  k0sVersion: z.string().optional().describe(`k0s version, either spelling (v1.36.3+k0s.2 or v1.36.3-k0s.2). Default ${DEFAULT_K0S_VERSION}.`),
+  network: clusterNetworkSchema.optional(),
+  addons: z.array(addonSchema).optional().describe('Helm charts to install.'),
+  imageRepository: z.string().optional().describe('Registry mirror for every k0s image (k0s spec.images.repository). Default: none.'),
+  airgapBundle: z.string().optional().describe('Path (on the k0sctl machine) of a k0s airgap image bundle uploaded to every host. Default: none.'),
+};
+
+export const credentialSchema = z
+  .strictObject({
+    name: label(253),
+    identityRef: z
+      .strictObject({
+        apiVersion: z.string().optional(),
+        kind: z.string().min(1),
+        name: z.string().min(1),
+        namespace: z.string().optional(),
+      })
+      .describe('The identity object (e.g. AWSClusterStaticIdentity, or a Secret for SSH) that exists in the management cluster.'),
+    description: z.string().optional(),
+    region: z.string().optional().describe('Region (management.regions) whose management cluster uses this credential.'),
+  })
+  .describe('A k0rdent Credential: a reference to an identity, never the secret itself.');
+
+export const regionSchema = z
+  .strictObject({
+    name: label(253),
+    cluster: z.string().optional().describe('A k0rdent-managed cluster of this fleet that is the regional management cluster.'),
+    kubeconfigSecret: z.strictObject({ name: z.string().min(1), key: z.string().optional() }).optional().describe('Or: a Secret holding its kubeconfig.'),
+    sites: z.array(z.string()).min(1).describe('Sites managed from this region.'),
+  })
+  .describe('A regional management cluster.');
+
+export const ipPlanSchema = z
+  .strictObject({
+    podPool: z.string().optional().describe('Pool pod CIDRs are allocated from. Default 10.128.0.0/9.'),
+    podPrefixLength: z.int().min(8).max(28).optional().describe('Prefix length of each pod CIDR. Default 17 (256 clusters of up to 32k pods).'),
+    servicePool: z.string().optional().describe('Pool service CIDRs are allocated from. Default 172.16.0.0/12.'),
+    servicePrefixLength: z.int().min(8).max(28).optional().describe('Prefix length of each service CIDR. Default 20.'),
+  })
+  .describe('The fleet IP plan.');
+
+/** Fields added to the management entry. */
+export const managementFields = {
+  credentials: z.array(credentialSchema).optional().describe('k0rdent Credentials.'),
+  regions: z.array(regionSchema).optional().describe('Regional management clusters.'),
+};
+
+export type ControlPlaneSpec = z.input<typeof controlPlaneSchema>;
+export type StandaloneControlPlaneSpec = z.input<typeof standaloneControlPlaneSchema>;
+export type HostedControlPlaneSpec = z.input<typeof hostedControlPlaneSchema>;
+export type K0rdentControlPlaneSpec = z.input<typeof k0rdentControlPlaneSchema>;
+export type StandaloneHostSpec = z.input<typeof standaloneHostSchema>;
+export type RemoteMachineSpec = z.input<typeof remoteMachineSchema>;
+export type ClusterNetworkSpec = z.input<typeof clusterNetworkSchema>;
+export type AddonSpec = z.input<typeof addonSchema>;
+export type CredentialSpec = z.input<typeof credentialSchema>;
+export type RegionSpec = z.input<typeof regionSchema>;
+export type IpPlanSpec = z.input<typeof ipPlanSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Resolved forms
+
+export interface ResolvedHost {
+  readonly address: string;
+  readonly privateAddress: string;
+  readonly nodePool?: string;
+  readonly user: string;
+  readonly port: number;
+}
+export interface ResolvedStandaloneHost extends ResolvedHost {
+  readonly role: HostRole;
+  readonly keyPath?: string;
+}
+export interface ResolvedRemoteMachine extends ResolvedHost {
+  readonly useSudo: boolean;
+}
+
+export type ResolvedControlPlane =
+  | { readonly mode: 'standalone'; readonly hosts: readonly ResolvedStandaloneHost[]; readonly externalAddress?: string }
+  | {
+      readonly mode: 'hosted';
+      readonly managementSite: string;
+      readonly replicas: number;
+      readonly service: { readonly type: (typeof SERVICE_TYPES)[number]; readonly apiPort: number; readonly konnectivityPort: number };
+      readonly externalAddress?: string;
+      readonly ingress?: { readonly apiHost: string; readonly konnectivityHost: string; readonly className?: string; readonly port: number };
+      readonly persistence: 'emptyDir' | 'hostPath' | 'pvc';
+      readonly sshKeySecret: string;
+      readonly workers: readonly ResolvedRemoteMachine[];
+      readonly workerMachines: 'individual' | 'pooled';
+    }
+  | {
+      readonly mode: 'k0rdent';
+      readonly template: string;
+      readonly credential: string;
+      readonly config: Readonly<Record<string, unknown>>;
+      readonly propagateCredentials: boolean;
+    };
+
+/** A cluster's Helm add-on, resolved. */
+export interface ResolvedAddon {
+  readonly name: string;
+  readonly namespace: string;
+  readonly chart: { readonly repo: string; readonly name: string; readonly version: string };
+  readonly values: Readonly<Record<string, unknown>>;
+  readonly order: number;
+}
+
+/** Where a cluster's API can be reached (for kube-proxy replacement and workers). */
+export interface ApiEndpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules within one cluster
+
+/** Facts about the cluster's site that the per-cluster rules need. */
+export interface ClusterContext {
+  readonly site: string;
+  readonly infrastructure: Infrastructure;
+  readonly airgapped: boolean;
+  /** The pools of this cluster with their node counts. */
+  readonly pools: ReadonlyArray<{ readonly name: string; readonly count: number }>;
+  /** Names of fleet credentials. */
+  readonly credentials: readonly string[];
+}
+
+type ClusterInput = {
+  name: string;
+  controlPlane?: z.output<typeof controlPlaneSchema>;
+  k0sVersion?: string;
+  network?: z.output<typeof clusterNetworkSchema>;
+  addons?: z.output<typeof addonSchema>[];
+  imageRepository?: string;
+  airgapBundle?: string;
+};
+
+/** True for a Cilium chart (by chart name). */
+export function isCilium(a: { chart: { name: string } }): boolean {
+  return a.chart.name === 'cilium' || a.chart.name.endsWith('/cilium');
+}
+
+/** Cilium replaces kube-proxy when its values say so. */
+export function ciliumReplacesKubeProxy(values: Readonly<Record<string, unknown>>): boolean {
+  const v = values.kubeProxyReplacement;
+  return v === true || v === 'true' || v === 'strict';
+}
+
+/** Rules a field schema cannot express, within one parsed cluster entry. `cp` is its path. */
+export function clusterIssues(c: ClusterInput, ctx: ClusterContext, cp: string): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const add = (path: string, message: string) => issues.push({ path: `${cp}${path}`, message });
+
+  if (c.k0sVersion !== undefined && !parseK0sVersion(c.k0sVersion)) {
+    add('.k0sVersion', `'${c.k0sVersion}' is not a k0s version; write it like ${DEFAULT_K0S_VERSION}`);
+  }
+  const addons = c.addons ?? [];
+  const addonNames = addons.map((a) => a.name);
+  for (const d of dups(addonNames)) add(`.addons[${d}]`, `add-on name '${d}' is used more than once in this cluster; release names must be unique`);
+  addons.forEach((a) => issues.push(...inlineSecretIssues(a.values ?? {}, `${cp}.addons[${a.name}].values`)));
+
+  const cilium = addons.find(isCilium);
+  if (cilium && c.network?.provider !== undefined && c.network.provider !== 'custom') {
+    add('.network.provider', `Cilium is installed as add-on '${cilium.name}', so k0s must deploy no CNI of its own: the provider must be 'custom' (got '${c.network.provider}'); drop network.provider to have it derived`);
+  }
+
+  const cpl = c.controlPlane;
+  if (!cpl) {
+    if (addons.length > 0) add('.addons', 'add-ons need a control plane to deliver them; set controlPlane (standalone, hosted or k0rdent)');
+    return issues;
+  }
+  const poolNames = ctx.pools.map((p) => p.name);
+
+  const checkHosts = (hosts: ReadonlyArray<{ address: string; privateAddress?: string | undefined; nodePool?: string | undefined }>, field: string, joins: (i: number) => boolean) => {
+    const priv = new Map<string, string>();
+    const ssh = new Map<string, string>();
+    hosts.forEach((h, i) => {
+      const hp = `${field}[${i}]`;
+      const pa = h.privateAddress ?? (isIpAddress(h.address) ? h.address : undefined);
+      if (pa === undefined) {
+        add(`${hp}.privateAddress`, `host '${h.address}' is named by DNS; give its privateAddress (the IP on the cluster network) so k0s does not guess the interface (k0sctl#451: NAT or VIP addresses picked by mistake)`);
+      } else if (priv.has(pa)) {
+        add(`${hp}.privateAddress`, `private address ${pa} is also used by ${priv.get(pa)}; every host needs its own`);
+      } else priv.set(pa, hp);
+      if (ssh.has(h.address)) add(`${hp}.address`, `address ${h.address} is also used by ${ssh.get(h.address)}; list each machine once`);
+      else ssh.set(h.address, hp);
+      if (h.nodePool !== undefined && !poolNames.includes(h.nodePool)) {
+        add(`${hp}.nodePool`, `no node pool '${h.nodePool}' in this cluster${didYouMean(h.nodePool, poolNames)} (pools: ${poolNames.join(', ') || 'none'})`);
+      } else if (h.nodePool === undefined && joins(i) && poolNames.length > 1) {
+        add(`${hp}.nodePool`, `the cluster has several pools (${poolNames.join(', ')}); say which one this host belongs to`);
+      }
+    });
+    // Each pool's count must match the machines that join it.
+    for (const p of ctx.pools) {
+      const n = hosts.filter((h, i) => joins(i) && (h.nodePool ?? (poolNames.length === 1 ? poolNames[0] : undefined)) === p.name).length;
+      if (n !== p.count) add(field, `node pool '${p.name}' has count ${p.count} but ${n} host${n === 1 ? '' : 's'} join it; list one host per node`);
+    }
+    return priv;
+  };
+
+  if (cpl.mode === 'standalone') {
+    const hosts = cpl.hosts;
+    const controllers = hosts.filter((h) => h.role !== 'worker').length;
+    if (controllers === 0) add('.controlPlane.hosts', 'no host has a controller role; give at least one host role controller, controller+worker or single');
+    if (controllers === 2) {
+      add(
+        '.controlPlane.hosts',
+        'two controllers cannot hold etcd quorum: losing either one stops the cluster, so two are less available than one. Use 1 controller, 3 controllers, or a hosted control plane (controlPlane.mode: hosted)',
+      );
+    }
+    if (hosts.some((h) => h.role === 'single') && hosts.length !== 1) add('.controlPlane.hosts', `role 'single' is only for a one-host cluster (got ${hosts.length} hosts); use controller+worker`);
+    const priv = checkHosts(hosts, '.controlPlane.hosts', (i) => hosts[i]!.role !== 'controller');
+    if (cpl.externalAddress !== undefined && priv.has(cpl.externalAddress)) {
+      add('.controlPlane.externalAddress', `${cpl.externalAddress} is also the private address of ${priv.get(cpl.externalAddress)}; a VIP/load balancer address must not be a host address (k0sctl#1100)`);
+    }
+  } else if (cpl.mode === 'hosted') {
+    const type = cpl.service?.type ?? 'LoadBalancer';
+    if (type !== 'LoadBalancer' && cpl.externalAddress === undefined && cpl.ingress === undefined) {
+      add(
+        '.controlPlane.externalAddress',
+        `a ${type} control plane has no address that workers at ${ctx.site} can reach: join tokens would point at a pod IP (k0smotron#84). Set externalAddress (reachable on apiPort ${cpl.service?.apiPort ?? 30443} and konnectivityPort ${cpl.service?.konnectivityPort ?? 30132}), set ingress, or use service type LoadBalancer`,
+      );
+    }
+    if (cpl.replicas === 2) {
+      add('.controlPlane.replicas', 'two control-plane replicas cannot hold etcd quorum: losing either stops the cluster. Use 1 or 3 replicas');
+    }
+    if (cpl.sshKeySecret.key !== undefined && cpl.sshKeySecret.key !== 'value') {
+      add('.controlPlane.sshKeySecret.key', `k0smotron reads the SSH private key from the key 'value' of the Secret (got '${cpl.sshKeySecret.key}'); store it under 'value' and drop key`);
+    }
+    cpl.workers.forEach((m, i) => {
+      const user = m.user ?? 'root';
+      if (user !== 'root' && m.useSudo === false) {
+        add(`.controlPlane.workers[${i}].useSudo`, `user '${user}' is not root, and installing k0s needs root: set useSudo: true (or drop it to have it derived)`);
+      }
+      if (user === 'root' && m.useSudo === true) {
+        add(`.controlPlane.workers[${i}].useSudo`, `useSudo is for non-root users (k0smotron#964); the user is root, drop useSudo`);
+      }
+    });
+    checkHosts(cpl.workers, '.controlPlane.workers', () => true);
+    if (cilium && ciliumReplacesKubeProxy(cilium.values ?? {}) && cpl.externalAddress === undefined && cpl.ingress === undefined) {
+      const v = cilium.values ?? {};
+      if (v.k8sServiceHost === undefined || v.k8sServicePort === undefined) {
+        add(`.addons[${cilium.name}].values`, 'Cilium replaces kube-proxy, so it must reach the API without it; the LoadBalancer address is not known before it exists: set k8sServiceHost and k8sServicePort, or the control plane externalAddress');
+      }
+    }
+    if (!['bare-metal', 'edge'].includes(ctx.infrastructure)) {
+      add('.controlPlane', `hosted control planes here join workers over SSH; site ${ctx.site} is ${ctx.infrastructure}. For cloud machines use mode k0rdent with template ${ctx.infrastructure}-hosted-cp`);
+    }
+  } else {
+    const tname = cpl.template ?? defaultTemplateFor(ctx.infrastructure);
+    const t = clusterTemplate(tname);
+    if (!t) {
+      add('.controlPlane.template', `unknown cluster template '${tname}'${didYouMean(tname, clusterTemplateNames())} (known: ${clusterTemplateNames().join(', ')})`);
+    } else if (t.infrastructure !== undefined && t.infrastructure !== ctx.infrastructure) {
+      add('.controlPlane.template', `template '${tname}' provisions on ${t.infrastructure}, but site ${ctx.site} is ${ctx.infrastructure}; pick a ${ctx.infrastructure} template or remote-cluster`);
+    }
+    if (!ctx.credentials.includes(cpl.credential)) {
+      add('.controlPlane.credential', `no credential named '${cpl.credential}'${didYouMean(cpl.credential, ctx.credentials)} in management.credentials (credentials: ${ctx.credentials.join(', ') || 'none'})`);
+    }
+    const config = cpl.config ?? {};
+    for (const k of ['clusterNetwork', 'clusterLabels']) {
+      if (k in config) {
+        add(
+          `.controlPlane.config.${k}`,
+          k === 'clusterNetwork'
+            ? 'pod and service CIDRs come from the fleet IP plan, so that no two clusters overlap; set network.podCIDR / network.serviceCIDR instead'
+            : 'cluster labels are derived (site, region, jurisdiction, GPU vendor) so selectors work; add site labels instead',
+        );
+      }
+    }
+    const k0s = config.k0s;
+    if (k0s && typeof k0s === 'object' && 'version' in k0s) add('.controlPlane.config.k0s.version', 'set k0sVersion on the cluster instead, so every object of it uses the same version');
+    issues.push(...inlineSecretIssues(config, `${cp}.controlPlane.config`));
+    if (tname === 'remote-cluster' && !Array.isArray(config.machines)) {
+      add('.controlPlane.config.machines', "template remote-cluster needs the machines to join (its default is a placeholder at 0.0.0.0): list them with address, user and useSudo");
+    }
+    if (tname === 'remote-cluster' && Array.isArray(config.machines)) {
+      config.machines.forEach((m: unknown, i: number) => {
+        if (!m || typeof m !== 'object') return;
+        const mm = m as { user?: unknown; useSudo?: unknown };
+        const user = typeof mm.user === 'string' ? mm.user : 'root';
+        if (user !== 'root' && mm.useSudo !== true) {
+          add(`.controlPlane.config.machines[${i}].useSudo`, `user '${user}' is not root, and installing k0s needs root: set useSudo: true (the template default is false)`);
+        }
+        if (user === 'root' && mm.useSudo === true) add(`.controlPlane.config.machines[${i}].useSudo`, 'useSudo is for non-root users (k0smotron#964); the user is root, drop useSudo');
+      });
+    }
+    if (cilium && ciliumReplacesKubeProxy(cilium.values ?? {})) {
+      const v = cilium.values ?? {};
+      if (v.k8sServiceHost === undefined || v.k8sServicePort === undefined) {
+        add(
+          `.addons[${cilium.name}].values`,
+          'Cilium replaces kube-proxy, so it must reach the API without it: set k8sServiceHost and k8sServicePort (the address of the ClusterDeployment API is not known to this fleet)',
+        );
+      }
+    }
+  }
+
+  if (ctx.airgapped && cpl.mode !== 'k0rdent' && c.imageRepository === undefined && c.airgapBundle === undefined) {
+    add('', `site ${ctx.site} is airgapped: k0s cannot pull its images. Set imageRepository (a registry mirror) or airgapBundle (a k0s image bundle to upload)`);
+  }
+  if (c.airgapBundle !== undefined && cpl.mode !== 'standalone') {
+    add('.airgapBundle', 'image bundles are uploaded by k0sctl, so they only work with mode standalone; use imageRepository');
+  }
+  return issues;
+}
+
+/** Strings that are secret material: PEM blocks, and non-empty values of fields named like secrets. */
+const SECRET_KEYS = /^(password|passwd|privateKey|private_key|secretKey|secret_key|token|apiKey|api_key|stringData|clientSecret|client_secret|sshKey|ssh_key)$/i;
+
+/** Secret values written inline, anywhere in `value`. Secrets are referenced by name, never written into the output. */
+export function inlineSecretIssues(value: unknown, path: string): ValidationIssue[] {
+  const out: ValidationIssue[] = [];
+  const fix = 'secrets are referenced by name, never written into the repository: create a Secret (or an ExternalSecret) in the cluster and reference it';
+  const walk = (v: unknown, p: string, key: string | undefined) => {
+    if (typeof v === 'string') {
+      if (/-----BEGIN [A-Z ]*(PRIVATE KEY|CERTIFICATE REQUEST)-----/.test(v)) out.push({ path: p, message: `contains a private key; ${fix}` });
+      else if (key !== undefined && SECRET_KEYS.test(key) && v.length > 0) out.push({ path: p, message: `looks like a secret value given inline; ${fix}` });
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${p}[${i}]`, undefined));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, `${p}.${k}`, k);
+  };
+  walk(value, path, undefined);
+  return out;
+}
+
+/** Resolves a parsed control plane with its defaults. Assumes `clusterIssues` found nothing. */
+export function resolveControlPlane(
+  cpl: z.output<typeof controlPlaneSchema>,
+  ctx: { readonly infrastructure: Infrastructure; readonly managementSite: string; readonly pools: readonly string[] },
+): ResolvedControlPlane {
+  const host = <H extends { address: string; privateAddress?: string | undefined; nodePool?: string | undefined; user?: string | undefined; port?: number | undefined }>(h: H): ResolvedHost => ({
+    address: h.address,
+    privateAddress: h.privateAddress ?? h.address,
+    ...(h.nodePool !== undefined ? { nodePool: h.nodePool } : ctx.pools.length === 1 ? { nodePool: ctx.pools[0]! } : {}),
+    user: h.user ?? 'root',
+    port: h.port ?? 22,
+  });
+  if (cpl.mode === 'standalone') {
+    return {
+      mode: 'standalone',
+      hosts: cpl.hosts.map((h) => {
+        const base = host(h);
+        const keyPath = h.keyPath ?? cpl.keyPath;
+        // Controllers without a worker run no pods: they belong to no pool.
+        const { nodePool, ...rest } = base;
+        return { ...(h.role === 'controller' ? rest : base), role: h.role, ...(keyPath !== undefined ? { keyPath } : {}) };
+      }),
+      ...(cpl.externalAddress !== undefined ? { externalAddress: cpl.externalAddress } : {}),
+    };
+  }
+  if (cpl.mode === 'hosted') {
+    return {
+      mode: 'hosted',
+      managementSite: cpl.managementSite ?? ctx.managementSite,
+      replicas: cpl.replicas ?? 1,
+      service: { type: cpl.service?.type ?? 'LoadBalancer', apiPort: cpl.service?.apiPort ?? 30443, konnectivityPort: cpl.service?.konnectivityPort ?? 30132 },
+      ...(cpl.externalAddress !== undefined ? { externalAddress: cpl.externalAddress } : {}),
+      ...(cpl.ingress
+        ? {
+            ingress: {
+              apiHost: cpl.ingress.apiHost,
+              konnectivityHost: cpl.ingress.konnectivityHost,
+              ...(cpl.ingress.className !== undefined ? { className: cpl.ingress.className } : {}),
+              port: cpl.ingress.port ?? 443,
+            },
+          }
+        : {}),
+      persistence: cpl.persistence ?? 'emptyDir',
+      sshKeySecret: cpl.sshKeySecret.name,
+      workers: cpl.workers.map((m) => {
+        const h = host(m);
+        return { ...h, useSudo: m.useSudo ?? h.user !== 'root' };
+      }),
+      workerMachines: cpl.workerMachines ?? 'individual',
+    };
+  }
+  const template = cpl.template ?? defaultTemplateFor(ctx.infrastructure);
+  return {
+    mode: 'k0rdent',
+    template,
+    credential: cpl.credential,
+    config: cpl.config ?? {},
+    propagateCredentials: cpl.propagateCredentials ?? template !== 'remote-cluster',
+  };
+}
+
+export function resolveAddons(addons: readonly z.output<typeof addonSchema>[] | undefined): ResolvedAddon[] {
+  return (addons ?? [])
+    .map((a) => ({ name: a.name, namespace: a.namespace, chart: { ...a.chart }, values: a.values ?? {}, order: a.order ?? 100 }))
+    .sort((a, b) => a.order - b.order || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The k0s version of a cluster in release spelling. */
+export function resolveK0sVersion(v: string | undefined): string {
+  return releaseSpelling(v ?? DEFAULT_K0S_VERSION);
+}
+
+function dups(names: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const d = new Set<string>();
+  for (const n of names) (seen.has(n) ? d : seen).add(n);
+  return [...d].sort();
+}
