@@ -319,9 +319,9 @@ export function clusterIssues(c: ClusterInput, ctx: ClusterContext, cp: string):
         add(`${hp}.privateAddress`, `host '${h.address}' is named by DNS; give its privateAddress (the IP on the cluster network) so k0s does not guess the interface (k0sctl#451: NAT or VIP addresses picked by mistake)`);
       } else if (priv.has(pa)) {
         add(`${hp}.privateAddress`, `private address ${pa} is also used by ${priv.get(pa)}; every host needs its own`);
-      } else priv.set(pa, hp);
+      } else priv.set(pa, hp.replace(/^\.controlPlane\./, ''));
       if (ssh.has(h.address)) add(`${hp}.address`, `address ${h.address} is also used by ${ssh.get(h.address)}; list each machine once`);
-      else ssh.set(h.address, hp);
+      else ssh.set(h.address, hp.replace(/^\.controlPlane\./, ''));
       if (h.nodePool !== undefined && !poolNames.includes(h.nodePool)) {
         add(`${hp}.nodePool`, `no node pool '${h.nodePool}' in this cluster${didYouMean(h.nodePool, poolNames)} (pools: ${poolNames.join(', ') || 'none'})`);
       } else if (h.nodePool === undefined && joins(i) && poolNames.length > 1) {
@@ -331,7 +331,7 @@ export function clusterIssues(c: ClusterInput, ctx: ClusterContext, cp: string):
     // Each pool's count must match the machines that join it.
     for (const p of ctx.pools) {
       const n = hosts.filter((h, i) => joins(i) && (h.nodePool ?? (poolNames.length === 1 ? poolNames[0] : undefined)) === p.name).length;
-      if (n !== p.count) add(field, `node pool '${p.name}' has count ${p.count} but ${n} host${n === 1 ? '' : 's'} join it; list one host per node`);
+      if (n !== p.count) add(field, `node pool '${p.name}' has count ${p.count} but ${n} host${n === 1 ? ' joins' : 's join'} it; list one host per node`);
     }
     return priv;
   };
