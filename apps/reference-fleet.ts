@@ -1,6 +1,8 @@
 /**
  * The reference fleet: the geo-distributed study that motivates the project.
- * Management plane in Frankfurt; NVIDIA A100 nodes in Quebec; AMD MI300X nodes in Atlanta.
+ * Management plane in Frankfurt (k0s bootstrapped with k0sctl); NVIDIA A100 nodes in Quebec, run by a
+ * k0smotron-hosted control plane in Frankfurt with workers joined over SSH; AMD MI300X nodes in
+ * Atlanta, a k0rdent ClusterDeployment from the remote-cluster template.
  */
 import type { Construct } from 'constructs';
 import { Fleet } from '../constructs';
@@ -9,7 +11,16 @@ import type { FleetSpec } from '../lib/model/fleet';
 /** The reference fleet as plain data; `apps/fleet.yaml` holds the same fleet in YAML. */
 export const referenceFleetSpec: FleetSpec = {
   name: 'geo',
-  management: { site: 'frankfurt' },
+  management: {
+    site: 'frankfurt',
+    credentials: [
+      {
+        name: 'atlanta-ssh',
+        description: 'SSH key for the Atlanta machines (Secret atlanta-ssh-key, key value, created out of band)',
+        identityRef: { apiVersion: 'v1', kind: 'Secret', name: 'atlanta-ssh-key', namespace: 'kcm-system' },
+      },
+    ],
+  },
   sites: [
     {
       name: 'frankfurt',
@@ -18,6 +29,20 @@ export const referenceFleetSpec: FleetSpec = {
       location: { lat: 50.11, lon: 8.68 },
       infrastructure: 'openstack',
       nodePools: [{ name: 'mgmt', count: 3, cpu: 16, memoryGiB: 64 }],
+      clusters: [
+        {
+          name: 'frankfurt',
+          controlPlane: {
+            mode: 'standalone',
+            keyPath: '~/.ssh/k0smos-frankfurt',
+            hosts: [
+              { role: 'controller+worker', address: '192.168.10.11' },
+              { role: 'controller+worker', address: '192.168.10.12' },
+              { role: 'controller+worker', address: '192.168.10.13' },
+            ],
+          },
+        },
+      ],
       power: { carbonIntensity: 380, energyPrice: 0.21, pue: 1.3 },
       rttMs: { quebec: 88, atlanta: 105 },
     },
@@ -31,6 +56,28 @@ export const referenceFleetSpec: FleetSpec = {
         { name: 'a100', count: 4, cpu: 64, memoryGiB: 512, gpus: { model: 'A100-80GB', count: 8 } },
         { name: 'cpu', count: 2, cpu: 32, memoryGiB: 128 },
       ],
+      clusters: [
+        {
+          name: 'quebec',
+          controlPlane: {
+            mode: 'hosted',
+            // NodePort on the Frankfurt nodes behind this public address; the Quebec workers join through it.
+            service: { type: 'NodePort' },
+            externalAddress: '203.0.113.10',
+            replicas: 3,
+            persistence: 'pvc',
+            sshKeySecret: { name: 'quebec-ssh-key' },
+            workers: [
+              { address: '10.20.0.11', nodePool: 'a100', user: 'ubuntu' },
+              { address: '10.20.0.12', nodePool: 'a100', user: 'ubuntu' },
+              { address: '10.20.0.13', nodePool: 'a100', user: 'ubuntu' },
+              { address: '10.20.0.14', nodePool: 'a100', user: 'ubuntu' },
+              { address: '10.20.0.21', nodePool: 'cpu', user: 'ubuntu' },
+              { address: '10.20.0.22', nodePool: 'cpu', user: 'ubuntu' },
+            ],
+          },
+        },
+      ],
       power: { carbonIntensity: 30, energyPrice: 0.07, pue: 1.2 },
       rttMs: { frankfurt: 88, atlanta: 32 },
     },
@@ -41,6 +88,24 @@ export const referenceFleetSpec: FleetSpec = {
       location: { lat: 33.75, lon: -84.39 },
       infrastructure: 'bare-metal',
       nodePools: [{ name: 'mi300x', count: 2, cpu: 96, memoryGiB: 1536, gpus: { model: 'MI300X', count: 8 } }],
+      clusters: [
+        {
+          name: 'atlanta',
+          controlPlane: {
+            mode: 'k0rdent',
+            template: 'remote-cluster',
+            credential: 'atlanta-ssh',
+            config: {
+              controlPlaneNumber: 3,
+              k0smotron: { service: { type: 'LoadBalancer' } },
+              machines: [
+                { address: '10.30.0.11', user: 'k0s', useSudo: true },
+                { address: '10.30.0.12', user: 'k0s', useSudo: true },
+              ],
+            },
+          },
+        },
+      ],
       power: { carbonIntensity: 390, energyPrice: 0.09, pue: 1.35 },
       rttMs: { frankfurt: 105, quebec: 32 },
     },
@@ -49,7 +114,7 @@ export const referenceFleetSpec: FleetSpec = {
 
 /** Builds the reference fleet with constructs. */
 export function buildReferenceFleet(scope: Construct, id = 'geo'): Fleet {
-  const fleet = new Fleet(scope, id, { name: 'geo', managementSite: 'frankfurt' });
+  const fleet = new Fleet(scope, id, { name: 'geo', managementSite: referenceFleetSpec.management.site, credentials: referenceFleetSpec.management.credentials ?? [] });
   for (const { name, ...props } of referenceFleetSpec.sites) {
     fleet.addSite(name, props);
   }

@@ -1,8 +1,15 @@
 import * as path from 'node:path';
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, type IConstruct } from 'constructs';
 import { ValidationError, inConstruct, type ValidationIssue } from '../lib/model/errors';
 import { validateFleet, type FleetModel, type FleetSpec, type SiteSpec } from '../lib/model/fleet';
+import type { CredentialSpec, IpPlanSpec, RegionSpec } from '../lib/model/cluster';
+import { CLUSTER_TEMPLATES, clusterTemplateObjectName } from '../lib/model/cluster-templates';
+import { ClusterTemplateSchemas, checkTemplateConfig } from '../lib/validate/template-values';
+import { findSchemasDir } from '../lib/validate/validate';
+import { toYamlOrdered } from '../lib/synth/serialize';
+import { Credential, type CredentialProps } from './credential';
+import { Region, type RegionProps } from './region';
 import { LABELS, MANAGED_BY, SYSTEM_NAMESPACE } from '../lib/model/labels';
 import type { AuxFile, K8sObject, PlacedObject, Target } from '../lib/synth/objects';
 import { targetFolder } from '../lib/synth/objects';
@@ -27,10 +34,36 @@ export interface FleetProps {
    * @default 'kcm-system'
    */
   readonly managementNamespace?: string;
+  /**
+   * The fleet IP plan: pools that pod and service CIDRs are allocated from.
+   * @default - pods from 10.128.0.0/9 in /17 blocks, services from 172.16.0.0/12 in /20 blocks
+   */
+  readonly network?: IpPlanSpec;
+  /**
+   * k0rdent Credentials (references to identities; never secret values).
+   * @default - none
+   */
+  readonly credentials?: readonly CredentialSpec[];
+  /**
+   * Regional management clusters.
+   * @default - none; every site is managed from the management site
+   */
+  readonly regions?: readonly RegionSpec[];
+}
+
+/** Options of the checks that run before writing. */
+export interface FleetCheckOptions {
+  /**
+   * Values schemas of the k0rdent cluster templates, to check every ClusterDeployment's config
+   * (`ClusterTemplateSchemas.fromSchemasDir(dir)`). `'skip'` or undefined skips that check in
+   * `toTree`/`resolve`; `synth` looks for the schemas folder itself when this is undefined.
+   * @default - not checked by toTree; found by synth
+   */
+  readonly templates?: ClusterTemplateSchemas | 'skip';
 }
 
 /** Options of {@link Fleet.synth}. */
-export interface FleetSynthOptions {
+export interface FleetSynthOptions extends FleetCheckOptions {
   /**
    * Output folder. Only the entries the library owns in it (`management/`, `sites/`, reports) are replaced.
    * @default 'dist'
@@ -64,6 +97,9 @@ export class Fleet extends Construct {
       managementSite: s.management.site,
       ...(s.name !== undefined ? { name: s.name } : {}),
       ...(s.management.namespace !== undefined ? { managementNamespace: s.management.namespace } : {}),
+      ...(s.network !== undefined ? { network: s.network } : {}),
+      ...(s.management.credentials !== undefined ? { credentials: s.management.credentials } : {}),
+      ...(s.management.regions !== undefined ? { regions: s.management.regions } : {}),
     });
     for (const site of s.sites) {
       const { name, ...props } = site;
@@ -92,6 +128,9 @@ export class Fleet extends Construct {
   public readonly managementNamespace: string;
   /** Objects applied to the management cluster; written to `management/`. */
   public readonly management: ManagementChart;
+  /** The IP plan options. */
+  public readonly ipPlan: IpPlanSpec;
+  private readonly ipPlanGiven: boolean;
 
   constructor(scope: Construct, id: string, props: FleetProps) {
     super(scope, id);
@@ -105,6 +144,63 @@ export class Fleet extends Construct {
       kind: 'Namespace',
       metadata: { name: SYSTEM_NAMESPACE, labels: this.commonLabels() },
     });
+    this.ipPlan = { ...(props.network ?? {}) };
+    this.ipPlanGiven = props.network !== undefined;
+    for (const c of props.credentials ?? []) {
+      const { name, ...rest } = c;
+      this.addCredential(name, rest);
+    }
+    for (const r of props.regions ?? []) {
+      const { name, ...rest } = r;
+      this.addRegion(name, rest);
+    }
+    // The IP plan as applied: each cluster's slot and CIDRs, so a review sees any renumbering.
+    new ApiObject(this.management, 'ip-plan', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'ip-plan', namespace: SYSTEM_NAMESPACE, labels: this.commonLabels() },
+      data: Lazy.any({
+        produce: () => {
+          const rows: Record<string, string> = {};
+          for (const c of this.clusters()) {
+            rows[c.name] = toYamlOrdered({ site: c.siteName, podCIDR: c.podCIDR, serviceCIDR: c.serviceCIDR }).trimEnd();
+          }
+          return rows;
+        },
+      }),
+    });
+  }
+
+  /** Adds a k0rdent Credential (a reference to an identity). Refuses a second one of the same name. */
+  public addCredential(name: string, props: CredentialProps): Credential {
+    if (this.credentials.some((c) => c.name === name)) throw new Error(`${this.node.path}: a credential named '${name}' exists already`);
+    return new Credential(this, `credential-${name}`, { ...props, name });
+  }
+
+  /** Adds a regional management cluster. Refuses a second one of the same name. */
+  public addRegion(name: string, props: RegionProps): Region {
+    if (this.regions.some((r) => r.name === name)) throw new Error(`${this.node.path}: a region named '${name}' exists already`);
+    return new Region(this, `region-${name}`, { ...props, name });
+  }
+
+  /** Every credential, sorted by name. */
+  public get credentials(): Credential[] {
+    return this.node.children.filter((c): c is Credential => c instanceof Credential).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** The credential of that name, if any. */
+  public credential(name: string): Credential | undefined {
+    return this.credentials.find((c) => c.name === name);
+  }
+
+  /** Every region, sorted by name. */
+  public get regions(): Region[] {
+    return this.node.children.filter((c): c is Region => c instanceof Region).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Every cluster of every site, sorted by name. */
+  public clusters(): import('./k0s-cluster').K0sCluster[] {
+    return this.sites.flatMap((s) => s.clusters).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   /** Labels every object of this fleet carries. */
@@ -132,10 +228,18 @@ export class Fleet extends Construct {
 
   /** The fleet as plain data, assembled from its sites. */
   public toSpec(): FleetSpec {
+    const credentials = this.credentials.map((c) => c.spec);
+    const regions = this.regions.map((r) => r.spec);
     return {
       name: this.name,
-      management: { site: this.managementSite, namespace: this.managementNamespace },
+      management: {
+        site: this.managementSite,
+        namespace: this.managementNamespace,
+        ...(credentials.length > 0 ? { credentials } : {}),
+        ...(regions.length > 0 ? { regions } : {}),
+      },
       sites: this.sites.map((s) => s.spec as SiteSpec),
+      ...(this.ipPlanGiven ? { network: this.ipPlan } : {}),
     };
   }
 
@@ -143,20 +247,21 @@ export class Fleet extends Construct {
    * Validates the whole fleet (the model's rules across sites and every construct's own validations)
    * and returns the resolved model. Throws a `ValidationError` listing every problem.
    */
-  public resolve(): FleetModel {
+  public resolve(options: FleetCheckOptions = {}): FleetModel {
     const issues: ValidationIssue[] = [];
     const result = validateFleet(this.toSpec());
     if (!result.ok) issues.push(...inConstruct(this.node.path, result.issues));
     for (const c of this.node.findAll()) {
       for (const message of c.node.validate()) issues.push({ path: c.node.path, message });
     }
+    if (options.templates !== undefined && options.templates !== 'skip') issues.push(...inConstruct(this.node.path, this.templateConfigIssues(options.templates)));
     if (issues.length > 0 || !result.ok) throw new ValidationError(issues);
     return result.fleet;
   }
 
   /** Renders the fleet into file contents without writing anything. */
-  public toTree(): FileTree {
-    this.resolve();
+  public toTree(options: FleetCheckOptions = {}): FileTree {
+    this.resolve(options);
     const objects: PlacedObject[] = [];
     const files: AuxFile[] = [];
     const targets: Target[] = [];
@@ -181,10 +286,52 @@ export class Fleet extends Construct {
 
   /** Validates, renders and writes the fleet atomically to `outdir`. */
   public synth(options: FleetSynthOptions = {}): FleetSynthResult {
-    const tree = this.toTree();
+    const tree = this.toTree({ templates: options.templates ?? this.findTemplates() });
     const outdir = options.outdir ?? 'dist';
     writeTreeAtomically(outdir, tree);
     const folders = [...tree.keys()].filter((p) => p.endsWith('/kustomization.yaml')).map((p) => p.slice(0, -'/kustomization.yaml'.length));
     return { outdir: path.resolve(outdir), files: tree.size, folders };
+  }
+
+  /**
+   * Every ClusterDeployment's `spec.config` against its template's values schema. Paths name the
+   * fleet entry (`sites[atlanta].clusters[atlanta].controlPlane.config.<template field>`).
+   */
+  public templateConfigIssues(templates: ClusterTemplateSchemas): ValidationIssue[] {
+    const issues: ValidationIssue[] = [];
+    for (const c of this.node.findAll()) {
+      if (!(c instanceof ApiObject) || c.kind !== 'ClusterDeployment') continue;
+      const o = c.toJson() as { metadata: { name: string; labels?: Record<string, string> }; spec: { template: string; config?: Record<string, unknown> } };
+      const t = CLUSTER_TEMPLATES.find((x) => clusterTemplateObjectName(x) === o.spec.template);
+      const site = o.metadata.labels?.[LABELS.site];
+      const at = site ? `sites[${site}].clusters[${o.metadata.name}].controlPlane.config` : `ClusterDeployment ${o.metadata.name}: spec.config`;
+      if (!t) {
+        issues.push({ path: at, message: `ClusterDeployment '${o.metadata.name}' names template '${o.spec.template}', which is not a template of this kcm release` });
+        continue;
+      }
+      issues.push(...checkTemplateConfig(templates, t.chart, o.spec.config ?? {}, at));
+    }
+    return issues;
+  }
+
+  /** The edge: finds the cluster template schemas beside the package, or says clearly that it cannot. */
+  private findTemplates(): ClusterTemplateSchemas | 'skip' {
+    const hasDeployments = this.node.findAll().some((c) => c instanceof ApiObject && c.kind === 'ClusterDeployment');
+    if (!hasDeployments) return 'skip';
+    const root = path.resolve(__dirname, '..', ...(path.basename(path.resolve(__dirname, '..')) === 'build' ? ['..'] : []));
+    const dir = findSchemasDir(root);
+    if (!dir) {
+      throw new ValidationError(
+        [
+          {
+            path: this.node.path,
+            message:
+              'cannot check ClusterDeployment configs: no schemas folder found (../shared/schemas beside the package, or K0SMOS_SCHEMAS). Set K0SMOS_SCHEMAS to a folder with kcm/cluster-templates/<template>/values.schema.json, or pass { templates: ClusterTemplateSchemas.load(dir) } (or "skip") to synth()',
+          },
+        ],
+        'cannot synthesize',
+      );
+    }
+    return ClusterTemplateSchemas.fromSchemasDir(dir);
   }
 }

@@ -58,8 +58,8 @@ export class ClusterChart extends FolderChart {
 export interface OutputFileProps {
   /** File name relative to the folder of the chart it is in, e.g. `k0sctl.yaml`. */
   readonly fileName: string;
-  /** File content. */
-  readonly content: string;
+  /** File content, or a function producing it when the tree is rendered (for content that later additions change). */
+  readonly content: string | (() => string);
 }
 
 /**
@@ -68,10 +68,16 @@ export interface OutputFileProps {
  */
 export class OutputFile extends Construct {
   public readonly fileName: string;
-  public readonly content: string;
+  private readonly produce: () => string;
   constructor(scope: Construct, id: string, props: OutputFileProps) {
     super(scope, id);
     this.fileName = props.fileName;
-    this.content = props.content;
+    const content = props.content;
+    this.produce = typeof content === 'string' ? () => content : content;
+  }
+
+  /** The file content. */
+  public get content(): string {
+    return this.produce();
   }
 }

@@ -10,11 +10,12 @@ import {
   type PowerSpec,
   type SiteSpec,
 } from '../lib/model/fleet';
-import { gpuModel, type GpuVendor } from '../lib/model/gpu-models';
-import { LABELS, SYSTEM_NAMESPACE } from '../lib/model/labels';
+import { gpuModel } from '../lib/model/gpu-models';
+import { clusterIssues } from '../lib/model/cluster';
+import { SYSTEM_NAMESPACE } from '../lib/model/labels';
 import { toYamlOrdered } from '../lib/synth/serialize';
-import { ClusterChart } from './folder-chart';
 import { Fleet } from './fleet';
+import { ControlPlane, K0sCluster, type ISite } from './k0s-cluster';
 
 /** Properties of a {@link Site}. The site's name is the construct id. */
 export interface SiteProps {
@@ -59,14 +60,18 @@ export interface SiteProps {
  * A place with machines (a data centre, a cloud region, a store) and the clusters that run there.
  * Each cluster has a {@link ClusterChart}; what is added to it is written to `sites/<site>/<cluster>/`.
  */
-export class Site extends Construct {
+export class Site extends Construct implements ISite {
   /** The site's name (its construct id). */
   public readonly name: string;
-  /** The site as plain data, as given. */
-  public readonly spec: SiteSpec;
   /** The fleet this site belongs to. */
   public readonly fleet: Fleet;
-  private readonly charts = new Map<string, ClusterChart>();
+  public readonly region: string;
+  public readonly jurisdiction: string;
+  public readonly infrastructure: Infrastructure;
+  public readonly airgapped: boolean;
+  public readonly nodePools: readonly NodePoolSpec[];
+  private readonly given: SiteSpec;
+  private readonly charts = new Map<string, K0sCluster>();
 
   constructor(scope: Construct, id: string, props: SiteProps) {
     super(scope, id);
@@ -76,6 +81,14 @@ export class Site extends Construct {
     const parsed = siteSchema.safeParse(spec);
     const issues = parsed.success ? [] : fromZodIssues(spec, parsed.error.issues, siteSchema);
     issues.push(...siteIssues(spec, ''));
+    if (parsed.success) {
+      const credentials = this.fleet.credentials.map((c) => c.name);
+      for (const c of parsed.data.clusters ?? []) {
+        const pools = parsed.data.nodePools.filter((p) => !c.nodePools || c.nodePools.includes(p.name)).map((p) => ({ name: p.name, count: p.count }));
+        const ctx = { site: id, infrastructure: parsed.data.infrastructure, airgapped: parsed.data.airgapped ?? false, pools, credentials };
+        issues.push(...clusterIssues(c, ctx, `clusters[${c.name}]`));
+      }
+    }
     if (issues.length > 0 || !parsed.success) {
       throw new ValidationError(
         inConstruct(
@@ -85,21 +98,26 @@ export class Site extends Construct {
         `invalid site '${id}'`,
       );
     }
-    this.spec = spec;
+    this.given = spec;
     const site = parsed.data;
-    const clusters = site.clusters ?? [{ name: site.name }];
+    this.region = site.region;
+    this.jurisdiction = site.jurisdiction;
+    this.infrastructure = site.infrastructure;
+    this.airgapped = site.airgapped ?? false;
+    this.nodePools = (spec.nodePools ?? []) as NodePoolSpec[];
+    const clusters = (spec.clusters ?? [{ name: site.name }]) as ClusterSpec[];
     for (const c of clusters) {
       const pools = site.nodePools.filter((p) => !c.nodePools || c.nodePools.includes(p.name));
-      const vendors = [...new Set(pools.map((p) => (p.gpus ? gpuModel(p.gpus.model)?.vendor : undefined)).filter((v): v is GpuVendor => !!v))].sort();
-      const chart = new ClusterChart(this, c.name, { site: site.name, cluster: c.name });
-      const labels = {
-        ...this.fleet.commonLabels(),
-        [LABELS.site]: site.name,
-        [LABELS.region]: site.region,
-        [LABELS.jurisdiction]: site.jurisdiction,
-        [LABELS.cluster]: c.name,
-        ...Object.fromEntries(vendors.map((v) => [`${LABELS.gpuVendorPrefix}${v}`, 'true'])),
-      };
+      const chart = new K0sCluster(this, c.name, {
+        ...(c.nodePools !== undefined ? { nodePools: c.nodePools } : {}),
+        ...(c.controlPlane !== undefined ? { controlPlane: ControlPlane.fromSpec(c.controlPlane) } : {}),
+        ...(c.k0sVersion !== undefined ? { k0sVersion: c.k0sVersion } : {}),
+        ...(c.network !== undefined ? { network: c.network } : {}),
+        ...(c.addons !== undefined ? { addons: c.addons.map((a) => ({ ...a, values: a.values ?? {} })) } : {}),
+        ...(c.imageRepository !== undefined ? { imageRepository: c.imageRepository } : {}),
+        ...(c.airgapBundle !== undefined ? { airgapBundle: c.airgapBundle } : {}),
+      });
+      const labels = chart.clusterLabels;
       new ApiObject(chart, 'namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: SYSTEM_NAMESPACE, labels } });
       new ApiObject(chart, 'cluster-info', {
         apiVersion: 'v1',
@@ -133,8 +151,19 @@ export class Site extends Construct {
     }
   }
 
-  /** The chart of a cluster at this site; without a name, the site's only cluster. */
-  public cluster(name?: string): ClusterChart {
+  /**
+   * The site as plain data: as given, with each cluster entry as its {@link K0sCluster} describes it now
+   * (add-ons added later included).
+   */
+  public get spec(): SiteSpec {
+    const clusters = this.clusters;
+    const keep = this.given.clusters !== undefined || clusters.some((c) => c.hasClusterSettings);
+    const { clusters: _omit, ...rest } = this.given;
+    return (keep ? { ...rest, clusters: clusters.map((c) => c.toSpec()) } : rest) as SiteSpec;
+  }
+
+  /** The cluster of that name at this site (its chart is the cluster's folder); without a name, the site's only cluster. */
+  public cluster(name?: string): K0sCluster {
     if (name === undefined) {
       if (this.charts.size !== 1) throw new Error(`${this.node.path}: site has ${this.charts.size} clusters (${[...this.charts.keys()].join(', ')}); name one`);
       return [...this.charts.values()][0]!;
@@ -144,8 +173,8 @@ export class Site extends Construct {
     return c;
   }
 
-  /** The charts of every cluster at this site, by name. */
-  public get clusters(): ClusterChart[] {
+  /** Every cluster at this site, by name. */
+  public get clusters(): K0sCluster[] {
     return [...this.charts.values()].sort((a, b) => (a.clusterName < b.clusterName ? -1 : 1));
   }
 }
