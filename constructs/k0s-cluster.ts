@@ -256,6 +256,7 @@ export class K0sCluster extends ClusterChart {
       addons: addons.length > 0 ? addons.map((a) => ({ ...a })) : undefined,
       imageRepository: p.imageRepository,
       airgapBundle: p.airgapBundle,
+      addonDelivery: p.addonDelivery,
     });
   }
 

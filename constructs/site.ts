@@ -116,6 +116,7 @@ export class Site extends Construct implements ISite {
         ...(c.addons !== undefined ? { addons: c.addons.map((a) => ({ ...a, values: a.values ?? {} })) } : {}),
         ...(c.imageRepository !== undefined ? { imageRepository: c.imageRepository } : {}),
         ...(c.airgapBundle !== undefined ? { airgapBundle: c.airgapBundle } : {}),
+        ...(c.addonDelivery !== undefined ? { addonDelivery: c.addonDelivery } : {}),
       });
       const labels = chart.clusterLabels;
       new ApiObject(chart, 'namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: SYSTEM_NAMESPACE, labels } });

@@ -140,6 +140,10 @@ export const clusterFields = {
   addons: z.array(addonSchema).optional().describe('Helm charts to install.'),
   imageRepository: z.string().optional().describe('Registry mirror for every k0s image (k0s spec.images.repository). Default: none.'),
   airgapBundle: z.string().optional().describe('Path (on the k0sctl machine) of a k0s airgap image bundle uploaded to every host. Default: none.'),
+  addonDelivery: z
+    .enum(['extensions', 'charts'])
+    .optional()
+    .describe('k0s clusters: add-ons as Helm extensions in the ClusterConfig, or as k0s Chart objects in the cluster folder. Default extensions.'),
 };
 
 export const credentialSchema = z

@@ -1,0 +1,229 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App } from 'cdk8s';
+import { parse } from 'yaml';
+import { ControlPlane, Fleet, MultiClusterAddon } from '../../constructs';
+import { buildReferenceFleet, referenceFleetSpec } from '../../apps/reference-fleet';
+import { parseFleetText } from '../../lib/model/load';
+import type { FileTree } from '../../lib/synth/render';
+import { allTemplatesFleet, modesFleet } from '../fixtures/fleets';
+import { clone, describeWithSchemas, fleetFrom, templateSchemas, treeFailures } from '../helpers';
+
+type Doc = Record<string, any>;
+const doc = (tree: FileTree, file: string): Doc => {
+  const text = tree.get(file);
+  if (text === undefined) throw new Error(`no ${file} in tree (files: ${[...tree.keys()].join(', ')})`);
+  return parse(text) as Doc;
+};
+const files = (tree: FileTree, prefix: string) => [...tree.keys()].filter((k) => k.startsWith(prefix));
+
+describe('standalone (k0sctl)', () => {
+  const tree = fleetFrom(modesFleet()).toTree();
+  const k = doc(tree, 'sites/hub/hub/k0sctl.yaml');
+
+  test('k0sctl.yaml sits in the cluster folder, not in its kustomization', () => {
+    expect(doc(tree, 'sites/hub/hub/kustomization.yaml').resources).not.toContain('k0sctl.yaml');
+    expect(k).toMatchObject({ apiVersion: 'k0sctl.k0sproject.io/v1beta1', kind: 'Cluster', metadata: { name: 'hub' } });
+  });
+
+  test('hosts: roles, SSH with key paths, explicit private addresses, pool labels for workers', () => {
+    expect(k.spec.hosts.map((h: Doc) => h.role)).toEqual(['controller', 'controller', 'controller+worker', 'worker', 'worker']);
+    expect(k.spec.hosts[2]).toEqual({
+      role: 'controller+worker',
+      ssh: { address: 'ctl-3.hub.example', user: 'admin', port: 22, keyPath: '~/.ssh/hub' },
+      privateAddress: '192.168.0.3',
+      installFlags: ['--labels=k0smos.io/node-pool=ctrl'],
+    });
+    expect(k.spec.hosts[0].installFlags).toBeUndefined();
+    expect(k.spec.hosts.map((h: Doc) => h.privateAddress)).toEqual(['192.168.0.1', '192.168.0.2', '192.168.0.3', '192.168.0.11', '192.168.0.12']);
+  });
+
+  test('k0s: release spelling; Cilium makes the provider custom and replaces kube-proxy with all three settings (§15.5)', () => {
+    expect(k.spec.k0s.version).toBe('v1.36.3+k0s.2');
+    const spec = k.spec.k0s.config.spec;
+    expect(spec.network).toMatchObject({ provider: 'custom', kubeProxy: { disabled: true }, clusterDomain: 'cluster.local' });
+    expect(spec.api).toEqual({ externalAddress: '192.168.0.100', sans: ['192.168.0.100'] });
+    const charts = spec.extensions.helm.charts;
+    expect(charts.map((c: Doc) => [c.name, c.chartname, c.order])).toEqual([
+      ['cilium', 'helm-cilium-io/cilium', 1],
+      ['metrics', 'oci://registry.example/charts/metrics-server', 100],
+    ]);
+    expect(spec.extensions.helm.repositories).toEqual([{ name: 'helm-cilium-io', url: 'https://helm.cilium.io/' }]);
+    expect(parse(charts[0].values)).toEqual({
+      kubeProxyReplacement: true,
+      k8sServiceHost: '192.168.0.100',
+      k8sServicePort: 6443,
+      ipam: { operator: { clusterPoolIPv4PodCIDRList: [spec.network.podCIDR] } },
+    });
+  });
+
+  test("addonDelivery 'charts': k0s Chart objects in kube-system of the cluster folder, no extensions", () => {
+    const spec = clone(modesFleet());
+    (spec.sites[0]!.clusters![0] as { addonDelivery?: string }).addonDelivery = 'charts';
+    const t = fleetFrom(spec).toTree();
+    expect(doc(t, 'sites/hub/hub/k0sctl.yaml').spec.k0s.config.spec.extensions).toBeUndefined();
+    const chart = doc(t, 'sites/hub/hub/chart.helm.k0sproject.io_kube-system_k0s-addon-cilium.yaml');
+    expect(chart.spec).toMatchObject({ releaseName: 'cilium', chartName: 'helm-cilium-io/cilium', version: '1.19.4', namespace: 'kube-system', order: 1, repository: { url: 'https://helm.cilium.io/' } });
+    expect(parse(chart.spec.values).k8sServiceHost).toBe('192.168.0.100');
+    expect(doc(t, 'sites/hub/hub/chart.helm.k0sproject.io_kube-system_k0s-addon-metrics.yaml').spec.chartName).toBe('oci://registry.example/charts/metrics-server');
+  });
+
+  test('addAddon after construction reaches k0sctl.yaml, and duplicates are refused', () => {
+    const fleet = fleetFrom(modesFleet());
+    const hub = fleet.site('hub').cluster('hub');
+    hub.addAddon({ name: 'late', namespace: 'tools', chart: { repo: 'https://charts.example', name: 'late', version: '1.0.0' }, values: {} });
+    expect(() => hub.addAddon({ name: 'late', namespace: 'x', chart: { repo: 'https://charts.example', name: 'late', version: '1.0.0' }, values: {} })).toThrow(/exists already/);
+    const charts = doc(fleet.toTree(), 'sites/hub/hub/k0sctl.yaml').spec.k0s.config.spec.extensions.helm.charts;
+    expect(charts.map((c: Doc) => c.name)).toEqual(['cilium', 'late', 'metrics']);
+    expect((fleet.toSpec().sites[0]!.clusters![0] as { addons: unknown[] }).addons).toHaveLength(3);
+  });
+});
+
+describe('hosted (k0smotron + Cluster API)', () => {
+  const tree = fleetFrom(modesFleet()).toTree();
+  const m = (kind: string, name: string) => doc(tree, `management/${kind}_kcm-system_${name}.yaml`);
+
+  test('Cluster links the control plane and infrastructure; CIDRs agree with the k0s config (§14.2)', () => {
+    const cluster = m('cluster.cluster.x-k8s.io', 'store');
+    const cp = m('k0smotroncontrolplane.controlplane.cluster.x-k8s.io', 'store');
+    expect(cluster.spec.controlPlaneRef).toEqual({ apiGroup: 'controlplane.cluster.x-k8s.io', kind: 'K0smotronControlPlane', name: 'store' });
+    expect(cluster.spec.infrastructureRef).toEqual({ apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'RemoteCluster', name: 'store' });
+    expect(cluster.spec.clusterNetwork.pods.cidrBlocks).toEqual([cp.spec.k0sConfig.spec.network.podCIDR]);
+    expect(cluster.spec.clusterNetwork.services.cidrBlocks).toEqual([cp.spec.k0sConfig.spec.network.serviceCIDR]);
+    expect(m('remotecluster.infrastructure.cluster.x-k8s.io', 'store').spec).toEqual({});
+  });
+
+  test('version spelling per kind: -k0s.N on the control plane, +k0s.N on workers (§15.2)', () => {
+    expect(m('k0smotroncontrolplane.controlplane.cluster.x-k8s.io', 'store').spec.version).toBe('v1.36.3-k0s.2');
+    expect(m('k0sworkerconfigtemplate.bootstrap.cluster.x-k8s.io', 'store-box').spec.template.spec.version).toBe('v1.36.3+k0s.2');
+    expect(m('machinedeployment.cluster.x-k8s.io', 'store-box').spec.template.spec.version).toBe('v1.36.3+k0s.2');
+  });
+
+  test('ingress exposure, and Cilium reaches the API through it', () => {
+    const cp = m('k0smotroncontrolplane.controlplane.cluster.x-k8s.io', 'store').spec;
+    expect(cp.ingress).toEqual({ apiHost: 'store.api.example', konnectivityHost: 'store.konnectivity.example', port: 443 });
+    expect(parse(cp.k0sConfig.spec.extensions.helm.charts[0].values)).toMatchObject({ k8sServiceHost: 'store.api.example', k8sServicePort: 443 });
+  });
+
+  test('pooled workers: PooledRemoteMachines, a template over the pool, a MachineDeployment sized to it', () => {
+    const md = m('machinedeployment.cluster.x-k8s.io', 'store-box');
+    expect(md.spec.replicas).toBe(3);
+    expect(md.spec.template.metadata.labels).toEqual(md.spec.selector.matchLabels);
+    expect(md.spec.template.spec.infrastructureRef).toEqual({ apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'RemoteMachineTemplate', name: 'store-box' });
+    expect(m('remotemachinetemplate.infrastructure.cluster.x-k8s.io', 'store-box').spec.template.spec.pool).toBe('store-box');
+    expect(m('pooledremotemachine.infrastructure.cluster.x-k8s.io', 'store-box-0').spec).toEqual({
+      pool: 'store-box',
+      machine: { address: '172.31.0.1', port: 22, user: 'edge', useSudo: true, sshKeyRef: { name: 'store-ssh-key' } },
+    });
+  });
+
+  test('individual workers (reference Quebec): Machine -> K0sWorkerConfig + RemoteMachine per host, all in management/', () => {
+    const ref = buildReferenceFleet(new App()).toTree();
+    expect(files(ref, 'management/machine.cluster.x-k8s.io_kcm-system_quebec-')).toHaveLength(6);
+    expect(doc(ref, 'management/machine.cluster.x-k8s.io_kcm-system_quebec-a100-0.yaml').spec).toEqual({
+      clusterName: 'quebec',
+      version: 'v1.36.3+k0s.2',
+      bootstrap: { configRef: { apiGroup: 'bootstrap.cluster.x-k8s.io', kind: 'K0sWorkerConfig', name: 'quebec-a100-0' } },
+      infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'RemoteMachine', name: 'quebec-a100-0' },
+    });
+    expect(doc(ref, 'management/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_quebec.yaml').spec).toMatchObject({
+      externalAddress: '203.0.113.10',
+      service: { type: 'NodePort', apiPort: 30443, konnectivityPort: 30132 },
+      persistence: { type: 'pvc' },
+      replicas: 3,
+    });
+    expect(files(ref, 'sites/quebec/quebec/').sort()).toEqual([
+      'sites/quebec/quebec/configmap_k0smos-system_cluster-info.yaml',
+      'sites/quebec/quebec/kustomization.yaml',
+      'sites/quebec/quebec/namespace_k0smos-system.yaml',
+    ]);
+  });
+});
+
+describe('k0rdent (ClusterDeployment)', () => {
+  const tree = fleetFrom(modesFleet()).toTree();
+  const cd = doc(tree, 'management/clusterdeployment.k0rdent.mirantis.com_kcm-system_lab.yaml');
+
+  test('template by versioned name, credential by reference, labels for selectors', () => {
+    expect(cd.spec).toMatchObject({ template: 'remote-cluster-1-0-38', credential: 'edge-ssh', propagateCredentials: false });
+    expect(cd.metadata.labels).toMatchObject({ 'k0smos.io/site': 'lab', 'k0smos.io/region': 'eu-north', 'k0smos.io/jurisdiction': 'SE', 'k0smos.io/gpu-vendor.nvidia': 'true' });
+    expect(cd.spec.config.clusterLabels).toEqual(cd.metadata.labels);
+    expect(cd.spec.config.clusterIdentity).toEqual({ name: 'edge-ssh-key' });
+    const credFile = 'management/credential.k0rdent.mirantis.com_kcm-system_edge-ssh.yaml';
+    expect(doc(tree, credFile).spec).toEqual({ identityRef: { apiVersion: 'v1', kind: 'Secret', name: 'edge-ssh-key', namespace: 'kcm-system' } });
+    expect(tree.get(credFile)).not.toMatch(/stringData|BEGIN/);
+  });
+
+  test('config carries the IP plan and the k0s version in the template vocabulary', () => {
+    const plan = doc(tree, 'management/configmap_k0smos-system_ip-plan.yaml').data.lab as string;
+    const pod = /podCIDR: (\S+)/.exec(plan)![1];
+    expect(cd.spec.config.clusterNetwork.pods.cidrBlocks).toEqual([pod]);
+    expect(cd.spec.config.k0s).toMatchObject({ version: 'v1.36.3+k0s.2', network: { podCIDR: pod, provider: 'kuberouter' } });
+  });
+
+  test('add-ons: HelmRepository and ServiceTemplate are applied before the ClusterDeployment that uses them (§15.7)', () => {
+    expect(cd.spec.serviceSpec.services).toEqual([{ name: 'gpu-operator', namespace: 'gpu-operator', template: 'gpu-operator-v26-7-0', values: 'driver:\n  enabled: false\n' }]);
+    const st = doc(tree, 'management/servicetemplate.k0rdent.mirantis.com_kcm-system_gpu-operator-v26-7-0.yaml');
+    expect(st.spec.helm.chartSpec).toEqual({ chart: 'gpu-operator', version: 'v26.7.0', interval: '10m', sourceRef: { kind: 'HelmRepository', name: 'helm-ngc-nvidia-com-nvidia' } });
+    const order: string[] = doc(tree, 'management/kustomization.yaml').resources;
+    const at = (prefix: string) => order.findIndex((r) => r.startsWith(prefix));
+    expect(at('helmrepository.')).toBeLessThan(at('servicetemplate.'));
+    expect(at('credential.')).toBeLessThan(at('clusterdeployment.'));
+    expect(at('servicetemplate.')).toBeLessThan(at('clusterdeployment.'));
+  });
+
+  test('MultiClusterAddon: a ServiceTemplate in kcm-system and a MultiClusterService selecting by label', () => {
+    const fleet = fleetFrom(modesFleet());
+    new MultiClusterAddon(fleet.management, 'nvidia-sites', {
+      addon: { name: 'dcgm', namespace: 'monitoring', chart: { repo: 'https://nvidia.github.io/dcgm-exporter/helm-charts', name: 'dcgm-exporter', version: '4.6.0' }, values: {} },
+      clusterSelector: { 'k0smos.io/gpu-vendor.nvidia': 'true' },
+    });
+    const t = fleet.toTree();
+    expect(doc(t, 'management/multiclusterservice.k0rdent.mirantis.com_nvidia-sites.yaml').spec).toEqual({
+      clusterSelector: { matchLabels: { 'k0smos.io/gpu-vendor.nvidia': 'true' } },
+      serviceSpec: { services: [{ name: 'dcgm', namespace: 'monitoring', template: 'dcgm-exporter-4-6-0' }] },
+    });
+    expect(t.has('management/servicetemplate.k0rdent.mirantis.com_kcm-system_dcgm-exporter-4-6-0.yaml')).toBe(true);
+  });
+});
+
+describe('ControlPlane factories and fleet.yaml equivalence', () => {
+  test('factories produce the plain data fleet.yaml holds', () => {
+    expect(ControlPlane.standalone({ hosts: [{ role: 'single', address: '10.0.0.1' }] }).spec).toEqual({ mode: 'standalone', hosts: [{ role: 'single', address: '10.0.0.1' }] });
+    expect(ControlPlane.k0rdent({ credential: 'c' }).mode).toBe('k0rdent');
+  });
+
+  test('the reference fleet from constructs, from the TypeScript literal and from apps/fleet.yaml: identical trees', () => {
+    const fromConstructs = buildReferenceFleet(new App(), 'geo').toTree();
+    const fromLiteral = Fleet.fromSpec(new App(), 'geo', referenceFleetSpec).toTree();
+    const yaml = parseFleetText(fs.readFileSync(path.join(__dirname, '..', '..', 'apps', 'fleet.yaml'), 'utf8'));
+    const fromYaml = Fleet.fromSpec(new App(), 'geo', yaml).toTree();
+    expect([...fromLiteral.entries()]).toEqual([...fromConstructs.entries()]);
+    expect([...fromYaml.entries()]).toEqual([...fromLiteral.entries()]);
+  });
+
+  test('a second synth is byte-identical', () => {
+    expect([...fleetFrom(modesFleet()).toTree().entries()]).toEqual([...fleetFrom(modesFleet()).toTree().entries()]);
+  });
+});
+
+describeWithSchemas('every synthesized file validates against the upstream schemas', () => {
+  const fleets: [string, () => Fleet][] = [
+    ['reference', () => buildReferenceFleet(new App())],
+    ['modes', () => fleetFrom(modesFleet())],
+    ['all-templates', () => fleetFrom(allTemplatesFleet())],
+  ];
+  test.each(fleets)('%s fleet: objects against CRDs/OpenAPI, k0sctl.yaml against its schema, ClusterDeployment configs against their templates', (_name, build) => {
+    const tree = build().toTree({ templates: templateSchemas() });
+    expect(treeFailures(tree)).toEqual([]);
+  });
+
+  test('the all-templates fleet covers every cluster template of the release', () => {
+    const tree = fleetFrom(allTemplatesFleet()).toTree({ templates: templateSchemas() });
+    const templates = files(tree, 'management/clusterdeployment.').map((f) => doc(tree, f).spec.template as string);
+    expect(templates).toHaveLength(18);
+    for (const fam of ['-hosted-cp-', '-standalone-cp-', 'remote-cluster-', 'aws-eks-', 'azure-aks-', 'gcp-gke-', 'adopted-cluster-', 'docker-hosted-cp-']) {
+      expect(templates.some((t) => t.includes(fam))).toBe(true);
+    }
+  });
+});
