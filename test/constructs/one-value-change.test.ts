@@ -1,0 +1,116 @@
+/**
+ * Changing one value changes only the objects that depend on it: two synths are diffed file by file.
+ */
+import type { FleetSpec } from '../../lib/model/fleet';
+import type { FileTree } from '../../lib/synth/render';
+import { referenceFleetSpec } from '../../apps/reference-fleet';
+import { clone, describeWithSchemas, fleetFrom, templateSchemas, treeFailures } from '../helpers';
+
+function changedFiles(a: FileTree, b: FileTree): string[] {
+  const keys = [...new Set([...a.keys(), ...b.keys()])].sort();
+  return keys.filter((k) => a.get(k) !== b.get(k));
+}
+
+type Edit = (f: any) => void;
+function diffAfter(base: FleetSpec, edit: Edit): { changed: string[]; after: FileTree } {
+  const before = fleetFrom(base).toTree();
+  const spec = clone(base);
+  edit(spec);
+  const after = fleetFrom(spec).toTree();
+  return { changed: changedFiles(before, after), after };
+}
+const site = (f: any, name: string) => f.sites.find((s: { name: string }) => s.name === name);
+
+/** A cloud site with one k0rdent cluster whose template follows the site's infrastructure. */
+function cloudFleet(): FleetSpec {
+  return {
+    name: 'cloud',
+    management: { site: 'mgmt', credentials: [{ name: 'cloud-cred', identityRef: { apiVersion: 'v1', kind: 'Secret', name: 'cloud-identity', namespace: 'kcm-system' } }] },
+    sites: [
+      {
+        name: 'mgmt',
+        region: 'eu-central',
+        jurisdiction: 'DE',
+        location: { lat: 50, lon: 8 },
+        infrastructure: 'bare-metal',
+        nodePools: [{ name: 'm', count: 1, cpu: 8, memoryGiB: 32 }],
+        clusters: [{ name: 'mgmt', controlPlane: { mode: 'standalone', hosts: [{ role: 'single', address: '192.168.1.10' }] } }],
+      },
+      {
+        name: 'dc',
+        region: 'eu-west',
+        jurisdiction: 'FR',
+        location: { lat: 48, lon: 2 },
+        infrastructure: 'vsphere',
+        nodePools: [{ name: 'gpu', count: 2, cpu: 32, memoryGiB: 256, gpus: { model: 'L40S', count: 4 } }],
+        clusters: [{ name: 'dc', controlPlane: { mode: 'k0rdent', credential: 'cloud-cred', config: { controlPlaneNumber: 1, workersNumber: 2 } } }],
+      },
+    ],
+  };
+}
+
+describe('one value changed, only its dependents change', () => {
+  test('the GPU model of a pool: only the inventory of that cluster', () => {
+    const { changed } = diffAfter(referenceFleetSpec, (f) => (site(f, 'quebec').nodePools[0].gpus.model = 'H100'));
+    expect(changed).toEqual(['management/configmap_k0smos-system_cluster-quebec.yaml', 'sites/quebec/quebec/configmap_k0smos-system_cluster-info.yaml']);
+  });
+
+  test('the k0s version of the hosted cluster: its control plane, worker configs and machines', () => {
+    const { changed, after } = diffAfter(referenceFleetSpec, (f) => (site(f, 'quebec').clusters[0].k0sVersion = 'v1.35.6+k0s.1'));
+    expect(changed.every((p) => /^management\/(k0smotroncontrolplane|k0sworkerconfig|machine)\.[a-z0-9.-]+_kcm-system_quebec/.test(p))).toBe(true);
+    expect(changed).toHaveLength(1 + 6 + 6);
+    expect(after.get('management/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_quebec.yaml')).toContain('version: v1.35.6-k0s.1');
+  });
+
+  test('the k0s version of the standalone cluster: only its k0sctl.yaml', () => {
+    const { changed } = diffAfter(referenceFleetSpec, (f) => (site(f, 'frankfurt').clusters[0].k0sVersion = 'v1.35.6+k0s.1'));
+    expect(changed).toEqual(['sites/frankfurt/frankfurt/k0sctl.yaml']);
+  });
+
+  test('the template of a k0rdent cluster: only its ClusterDeployment', () => {
+    const { changed, after } = diffAfter(cloudFleet(), (f) => (site(f, 'dc').clusters[0].controlPlane.template = 'vsphere-standalone-cp'));
+    expect(changed).toEqual(['management/clusterdeployment.k0rdent.mirantis.com_kcm-system_dc.yaml']);
+    expect(after.get(changed[0]!)).toContain('template: vsphere-standalone-cp-1-0-42');
+  });
+
+  test('the provider (site infrastructure): the derived template and the inventory, nothing else', () => {
+    const { changed, after } = diffAfter(cloudFleet(), (f) => (site(f, 'dc').infrastructure = 'kubevirt'));
+    expect(changed).toEqual([
+      'management/clusterdeployment.k0rdent.mirantis.com_kcm-system_dc.yaml',
+      'management/configmap_k0smos-system_cluster-dc.yaml',
+      'sites/dc/dc/configmap_k0smos-system_cluster-info.yaml',
+    ]);
+    expect(after.get(changed[0]!)).toContain('template: kubevirt-hosted-cp-1-0-21');
+  });
+
+  test('adding a cluster adds its files and one IP-plan entry; no other cluster is renumbered', () => {
+    const { changed } = diffAfter(referenceFleetSpec, (f) =>
+      f.sites.push({
+        name: 'montreal',
+        region: 'ca-east',
+        jurisdiction: 'CA',
+        location: { lat: 45.5, lon: -73.6 },
+        infrastructure: 'bare-metal',
+        nodePools: [{ name: 'cpu', count: 1, cpu: 16, memoryGiB: 64 }],
+      }),
+    );
+    expect(changed).toEqual([
+      'management/configmap_k0smos-system_cluster-montreal.yaml',
+      'management/configmap_k0smos-system_ip-plan.yaml',
+      'management/kustomization.yaml',
+      'sites/montreal/montreal/configmap_k0smos-system_cluster-info.yaml',
+      'sites/montreal/montreal/kustomization.yaml',
+      'sites/montreal/montreal/namespace_k0smos-system.yaml',
+    ]);
+  });
+});
+
+describeWithSchemas('the changed fleets still validate', () => {
+  test('template and provider variants pass their template schemas', () => {
+    for (const edit of [(f: any) => (site(f, 'dc').clusters[0].controlPlane.template = 'vsphere-standalone-cp'), (f: any) => (site(f, 'dc').infrastructure = 'kubevirt')] as Edit[]) {
+      const spec = clone(cloudFleet());
+      edit(spec);
+      expect(treeFailures(fleetFrom(spec).toTree({ templates: templateSchemas() }))).toEqual([]);
+    }
+  });
+});
