@@ -2,6 +2,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { HelmChartAddon } from '../lib/addons/addon';
 import {
+  isCilium,
   resolveControlPlane,
   resolveK0sVersion,
   type ApiEndpoint,
@@ -207,6 +208,19 @@ export class K0sCluster extends ClusterChart {
       else this.renderK0rdent();
     }
     for (const a of props.addons ?? []) this.addAddon(a);
+    // §14.2: Cilium's cluster-pool CIDRs are the cluster's pod CIDR (derived when not given).
+    this.node.addValidation({
+      validate: () => {
+        const out: string[] = [];
+        for (const a of this.addonSpecs.filter(isCilium)) {
+          const list = (a.values as { ipam?: { operator?: { clusterPoolIPv4PodCIDRList?: unknown } } }).ipam?.operator?.clusterPoolIPv4PodCIDRList;
+          if (list !== undefined && JSON.stringify(list) !== JSON.stringify([this.podCIDR])) {
+            out.push(`add-on '${a.name}': ipam.operator.clusterPoolIPv4PodCIDRList ${JSON.stringify(list)} differs from the cluster's pod CIDR ${this.podCIDR}; drop it to have it derived, or set network.podCIDR`);
+          }
+        }
+        return out;
+      },
+    });
   }
 
   /** Adds a Helm add-on; it is delivered the way this cluster's control plane takes add-ons. Refuses a second add-on of the same name. */

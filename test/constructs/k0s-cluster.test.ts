@@ -227,3 +227,11 @@ describeWithSchemas('every synthesized file validates against the upstream schem
     }
   });
 });
+
+describe('snapshots (after the assertions above)', () => {
+  test('modes fleet: the bootstrap objects of each mode', () => {
+    const tree = fleetFrom(modesFleet()).toTree();
+    const pick = [...tree.keys()].filter((k) => /k0sctl\.yaml|k0smotroncontrolplane|machinedeployment|clusterdeployment|servicetemplate/.test(k));
+    expect(Object.fromEntries(pick.map((p) => [p, tree.get(p)]))).toMatchSnapshot();
+  });
+});

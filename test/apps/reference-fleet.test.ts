@@ -1,0 +1,29 @@
+import * as path from 'node:path';
+import { App } from 'cdk8s';
+import { buildReferenceFleet } from '../../apps/reference-fleet';
+import { readTree } from '../../lib/synth/writer';
+
+describe('reference fleet (issue 4)', () => {
+  const tree = buildReferenceFleet(new App()).toTree();
+  const names = [...tree.keys()];
+
+  test('Frankfurt hosts management and is bootstrapped by k0sctl; Quebec is hosted there; Atlanta is a ClusterDeployment', () => {
+    expect(names).toContain('sites/frankfurt/frankfurt/k0sctl.yaml');
+    expect(names).toContain('management/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_quebec.yaml');
+    expect(names.filter((n) => n.startsWith('management/remotemachine.'))).toHaveLength(6);
+    expect(names).toContain('management/clusterdeployment.k0rdent.mirantis.com_kcm-system_atlanta.yaml');
+    expect(names).toContain('management/credential.k0rdent.mirantis.com_kcm-system_atlanta-ssh.yaml');
+    expect(names.some((n) => n.startsWith('sites/quebec/') && /k0sctl|machine/.test(n))).toBe(false);
+  });
+
+  test('the committed dist/ is what the reference fleet synthesizes', () => {
+    const committed = readTree(path.join(__dirname, '..', '..', 'dist'));
+    expect([...committed.keys()]).toEqual(names);
+    for (const [k, v] of tree) expect(committed.get(k)).toBe(v);
+  });
+
+  test('snapshot of the management kustomization and the cluster bootstrap files', () => {
+    const pick = ['management/kustomization.yaml', 'sites/frankfurt/frankfurt/k0sctl.yaml', 'management/clusterdeployment.k0rdent.mirantis.com_kcm-system_atlanta.yaml', 'management/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_quebec.yaml'];
+    expect(Object.fromEntries(pick.map((p) => [p, tree.get(p)]))).toMatchSnapshot();
+  });
+});
