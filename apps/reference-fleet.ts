@@ -65,7 +65,6 @@ export const referenceFleetSpec: FleetSpec = {
             service: { type: 'NodePort' },
             externalAddress: '203.0.113.10',
             replicas: 3,
-            persistence: 'pvc',
             sshKeySecret: { name: 'quebec-ssh-key' },
             workers: [
               { address: '10.20.0.11', nodePool: 'a100', user: 'ubuntu' },

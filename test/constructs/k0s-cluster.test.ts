@@ -129,7 +129,7 @@ describe('hosted (k0smotron + Cluster API)', () => {
     expect(doc(ref, 'management/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_quebec.yaml').spec).toMatchObject({
       externalAddress: '203.0.113.10',
       service: { type: 'NodePort', apiPort: 30443, konnectivityPort: 30132 },
-      persistence: { type: 'pvc' },
+      persistence: { type: 'emptyDir' },
       replicas: 3,
     });
     expect(files(ref, 'sites/quebec/quebec/').sort()).toEqual([
