@@ -25,6 +25,19 @@ export class Credential extends Construct {
   public readonly identityRef: { readonly apiVersion?: string; readonly kind: string; readonly name: string; readonly namespace?: string };
   public readonly spec: CredentialSpec;
 
+  /**
+   * Names kcm derives from the identity when it propagates credentials (k0rdent/kcm#1994): the
+   * ConfigMap `<identity>-resource-template` (annotated `projectsveltos.io/template: "true"`) and,
+   * for identities that are not Secrets, the Secret `<identity>-secret`, both in the identity's
+   * namespace. Create them under exactly these names.
+   */
+  public get sideObjectNames(): { readonly resourceTemplate: string; readonly secret?: string } {
+    return {
+      resourceTemplate: `${this.identityRef.name}-resource-template`,
+      ...(this.identityRef.kind !== 'Secret' ? { secret: `${this.identityRef.name}-secret` } : {}),
+    };
+  }
+
   constructor(scope: Construct, id: string, props: CredentialProps) {
     super(scope, id);
     const objectName = props.name ?? id;

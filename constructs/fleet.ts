@@ -9,6 +9,7 @@ import { ClusterTemplateSchemas, checkTemplateConfig } from '../lib/validate/tem
 import { findSchemasDir } from '../lib/validate/validate';
 import { toYamlOrdered } from '../lib/synth/serialize';
 import { Credential, type CredentialProps } from './credential';
+import type { K0sCluster } from './k0s-cluster';
 import { Region, type RegionProps } from './region';
 import { LABELS, MANAGED_BY, SYSTEM_NAMESPACE } from '../lib/model/labels';
 import type { AuxFile, K8sObject, PlacedObject, Target } from '../lib/synth/objects';
@@ -199,7 +200,7 @@ export class Fleet extends Construct {
   }
 
   /** Every cluster of every site, sorted by name. */
-  public clusters(): import('./k0s-cluster').K0sCluster[] {
+  public clusters(): K0sCluster[] {
     return this.sites.flatMap((s) => s.clusters).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 

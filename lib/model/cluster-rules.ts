@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import type { ValidationIssue } from './errors';
 import { containsAddress, parseCidr, parseIpv4 } from './cidr';
-import { clusterIssues } from './cluster';
+import { clusterIssues, dups } from './cluster';
 import { planAddresses, type IpPlan, type PlanCluster } from './ip-plan';
 import { didYouMean } from './suggest';
 import type { fleetSchema } from './fleet';
@@ -127,11 +127,4 @@ export function fleetClusterIssues(f: ParsedFleet): ValidationIssue[] {
     }
   }
   return issues;
-}
-
-function dups(names: readonly string[]): string[] {
-  const seen = new Set<string>();
-  const d = new Set<string>();
-  for (const n of names) (seen.has(n) ? d : seen).add(n);
-  return [...d].sort();
 }

@@ -275,6 +275,7 @@ type ClusterInput = {
   addons?: z.output<typeof addonSchema>[];
   imageRepository?: string;
   airgapBundle?: string;
+  addonDelivery?: 'extensions' | 'charts';
 };
 
 /** True for a Cilium chart (by chart name). */
@@ -307,6 +308,9 @@ export function clusterIssues(c: ClusterInput, ctx: ClusterContext, cp: string):
   }
 
   const cpl = c.controlPlane;
+  if (cpl?.mode === 'k0rdent' && c.addonDelivery !== undefined) {
+    add('.addonDelivery', 'k0rdent-managed clusters receive add-ons as ServiceTemplates in the ClusterDeployment; addonDelivery is for k0s clusters (standalone, hosted)');
+  }
   if (!cpl) {
     if (addons.length > 0) add('.addons', 'add-ons need a control plane to deliver them; set controlPlane (standalone, hosted or k0rdent)');
     return issues;
@@ -537,7 +541,8 @@ export function resolveK0sVersion(v: string | undefined): string {
   return releaseSpelling(v ?? DEFAULT_K0S_VERSION);
 }
 
-function dups(names: readonly string[]): string[] {
+/** Names that occur more than once, sorted. */
+export function dups(names: readonly string[]): string[] {
   const seen = new Set<string>();
   const d = new Set<string>();
   for (const n of names) (seen.has(n) ? d : seen).add(n);

@@ -154,6 +154,14 @@ describe('k0rdent (ClusterDeployment)', () => {
     expect(tree.get(credFile)).not.toMatch(/stringData|BEGIN/);
   });
 
+  test('credential side-object names follow kcm (kcm#1994)', () => {
+    const fleet = fleetFrom(modesFleet());
+    expect(fleet.credential('edge-ssh')!.sideObjectNames).toEqual({ resourceTemplate: 'edge-ssh-key-resource-template' });
+    const aws = fleet.addCredential('aws', { identityRef: { kind: 'AWSClusterStaticIdentity', name: 'aws-id' } });
+    expect(aws.sideObjectNames).toEqual({ resourceTemplate: 'aws-id-resource-template', secret: 'aws-id-secret' });
+    expect(() => fleet.addCredential('aws', { identityRef: { kind: 'Secret', name: 'x' } })).toThrow(/exists already/);
+  });
+
   test('config carries the IP plan and the k0s version in the template vocabulary', () => {
     const plan = doc(tree, 'management/configmap_k0smos-system_ip-plan.yaml').data.lab as string;
     const pod = /podCIDR: (\S+)/.exec(plan)![1];

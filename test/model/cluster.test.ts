@@ -166,6 +166,12 @@ describe('cluster model: bad input gets clear errors', () => {
     expect(issuesAfter((f) => delete cluster(f, 'lab').controlPlane.config.machines)[0]).toContain('its default is a placeholder at 0.0.0.0');
   });
 
+  test('addonDelivery is for k0s clusters only', () => {
+    expect(issuesAfter((f) => (cluster(f, 'lab').addonDelivery = 'charts'))).toEqual([
+      'sites[lab].clusters[lab].addonDelivery: k0rdent-managed clusters receive add-ons as ServiceTemplates in the ClusterDeployment; addonDelivery is for k0s clusters (standalone, hosted)',
+    ]);
+  });
+
   test('airgapped sites need a mirror or a bundle', () => {
     expect(issuesAfter((f) => (f.sites.find((s) => s.name === 'hub')!.airgapped = true))).toEqual([
       'sites[hub].clusters[hub]: site hub is airgapped: k0s cannot pull its images. Set imageRepository (a registry mirror) or airgapBundle (a k0s image bundle to upload)',
