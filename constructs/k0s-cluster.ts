@@ -373,7 +373,6 @@ export class K0sCluster extends ClusterChart {
     if (r?.mode !== 'k0rdent') return;
     const t = clusterTemplate(r.template);
     if (!t) return; // reported by the model's rules
-    const credential = this.fleet.credential(r.credential);
     new ApiObject(this.managementScope(), 'cluster-deployment', {
       apiVersion: KCM_API_VERSION,
       kind: 'ClusterDeployment',
@@ -381,6 +380,8 @@ export class K0sCluster extends ClusterChart {
       spec: Lazy.any({
         produce: () => {
           const addons = this.addons;
+          // Looked up when rendered: the credential may be added after the cluster.
+          const credential = this.fleet.credential(r.credential);
           return {
             template: clusterTemplateObjectName(t),
             credential: r.credential,

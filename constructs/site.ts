@@ -17,6 +17,9 @@ import { toYamlOrdered } from '../lib/synth/serialize';
 import { Fleet } from './fleet';
 import { ControlPlane, K0sCluster, type ISite } from './k0s-cluster';
 
+/** A cluster entry of {@link SiteProps}: the fleet.yaml entry, with the control plane also accepted as a {@link ControlPlane}. */
+export type SiteClusterProps = Omit<ClusterSpec, 'controlPlane'> & { readonly controlPlane?: ControlPlane | ClusterSpec['controlPlane'] };
+
 /** Properties of a {@link Site}. The site's name is the construct id. */
 export interface SiteProps {
   /** Region, such as `ca-east` (also used as a label value). */
@@ -30,10 +33,10 @@ export interface SiteProps {
   /** Groups of identical nodes, with their GPUs. */
   readonly nodePools: readonly NodePoolSpec[];
   /**
-   * Clusters at this site.
+   * Clusters at this site; `controlPlane` takes a {@link ControlPlane} (`ControlPlane.hosted(...)`) or its plain data.
    * @default - one cluster named after the site, with every pool
    */
-  readonly clusters?: readonly ClusterSpec[];
+  readonly clusters?: readonly SiteClusterProps[];
   /**
    * Power and energy facts (carbon intensity, price, PUE).
    * @default - none; placement treats the site as carbon-neutral
@@ -77,15 +80,16 @@ export class Site extends Construct implements ISite {
     super(scope, id);
     this.name = id;
     this.fleet = Fleet.of(this);
-    const spec = stripUndefined({ name: id, ...props }) as SiteSpec;
+    const clustersData = props.clusters?.map((c) => (c.controlPlane instanceof ControlPlane ? { ...c, controlPlane: c.controlPlane.spec } : c));
+    const spec = stripUndefined({ name: id, ...props, clusters: clustersData }) as SiteSpec;
     const parsed = siteSchema.safeParse(spec);
     const issues = parsed.success ? [] : fromZodIssues(spec, parsed.error.issues, siteSchema);
     issues.push(...siteIssues(spec, ''));
     if (parsed.success) {
-      const credentials = this.fleet.credentials.map((c) => c.name);
       for (const c of parsed.data.clusters ?? []) {
         const pools = parsed.data.nodePools.filter((p) => !c.nodePools || c.nodePools.includes(p.name)).map((p) => ({ name: p.name, count: p.count }));
-        const ctx = { site: id, infrastructure: parsed.data.infrastructure, airgapped: parsed.data.airgapped ?? false, pools, credentials };
+        // Credentials may be added after the site: their references are checked by Fleet.resolve().
+        const ctx = { site: id, infrastructure: parsed.data.infrastructure, airgapped: parsed.data.airgapped ?? false, pools };
         issues.push(...clusterIssues(c, ctx, `clusters[${c.name}]`));
       }
     }

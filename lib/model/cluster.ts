@@ -263,8 +263,8 @@ export interface ClusterContext {
   readonly airgapped: boolean;
   /** The pools of this cluster with their node counts. */
   readonly pools: ReadonlyArray<{ readonly name: string; readonly count: number }>;
-  /** Names of fleet credentials. */
-  readonly credentials: readonly string[];
+  /** Names of fleet credentials; undefined skips the reference check (a site checked on its own). */
+  readonly credentials?: readonly string[];
 }
 
 type ClusterInput = {
@@ -400,7 +400,7 @@ export function clusterIssues(c: ClusterInput, ctx: ClusterContext, cp: string):
     } else if (t.infrastructure !== undefined && t.infrastructure !== ctx.infrastructure) {
       add('.controlPlane.template', `template '${tname}' provisions on ${t.infrastructure}, but site ${ctx.site} is ${ctx.infrastructure}; pick a ${ctx.infrastructure} template or remote-cluster`);
     }
-    if (!ctx.credentials.includes(cpl.credential)) {
+    if (ctx.credentials !== undefined && !ctx.credentials.includes(cpl.credential)) {
       add('.controlPlane.credential', `no credential named '${cpl.credential}'${didYouMean(cpl.credential, ctx.credentials)} in management.credentials (credentials: ${ctx.credentials.join(', ') || 'none'})`);
     }
     const config = cpl.config ?? {};

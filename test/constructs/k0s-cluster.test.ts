@@ -210,6 +210,21 @@ describe('ControlPlane factories and fleet.yaml equivalence', () => {
     expect([...fromYaml.entries()]).toEqual([...fromLiteral.entries()]);
   });
 
+  test('built with constructs (ControlPlane factories, a credential added after the site) = built from plain data', () => {
+    const spec = modesFleet();
+    const fleet = new Fleet(new App(), 'fleet', { name: 'modes', managementSite: 'hub' });
+    for (const { name, clusters, ...props } of spec.sites) {
+      fleet.addSite(name, { ...props, clusters: clusters!.map((c) => ({ ...c, controlPlane: ControlPlane.fromSpec(c.controlPlane!) })) });
+    }
+    const { name, ...cred } = spec.management.credentials![0]!;
+    fleet.addCredential(name, cred);
+    expect([...fleet.toTree().entries()]).toEqual([...fleetFrom(spec).toTree().entries()]);
+    const bad = new Fleet(new App(), 'bad', { managementSite: 'lab' });
+    const lab = spec.sites[2]!;
+    bad.addSite('lab', { ...lab, clusters: [{ name: 'lab', controlPlane: ControlPlane.k0rdent({ credential: 'missing', config: { machines: [{ address: '10.0.0.1' }] } }) }] } as never);
+    expect(() => bad.toTree()).toThrow(/no credential named 'missing'/);
+  });
+
   test('a second synth is byte-identical', () => {
     expect([...fleetFrom(modesFleet()).toTree().entries()]).toEqual([...fleetFrom(modesFleet()).toTree().entries()]);
   });
