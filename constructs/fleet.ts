@@ -145,6 +145,14 @@ export class Fleet extends Construct {
       kind: 'Namespace',
       metadata: { name: SYSTEM_NAMESPACE, labels: this.commonLabels() },
     });
+    // kcm creates kcm-system itself; another namespace for the k0rdent objects is ours to create.
+    if (this.managementNamespace !== 'kcm-system') {
+      new ApiObject(this.management, 'management-namespace', {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: this.managementNamespace, labels: this.commonLabels() },
+      });
+    }
     this.ipPlan = { ...(props.network ?? {}) };
     this.ipPlanGiven = props.network !== undefined;
     for (const c of props.credentials ?? []) {

@@ -154,6 +154,17 @@ describe('k0rdent (ClusterDeployment)', () => {
     expect(tree.get(credFile)).not.toMatch(/stringData|BEGIN/);
   });
 
+  test('a management namespace other than kcm-system is created, and every k0rdent object lives in it', () => {
+    const spec = clone(modesFleet());
+    spec.management.namespace = 'fleet-ops';
+    const t = fleetFrom(spec).toTree();
+    expect(t.has('management/namespace_fleet-ops.yaml')).toBe(true);
+    expect(t.has('management/clusterdeployment.k0rdent.mirantis.com_fleet-ops_lab.yaml')).toBe(true);
+    expect(t.has('management/credential.k0rdent.mirantis.com_fleet-ops_edge-ssh.yaml')).toBe(true);
+    expect(t.has('management/servicetemplate.k0rdent.mirantis.com_fleet-ops_gpu-operator-v26-7-0.yaml')).toBe(true);
+    expect(t.has('management/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_fleet-ops_store.yaml')).toBe(true);
+  });
+
   test('credential side-object names follow kcm (kcm#1994)', () => {
     const fleet = fleetFrom(modesFleet());
     expect(fleet.credential('edge-ssh')!.sideObjectNames).toEqual({ resourceTemplate: 'edge-ssh-key-resource-template' });
