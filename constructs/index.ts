@@ -1,3 +1,4 @@
 export * from './fleet';
 export * from './site';
 export * from './folder-chart';
+export * from './cilium-mesh';
