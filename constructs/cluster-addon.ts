@@ -50,7 +50,7 @@ export class ClusterAddon extends Construct {
               version: a.chart.version,
               namespace: a.namespace,
               order: a.order ?? 100,
-              values: toYaml(a.values, { topLevelObject: false }),
+              values: toYaml(a.values),
               ...(a.chart.repo.startsWith('oci://') ? {} : { repository: { url: a.chart.repo } }),
             };
           },

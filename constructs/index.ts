@@ -5,3 +5,4 @@ export * from './k0s-cluster';
 export * from './cluster-addon';
 export * from './credential';
 export * from './region';
+export * from './cilium-mesh';

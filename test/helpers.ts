@@ -1,7 +1,10 @@
 /**
- * Test helpers: the schemas folder (tests that need it are skipped with a clear message when it is
- * absent), schema validation of a rendered tree, and fleets built from specs.
+ * Shared test helpers: the schemas folder (skipped with a message where absent, an error in CI),
+ * temporary folders, synthesizing a fleet into a tree without touching dist/, schema validation of a
+ * rendered tree, and fleets built from specs.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { Fleet } from '../constructs';
@@ -11,35 +14,63 @@ import { SchemaRegistry } from '../lib/validate/schemas';
 import { ClusterTemplateSchemas } from '../lib/validate/template-values';
 import { findSchemasDir, formatFailure, validateYamlText } from '../lib/validate/validate';
 
-export const SCHEMAS_DIR = findSchemasDir(path.resolve(__dirname, '..'));
+const ROOT = path.resolve(__dirname, '..');
 
-/** `describe` when the schemas folder exists, else a skipped block that says why. */
-export const describeWithSchemas: jest.Describe = SCHEMAS_DIR
-  ? describe
-  : (((name: string, fn: () => void) => {
-      // eslint-disable-next-line no-console
-      console.warn(`skipping '${name}': no schemas folder (../shared/schemas or K0SMOS_SCHEMAS)`);
-      describe.skip(name, fn);
-    }) as unknown as jest.Describe);
+let registry: SchemaRegistry | undefined | null = null;
 
-let registry: SchemaRegistry | undefined;
-export function schemaRegistry(): SchemaRegistry {
-  registry ??= SchemaRegistry.load(SCHEMAS_DIR!);
+/**
+ * The schema registry, or undefined when the schemas folder is absent. In CI (CI=true) an absent
+ * folder is an error, so schema tests can never be skipped silently there.
+ */
+export function schemaRegistry(): SchemaRegistry | undefined {
+  if (registry !== null) return registry;
+  const dir = findSchemasDir(ROOT);
+  if (!dir) {
+    if (process.env.CI === 'true') throw new Error('schemas folder not found (set K0SMOS_SCHEMAS or provide ../shared/schemas); CI must run the schema tests');
+    console.warn('SKIPPING schema validation: no schemas folder (set K0SMOS_SCHEMAS or provide ../shared/schemas)');
+    registry = undefined;
+    return undefined;
+  }
+  registry = SchemaRegistry.load(dir);
   return registry;
 }
 
+/** `it` when the schemas are present, `it.skip` otherwise. */
+export const itWithSchemas: jest.It = (findSchemasDir(ROOT) || process.env.CI === 'true' ? it : it.skip) as jest.It;
+
+export function tmpDir(prefix = 'k0smos-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export const REPO_ROOT = ROOT;
+
+export const SCHEMAS_DIR = findSchemasDir(ROOT);
+
+/** `describe` when the schemas folder exists (or in CI, where its absence fails), else a skipped block that says why. */
+export const describeWithSchemas: jest.Describe =
+  SCHEMAS_DIR || process.env.CI === 'true'
+    ? describe
+    : (((name: string, fn: () => void) => {
+        console.warn(`SKIPPING '${name}': no schemas folder (set K0SMOS_SCHEMAS or provide ../shared/schemas)`);
+        describe.skip(name, fn);
+      }) as unknown as jest.Describe);
+
 let templates: ClusterTemplateSchemas | undefined;
+/** The kcm cluster templates' values schemas (call only under `describeWithSchemas`). */
 export function templateSchemas(): ClusterTemplateSchemas {
-  templates ??= ClusterTemplateSchemas.fromSchemasDir(SCHEMAS_DIR!);
+  if (!SCHEMAS_DIR) throw new Error('schemas folder not found (set K0SMOS_SCHEMAS or provide ../shared/schemas)');
+  templates ??= ClusterTemplateSchemas.fromSchemasDir(SCHEMAS_DIR);
   return templates;
 }
 
-/** Every schema failure of every file of a tree (kustomization files excepted). */
+/** Every schema failure of every file of a tree (kustomization files excepted). Call only under `describeWithSchemas`. */
 export function treeFailures(tree: FileTree): string[] {
+  const reg = schemaRegistry();
+  if (!reg) throw new Error('schemas folder not found (set K0SMOS_SCHEMAS or provide ../shared/schemas)');
   const out: string[] = [];
   for (const [file, text] of tree) {
     if (file.endsWith('kustomization.yaml')) continue;
-    out.push(...validateYamlText(schemaRegistry(), text, file).map(formatFailure));
+    out.push(...validateYamlText(reg, text, file).map(formatFailure));
   }
   return out;
 }
@@ -48,7 +79,7 @@ export function fleetFrom(spec: unknown, id = 'fleet'): Fleet {
   return Fleet.fromSpec(new App(), id, spec);
 }
 
-/** The issues a spec is rejected with, as `path: message` lines; [] when it is accepted. */
+/** The issues a build is rejected with, as `path: message` lines; [] when it is accepted. */
 export function rejections(build: () => unknown): string[] {
   try {
     build();

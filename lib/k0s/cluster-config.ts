@@ -77,7 +77,7 @@ export function helmExtensions(addons: readonly HelmChartAddon[]): Record<string
       version: a.chart.version,
       namespace: a.namespace,
       order: a.order ?? 100,
-      values: toYaml(a.values, { topLevelObject: false }),
+      values: toYaml(a.values),
     })),
   };
 }

@@ -48,7 +48,7 @@ export function serviceTemplate(a: HelmChartAddon, namespace: string, labels: Re
 
 /** One entry of a `serviceSpec.services` list. */
 export function serviceEntry(a: HelmChartAddon): Record<string, unknown> {
-  const values = Object.keys(a.values).length > 0 ? { values: toYaml(a.values, { topLevelObject: false }) } : {};
+  const values = Object.keys(a.values).length > 0 ? { values: toYaml(a.values) } : {};
   return { name: a.name, namespace: a.namespace, template: serviceTemplateName(a), ...values };
 }
 

@@ -16,11 +16,11 @@ const good = () => ({
     k0s: { version: 'v1.36.3+k0s.2', config: { apiVersion: 'k0s.k0sproject.io/v1beta1', kind: 'ClusterConfig', metadata: { name: 'k0s' }, spec: { network: { provider: 'custom' } as Record<string, any> } } },
   },
 });
-const check = (doc: unknown) => validateYamlText(schemaRegistry(), stringify(doc), 'k0sctl.yaml').map(formatFailure).join('\n');
+const check = (doc: unknown) => validateYamlText(schemaRegistry()!, stringify(doc), 'k0sctl.yaml').map(formatFailure).join('\n');
 
 describeWithSchemas('k0sctl.yaml schema (ours, with rig connection schemas and the ClusterConfig CRD)', () => {
   test('the registry picks it up by default', () => {
-    expect(schemaRegistry().lookup('k0sctl.k0sproject.io/v1beta1', 'Cluster')?.source).toMatch(/k0sctl/);
+    expect(schemaRegistry()!.lookup('k0sctl.k0sproject.io/v1beta1', 'Cluster')?.source).toMatch(/k0sctl/);
     expect(SchemaRegistry.load(SCHEMAS_DIR!, { documents: [] }).lookup('k0sctl.k0sproject.io/v1beta1', 'Cluster')).toBeUndefined();
   });
 

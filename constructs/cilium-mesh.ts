@@ -1,0 +1,252 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import type { HelmChartAddon } from '../lib/addons/addon';
+import {
+  DEFAULT_EXEMPT_NAMESPACES,
+  baselinePolicy,
+  flowPolicies,
+  globalServiceObjects,
+  planMesh,
+  type Encryption,
+  type MeshMember,
+} from '../lib/mesh/cilium';
+import { formatIssue } from '../lib/model/errors';
+import type { K8sObject } from '../lib/synth/objects';
+import type { ClusterChart } from './folder-chart';
+
+/** A cluster joining a {@link CiliumMesh}. */
+export interface CiliumMeshMember {
+  /** The cluster (its chart receives the mesh's policies and services). */
+  readonly cluster: ClusterChart;
+  /** The cluster's pod CIDR; meshed clusters need disjoint ones. */
+  readonly podCidr: string;
+  /**
+   * The cluster's service CIDR, checked against every pod CIDR of the mesh.
+   * @default - not checked
+   */
+  readonly serviceCidr?: string;
+  /**
+   * Cilium cluster ID, 1..255 (1..511 with maxConnectedClusters 511).
+   * @default - derived from the cluster name, stable when other clusters are added except on a hash clash
+   */
+  readonly clusterId?: number;
+  /** Address (IP or DNS name) where the other clusters reach this cluster's clustermesh-apiserver. */
+  readonly meshEndpoint: string;
+  /**
+   * Port of the clustermesh-apiserver endpoint.
+   * @default 2379
+   */
+  readonly meshPort?: number;
+  /**
+   * The Kubernetes API address reachable from this cluster's nodes; required with kube-proxy replacement.
+   * @default - none; then kubeProxyReplacement must be false
+   */
+  readonly apiServer?: { readonly host: string; readonly port: number };
+  /**
+   * Replace kube-proxy with Cilium (k0s must run with kube-proxy disabled and network provider `custom`).
+   * @default true
+   */
+  readonly kubeProxyReplacement?: boolean;
+}
+
+/** Where the mesh's shared CA comes from. */
+export class MeshCa {
+  /**
+   * The same `cilium-ca` Secret is created in `kube-system` of every cluster before Cilium installs (for
+   * example from one ExternalSecret); Cilium's certificate job then issues mesh certificates from it.
+   */
+  public static sharedSecret(): MeshCa {
+    return new MeshCa({ kind: 'shared-secret' });
+  }
+  /** cert-manager issues the mesh certificates from an issuer backed by one CA in every cluster. */
+  public static certManager(issuer: { name: string; kind: 'Issuer' | 'ClusterIssuer' }): MeshCa {
+    return new MeshCa({ kind: 'cert-manager', issuer });
+  }
+  private constructor(public readonly spec: { readonly kind: 'shared-secret' } | { readonly kind: 'cert-manager'; readonly issuer: { readonly name: string; readonly kind: 'Issuer' | 'ClusterIssuer' } }) {}
+}
+
+/** Properties of a {@link CiliumMesh}. */
+export interface CiliumMeshProps {
+  /**
+   * Transparent encryption of pod traffic between nodes and sites.
+   * @default 'wireguard'
+   */
+  readonly encryption?: Encryption;
+  /**
+   * Datapath routing mode, identical in every cluster of the mesh.
+   * @default 'tunnel'
+   */
+  readonly routingMode?: 'tunnel' | 'native';
+  /**
+   * With native routing, the network that covers every pod CIDR.
+   * @default - the smallest network covering all pod CIDRs of the mesh
+   */
+  readonly ipv4NativeRoutingCidr?: string;
+  /**
+   * Most clusters the mesh can hold: 255 or 511 (fixed after install; 511 halves cluster-local identities).
+   * @default 255
+   */
+  readonly maxConnectedClusters?: 255 | 511;
+  /**
+   * How peers reach each clustermesh-apiserver.
+   * @default 'LoadBalancer'
+   */
+  readonly apiServerServiceType?: 'LoadBalancer' | 'NodePort';
+  /**
+   * The shared CA of the mesh.
+   * @default MeshCa.sharedSecret()
+   */
+  readonly ca?: MeshCa;
+  /**
+   * Deny all traffic of workload namespaces by default (DNS allowed), so only declared flows pass.
+   * @default true
+   */
+  readonly defaultDeny?: boolean;
+  /**
+   * Namespaces the default-deny baseline leaves alone, in addition to the platform's own
+   * (kube-system, kube-public, kube-node-lease, cilium-secrets, gpu-operator, kube-amd-gpu, kcm-system, projectsveltos, k0smos-system).
+   * @default []
+   */
+  readonly exemptNamespaces?: readonly string[];
+  /**
+   * Extra Cilium Helm values merged into every cluster's values.
+   * @default {}
+   */
+  readonly extraValues?: Readonly<Record<string, unknown>>;
+}
+
+/** One end of a {@link CiliumMesh.addFlow} flow. */
+export interface MeshFlowEnd {
+  readonly cluster: ClusterChart;
+  readonly namespace: string;
+  /** Pod labels selecting the endpoints. */
+  readonly podLabels: Readonly<Record<string, string>>;
+}
+
+/** A service shared across the mesh ({@link CiliumMesh.addGlobalService}). */
+export interface MeshGlobalServiceProps {
+  readonly name: string;
+  readonly namespace: string;
+  readonly selector: Readonly<Record<string, string>>;
+  readonly ports: readonly { readonly name?: string; readonly port: number; readonly targetPort?: number; readonly protocol?: 'TCP' | 'UDP' }[];
+  /** Clusters that run backends and export them. */
+  readonly backends: readonly ClusterChart[];
+  /**
+   * Clusters that only consume the service.
+   * @default []
+   */
+  readonly consumers?: readonly ClusterChart[];
+  /**
+   * Prefer local or remote backends.
+   * @default 'none'
+   */
+  readonly affinity?: 'local' | 'remote' | 'none';
+}
+
+/**
+ * A Cilium ClusterMesh over clusters of the fleet: unique cluster names and IDs, disjoint pod CIDRs,
+ * per-cluster Helm values (ClusterMesh on, each peer's endpoint, WireGuard by default, kube-proxy
+ * replacement), a default-deny baseline per cluster, policies for declared flows, and global services.
+ * The Cilium chart of each cluster is exposed as a {@link HelmChartAddon} (`addonFor`).
+ */
+export class CiliumMesh extends Construct {
+  private readonly members: CiliumMeshMember[] = [];
+  private readonly props: CiliumMeshProps;
+
+  constructor(scope: Construct, id: string, props: CiliumMeshProps = {}) {
+    super(scope, id);
+    this.props = props;
+    this.node.addValidation({ validate: () => this.plan().issues.map((i) => formatIssue(i)) });
+  }
+
+  /** Adds a cluster to the mesh. Refuses a cluster that is in it already. */
+  public addCluster(member: CiliumMeshMember): this {
+    if (this.members.some((m) => m.cluster === member.cluster)) throw new Error(`${this.node.path}: cluster '${member.cluster.clusterName}' is in the mesh already`);
+    this.members.push(member);
+    if (this.props.defaultDeny ?? true) {
+      this.emit(member.cluster, `baseline-${member.cluster.clusterName}`, baselinePolicy([...DEFAULT_EXEMPT_NAMESPACES, ...(this.props.exemptNamespaces ?? [])]));
+    }
+    return this;
+  }
+
+  /** Allows traffic from one set of pods to another, across clusters of the mesh: egress at the source, ingress at the destination. */
+  public addFlow(name: string, flow: { from: MeshFlowEnd; to: MeshFlowEnd; ports: readonly { port: number; protocol?: 'TCP' | 'UDP' }[] }): this {
+    for (const end of [flow.from, flow.to]) this.requireMember(end.cluster, `flow '${name}'`);
+    const data = {
+      name,
+      from: { cluster: flow.from.cluster.clusterName, namespace: flow.from.namespace, podLabels: flow.from.podLabels },
+      to: { cluster: flow.to.cluster.clusterName, namespace: flow.to.namespace, podLabels: flow.to.podLabels },
+      ports: flow.ports,
+    };
+    for (const p of flowPolicies(data)) {
+      const chart = p.cluster === flow.from.cluster.clusterName ? flow.from.cluster : flow.to.cluster;
+      this.emit(chart, `flow-${name}-${p.object.metadata.name}-${p.cluster}`, p.object);
+    }
+    return this;
+  }
+
+  /** A Service with the same name and namespace in each listed cluster, marked global for the mesh. */
+  public addGlobalService(props: MeshGlobalServiceProps): this {
+    const all = [...props.backends, ...(props.consumers ?? [])];
+    for (const c of all) this.requireMember(c, `global service '${props.name}'`);
+    const objects = globalServiceObjects({
+      name: props.name,
+      namespace: props.namespace,
+      selector: props.selector,
+      ports: props.ports,
+      backends: props.backends.map((c) => c.clusterName),
+      consumers: (props.consumers ?? []).map((c) => c.clusterName),
+      ...(props.affinity ? { affinity: props.affinity } : {}),
+    });
+    for (const o of objects) {
+      const chart = all.find((c) => c.clusterName === o.cluster)!;
+      this.emit(chart, `svc-${props.namespace}-${props.name}-${o.cluster}`, o.object);
+    }
+    return this;
+  }
+
+  /** The clusters of the mesh with their Cilium cluster IDs (sorted by name). */
+  public clusterIds(): { cluster: string; clusterId: number }[] {
+    return this.plan().clusters.map((c) => ({ cluster: c.cluster, clusterId: c.clusterId }));
+  }
+
+  /** The Cilium chart of one cluster, with its mesh values, for delivery by the cluster layer. */
+  public addonFor(cluster: ClusterChart): HelmChartAddon {
+    const plan = this.plan().clusters.find((c) => c.cluster === cluster.clusterName);
+    if (!plan) throw new Error(`${this.node.path}: cluster '${cluster.clusterName}' is not in the mesh`);
+    return plan.addon;
+  }
+
+  private plan() {
+    const members: MeshMember[] = this.members.map((m) => ({
+      cluster: m.cluster.clusterName,
+      site: m.cluster.siteName,
+      podCidr: m.podCidr,
+      meshEndpoint: m.meshEndpoint,
+      ...(m.serviceCidr !== undefined ? { serviceCidr: m.serviceCidr } : {}),
+      ...(m.clusterId !== undefined ? { clusterId: m.clusterId } : {}),
+      ...(m.meshPort !== undefined ? { meshPort: m.meshPort } : {}),
+      ...(m.apiServer !== undefined ? { apiServer: m.apiServer } : {}),
+      ...(m.kubeProxyReplacement !== undefined ? { kubeProxyReplacement: m.kubeProxyReplacement } : {}),
+    }));
+    return planMesh(members, {
+      ...(this.props.maxConnectedClusters !== undefined ? { maxConnectedClusters: this.props.maxConnectedClusters } : {}),
+      ...(this.props.encryption !== undefined ? { encryption: this.props.encryption } : {}),
+      ...(this.props.routingMode !== undefined ? { routingMode: this.props.routingMode } : {}),
+      ...(this.props.ipv4NativeRoutingCidr !== undefined ? { ipv4NativeRoutingCidr: this.props.ipv4NativeRoutingCidr } : {}),
+      ...(this.props.apiServerServiceType !== undefined ? { apiServerServiceType: this.props.apiServerServiceType } : {}),
+      ...(this.props.ca !== undefined ? { ca: this.props.ca.spec } : {}),
+      ...(this.props.extraValues !== undefined ? { extraValues: this.props.extraValues } : {}),
+    });
+  }
+
+  private requireMember(c: ClusterChart, what: string): void {
+    if (!this.members.some((m) => m.cluster === c)) {
+      throw new Error(`${this.node.path}: ${what} uses cluster '${c.clusterName}', which is not in the mesh; add it with addCluster() first`);
+    }
+  }
+
+  private emit(chart: ClusterChart, id: string, object: K8sObject): void {
+    new ApiObject(chart, `${this.node.id}-${id}`, object as unknown as ConstructorParameters<typeof ApiObject>[2]);
+  }
+}

@@ -1,0 +1,368 @@
+/**
+ * The Cilium ClusterMesh plan: cluster IDs, per-cluster Helm values, mesh-wide checks, baseline and
+ * flow policies, global services. Pure: data in, data and issues out.
+ *
+ * Facts (Cilium 1.19 chart and docs): cluster.name at most 32 characters, DNS-like, not `default` when
+ * the id is not 0; cluster.id 1..255 (1..511 with maxConnectedClusters 511), unique in the mesh;
+ * maxConnectedClusters and the routing mode identical in all clusters; pod CIDRs disjoint across the
+ * mesh; kube-proxy replacement needs k8sServiceHost/Port; in 1.19 policy selectors match the local
+ * cluster unless they name one with `io.cilium.k8s.policy.cluster`.
+ */
+import type { HelmChartAddon } from '../addons/addon';
+import type { ValidationIssue } from '../model/errors';
+import type { K8sObject } from '../synth/objects';
+import { contains, coveringCidr, formatCidr, overlaps, parseCidr, type Cidr } from '../net/cidr';
+
+export const CILIUM_CHART = { repo: 'https://helm.cilium.io', name: 'cilium', version: '1.19.4' } as const;
+export const CILIUM_NAMESPACE = 'kube-system';
+/** Label Cilium gives every endpoint with the name of its cluster. */
+export const CLUSTER_LABEL = 'io.cilium.k8s.policy.cluster';
+const NAMESPACE_LABEL = 'k8s:io.kubernetes.pod.namespace';
+
+/** Namespaces the default-deny baseline leaves alone: the platform's own components must keep working. */
+export const DEFAULT_EXEMPT_NAMESPACES: readonly string[] = [
+  'cilium-secrets',
+  'gpu-operator',
+  'kcm-system',
+  'k0smos-system',
+  'kube-amd-gpu',
+  'kube-node-lease',
+  'kube-public',
+  'kube-system',
+  'projectsveltos',
+];
+
+/** One cluster of the mesh. */
+export interface MeshMember {
+  readonly cluster: string;
+  readonly site: string;
+  /** The cluster's pod CIDR (from the fleet IP plan). */
+  readonly podCidr: string;
+  /** The cluster's service CIDR, checked against every pod CIDR. */
+  readonly serviceCidr?: string;
+  /** Explicit Cilium cluster ID; derived from the name when absent. */
+  readonly clusterId?: number;
+  /** Address (IP or DNS name) where peers reach this cluster's clustermesh-apiserver. */
+  readonly meshEndpoint: string;
+  /** Port of that endpoint. @default 2379 */
+  readonly meshPort?: number;
+  /** API server address reachable from the nodes; required when kube-proxy is replaced. */
+  readonly apiServer?: { readonly host: string; readonly port: number };
+  /** Replace kube-proxy (k0s must then disable kube-proxy). @default true */
+  readonly kubeProxyReplacement?: boolean;
+}
+
+export type Encryption = 'wireguard' | 'ipsec' | 'none';
+
+export interface MeshOptions {
+  /** 255 (default) or 511; identical mesh-wide and fixed after install. */
+  readonly maxConnectedClusters?: 255 | 511;
+  /** @default 'wireguard' */
+  readonly encryption?: Encryption;
+  /** @default 'tunnel' */
+  readonly routingMode?: 'tunnel' | 'native';
+  /** With native routing: must cover every pod CIDR; derived as their covering network when absent. */
+  readonly ipv4NativeRoutingCidr?: string;
+  /** clustermesh-apiserver service type. @default 'LoadBalancer' */
+  readonly apiServerServiceType?: 'LoadBalancer' | 'NodePort';
+  /** Where the shared mesh CA comes from. @default { kind: 'shared-secret' } */
+  readonly ca?: { readonly kind: 'shared-secret' } | { readonly kind: 'cert-manager'; readonly issuer: { readonly name: string; readonly kind: 'Issuer' | 'ClusterIssuer' } };
+  /** Extra Helm values merged into every cluster's values (last word wins on conflicts). */
+  readonly extraValues?: Readonly<Record<string, unknown>>;
+}
+
+export interface MeshClusterPlan {
+  readonly cluster: string;
+  readonly site: string;
+  readonly clusterId: number;
+  readonly addon: HelmChartAddon;
+}
+
+const NAME_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** FNV-1a of the name: the preferred ID slot, so IDs do not depend on which clusters exist. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/**
+ * Cluster IDs: explicit IDs are kept; the others take the slot their name hashes to, probing upward on
+ * a clash in name order. An ID therefore stays the same when clusters are added, except when a new
+ * cluster clashes with an auto-assigned one whose name sorts after it; pin `clusterId` to rule that out.
+ */
+export function assignClusterIds(members: readonly MeshMember[], max: number): Map<string, number> {
+  const ids = new Map<string, number>();
+  const taken = new Set<number>();
+  for (const m of members) {
+    if (m.clusterId !== undefined) {
+      ids.set(m.cluster, m.clusterId);
+      taken.add(m.clusterId);
+    }
+  }
+  const auto = members.filter((m) => m.clusterId === undefined).map((m) => m.cluster).sort();
+  for (const name of auto) {
+    let slot = (fnv1a(name) % max) + 1;
+    for (let i = 0; i < max && taken.has(slot); i++) slot = (slot % max) + 1;
+    if (taken.has(slot)) continue; // full: reported by the caller
+    ids.set(name, slot);
+    taken.add(slot);
+  }
+  return ids;
+}
+
+/** Checks the mesh-wide rules and derives each cluster's Cilium values. Issues are returned, not thrown. */
+export function planMesh(members: readonly MeshMember[], options: MeshOptions = {}): { clusters: MeshClusterPlan[]; issues: ValidationIssue[] } {
+  const issues: ValidationIssue[] = [];
+  const max = options.maxConnectedClusters ?? 255;
+  const encryption = options.encryption ?? 'wireguard';
+  const routingMode = options.routingMode ?? 'tunnel';
+  const sorted = [...members].sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
+
+  if (max !== 255 && max !== 511) issues.push({ path: 'maxConnectedClusters', message: `must be 255 or 511 (got ${max})` });
+  if (sorted.length > max) {
+    issues.push({ path: 'clusters', message: `a mesh holds at most ${max} clusters (got ${sorted.length}); split the fleet into several meshes${max === 255 ? ' or set maxConnectedClusters: 511 (fixed after install, halves cluster-local identities)' : ''}` });
+  }
+
+  const seen = new Map<string, number>();
+  for (const m of sorted) {
+    const p = `clusters[${m.cluster}]`;
+    seen.set(m.cluster, (seen.get(m.cluster) ?? 0) + 1);
+    if (m.cluster.length > 32 || !NAME_RE.test(m.cluster)) {
+      issues.push({ path: `${p}.name`, message: `Cilium cluster names are DNS labels of at most 32 characters (got '${m.cluster}', ${m.cluster.length} characters)` });
+    }
+    if (m.cluster === 'default') issues.push({ path: `${p}.name`, message: `'default' is reserved for a cluster outside any mesh (cluster ID 0); rename the cluster` });
+    if (m.clusterId !== undefined && (!Number.isInteger(m.clusterId) || m.clusterId < 1 || m.clusterId > max)) {
+      issues.push({ path: `${p}.clusterId`, message: `must be a whole number from 1 to ${max} (got ${m.clusterId})` });
+    }
+    if ((m.kubeProxyReplacement ?? true) && !m.apiServer) {
+      issues.push({ path: `${p}.apiServer`, message: 'kube-proxy replacement needs the API server address reachable from the nodes (k8sServiceHost/k8sServicePort); give apiServer or turn kubeProxyReplacement off' });
+    }
+  }
+  for (const [name, n] of [...seen.entries()].sort()) {
+    if (n > 1) issues.push({ path: `clusters[${name}]`, message: `cluster '${name}' is in the mesh ${n} times; cluster names must be unique in a mesh` });
+  }
+  const byId = new Map<number, string[]>();
+  for (const m of sorted) if (m.clusterId !== undefined) byId.set(m.clusterId, [...(byId.get(m.clusterId) ?? []), m.cluster]);
+  for (const [id, names] of [...byId.entries()].sort((a, b) => a[0] - b[0])) {
+    if (names.length > 1) issues.push({ path: 'clusters', message: `cluster ID ${id} is given to ${names.join(' and ')}; IDs must be unique in a mesh` });
+  }
+
+  // Addresses: pod CIDRs pairwise disjoint, service CIDRs clear of every pod CIDR.
+  const pods: { m: MeshMember; c: Cidr }[] = [];
+  for (const m of sorted) {
+    const c = parseCidr(m.podCidr);
+    if (typeof c === 'string') issues.push({ path: `clusters[${m.cluster}].podCidr`, message: c });
+    else pods.push({ m, c });
+  }
+  for (let i = 0; i < pods.length; i++) {
+    for (let j = i + 1; j < pods.length; j++) {
+      if (overlaps(pods[i]!.c, pods[j]!.c)) {
+        issues.push({
+          path: 'clusters',
+          message: `pod CIDRs of ${pods[i]!.m.cluster} (${pods[i]!.m.podCidr}) and ${pods[j]!.m.cluster} (${pods[j]!.m.podCidr}) overlap; meshed clusters need disjoint pod CIDRs (let the fleet IP plan allocate them)`,
+        });
+      }
+    }
+  }
+  for (const m of sorted) {
+    if (!m.serviceCidr) continue;
+    const s = parseCidr(m.serviceCidr);
+    if (typeof s === 'string') {
+      issues.push({ path: `clusters[${m.cluster}].serviceCidr`, message: s });
+      continue;
+    }
+    for (const p of pods) {
+      if (overlaps(s, p.c)) issues.push({ path: `clusters[${m.cluster}].serviceCidr`, message: `service CIDR ${m.serviceCidr} overlaps the pod CIDR of ${p.m.cluster} (${p.m.podCidr})` });
+    }
+  }
+
+  let nativeCidr: string | undefined;
+  if (routingMode === 'native' && pods.length > 0) {
+    if (options.ipv4NativeRoutingCidr) {
+      const n = parseCidr(options.ipv4NativeRoutingCidr);
+      if (typeof n === 'string') issues.push({ path: 'ipv4NativeRoutingCidr', message: n });
+      else {
+        for (const p of pods) {
+          if (!contains(n, p.c)) issues.push({ path: 'ipv4NativeRoutingCidr', message: `${options.ipv4NativeRoutingCidr} does not cover the pod CIDR of ${p.m.cluster} (${p.m.podCidr}); native routing needs it to cover every cluster's pods` });
+        }
+        nativeCidr = options.ipv4NativeRoutingCidr;
+      }
+    } else {
+      nativeCidr = formatCidr(coveringCidr(pods.map((p) => p.c)));
+    }
+  }
+
+  const ids = assignClusterIds(sorted, max);
+  const clusters: MeshClusterPlan[] = [];
+  for (const m of sorted) {
+    const id = ids.get(m.cluster);
+    if (id === undefined) continue;
+    const peers = sorted.filter((x) => x.cluster !== m.cluster).map((x) => ({ name: x.cluster, address: x.meshEndpoint, port: x.meshPort ?? 2379 }));
+    const kpr = m.kubeProxyReplacement ?? true;
+    const values: Record<string, unknown> = {
+      cluster: { name: m.cluster, id },
+      ipam: { mode: 'cluster-pool', operator: { clusterPoolIPv4PodCIDRList: [m.podCidr] } },
+      routingMode,
+      ...(nativeCidr ? { ipv4NativeRoutingCIDR: nativeCidr } : {}),
+      kubeProxyReplacement: kpr,
+      ...(kpr && m.apiServer ? { k8sServiceHost: m.apiServer.host, k8sServicePort: m.apiServer.port } : {}),
+      encryption: encryption === 'none' ? { enabled: false } : { enabled: true, type: encryption, ...(encryption === 'wireguard' ? { nodeEncryption: false } : {}) },
+      clustermesh: {
+        useAPIServer: true,
+        maxConnectedClusters: max,
+        policyDefaultLocalCluster: true,
+        apiserver: {
+          service: { type: options.apiServerServiceType ?? 'LoadBalancer' },
+          tls: {
+            auto:
+              options.ca?.kind === 'cert-manager'
+                ? { enabled: true, method: 'certmanager', certManagerIssuerRef: { group: 'cert-manager.io', kind: options.ca.issuer.kind, name: options.ca.issuer.name } }
+                : { enabled: true, method: 'cronJob' },
+          },
+        },
+        config: { enabled: true, domain: 'mesh.cilium.io', clusters: peers },
+      },
+      hubble: { relay: { enabled: true } },
+    };
+    clusters.push({
+      cluster: m.cluster,
+      site: m.site,
+      clusterId: id,
+      addon: { name: 'cilium', namespace: CILIUM_NAMESPACE, chart: { ...CILIUM_CHART }, values: deepMerge(values, options.extraValues ?? {}), order: 0 },
+    });
+  }
+  return { clusters, issues };
+}
+
+function deepMerge(a: Record<string, unknown>, b: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const cur = out[k];
+    out[k] = cur && v && typeof cur === 'object' && typeof v === 'object' && !Array.isArray(cur) && !Array.isArray(v) ? deepMerge(cur as Record<string, unknown>, v as Record<string, unknown>) : v;
+  }
+  return out;
+}
+
+/** A flow a workload declares: who may talk to whom, on which ports, possibly across clusters. */
+export interface Flow {
+  /** Name of the flow, used in policy names (DNS label). */
+  readonly name: string;
+  readonly from: FlowEnd;
+  readonly to: FlowEnd;
+  readonly ports: readonly { readonly port: number; readonly protocol?: 'TCP' | 'UDP' }[];
+}
+
+export interface FlowEnd {
+  readonly cluster: string;
+  readonly namespace: string;
+  /** Pod labels that select the endpoints. */
+  readonly podLabels: Readonly<Record<string, string>>;
+}
+
+/** The default-deny baseline for one cluster: everything outside the exempt namespaces is denied but DNS. */
+export function baselinePolicy(exempt: readonly string[]): K8sObject {
+  return {
+    apiVersion: 'cilium.io/v2',
+    kind: 'CiliumClusterwideNetworkPolicy',
+    metadata: { name: 'k0smos-default-deny' },
+    spec: {
+      description: 'Default deny for workload namespaces; DNS to kube-dns allowed. Flows declared in the fleet are allowed by their own policies.',
+      endpointSelector: { matchExpressions: [{ key: NAMESPACE_LABEL, operator: 'NotIn', values: [...new Set(exempt)].sort() }] },
+      enableDefaultDeny: { ingress: true, egress: true },
+      egress: [
+        {
+          toEndpoints: [{ matchLabels: { [NAMESPACE_LABEL]: 'kube-system', 'k8s:k8s-app': 'kube-dns' } }],
+          toPorts: [
+            {
+              ports: [
+                { port: '53', protocol: 'UDP' },
+                { port: '53', protocol: 'TCP' },
+              ],
+              rules: { dns: [{ matchPattern: '*' }] },
+            },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+function selectorFor(end: FlowEnd): Record<string, string> {
+  return { ...end.podLabels, [NAMESPACE_LABEL]: end.namespace, [CLUSTER_LABEL]: end.cluster };
+}
+
+function toPorts(f: Flow): unknown[] {
+  return [{ ports: f.ports.map((p) => ({ port: String(p.port), protocol: p.protocol ?? 'TCP' })) }];
+}
+
+/** The two policies of a flow: egress at the source, ingress at the destination, each naming the other's cluster. */
+export function flowPolicies(f: Flow): { cluster: string; object: K8sObject }[] {
+  const egress: K8sObject = {
+    apiVersion: 'cilium.io/v2',
+    kind: 'CiliumNetworkPolicy',
+    metadata: { name: `allow-${f.name}-egress`, namespace: f.from.namespace },
+    spec: {
+      description: `Flow ${f.name}: to ${f.to.cluster}/${f.to.namespace}`,
+      endpointSelector: { matchLabels: { ...f.from.podLabels } },
+      egress: [{ toEndpoints: [{ matchLabels: selectorFor(f.to) }], toPorts: toPorts(f) }],
+    },
+  };
+  const ingress: K8sObject = {
+    apiVersion: 'cilium.io/v2',
+    kind: 'CiliumNetworkPolicy',
+    metadata: { name: `allow-${f.name}-ingress`, namespace: f.to.namespace },
+    spec: {
+      description: `Flow ${f.name}: from ${f.from.cluster}/${f.from.namespace}`,
+      endpointSelector: { matchLabels: { ...f.to.podLabels } },
+      ingress: [{ fromEndpoints: [{ matchLabels: selectorFor(f.from) }], toPorts: toPorts(f) }],
+    },
+  };
+  return [
+    { cluster: f.from.cluster, object: egress },
+    { cluster: f.to.cluster, object: ingress },
+  ];
+}
+
+/** A Service shared across the mesh: the same name and namespace in every listed cluster. */
+export interface GlobalService {
+  readonly name: string;
+  readonly namespace: string;
+  readonly selector: Readonly<Record<string, string>>;
+  readonly ports: readonly { readonly name?: string; readonly port: number; readonly targetPort?: number; readonly protocol?: 'TCP' | 'UDP' }[];
+  /** Clusters that run backends and export them. */
+  readonly backends: readonly string[];
+  /** Clusters that only consume the service (their local endpoints, if any, are not exported). @default [] */
+  readonly consumers?: readonly string[];
+  /** Prefer local or remote backends. @default 'none' */
+  readonly affinity?: 'local' | 'remote' | 'none';
+}
+
+/** The Service object per cluster for a global service. */
+export function globalServiceObjects(g: GlobalService): { cluster: string; object: K8sObject }[] {
+  const clusters = [...new Set([...g.backends, ...(g.consumers ?? [])])].sort();
+  return clusters.map((cluster) => ({
+    cluster,
+    object: {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: g.name,
+        namespace: g.namespace,
+        annotations: {
+          'service.cilium.io/global': 'true',
+          ...(g.backends.includes(cluster) ? {} : { 'service.cilium.io/shared': 'false' }),
+          ...(g.affinity && g.affinity !== 'none' ? { 'service.cilium.io/affinity': g.affinity } : {}),
+        },
+      },
+      spec: {
+        selector: { ...g.selector },
+        ports: g.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, targetPort: p.targetPort ?? p.port, protocol: p.protocol ?? 'TCP' })),
+      },
+    },
+  }));
+}

@@ -1,0 +1,59 @@
+/**
+ * IPv4 CIDR arithmetic for IP plans and mesh checks: parse, overlap, containment, covering supernet.
+ */
+
+export interface Cidr {
+  /** Network address as an unsigned 32-bit number. */
+  readonly base: number;
+  /** Prefix length, 0..32. */
+  readonly prefix: number;
+}
+
+const CIDR_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+/** Parses `a.b.c.d/n`; returns an error message instead of a value when it is not a network address. */
+export function parseCidr(text: string): Cidr | string {
+  const m = CIDR_RE.exec(text);
+  if (!m) return `'${text}' is not an IPv4 CIDR such as 10.244.0.0/16`;
+  const octets = m.slice(1, 5).map(Number);
+  const prefix = Number(m[5]);
+  if (octets.some((o) => o > 255) || prefix > 32) return `'${text}' is not an IPv4 CIDR (octets 0-255, prefix 0-32)`;
+  const addr = ((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0;
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  const base = (addr & mask) >>> 0;
+  if (base !== addr) return `'${text}' has host bits set; the network is ${formatCidr({ base, prefix })}`;
+  return { base, prefix };
+}
+
+export function formatCidr(c: Cidr): string {
+  return `${c.base >>> 24}.${(c.base >>> 16) & 255}.${(c.base >>> 8) & 255}.${c.base & 255}/${c.prefix}`;
+}
+
+function size(c: Cidr): number {
+  return 2 ** (32 - c.prefix);
+}
+
+/** True when the two networks share an address. */
+export function overlaps(a: Cidr, b: Cidr): boolean {
+  return a.base < b.base + size(b) && b.base < a.base + size(a);
+}
+
+/** True when `outer` contains all of `inner`. */
+export function contains(outer: Cidr, inner: Cidr): boolean {
+  return inner.base >= outer.base && inner.base + size(inner) <= outer.base + size(outer);
+}
+
+/** The smallest single network that contains all of `cidrs`. */
+export function coveringCidr(cidrs: readonly Cidr[]): Cidr {
+  if (cidrs.length === 0) throw new Error('coveringCidr needs at least one network');
+  const lo0 = Math.min(...cidrs.map((c) => c.base));
+  const hi = Math.max(...cidrs.map((c) => c.base + size(c) - 1));
+  let prefix = 32;
+  while (prefix > 0) {
+    const mask = (0xffffffff << (32 - prefix)) >>> 0;
+    if (((lo0 & mask) >>> 0) === ((hi & mask) >>> 0)) break;
+    prefix--;
+  }
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return { base: (lo0 & mask) >>> 0, prefix };
+}

@@ -1,0 +1,39 @@
+/**
+ * The generated edge fleet used by `npm run bench`, at a small size: every file conforms to the schemas,
+ * every site gets its folder, and the tree is deterministic.
+ */
+import { App } from 'cdk8s';
+import { parse } from 'yaml';
+import { buildEdgeFleet } from '../../bench/edge-fleet';
+import { formatFailure, validateYamlText } from '../../lib/validate/validate';
+import { itWithSchemas, schemaRegistry } from '../helpers';
+
+describe('edge test fleet', () => {
+  const tree = buildEdgeFleet(new App(), 12).toTree();
+
+  it('writes a folder for each store and one for headquarters and management', () => {
+    const folders = [...tree.keys()].filter((k) => k.endsWith('/kustomization.yaml'));
+    expect(folders).toHaveLength(12 + 2);
+    expect(parse(tree.get('sites/store-0007/store-0007/kustomization.yaml')!).resources).toEqual([
+      'namespace_k0smos-system.yaml',
+      'serviceaccount_store_shelf-vision.yaml',
+      'role_store_shelf-vision.yaml',
+      'rolebinding_store_shelf-vision.yaml',
+      'networkpolicy_store_shelf-vision.yaml',
+      'configmap_k0smos-system_cluster-info.yaml',
+      'configmap_store_shelf-vision.yaml',
+      'service_store_shelf-vision.yaml',
+      'deployment_store_shelf-vision.yaml',
+    ]);
+  });
+
+  it('is deterministic', () => {
+    expect(buildEdgeFleet(new App(), 12).toTree()).toEqual(tree);
+  });
+
+  itWithSchemas('conforms to the schemas, file by file', () => {
+    const r = schemaRegistry()!;
+    const failures = [...tree.entries()].filter(([k]) => !k.endsWith('kustomization.yaml')).flatMap(([k, v]) => validateYamlText(r, v, k));
+    expect(failures.map(formatFailure)).toEqual([]);
+  });
+});
