@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import type { ValidationIssue } from './errors';
-import { containsAddress, parseCidr, parseIpv4 } from './cidr';
+import { containsAddress, parseCidr, parseIpv4 } from '../net/cidr';
 import { clusterIssues, dups } from './cluster';
 import { planAddresses, type IpPlan, type PlanCluster } from './ip-plan';
 import { didYouMean } from './suggest';

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { ValidationIssue } from './errors';
-import { isIpAddress } from './cidr';
+import { isIpAddress } from '../net/cidr';
 import { clusterTemplate, clusterTemplateNames, defaultTemplateFor } from './cluster-templates';
 import { DEFAULT_K0S_VERSION, parseK0sVersion, releaseSpelling } from './k0s-version';
 import { didYouMean } from './suggest';

@@ -9,7 +9,7 @@
  * checked against every other cluster.
  */
 import type { ValidationIssue } from './errors';
-import { formatCidr, overlaps, parseCidr, subBlock, type Cidr } from './cidr';
+import { formatCidr, overlaps, parseCidr, subBlock, type Cidr } from '../net/cidr';
 
 export const DEFAULT_IP_PLAN = {
   podPool: '10.128.0.0/9',
@@ -79,8 +79,8 @@ export function planAddresses(clusters: readonly PlanCluster[], options: IpPlanO
       issues.push({ path: `${planPath}.${field}`, message: c });
       return undefined;
     }
-    if (len < c.bits) {
-      issues.push({ path: `${planPath}.${lenField}`, message: `must be at least the pool's own prefix length ${c.bits} (got ${len})` });
+    if (len < c.prefix) {
+      issues.push({ path: `${planPath}.${lenField}`, message: `must be at least the pool's own prefix length ${c.prefix} (got ${len})` });
       return undefined;
     }
     return c;
@@ -90,7 +90,7 @@ export function planAddresses(clusters: readonly PlanCluster[], options: IpPlanO
   if (podPool && svcPool && overlaps(podPool, svcPool)) {
     issues.push({ path: `${planPath}.servicePool`, message: `service pool ${svcPoolS} overlaps pod pool ${podPoolS}; pods and services need separate ranges` });
   }
-  const slots = podPool && svcPool ? Math.min(2 ** (podLen - podPool.bits), 2 ** (svcLen - svcPool.bits)) : 0;
+  const slots = podPool && svcPool ? Math.min(2 ** (podLen - podPool.prefix), 2 ** (svcLen - svcPool.prefix)) : 0;
 
   // Slots: explicit ones first, then derived ones; a clash names both clusters.
   const sorted = [...clusters].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -183,7 +183,7 @@ export function clusterAddresses(c: Omit<PlanCluster, 'path'>, options: IpPlanOp
   const podLen = options.podPrefixLength ?? DEFAULT_IP_PLAN.podPrefixLength;
   const svcLen = options.servicePrefixLength ?? DEFAULT_IP_PLAN.servicePrefixLength;
   if (typeof podPool === 'string' || typeof svcPool === 'string') return undefined;
-  const slots = Math.min(2 ** Math.max(0, podLen - podPool.bits), 2 ** Math.max(0, svcLen - svcPool.bits));
+  const slots = Math.min(2 ** Math.max(0, podLen - podPool.prefix), 2 ** Math.max(0, svcLen - svcPool.prefix));
   const needsSlot = c.podCIDR === undefined || c.serviceCIDR === undefined;
   const slot = needsSlot ? (c.slot ?? derivedSlot(c.name, slots)) : undefined;
   const pick = (given: string | undefined, pool: Cidr, len: number): string | undefined => {

@@ -57,3 +57,30 @@ export function coveringCidr(cidrs: readonly Cidr[]): Cidr {
   const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
   return { base: (lo0 & mask) >>> 0, prefix };
 }
+
+const IPV4_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** Parses a dotted IPv4 address into an unsigned 32-bit number, or undefined. */
+export function parseIpv4(text: string): number | undefined {
+  const m = IPV4_RE.exec(text);
+  if (!m) return undefined;
+  const o = m.slice(1).map(Number);
+  if (o.some((x) => x > 255)) return undefined;
+  return ((o[0]! << 24) | (o[1]! << 16) | (o[2]! << 8) | o[3]!) >>> 0;
+}
+
+/** True for an IPv4 address or (loosely) an IPv6 address. */
+export function isIpAddress(text: string): boolean {
+  return parseIpv4(text) !== undefined || (/^[0-9a-fA-F:]+$/.test(text) && text.includes(':'));
+}
+
+/** True when the address (from `parseIpv4`) is inside the network. */
+export function containsAddress(c: Cidr, ip: number): boolean {
+  return ip >= c.base && ip < c.base + size(c);
+}
+
+/** The `index`-th sub-network of prefix length `prefix` inside `pool`, or undefined when it does not fit. */
+export function subBlock(pool: Cidr, prefix: number, index: number): Cidr | undefined {
+  if (prefix < pool.prefix || index < 0 || index >= 2 ** (prefix - pool.prefix)) return undefined;
+  return { base: pool.base + index * 2 ** (32 - prefix), prefix };
+}

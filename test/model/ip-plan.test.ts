@@ -1,5 +1,5 @@
 import { clusterAddresses, derivedSlot, planAddresses, type PlanCluster } from '../../lib/model/ip-plan';
-import { overlaps, parseCidr, type Cidr } from '../../lib/model/cidr';
+import { overlaps, parseCidr, type Cidr } from '../../lib/net/cidr';
 
 const cl = (name: string, extra: Partial<PlanCluster> = {}): PlanCluster => ({ name, path: `clusters[${name}].network`, ...extra });
 const cidr = (s: string) => parseCidr(s) as Cidr;
@@ -58,7 +58,7 @@ describe('fleet IP plan', () => {
     expect(issues.map((i) => i.message).sort()).toEqual(
       [
         "service CIDR 10.1.4.0/22 of cluster 'a' overlaps its pod CIDR 10.1.0.0/16 of cluster 'a'; pods and services need separate ranges",
-        "'10.3.0.1/16' has host bits set; the block starts at 10.3.0.0/16",
+        "'10.3.0.1/16' has host bits set; the network is 10.3.0.0/16",
       ].sort(),
     );
   });
