@@ -1,0 +1,46 @@
+/**
+ * A later layer installing through ClusterAddon: the Cilium mesh's per-cluster chart, delivered by each
+ * cluster the way its control plane takes add-ons, with the k0s side (provider custom, kube-proxy off)
+ * following from it.
+ */
+import { parse } from 'yaml';
+import { CiliumMesh, type K0sCluster } from '../../constructs';
+import { modesFleet } from '../fixtures/fleets';
+import { clone, describeWithSchemas, fleetFrom, templateSchemas, treeFailures } from '../helpers';
+
+function meshedFleet() {
+  const spec = clone(modesFleet());
+  for (const s of spec.sites) for (const c of s.clusters ?? []) delete (c as { addons?: unknown }).addons;
+  const fleet = fleetFrom(spec);
+  const mesh = new CiliumMesh(fleet, 'mesh');
+  const members: K0sCluster[] = [fleet.site('hub').cluster(), fleet.site('store').cluster()];
+  for (const k of members) {
+    mesh.addCluster({ cluster: k, podCidr: k.podCIDR, serviceCidr: k.serviceCIDR, apiServer: k.apiEndpoint!, meshEndpoint: `mesh.${k.name}.example` });
+  }
+  for (const k of members) k.addAddon(mesh.addonFor(k));
+  return fleet;
+}
+
+describe('Cilium mesh delivered through ClusterAddon', () => {
+  const tree = meshedFleet().toTree();
+
+  test('standalone: the mesh chart is a Helm extension and k0s runs no CNI and no kube-proxy', () => {
+    const cfg = parse(tree.get('sites/hub/hub/k0sctl.yaml')!).spec.k0s.config.spec;
+    expect(cfg.network).toMatchObject({ provider: 'custom', kubeProxy: { disabled: true } });
+    const values = parse(cfg.extensions.helm.charts.find((c: { name: string }) => c.name === 'cilium').values);
+    expect(values.ipam.operator.clusterPoolIPv4PodCIDRList).toEqual([cfg.network.podCIDR]);
+    expect(values).toMatchObject({ k8sServiceHost: '192.168.0.100', k8sServicePort: 6443 });
+  });
+
+  test('hosted: the same in the K0smotronControlPlane k0s config', () => {
+    const cp = parse(tree.get('management/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_store.yaml')!).spec.k0sConfig.spec;
+    expect(cp.network).toMatchObject({ provider: 'custom', kubeProxy: { disabled: true } });
+    expect(cp.extensions.helm.charts.map((c: { name: string }) => c.name)).toEqual(['cilium']);
+  });
+});
+
+describeWithSchemas('meshed fleet validates', () => {
+  test('every file', () => {
+    expect(treeFailures(meshedFleet().toTree({ templates: templateSchemas() }))).toEqual([]);
+  });
+});
