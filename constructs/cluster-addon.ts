@@ -6,6 +6,7 @@ import { helmRepository, KCM_API_VERSION, serviceEntry, serviceTemplate, service
 import { toYaml } from '../lib/synth/serialize';
 import { Fleet } from './fleet';
 import type { K0sCluster } from './k0s-cluster';
+import type { MultiClusterServiceSpec } from '../lib/model/cluster';
 
 /** How add-ons reach a cluster that k0s runs (standalone or hosted). */
 export type AddonDelivery = 'extensions' | 'charts';
@@ -83,6 +84,11 @@ export function ensureServiceTemplate(fleet: Fleet, a: HelmChartAddon, namespace
 
 /** Properties of a {@link MultiClusterAddon}. */
 export interface MultiClusterAddonProps {
+  /**
+   * Name of the MultiClusterService.
+   * @default - the construct id
+   */
+  readonly name?: string;
   /** The chart. */
   readonly addon: HelmChartAddon;
   /** Labels a ClusterDeployment must carry to receive the chart (e.g. `{ 'k0smos.io/gpu-vendor.nvidia': 'true' }`). */
@@ -99,15 +105,27 @@ export interface MultiClusterAddonProps {
  * and a MultiClusterService selecting ClusterDeployments by label.
  */
 export class MultiClusterAddon extends Construct {
+  /** Name of the MultiClusterService. */
+  public readonly name: string;
+  /** As plain data (a fleet.yaml `management.multiClusterServices` entry). */
+  public readonly spec: MultiClusterServiceSpec;
+
   constructor(scope: Construct, id: string, props: MultiClusterAddonProps) {
     super(scope, id);
     const fleet = Fleet.of(scope);
+    this.name = props.name ?? id;
+    this.spec = {
+      name: this.name,
+      addon: { ...props.addon, values: { ...props.addon.values } },
+      clusterSelector: { ...props.clusterSelector },
+      ...(props.selfManagement !== undefined ? { selfManagement: props.selfManagement } : {}),
+    };
     if (Object.keys(props.clusterSelector).length === 0) throw new Error(`${this.node.path}: clusterSelector is empty; it would select every cluster. Name the labels to match`);
     ensureServiceTemplate(fleet, props.addon, KCM_SYSTEM_NAMESPACE);
-    new ApiObject(fleet.management, `multi-cluster-service-${id}`, {
+    new ApiObject(fleet.management, `multi-cluster-service-${this.name}`, {
       apiVersion: KCM_API_VERSION,
       kind: 'MultiClusterService',
-      metadata: { name: id, labels: fleet.commonLabels() },
+      metadata: { name: this.name, labels: fleet.commonLabels() },
       spec: {
         clusterSelector: { matchLabels: { ...props.clusterSelector } },
         serviceSpec: { services: [serviceEntry(props.addon)], ...(props.selfManagement ? { provider: { selfManagement: true } } : {}) },

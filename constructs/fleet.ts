@@ -3,7 +3,8 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, type IConstruct } from 'constructs';
 import { ValidationError, inConstruct, type ValidationIssue } from '../lib/model/errors';
 import { validateFleet, type FleetModel, type FleetSpec, type SiteSpec } from '../lib/model/fleet';
-import type { CredentialSpec, IpPlanSpec, RegionSpec } from '../lib/model/cluster';
+import type { CredentialSpec, IpPlanSpec, MultiClusterServiceSpec, RegionSpec } from '../lib/model/cluster';
+import { MultiClusterAddon, type MultiClusterAddonProps } from './cluster-addon';
 import { CLUSTER_TEMPLATES, clusterTemplateObjectName } from '../lib/model/cluster-templates';
 import { ClusterTemplateSchemas, checkTemplateConfig } from '../lib/validate/template-values';
 import { findSchemasDir } from '../lib/validate/validate';
@@ -50,6 +51,11 @@ export interface FleetProps {
    * @default - none; every site is managed from the management site
    */
   readonly regions?: readonly RegionSpec[];
+  /**
+   * Charts for every k0rdent-managed cluster whose labels match (MultiClusterServices).
+   * @default - none
+   */
+  readonly multiClusterServices?: readonly MultiClusterServiceSpec[];
 }
 
 /** Options of the checks that run before writing. */
@@ -101,6 +107,7 @@ export class Fleet extends Construct {
       ...(s.network !== undefined ? { network: s.network } : {}),
       ...(s.management.credentials !== undefined ? { credentials: s.management.credentials } : {}),
       ...(s.management.regions !== undefined ? { regions: s.management.regions } : {}),
+      ...(s.management.multiClusterServices !== undefined ? { multiClusterServices: s.management.multiClusterServices } : {}),
     });
     for (const site of s.sites) {
       const { name, ...props } = site;
@@ -163,6 +170,10 @@ export class Fleet extends Construct {
       const { name, ...rest } = r;
       this.addRegion(name, rest);
     }
+    for (const m of props.multiClusterServices ?? []) {
+      const { name, addon, ...rest } = m;
+      this.addMultiClusterAddon(name, { ...rest, addon: { ...addon, values: addon.values ?? {} } });
+    }
     // The IP plan as applied: each cluster's slot and CIDRs, so a review sees any renumbering.
     new ApiObject(this.management, 'ip-plan', {
       apiVersion: 'v1',
@@ -190,6 +201,17 @@ export class Fleet extends Construct {
   public addRegion(name: string, props: RegionProps): Region {
     if (this.regions.some((r) => r.name === name)) throw new Error(`${this.node.path}: a region named '${name}' exists already`);
     return new Region(this, `region-${name}`, { ...props, name });
+  }
+
+  /** Adds a chart for every k0rdent-managed cluster whose labels match. Refuses a second one of the same name. */
+  public addMultiClusterAddon(name: string, props: Omit<MultiClusterAddonProps, 'name'>): MultiClusterAddon {
+    if (this.multiClusterAddons.some((m) => m.name === name)) throw new Error(`${this.node.path}: a multi-cluster add-on named '${name}' exists already`);
+    return new MultiClusterAddon(this, `multi-cluster-${name}`, { ...props, name });
+  }
+
+  /** Every multi-cluster add-on, sorted by name (those created anywhere in the fleet). */
+  public get multiClusterAddons(): MultiClusterAddon[] {
+    return this.node.findAll().filter((c): c is MultiClusterAddon => c instanceof MultiClusterAddon).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   /** Every credential, sorted by name. */
@@ -239,6 +261,7 @@ export class Fleet extends Construct {
   public toSpec(): FleetSpec {
     const credentials = this.credentials.map((c) => c.spec);
     const regions = this.regions.map((r) => r.spec);
+    const multiClusterServices = this.multiClusterAddons.map((m) => m.spec);
     return {
       name: this.name,
       management: {
@@ -246,6 +269,7 @@ export class Fleet extends Construct {
         namespace: this.managementNamespace,
         ...(credentials.length > 0 ? { credentials } : {}),
         ...(regions.length > 0 ? { regions } : {}),
+        ...(multiClusterServices.length > 0 ? { multiClusterServices } : {}),
       },
       sites: this.sites.map((s) => s.spec as SiteSpec),
       ...(this.ipPlanGiven ? { network: this.ipPlan } : {}),

@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import type { ValidationIssue } from './errors';
 import { containsAddress, parseCidr, parseIpv4 } from '../net/cidr';
-import { clusterIssues, dups } from './cluster';
+import { clusterIssues, dups, inlineSecretIssues } from './cluster';
 import { planAddresses, type IpPlan, type PlanCluster } from './ip-plan';
 import { didYouMean } from './suggest';
 import type { fleetSchema } from './fleet';
@@ -72,6 +72,9 @@ export function fleetClusterIssues(f: ParsedFleet): ValidationIssue[] {
       else regionOfSite.set(s, r.name);
     }
   }
+  const services = f.management.multiClusterServices ?? [];
+  for (const d of dups(services.map((m) => m.name))) issues.push({ path: `management.multiClusterServices[${d}]`, message: `name '${d}' is used more than once` });
+  for (const m of services) issues.push(...inlineSecretIssues(m.addon.values ?? {}, `management.multiClusterServices[${m.name}].addon.values`));
   for (const c of f.management.credentials ?? []) {
     if (c.region !== undefined && !regions.some((r) => r.name === c.region)) {
       issues.push({ path: `management.credentials[${c.name}].region`, message: `no region named '${c.region}'${didYouMean(c.region, regions.map((r) => r.name))} in management.regions` });

@@ -180,10 +180,23 @@ export const ipPlanSchema = z
   })
   .describe('The fleet IP plan.');
 
+export const multiClusterServiceSchema = z
+  .strictObject({
+    name: label(253),
+    addon: addonSchema,
+    clusterSelector: z
+      .record(z.string(), z.string())
+      .refine((r) => Object.keys(r).length > 0, { message: 'must name at least one label; an empty selector would select every cluster' })
+      .describe('Labels a ClusterDeployment must carry, e.g. k0smos.io/gpu-vendor.nvidia: "true".'),
+    selfManagement: z.boolean().optional().describe('Install on the management cluster too. Default false.'),
+  })
+  .describe('A chart for every k0rdent-managed cluster whose labels match (MultiClusterService).');
+
 /** Fields added to the management entry. */
 export const managementFields = {
   credentials: z.array(credentialSchema).optional().describe('k0rdent Credentials.'),
   regions: z.array(regionSchema).optional().describe('Regional management clusters.'),
+  multiClusterServices: z.array(multiClusterServiceSchema).optional().describe('Charts for every k0rdent-managed cluster matching a label selector.'),
 };
 
 export type ControlPlaneSpec = z.input<typeof controlPlaneSchema>;
@@ -197,6 +210,7 @@ export type AddonSpec = z.input<typeof addonSchema>;
 export type CredentialSpec = z.input<typeof credentialSchema>;
 export type RegionSpec = z.input<typeof regionSchema>;
 export type IpPlanSpec = z.input<typeof ipPlanSchema>;
+export type MultiClusterServiceSpec = z.input<typeof multiClusterServiceSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Resolved forms

@@ -7,7 +7,7 @@ import { buildReferenceFleet, referenceFleetSpec } from '../../apps/reference-fl
 import { parseFleetText } from '../../lib/model/load';
 import type { FileTree } from '../../lib/synth/render';
 import { allTemplatesFleet, modesFleet } from '../fixtures/fleets';
-import { clone, describeWithSchemas, fleetFrom, templateSchemas, treeFailures } from '../helpers';
+import { clone, describeWithSchemas, fleetFrom, rejections, templateSchemas, treeFailures } from '../helpers';
 
 type Doc = Record<string, any>;
 const doc = (tree: FileTree, file: string): Doc => {
@@ -203,6 +203,26 @@ describe('k0rdent (ClusterDeployment)', () => {
       serviceSpec: { services: [{ name: 'dcgm', namespace: 'monitoring', template: 'dcgm-exporter-4-6-0' }] },
     });
     expect(t.has('management/servicetemplate.k0rdent.mirantis.com_kcm-system_dcgm-exporter-4-6-0.yaml')).toBe(true);
+  });
+});
+
+describe('multi-cluster add-ons in fleet.yaml', () => {
+  const dcgm = { name: 'dcgm', namespace: 'monitoring', chart: { repo: 'https://nvidia.github.io/dcgm-exporter/helm-charts', name: 'dcgm-exporter', version: '4.6.0' }, values: {} };
+
+  test('management.multiClusterServices gives the same tree as the construct', () => {
+    const spec = clone(modesFleet());
+    spec.management.multiClusterServices = [{ name: 'nvidia-sites', addon: dcgm, clusterSelector: { 'k0smos.io/gpu-vendor.nvidia': 'true' } }];
+    const fromYaml = fleetFrom(spec).toTree();
+    const fleet = fleetFrom(modesFleet());
+    fleet.addMultiClusterAddon('nvidia-sites', { addon: dcgm, clusterSelector: { 'k0smos.io/gpu-vendor.nvidia': 'true' } });
+    expect([...fleet.toTree().entries()]).toEqual([...fromYaml.entries()]);
+    expect(fromYaml.has('management/multiclusterservice.k0rdent.mirantis.com_nvidia-sites.yaml')).toBe(true);
+  });
+
+  test('an empty selector is an error', () => {
+    const spec = clone(modesFleet());
+    spec.management.multiClusterServices = [{ name: 'all', addon: dcgm, clusterSelector: {} }];
+    expect(rejections(() => fleetFrom(spec))).toEqual(['fleet: management.multiClusterServices[all].clusterSelector: must name at least one label; an empty selector would select every cluster']);
   });
 });
 
