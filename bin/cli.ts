@@ -2,6 +2,7 @@
  * `cdk8s-k0smos <command>`: validate output folders, synthesize a fleet.yaml, print the fleet's JSON Schema.
  * Commands are small functions in a registry; each returns the process exit code.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { Fleet } from '../constructs';
@@ -9,6 +10,7 @@ import { ValidationError } from '../lib/model/errors';
 import { fleetJsonSchema } from '../lib/model/fleet';
 import { readFleetFile } from '../lib/model/load';
 import { SchemaRegistry } from '../lib/validate/schemas';
+import { ClusterTemplateSchemas, validateDeploymentConfigs } from '../lib/validate/template-values';
 import { findSchemasDir, formatFailure, validateDirectory } from '../lib/validate/validate';
 
 export type Command = (args: string[]) => Promise<number>;
@@ -41,9 +43,16 @@ const validate: Command = async (args) => {
   }
   const registry = SchemaRegistry.load(schemas);
   const result = validateDirectory(registry, dir);
-  for (const f of result.failures) console.error(formatFailure(f));
-  console.log(`${result.files} files, ${result.documents} documents, ${result.failures.length} failures (schemas: ${schemas})`);
-  return result.failures.length === 0 ? 0 : 1;
+  // ClusterDeployment configs against their templates' values schemas, when the schemas folder has them.
+  const templatesDir = path.join(schemas, 'kcm', 'cluster-templates');
+  const configs = fs.existsSync(templatesDir) ? validateDeploymentConfigs(ClusterTemplateSchemas.load(templatesDir), dir) : undefined;
+  if (!configs) console.error(`cdk8s-k0smos validate: no ${templatesDir}; ClusterDeployment configs were not checked against their templates`);
+  const failures = [...result.failures, ...(configs?.failures ?? [])];
+  for (const f of failures) console.error(formatFailure(f));
+  console.log(
+    `${result.files} files, ${result.documents} documents, ${configs ? `${configs.deployments} ClusterDeployment configs, ` : ''}${failures.length} failures (schemas: ${schemas})`,
+  );
+  return failures.length === 0 ? 0 : 1;
 };
 
 const synth: Command = async (args) => {

@@ -13,7 +13,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { CLUSTER_TEMPLATES, clusterTemplateObjectName } from '../model/cluster-templates';
+import type { ConformanceFailure } from './validate';
 import type { ValidationIssue } from '../model/errors';
 import { didYouMean } from '../model/suggest';
 
@@ -170,4 +172,38 @@ function dedupe(issues: ValidationIssue[]): ValidationIssue[] {
     seen.add(key);
     return true;
   });
+}
+
+/**
+ * Every ClusterDeployment under `dir` (as written, e.g. a committed `dist/`): its `spec.config`
+ * against the template it names. Failures point into the file (`/spec/config/...`).
+ */
+export function validateDeploymentConfigs(templates: ClusterTemplateSchemas, dir: string): { deployments: number; failures: ConformanceFailure[] } {
+  const failures: ConformanceFailure[] = [];
+  let deployments = 0;
+  const walk = (rel: string) => {
+    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(r);
+      else if (/\.ya?ml$/.test(e.name)) {
+        parseAllDocuments(fs.readFileSync(path.join(dir, r), 'utf8')).forEach((d, i) => {
+          const o = d.toJS() as { apiVersion?: unknown; kind?: unknown; spec?: { template?: unknown; config?: Record<string, unknown> } } | null;
+          if (!o || o.kind !== 'ClusterDeployment' || typeof o.apiVersion !== 'string' || !o.apiVersion.startsWith('k0rdent.mirantis.com/')) return;
+          deployments++;
+          const name = String(o.spec?.template ?? '');
+          const t = CLUSTER_TEMPLATES.find((x) => clusterTemplateObjectName(x) === name);
+          if (!t) {
+            failures.push({ file: r, document: i, pointer: '/spec/template', message: `template '${name}' is not a cluster template of this kcm release` });
+            return;
+          }
+          for (const issue of checkTemplateConfig(templates, t.chart, o.spec?.config ?? {}, '')) {
+            const pointer = '/spec/config' + issue.path.replace(/\[(\d+)\]/g, '.$1').split('.').filter(Boolean).map((s) => `/${s}`).join('');
+            failures.push({ file: r, document: i, pointer, message: issue.message });
+          }
+        });
+      }
+    }
+  };
+  walk('');
+  return { deployments, failures };
 }

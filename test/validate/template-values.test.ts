@@ -1,9 +1,11 @@
 import { App } from 'cdk8s';
 import { Fleet } from '../../constructs';
-import { checkTemplateConfig, mergeValues } from '../../lib/validate/template-values';
+import { parse, stringify } from 'yaml';
+import { writeTreeAtomically } from '../../lib/synth/writer';
+import { checkTemplateConfig, mergeValues, validateDeploymentConfigs } from '../../lib/validate/template-values';
 import { ValidationError } from '../../lib/model/errors';
 import { modesFleet } from '../fixtures/fleets';
-import { clone, describeWithSchemas, fleetFrom, templateSchemas } from '../helpers';
+import { clone, describeWithSchemas, fleetFrom, templateSchemas, tmpDir } from '../helpers';
 
 describe('Helm value merge', () => {
   test('maps merge, lists and scalars replace', () => {
@@ -66,5 +68,19 @@ describeWithSchemas('ClusterDeployment config against the template values schema
       if (old === undefined) delete process.env.K0SMOS_SCHEMAS;
       else process.env.K0SMOS_SCHEMAS = old;
     }
+  });
+});
+
+describeWithSchemas('validateDeploymentConfigs: ClusterDeployments as written', () => {
+  test('a written tree is checked file by file, with JSON pointers into the file', () => {
+    const dir = tmpDir();
+    const tree = new Map(fleetFrom(modesFleet()).toTree());
+    const file = 'management/clusterdeployment.k0rdent.mirantis.com_kcm-system_lab.yaml';
+    expect(validateDeploymentConfigs(templateSchemas(), (writeTreeAtomically(dir, tree), dir))).toEqual({ deployments: 1, failures: [] });
+    const cd = parse(tree.get(file)!);
+    cd.spec.config.machines[0].port = 'ssh';
+    tree.set(file, stringify(cd));
+    writeTreeAtomically(dir, tree);
+    expect(validateDeploymentConfigs(templateSchemas(), dir).failures).toEqual([{ file, document: 0, pointer: '/spec/config/machines/0/port', message: 'template remote-cluster: must be number' }]);
   });
 });
