@@ -61,17 +61,23 @@ export interface SiteProps {
 
 /**
  * A place with machines (a data centre, a cloud region, a store) and the clusters that run there.
- * Each cluster has a {@link ClusterChart}; what is added to it is written to `sites/<site>/<cluster>/`.
+ * Each cluster is a {@link K0sCluster} (the chart of `sites/<site>/<cluster>/`), created from the
+ * site's cluster entries; what is added to it is written to that folder.
  */
 export class Site extends Construct implements ISite {
   /** The site's name (its construct id). */
   public readonly name: string;
   /** The fleet this site belongs to. */
   public readonly fleet: Fleet;
+  /** Region (a label value). */
   public readonly region: string;
+  /** ISO 3166-1 alpha-2 country code. */
   public readonly jurisdiction: string;
+  /** Kind of infrastructure. */
   public readonly infrastructure: Infrastructure;
+  /** The site has no internet access. */
   public readonly airgapped: boolean;
+  /** The node pools, as given. */
   public readonly nodePools: readonly NodePoolSpec[];
   private readonly given: SiteSpec;
   private readonly charts = new Map<string, K0sCluster>();
