@@ -431,6 +431,16 @@ export function clusterIssues(c: ClusterInput, ctx: ClusterContext, cp: string):
     const k0s = config.k0s;
     if (k0s && typeof k0s === 'object' && 'version' in k0s) add('.controlPlane.config.k0s.version', 'set k0sVersion on the cluster instead, so every object of it uses the same version');
     issues.push(...inlineSecretIssues(config, `${cp}.controlPlane.config`));
+    if (tname === 'remote-cluster') {
+      const k0smotron = (config.k0smotron ?? {}) as { service?: { type?: unknown } };
+      const type = k0smotron.service?.type ?? 'ClusterIP';
+      if (type !== 'LoadBalancer') {
+        add(
+          '.controlPlane.config.k0smotron.service.type',
+          `the remote-cluster template runs the control plane in the management cluster and has no externalAddress value: with service type ${String(type)}${k0smotron.service?.type === undefined ? ' (its default)' : ''} the machines at ${ctx.site} cannot reach it and join tokens point at a pod IP (k0smotron#84). Set k0smotron.service.type: LoadBalancer, or use mode hosted with externalAddress`,
+        );
+      }
+    }
     if (tname === 'remote-cluster' && !Array.isArray(config.machines)) {
       add('.controlPlane.config.machines', "template remote-cluster needs the machines to join (its default is a placeholder at 0.0.0.0): list them with address, user and useSudo");
     }

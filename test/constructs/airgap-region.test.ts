@@ -34,7 +34,7 @@ function regionalFleet(): FleetSpec {
     location: { lat: 59.3, lon: 18 },
     infrastructure: 'bare-metal',
     nodePools: [{ name: 'n', count: 1, cpu: 8, memoryGiB: 32 }],
-    clusters: [{ name: 'nordic-hub', controlPlane: { mode: 'k0rdent', credential: 'edge-ssh', config: { machines: [{ address: '10.70.0.1' }] } } }],
+    clusters: [{ name: 'nordic-hub', controlPlane: { mode: 'k0rdent', credential: 'edge-ssh', config: { k0smotron: { service: { type: 'LoadBalancer' } }, machines: [{ address: '10.70.0.1' }] } } }],
   });
   spec.management.regions = [{ name: 'nordic', cluster: 'nordic-hub', sites: ['lab'] }];
   spec.management.credentials.push({ name: 'nordic-ssh', region: 'nordic', identityRef: { apiVersion: 'v1', kind: 'Secret', name: 'nordic-ssh-key', namespace: 'kcm-system' } });

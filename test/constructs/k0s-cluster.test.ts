@@ -252,7 +252,7 @@ describe('ControlPlane factories and fleet.yaml equivalence', () => {
     expect([...fleet.toTree().entries()]).toEqual([...fleetFrom(spec).toTree().entries()]);
     const bad = new Fleet(new App(), 'bad', { managementSite: 'lab' });
     const lab = spec.sites[2]!;
-    bad.addSite('lab', { ...lab, clusters: [{ name: 'lab', controlPlane: ControlPlane.k0rdent({ credential: 'missing', config: { machines: [{ address: '10.0.0.1' }] } }) }] } as never);
+    bad.addSite('lab', { ...lab, clusters: [{ name: 'lab', controlPlane: ControlPlane.k0rdent({ credential: 'missing', config: { k0smotron: { service: { type: 'LoadBalancer' } }, machines: [{ address: '10.0.0.1' }] } }) }] } as never);
     expect(() => bad.toTree()).toThrow(/no credential named 'missing'/);
   });
 

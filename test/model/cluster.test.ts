@@ -71,6 +71,11 @@ describe('cluster model: bad input gets clear errors', () => {
     ]);
   });
 
+  test('remote-cluster: the hosted control plane must be reachable from the machines (§15.1 through kcm)', () => {
+    const issues = issuesAfter((f) => delete cluster(f, 'lab').controlPlane.config.k0smotron);
+    expect(issues).toEqual([expect.stringMatching(/^sites\[lab\]\.clusters\[lab\]\.controlPlane\.config\.k0smotron\.service\.type: the remote-cluster template runs the control plane in the management cluster and has no externalAddress value: with service type ClusterIP \(its default\)/)]);
+  });
+
   test('a hosted control plane with no management site', () => {
     expect(issuesAfter((f) => (cluster(f, 'store').controlPlane.managementSite = 'nowhere'))).toEqual([
       "sites[store].clusters[store].controlPlane.managementSite: a hosted control plane runs in a management cluster, and site 'nowhere' has none (no such site); management sites: hub",
