@@ -69,6 +69,7 @@ export function checkTenants(tenants: readonly TenantSpec[], supply: GpuSupply, 
     if (seen.has(t.name)) issues.push({ path: tp, message: `tenant '${t.name}' is defined more than once` });
     seen.add(t.name);
     const iso = t.isolation;
+    const before = issues.length;
     const bad = (message: string) => issues.push({ path: `${tp}.isolation`, message });
     if (iso.kind === 'cluster-per-tenant') {
       bad(
@@ -105,6 +106,8 @@ export function checkTenants(tenants: readonly TenantSpec[], supply: GpuSupply, 
         if (!offered.includes(p)) bad(`no pool of cluster '${cluster}' is partitioned into ${p} (MIG profiles on offer: ${offered.join(', ')}); asked ${formatLayout(iso.instances)}`);
       }
     }
+    // Totals are checked for tenants whose isolation is otherwise fine, so one mistake gives one message.
+    if (issues.length > before) continue;
     const demand = tenantDemand(t, supply) ?? {};
     for (const [r, n] of Object.entries(demand)) {
       const g = granted.get(r) ?? { total: 0, by: [] };
