@@ -159,6 +159,8 @@ export class GpuOperatorStack extends Construct {
     const site = chart?.node.scope instanceof Site ? chart.node.scope : undefined;
     if (!chart || !site) throw new Error(`${this.node.path}: create a GpuOperatorStack in a cluster's chart: new GpuOperatorStack(site.cluster('<name>'), '${id}', {...})`);
     this.clusterName = chart.clusterName;
+    const other = chart.node.children.find((c) => c !== this && c instanceof GpuOperatorStack);
+    if (other) throw new Error(`${this.node.path}: cluster '${chart.clusterName}' has a GPU operator stack already (${other.node.path}); one per cluster`);
 
     const parsed = propsSchema.safeParse(props);
     const issues: ValidationIssue[] = parsed.success ? [] : fromZodIssues(props, parsed.error.issues, propsSchema);

@@ -56,7 +56,6 @@ export function k0sToolkitEnv(): { name: string; value: string }[] {
     { name: 'CONTAINERD_CONFIG', value: K0S_CONTAINERD.config },
     { name: 'CONTAINERD_SOCKET', value: K0S_CONTAINERD.socket },
     { name: 'CONTAINERD_RUNTIME_CLASS', value: NVIDIA_RUNTIME_CLASS },
-    { name: 'CONTAINERD_SET_AS_DEFAULT', value: 'false' },
   ];
 }
 

@@ -8,6 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { Fleet, GpuOperatorStack, Partitioning, TenantIsolation, type GpuOperatorStackProps } from '../../constructs';
+import { referenceFleetSpec } from '../../apps/reference-fleet';
+import { ValidationError } from '../../lib/model/errors';
 import type { SiteSpec } from '../../lib/model/fleet';
 import { SchemaRegistry } from '../../lib/validate/schemas';
 
@@ -20,30 +22,26 @@ export function schemas(): SchemaRegistry {
   return registry;
 }
 
-export function quebecSite(model = 'A100-80GB'): SiteSpec {
-  return {
-    name: 'quebec',
-    region: 'ca-east',
-    jurisdiction: 'CA',
-    location: { lat: 46.81, lon: -71.21 },
-    infrastructure: 'bare-metal',
-    nodePools: [
-      { name: 'a100-mig', count: 2, cpu: 64, memoryGiB: 512, gpus: { model, count: 8 } },
-      { name: 'a100', count: 2, cpu: 64, memoryGiB: 512, gpus: { model, count: 8 } },
-      { name: 'cpu', count: 2, cpu: 32, memoryGiB: 128 },
-    ],
-  };
+function referenceSite(name: string): SiteSpec {
+  const site = referenceFleetSpec.sites.find((x) => x.name === name);
+  if (!site) throw new Error(`the reference fleet has no site ${name}`);
+  // RTTs name sites this two-site test fleet does not have.
+  const { rttMs: _rtt, ...rest } = site;
+  return rest;
 }
 
+/** The reference Quebec site with its A100 nodes split into a MIG pool and a whole-GPU pool; `model` swaps their GPUs. */
+export function quebecSite(model = 'A100-80GB'): SiteSpec {
+  const site = referenceSite('quebec');
+  const a100 = site.nodePools.find((p) => p.name === 'a100')!;
+  const half = { ...a100, count: a100.count / 2, gpus: { ...a100.gpus!, model } };
+  return { ...site, nodePools: [{ ...half, name: 'a100-mig' }, { ...half, name: 'a100' }, ...site.nodePools.filter((p) => p !== a100)] };
+}
+
+/** The reference Atlanta site; `model` swaps its GPUs. */
 export function atlantaSite(model = 'MI300X'): SiteSpec {
-  return {
-    name: 'atlanta',
-    region: 'us-southeast',
-    jurisdiction: 'US',
-    location: { lat: 33.75, lon: -84.39 },
-    infrastructure: 'bare-metal',
-    nodePools: [{ name: 'mi300x', count: 2, cpu: 96, memoryGiB: 1536, gpus: { model, count: 8 } }],
-  };
+  const site = referenceSite('atlanta');
+  return { ...site, nodePools: site.nodePools.map((p) => (p.gpus ? { ...p, gpus: { ...p.gpus, model } } : p)) };
 }
 
 /** Quebec's stack: balanced MIG on the A100s of pool a100-mig, whole GPUs in pool a100, a `mig` tenant and a `namespace` tenant. */
@@ -95,4 +93,15 @@ export function readTree(dir: string): Map<string, string> {
   };
   walk('');
   return out;
+}
+
+/** Expects `build` to fail with a ValidationError and returns its problems as `path: message` lines. */
+export function problems(build: () => unknown): string[] {
+  try {
+    build();
+  } catch (e) {
+    if (e instanceof ValidationError) return e.issues.map((i) => `${i.path}: ${i.message}`);
+    throw e;
+  }
+  throw new Error('expected a ValidationError');
 }

@@ -3,9 +3,8 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { Driver, GpuOperatorStack, Partitioning, TenantIsolation } from '../../constructs';
 import { DEVICE_PLUGIN_CONFIGMAP, K0S_CONTAINERD } from '../../lib/gpu/nvidia';
-import { ValidationError } from '../../lib/model/errors';
 import { validateDirectory, validateDocument, formatFailure } from '../../lib/validate/validate';
-import { ATLANTA_STACK, QUEBEC_STACK, SCHEMAS, atlantaSite, buildTestFleet, quebecSite, readTree, schemas, synthToTemp } from './fixtures';
+import { ATLANTA_STACK, QUEBEC_STACK, SCHEMAS, atlantaSite, buildTestFleet, quebecSite, readTree, schemas, problems, synthToTemp } from './fixtures';
 
 function values(stack: GpuOperatorStack, name: string): Record<string, any> {
   const a = stack.addons.find((x) => x.name === name);
@@ -17,16 +16,6 @@ function env(v: Record<string, any>): Record<string, string> {
   return Object.fromEntries((v.toolkit.env as { name: string; value: string }[]).map((e) => [e.name, e.value]));
 }
 
-/** Expects building to fail with a ValidationError and returns its messages as `path: message` lines. */
-function problems(build: () => unknown): string[] {
-  try {
-    build();
-  } catch (e) {
-    if (e instanceof ValidationError) return e.issues.map((i) => `${i.path}: ${i.message}`);
-    throw e;
-  }
-  throw new Error('expected a ValidationError');
-}
 
 describe('reference fleet (Quebec A100 MIG + two tenants, Atlanta MI300X partitions)', () => {
   const { fleet, quebec, atlanta } = buildTestFleet();
@@ -271,8 +260,26 @@ describe('pitfalls and choices', () => {
     );
   });
 
-  test('a stack outside a cluster chart is refused', () => {
+  test('a stack outside a cluster chart, or a second one in a cluster, is refused', () => {
     const { fleet } = buildTestFleet();
     expect(() => new GpuOperatorStack(fleet, 'gpu2', {})).toThrow(/create a GpuOperatorStack in a cluster's chart/);
+    expect(() => new GpuOperatorStack(fleet.site('quebec').cluster(), 'gpu2', {})).toThrow(/cluster 'quebec' has a GPU operator stack already \(geo\/quebec\/quebec\/gpu\)/);
+  });
+
+  test('an operator-managed NVIDIA driver from a mirror sets repository and image; the ClusterPolicy still validates', () => {
+    const { quebec } = buildTestFleet({ quebec: { nvidiaDriver: Driver.operatorManaged('595.91.07', { image: 'registry.example.com/nvidia/driver' }) } });
+    expect(values(quebec, 'gpu-operator').driver).toEqual({ enabled: true, version: '595.91.07', repository: 'registry.example.com/nvidia', image: 'driver' });
+    const cp = { apiVersion: 'nvidia.com/v1', kind: 'ClusterPolicy', metadata: { name: 'cluster-policy' }, spec: quebec.plan.clusterPolicySpec };
+    expect(validateDocument(schemas(), cp, 'cluster-policy', 0).map(formatFailure)).toEqual([]);
+  });
+
+  test('an operator-managed AMD driver needs the image repository to build into', () => {
+    expect(problems(() => buildTestFleet({ atlanta: { ...ATLANTA_STACK, amdDriver: Driver.operatorManaged('30.20.1') } }))).toEqual([
+      expect.stringContaining('geo/atlanta/atlanta/gpu: amdDriver: an operator-managed AMD driver needs image'),
+    ]);
+    const { atlanta } = buildTestFleet({ atlanta: { ...ATLANTA_STACK, amdDriver: Driver.operatorManaged('30.20.1', { image: 'registry.example.com/amdgpu-driver' }) } });
+    const dc = atlanta.plan.objects.find((o) => o.kind === 'DeviceConfig') as unknown as { spec: { driver: Record<string, unknown> } };
+    expect(dc.spec.driver).toMatchObject({ enable: true, version: '30.20.1', image: 'registry.example.com/amdgpu-driver', blacklist: true });
+    expect(validateDocument(schemas(), dc, 'dc', 0).map(formatFailure)).toEqual([]);
   });
 });

@@ -1,16 +1,6 @@
 import { Partitioning, TenantIsolation } from '../../constructs';
-import { ValidationError } from '../../lib/model/errors';
-import { QUEBEC_STACK, atlantaSite, buildTestFleet, quebecSite } from './fixtures';
+import { QUEBEC_STACK, atlantaSite, buildTestFleet, problems, quebecSite } from './fixtures';
 
-function problems(build: () => unknown): string[] {
-  try {
-    build();
-  } catch (e) {
-    if (e instanceof ValidationError) return e.issues.map((i) => `${i.path}: ${i.message}`);
-    throw e;
-  }
-  throw new Error('expected a ValidationError');
-}
 
 describe('tenants asking for isolation their GPUs cannot give', () => {
   test('mig on an MI300X cluster is an error naming the pools and what they offer', () => {
