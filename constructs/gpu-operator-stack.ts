@@ -129,7 +129,7 @@ const propsSchema = z.strictObject({
   dcgmExporter: z.boolean().optional(),
   amdMetricsExporter: z.boolean().optional(),
   dra: z.strictObject({ kubernetesVersion: z.string() }).optional(),
-  tenants: z.record(dnsLabel(), z.strictObject({ isolation: z.any(), groups: z.array(z.string().min(1)).optional() })).optional(),
+  tenants: z.record(z.string(), z.strictObject({ isolation: z.any(), groups: z.array(z.string().min(1)).optional() })).optional(),
 });
 
 /**
@@ -166,6 +166,8 @@ export class GpuOperatorStack extends Construct {
     const issues: ValidationIssue[] = parsed.success ? [] : fromZodIssues(props, parsed.error.issues, propsSchema);
     const tenantOptions = props.tenants ?? {};
     for (const [name, t] of Object.entries(tenantOptions)) {
+      const key = dnsLabel().safeParse(name);
+      if (!key.success) issues.push({ path: `tenants.${name}`, message: `a tenant's name is its namespace and ${key.error.issues[0]!.message} (got '${name}')` });
       if (!(t?.isolation && typeof t.isolation === 'object' && 'spec' in t.isolation)) {
         issues.push({ path: `tenants.${name}.isolation`, message: `use TenantIsolation.namespace(...), .timeSlicing(...), .mig(...) or .clusterPerTenant()` });
       }

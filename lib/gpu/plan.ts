@@ -272,7 +272,7 @@ export function planGpuStack(input: GpuStackInput): { plan?: GpuStackPlan; issue
   if (dra) for (const v of vendors) objects.push(deviceClass(dra, v, labels));
 
   // What every GPU pool's nodes must carry; the cluster layer applies it to the pool's workers.
-  objects.push({
+  if (gpuPools.length > 0) objects.push({
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { name: 'gpu-node-pools', namespace: SYSTEM_NAMESPACE, labels },

@@ -77,6 +77,10 @@ export function checkTenants(tenants: readonly TenantSpec[], supply: GpuSupply, 
       );
       continue;
     }
+    if (supply.vendors.length === 0) {
+      bad(`cluster '${cluster}' has no GPU pools to give tenant '${t.name}' GPUs`);
+      continue;
+    }
     if (iso.kind === 'namespace') {
       if (!Number.isInteger(iso.gpus) || iso.gpus < 1) bad(`gpus must be a whole number >= 1 (got ${iso.gpus})`);
       if (iso.vendor === undefined && supply.vendors.length > 1) bad(`cluster '${cluster}' has ${supply.vendors.join(' and ')} GPUs; say which with vendor: 'nvidia' or 'amd'`);

@@ -78,4 +78,20 @@ describe('tenants asking for isolation their GPUs cannot give', () => {
       spec: { hard: { 'requests.amd.com/gpu': '64', 'requests.nvidia.com/gpu': '0' } },
     });
   });
+
+  test('a tenant name that is not a DNS label is reported by field', () => {
+    expect(problems(() => buildTestFleet({ quebec: { tenants: { Team_A: { isolation: TenantIsolation.namespace({ gpus: 1 }) } } } }))).toEqual([
+      "geo/quebec/quebec/gpu: tenants.Team_A: a tenant's name is its namespace and must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit (got 'Team_A')",
+    ]);
+  });
+});
+
+test('a cluster without GPU pools gets no operator and no objects; a tenant there is an error', () => {
+  const cpuOnly = { ...quebecSite(), nodePools: [{ name: 'cpu', count: 2, cpu: 32, memoryGiB: 128 }] };
+  const { quebec } = buildTestFleet({ quebecSite: cpuOnly, quebec: {} });
+  expect(quebec.addons).toEqual([]);
+  expect(quebec.plan.objects).toEqual([]);
+  expect(problems(() => buildTestFleet({ quebecSite: cpuOnly, quebec: { tenants: { t: { isolation: TenantIsolation.namespace({ gpus: 1 }) } } } }))).toEqual([
+    "geo/quebec/quebec/gpu: tenants[t].isolation: cluster 'quebec' has no GPU pools to give tenant 't' GPUs",
+  ]);
 });
