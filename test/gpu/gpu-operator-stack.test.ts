@@ -111,6 +111,11 @@ describe('reference fleet (Quebec A100 MIG + two tenants, Atlanta MI300X partiti
     expect(() => quebec.nodeConfig('cpu')).toThrow(/no GPU pool 'cpu'.*GPU pools: a100, a100-mig/);
   });
 
+  test('snapshot of the add-ons and the GPU objects (after the assertions above)', () => {
+    const gpuFiles = [...tree.keys()].filter((k) => k.startsWith('sites/') && !k.includes('cluster-info') && !k.includes('mig-parted'));
+    expect({ addons: [...quebec.addons, ...atlanta.addons], files: Object.fromEntries(gpuFiles.map((k) => [k, tree.get(k)])) }).toMatchSnapshot();
+  });
+
   test('a second synth is byte-identical', () => {
     const again = readTree(synthToTemp(buildTestFleet().fleet));
     expect([...again.keys()]).toEqual([...tree.keys()]);
