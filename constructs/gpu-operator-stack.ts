@@ -11,7 +11,7 @@ import { ValidationError, fromZodIssues, inConstruct, type ValidationIssue } fro
 import { dnsLabel, type SiteSpec } from '../lib/model/fleet';
 import { LABELS } from '../lib/model/labels';
 import type { AmdComputePartition, AmdMemoryPartition, GpuVendor } from '../lib/model/gpu-models';
-import { ClusterChart } from './folder-chart';
+import type { ClusterChart } from './folder-chart';
 import { GpuTenant, objectId, type GpuTenantOptions } from './gpu-tenant';
 import { Site } from './site';
 
@@ -155,7 +155,8 @@ export class GpuOperatorStack extends Construct {
 
   constructor(scope: Construct, id: string, props: GpuOperatorStackProps = {}) {
     super(scope, id);
-    const chart = scope instanceof ClusterChart ? (scope as ClusterChart) : undefined;
+    // Not `instanceof`: cdk8s's Chart answers it for every chart. A cluster chart targets a cluster.
+    const chart = (scope as Partial<ClusterChart>).target?.kind === 'cluster' ? (scope as ClusterChart) : undefined;
     const site = chart?.node.scope instanceof Site ? chart.node.scope : undefined;
     if (!chart || !site) throw new Error(`${this.node.path}: create a GpuOperatorStack in a cluster's chart: new GpuOperatorStack(site.cluster('<name>'), '${id}', {...})`);
     this.clusterName = chart.clusterName;

@@ -268,6 +268,7 @@ describe('pitfalls and choices', () => {
   test('a stack outside a cluster chart, or a second one in a cluster, is refused', () => {
     const { fleet } = buildTestFleet();
     expect(() => new GpuOperatorStack(fleet, 'gpu2', {})).toThrow(/create a GpuOperatorStack in a cluster's chart/);
+    expect(() => new GpuOperatorStack(fleet.management, 'gpu', {})).toThrow(/create a GpuOperatorStack in a cluster's chart/);
     expect(() => new GpuOperatorStack(fleet.site('quebec').cluster(), 'gpu2', {})).toThrow(/cluster 'quebec' has a GPU operator stack already \(geo\/quebec\/quebec\/gpu\)/);
   });
 
