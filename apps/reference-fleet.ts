@@ -53,7 +53,9 @@ export const referenceFleetSpec: FleetSpec = {
       location: { lat: 46.81, lon: -71.21 },
       infrastructure: 'bare-metal',
       nodePools: [
-        { name: 'a100', count: 4, cpu: 64, memoryGiB: 512, gpus: { model: 'A100-80GB', count: 8 } },
+        // MIG-partitioned A100s for tenants that need hardware isolation, and whole A100s for the others.
+        { name: 'a100-mig', count: 2, cpu: 64, memoryGiB: 512, gpus: { model: 'A100-80GB', count: 8 } },
+        { name: 'a100', count: 2, cpu: 64, memoryGiB: 512, gpus: { model: 'A100-80GB', count: 8 } },
         { name: 'cpu', count: 2, cpu: 32, memoryGiB: 128 },
       ],
       clusters: [
@@ -67,8 +69,8 @@ export const referenceFleetSpec: FleetSpec = {
             replicas: 3,
             sshKeySecret: { name: 'quebec-ssh-key' },
             workers: [
-              { address: '10.20.0.11', nodePool: 'a100', user: 'ubuntu' },
-              { address: '10.20.0.12', nodePool: 'a100', user: 'ubuntu' },
+              { address: '10.20.0.11', nodePool: 'a100-mig', user: 'ubuntu' },
+              { address: '10.20.0.12', nodePool: 'a100-mig', user: 'ubuntu' },
               { address: '10.20.0.13', nodePool: 'a100', user: 'ubuntu' },
               { address: '10.20.0.14', nodePool: 'a100', user: 'ubuntu' },
               { address: '10.20.0.21', nodePool: 'cpu', user: 'ubuntu' },

@@ -6,3 +6,5 @@ export * from './cluster-addon';
 export * from './credential';
 export * from './region';
 export * from './cilium-mesh';
+export * from './gpu-operator-stack';
+export * from './gpu-tenant';

@@ -39,7 +39,18 @@ export interface GpuModel {
   readonly computePartitions?: readonly ('SPX' | 'DPX' | 'QPX' | 'CPX')[];
   /** AMD memory partition modes supported (NPS1 = whole memory). */
   readonly memoryPartitions?: readonly ('NPS1' | 'NPS2' | 'NPS4' | 'NPS8')[];
+  /**
+   * AMD compute/memory mode pairs the model accepts, e.g. `CPX/NPS4`. On MI300-class GPUs NPS4 needs CPX
+   * (each of the 8 XCDs then gets its own memory partition); the other compute modes run with NPS1.
+   */
+  readonly partitionPairs?: readonly `${AmdComputePartition}/${AmdMemoryPartition}`[];
 }
+
+export type AmdComputePartition = 'SPX' | 'DPX' | 'QPX' | 'CPX';
+export type AmdMemoryPartition = 'NPS1' | 'NPS2' | 'NPS4' | 'NPS8';
+
+/** Logical GPUs one physical GPU shows in each AMD compute partition mode. */
+export const AMD_LOGICAL_GPUS: Readonly<Record<AmdComputePartition, number>> = { SPX: 1, DPX: 2, QPX: 4, CPX: 8 };
 
 function mig(name: string, computeSlices: number, memorySlices: number, memoryGiB: number, maxPerGpu: number): MigProfile {
   return { name, computeSlices, memorySlices, memoryGiB, maxPerGpu };
@@ -99,6 +110,7 @@ const MODELS: readonly GpuModel[] = [
     architecture: 'cdna3',
     computePartitions: ['SPX', 'DPX', 'QPX', 'CPX'],
     memoryPartitions: ['NPS1', 'NPS4'],
+    partitionPairs: ['SPX/NPS1', 'DPX/NPS1', 'QPX/NPS1', 'CPX/NPS1', 'CPX/NPS4'],
   },
   {
     name: 'MI325X',
@@ -107,6 +119,7 @@ const MODELS: readonly GpuModel[] = [
     architecture: 'cdna3',
     computePartitions: ['SPX', 'DPX', 'QPX', 'CPX'],
     memoryPartitions: ['NPS1', 'NPS4'],
+    partitionPairs: ['SPX/NPS1', 'DPX/NPS1', 'QPX/NPS1', 'CPX/NPS1', 'CPX/NPS4'],
   },
 ];
 

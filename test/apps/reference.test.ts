@@ -96,7 +96,7 @@ describe('reference fleet', () => {
     }
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).issues.map((i) => i.path)).toEqual(
-      expect.arrayContaining(['geo: sites[quebec].nodePools[a100].gpus.count', 'geo: sites[atlanta].jurisdiction', 'geo: management.site']),
+      expect.arrayContaining(['geo: sites[quebec].nodePools[a100-mig].gpus.count', 'geo: sites[atlanta].jurisdiction', 'geo: management.site']),
     );
     expect(readTree(out)).toEqual(before);
   });

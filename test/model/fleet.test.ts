@@ -23,7 +23,7 @@ describe('fleet model', () => {
     expect(fleet.sites.map((s) => s.name)).toEqual(['atlanta', 'frankfurt', 'quebec']);
     const quebec = fleet.sites.find((s) => s.name === 'quebec')!;
     expect(quebec.nodePools[0]!.gpus).toEqual({ vendor: 'nvidia', model: 'A100-80GB', count: 8, memoryGiB: 80 });
-    expect(quebec.clusters).toEqual([expect.objectContaining({ name: 'quebec', site: 'quebec', nodePools: ['a100', 'cpu'], k0sVersion: 'v1.36.3+k0s.2' })]);
+    expect(quebec.clusters).toEqual([expect.objectContaining({ name: 'quebec', site: 'quebec', nodePools: ['a100-mig', 'a100', 'cpu'], k0sVersion: 'v1.36.3+k0s.2' })]);
     const frankfurt = fleet.sites.find((s) => s.name === 'frankfurt')!;
     expect(frankfurt.jurisdictions).toEqual(['DE', 'EEA', 'EU']);
     expect(fleet.sites.find((s) => s.name === 'atlanta')!.nodePools[0]!.gpus!.vendor).toBe('amd');
@@ -32,7 +32,7 @@ describe('fleet model', () => {
   it('names the path of a bad field and says what was given', () => {
     const spec = clone(referenceFleetSpec);
     spec.sites[1]!.nodePools[0]!.gpus!.count = 0;
-    expect(issuesOf(spec)).toEqual(['sites[quebec].nodePools[a100].gpus.count: must be at least 1 (got 0)']);
+    expect(issuesOf(spec)).toEqual(['sites[quebec].nodePools[a100-mig].gpus.count: must be at least 1 (got 0)']);
   });
 
   it('collects every error of an input, not only the first', () => {
@@ -49,7 +49,7 @@ describe('fleet model', () => {
       expect.arrayContaining([
         "management.site: no site named 'frankfrut'; did you mean 'frankfurt'? (sites: atlanta, frankfurt, quebec)",
         "sites[quebec].jurisdiction: 'ca' is not an ISO 3166-1 alpha-2 country code; did you mean 'CA'? (codes are upper-case)",
-        expect.stringMatching(/^sites\[quebec\]\.nodePools\[a100\]\.gpus\.model: unknown GPU model 'A100-80G'; did you mean 'A100-80GB'\?/),
+        expect.stringMatching(/^sites\[quebec\]\.nodePools\[a100-mig\]\.gpus\.model: unknown GPU model 'A100-80G'; did you mean 'A100-80GB'\?/),
         expect.stringMatching(/^sites\[atlanta\]\.infrastructure: must be one of .* \(got 'baremetal'\); did you mean 'bare-metal'\?$/),
         expect.stringMatching(/^sites\[atlanta\]\.nodePools\[mi300x\]\.colour: unknown field/),
         "sites[atlanta].rttMs.quebek: no site named 'quebek'; did you mean 'quebec'?",
@@ -72,7 +72,7 @@ describe('fleet model', () => {
     expect(err).toBeInstanceOf(ValidationError);
     const msg = (err as Error).message;
     expect(msg).toContain('2 problems');
-    expect(msg).toContain('sites[quebec].nodePools[a100].cpu: must be greater than 0 (got -1)');
+    expect(msg).toContain('sites[quebec].nodePools[a100-mig].cpu: must be greater than 0 (got -1)');
     expect(msg).toContain('sites[atlanta].nodePools[mi300x].count: must be at least 1 (got 0)');
   });
 
@@ -95,7 +95,7 @@ describe('fleet model', () => {
   it('rejects a cluster pool reference that does not exist, with a suggestion', () => {
     const spec = clone(referenceFleetSpec);
     spec.sites[1]!.clusters = [{ name: 'qc', nodePools: ['a10', 'cpu'] }];
-    expect(issuesOf(spec)).toContain("sites[quebec].clusters[qc].nodePools: no node pool named 'a10' in site quebec; did you mean 'a100'? (pools: a100, cpu)");
+    expect(issuesOf(spec)).toContain("sites[quebec].clusters[qc].nodePools: no node pool named 'a10' in site quebec; did you mean 'a100' or 'a100-mig'? (pools: a100-mig, a100, cpu)");
   });
 
   it('reads fleet.yaml into the same data as the TypeScript literal', () => {

@@ -1,0 +1,241 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { z } from 'zod';
+import type { HelmChartAddon } from '../lib/addons/addon';
+import { AMD_NAMESPACE, type AmdDriverChoice } from '../lib/gpu/amd';
+import type { MigLayout, MigStrategy } from '../lib/gpu/mig';
+import { NVIDIA_DEFAULT_DRIVER, NVIDIA_NAMESPACE, type DriverChoice } from '../lib/gpu/nvidia';
+import { planGpuStack, type GpuPoolInput, type GpuStackPlan, type PoolNodeConfig, type PoolPartitioning } from '../lib/gpu/plan';
+import { gpuScheduling, type Toleration } from '../lib/gpu/scheduling';
+import { ValidationError, fromZodIssues, inConstruct, type ValidationIssue } from '../lib/model/errors';
+import { dnsLabel, type SiteSpec } from '../lib/model/fleet';
+import { LABELS } from '../lib/model/labels';
+import type { AmdComputePartition, AmdMemoryPartition, GpuVendor } from '../lib/model/gpu-models';
+import type { ClusterChart } from './folder-chart';
+import { GpuTenant, objectId, type GpuTenantOptions } from './gpu-tenant';
+import { Site } from './site';
+
+/** Who installs the GPU kernel driver on the nodes. */
+export class Driver {
+  /**
+   * The operator installs and upgrades the driver (a driver container per node).
+   * NVIDIA: a driver version such as `595.91.07`. AMD: an amdgpu version such as `30.20.1` and `image`,
+   * the repository (without tag) the operator builds the driver image into.
+   */
+  public static operatorManaged(version: string, options: { readonly image?: string } = {}): Driver {
+    return new Driver({ kind: 'operator-managed', version, ...(options.image ? { image: options.image } : {}) });
+  }
+
+  /** The host already has the driver (OS image, inbox amdgpu); the operator leaves it alone (`driver.enabled: false`). */
+  public static preinstalled(): Driver {
+    return new Driver({ kind: 'preinstalled' });
+  }
+
+  private constructor(public readonly choice: { readonly kind: 'operator-managed'; readonly version: string; readonly image?: string } | { readonly kind: 'preinstalled' }) {}
+}
+
+/** How the GPUs of one pool are partitioned or shared. */
+export class Partitioning {
+  /** Whole GPUs. */
+  public static none(): Partitioning {
+    return new Partitioning({ kind: 'none' });
+  }
+
+  /**
+   * NVIDIA MIG: every GPU of the pool gets this layout, instances per profile, e.g.
+   * `{ '1g.10gb': 2, '2g.20gb': 1, '3g.40gb': 1 }`. Profiles must exist for the pool's model and fit one GPU.
+   */
+  public static mig(layout: MigLayout): Partitioning {
+    return new Partitioning({ kind: 'mig', layout: { ...layout } });
+  }
+
+  /** NVIDIA time-slicing: each GPU is advertised `replicas` times as `nvidia.com/gpu.shared` (no memory isolation). */
+  public static timeSlicing(replicas: number): Partitioning {
+    return new Partitioning({ kind: 'time-slicing', replicas });
+  }
+
+  /** AMD compute/memory partitions (MI300-class), e.g. `Partitioning.amd('CPX', 'NPS4')`. */
+  public static amd(compute: AmdComputePartition, memory: AmdMemoryPartition): Partitioning {
+    return new Partitioning({ kind: 'amd-partition', partition: { compute, memory } });
+  }
+
+  private constructor(public readonly spec: PoolPartitioning) {}
+}
+
+/** Properties of a {@link GpuOperatorStack}. */
+export interface GpuOperatorStackProps {
+  /**
+   * Partitioning per node pool name.
+   * @default - whole GPUs in every pool
+   */
+  readonly partitioning?: Readonly<Record<string, Partitioning>>;
+  /**
+   * NVIDIA MIG strategy. `single` needs one MIG profile type per node.
+   * @default - `single` when every MIG pool uses one profile type and no tenant has isolation `mig`, else `mixed`
+   */
+  readonly migStrategy?: MigStrategy;
+  /**
+   * NVIDIA driver.
+   * @default Driver.operatorManaged('595.91.07')
+   */
+  readonly nvidiaDriver?: Driver;
+  /**
+   * AMD driver.
+   * @default Driver.preinstalled() (the inbox amdgpu module, as the AMD chart defaults)
+   */
+  readonly amdDriver?: Driver;
+  /**
+   * Namespace of the NVIDIA GPU Operator (also of its time-slicing and MIG ConfigMaps).
+   * @default 'gpu-operator'
+   */
+  readonly nvidiaNamespace?: string;
+  /**
+   * Namespace of the AMD GPU Operator.
+   * @default 'kube-amd-gpu'
+   */
+  readonly amdNamespace?: string;
+  /**
+   * Run NVIDIA's DCGM exporter (GPU metrics).
+   * @default true
+   */
+  readonly dcgmExporter?: boolean;
+  /**
+   * Run AMD's device metrics exporter.
+   * @default true
+   */
+  readonly amdMetricsExporter?: boolean;
+  /**
+   * Express GPU requests with Dynamic Resource Allocation (DeviceClass, ResourceClaimTemplate) for a
+   * cluster on this Kubernetes version (1.32+; `resource.k8s.io/v1` from 1.34).
+   * @default - GPU requests use extended resources (nvidia.com/gpu, amd.com/gpu)
+   */
+  readonly dra?: { readonly kubernetesVersion: string };
+  /**
+   * Tenants by name (the name is also the tenant's namespace).
+   * @default - none
+   */
+  readonly tenants?: Readonly<Record<string, GpuTenantOptions>>;
+}
+
+const DRIVER_HINT = "use Driver.operatorManaged('<version>') or Driver.preinstalled()";
+
+const propsSchema = z.strictObject({
+  partitioning: z.record(z.string(), z.custom<Partitioning>((v) => v instanceof Partitioning, { message: 'use Partitioning.none(), .mig(...), .timeSlicing(n) or .amd(compute, memory)' })).optional(),
+  migStrategy: z.enum(['single', 'mixed']).optional(),
+  nvidiaDriver: z.custom<Driver>((v) => v instanceof Driver, { message: DRIVER_HINT }).optional(),
+  amdDriver: z.custom<Driver>((v) => v instanceof Driver, { message: DRIVER_HINT }).optional(),
+  nvidiaNamespace: dnsLabel().optional(),
+  amdNamespace: dnsLabel().optional(),
+  dcgmExporter: z.boolean().optional(),
+  amdMetricsExporter: z.boolean().optional(),
+  dra: z.strictObject({ kubernetesVersion: z.string() }).optional(),
+  tenants: z.record(z.string(), z.strictObject({ isolation: z.any(), groups: z.array(z.string().min(1)).optional() })).optional(),
+});
+
+/**
+ * The GPU operators of one cluster, chosen from its GPU inventory: the NVIDIA GPU Operator for NVIDIA
+ * pools, the AMD GPU Operator for AMD pools, both (each on its own nodes) when the cluster has both.
+ * Create it in a cluster's chart: `new GpuOperatorStack(site.cluster('quebec'), 'gpu', {...})`.
+ *
+ * The operator charts are exposed as {@link addons} for the cluster layer to install; the objects
+ * (partitioning ConfigMaps, DeviceConfig, DRA classes, tenants) go to the cluster's folder.
+ */
+export class GpuOperatorStack extends Construct {
+  /** What a pod for `vendor` sets to land on that vendor's GPU nodes only. */
+  public static scheduling(vendor: GpuVendor): { nodeSelector: Record<string, string>; tolerations: Toleration[] } {
+    return gpuScheduling(vendor);
+  }
+
+  /** The plan: vendors, MIG strategy, add-ons, objects, per-pool node labels and taints. */
+  public readonly plan: GpuStackPlan;
+  /** The cluster this stack is for. */
+  public readonly clusterName: string;
+  /** Tenants, by name. */
+  public readonly tenants: readonly GpuTenant[];
+
+  constructor(scope: Construct, id: string, props: GpuOperatorStackProps = {}) {
+    super(scope, id);
+    // Not `instanceof`: cdk8s's Chart answers it for every chart. A cluster chart targets a cluster.
+    const chart = (scope as Partial<ClusterChart>).target?.kind === 'cluster' ? (scope as ClusterChart) : undefined;
+    const site = chart?.node.scope instanceof Site ? chart.node.scope : undefined;
+    if (!chart || !site) throw new Error(`${this.node.path}: create a GpuOperatorStack in a cluster's chart: new GpuOperatorStack(site.cluster('<name>'), '${id}', {...})`);
+    this.clusterName = chart.clusterName;
+    const other = chart.node.children.find((c) => c !== this && c instanceof GpuOperatorStack);
+    if (other) throw new Error(`${this.node.path}: cluster '${chart.clusterName}' has a GPU operator stack already (${other.node.path}); one per cluster`);
+
+    const parsed = propsSchema.safeParse(props);
+    const issues: ValidationIssue[] = parsed.success ? [] : fromZodIssues(props, parsed.error.issues, propsSchema);
+    const tenantOptions = props.tenants ?? {};
+    for (const [name, t] of Object.entries(tenantOptions)) {
+      const key = dnsLabel().safeParse(name);
+      if (!key.success) issues.push({ path: `tenants.${name}`, message: `a tenant's name is its namespace and ${key.error.issues[0]!.message} (got '${name}')` });
+      if (!(t?.isolation && typeof t.isolation === 'object' && 'spec' in t.isolation)) {
+        issues.push({ path: `tenants.${name}.isolation`, message: `use TenantIsolation.namespace(...), .timeSlicing(...), .mig(...) or .clusterPerTenant()` });
+      }
+    }
+    const amdDriver = (props.amdDriver ?? Driver.preinstalled()).choice;
+    if (amdDriver.kind === 'operator-managed' && !amdDriver.image) {
+      issues.push({ path: 'amdDriver', message: `an operator-managed AMD driver needs image: the repository (without tag) the operator builds the driver image into` });
+    }
+    if (issues.length > 0) throw new ValidationError(inConstruct(this.node.path, issues), `invalid GPU operator stack '${id}'`);
+
+    const result = planGpuStack({
+      site: site.name,
+      cluster: chart.clusterName,
+      pools: clusterPools(site.spec, chart.clusterName),
+      partitioning: Object.fromEntries(Object.entries(props.partitioning ?? {}).map(([k, v]) => [k, v.spec])),
+      ...(props.migStrategy ? { migStrategy: props.migStrategy } : {}),
+      nvidiaDriver: (props.nvidiaDriver ?? Driver.operatorManaged(NVIDIA_DEFAULT_DRIVER)).choice as DriverChoice,
+      amdDriver: amdDriver as AmdDriverChoice,
+      nvidiaNamespace: props.nvidiaNamespace ?? NVIDIA_NAMESPACE,
+      amdNamespace: props.amdNamespace ?? AMD_NAMESPACE,
+      dcgmExporter: props.dcgmExporter ?? true,
+      amdMetricsExporter: props.amdMetricsExporter ?? true,
+      ...(props.dra ? { dra: props.dra } : {}),
+      tenants: Object.keys(tenantOptions)
+        .sort()
+        .map((name) => ({ name, isolation: tenantOptions[name]!.isolation.spec, groups: tenantOptions[name]!.groups ?? [name] })),
+      labels: { ...site.fleet.commonLabels(), [LABELS.site]: site.name, [LABELS.cluster]: chart.clusterName },
+      path: '',
+    });
+    if (!result.plan) throw new ValidationError(inConstruct(this.node.path, result.issues), `invalid GPU operator stack '${id}'`);
+    this.plan = result.plan;
+
+    const tenantNames = new Set(Object.keys(tenantOptions));
+    const tenants: GpuTenant[] = [];
+    for (const o of this.plan.objects) {
+      const tenant = o.metadata.namespace !== undefined && tenantNames.has(o.metadata.namespace) ? o.metadata.namespace : o.kind === 'Namespace' && tenantNames.has(o.metadata.name) ? o.metadata.name : undefined;
+      if (tenant === undefined) new ApiObject(this, objectId(o), o);
+    }
+    for (const name of [...tenantNames].sort()) {
+      const objects = this.plan.objects.filter((o) => o.metadata.namespace === name || (o.kind === 'Namespace' && o.metadata.name === name));
+      tenants.push(new GpuTenant(this, `tenant-${name}`, { name, isolation: tenantOptions[name]!.isolation, objects }));
+    }
+    this.tenants = tenants;
+  }
+
+  /** The Helm charts the cluster layer installs (NVIDIA and/or AMD GPU Operator). */
+  public get addons(): readonly HelmChartAddon[] {
+    return this.plan.addons;
+  }
+
+  /** GPU vendors of the cluster. */
+  public get vendors(): readonly GpuVendor[] {
+    return this.plan.vendors;
+  }
+
+  /** Labels and taints the nodes of a GPU pool must carry (for the cluster layer's worker config). */
+  public nodeConfig(pool: string): PoolNodeConfig {
+    const c = this.plan.pools[pool];
+    if (!c) throw new Error(`${this.node.path}: no GPU pool '${pool}' in cluster '${this.clusterName}' (GPU pools: ${Object.keys(this.plan.pools).join(', ') || 'none'})`);
+    return c;
+  }
+}
+
+/** The pools of a cluster at a site, as the GPU stack sees them. */
+function clusterPools(site: SiteSpec, cluster: string): GpuPoolInput[] {
+  const c = site.clusters?.find((x) => x.name === cluster);
+  return site.nodePools
+    .filter((p) => !c?.nodePools || c.nodePools.includes(p.name))
+    .map((p) => ({ name: p.name, count: p.count, ...(p.gpus ? { gpus: { model: p.gpus.model, count: p.gpus.count } } : {}) }));
+}

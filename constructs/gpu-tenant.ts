@@ -1,0 +1,89 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import type { GpuVendor } from '../lib/model/gpu-models';
+import type { K8sObject } from '../lib/synth/objects';
+import type { MigLayout } from '../lib/gpu/mig';
+import type { TenantIsolationSpec } from '../lib/gpu/tenancy';
+
+/**
+ * How a tenant's GPU work is kept apart from other tenants'. One choice per tenant; see docs/gpu.md
+ * for what each one isolates and what it does not.
+ */
+export class TenantIsolation {
+  /**
+   * Own namespace, RBAC, and a ResourceQuota of `gpus` whole GPUs (every other GPU resource at 0).
+   * Isolates who can run GPU work and how many GPUs; a GPU is not shared while a pod holds it.
+   * @param options.vendor which vendor's GPUs; needed only when the cluster has both.
+   */
+  public static namespace(options: { readonly gpus: number; readonly vendor?: GpuVendor }): TenantIsolation {
+    return new TenantIsolation({ kind: 'namespace', gpus: options.gpus, ...(options.vendor ? { vendor: options.vendor } : {}) });
+  }
+
+  /**
+   * Own namespace with a quota of `replicas` time-slices (`nvidia.com/gpu.shared`) of the cluster's
+   * time-sliced pools. No memory or fault isolation between the tenants that share a GPU.
+   */
+  public static timeSlicing(options: { readonly replicas: number }): TenantIsolation {
+    return new TenantIsolation({ kind: 'time-slicing', replicas: options.replicas });
+  }
+
+  /**
+   * Dedicated MIG instances: a quota on `nvidia.com/mig-<profile>` (MIG strategy `mixed`), e.g.
+   * `{ '3g.40gb': 4 }`. Compute, memory and cache are isolated in hardware.
+   */
+  public static mig(instances: MigLayout): TenantIsolation {
+    return new TenantIsolation({ kind: 'mig', instances: { ...instances } });
+  }
+
+  /**
+   * Its own k0s cluster with a hosted control plane. Recorded, but not available until the cluster
+   * layer is wired in: using it is a synth-time error.
+   */
+  public static clusterPerTenant(options: { readonly workerPools?: readonly string[] } = {}): TenantIsolation {
+    return new TenantIsolation({ kind: 'cluster-per-tenant', ...(options.workerPools ? { workerPools: [...options.workerPools] } : {}) });
+  }
+
+  private constructor(public readonly spec: TenantIsolationSpec) {}
+}
+
+/** A tenant of a {@link GpuOperatorStack}, as given in its `tenants` prop. */
+export interface GpuTenantOptions {
+  /** The isolation this tenant gets. */
+  readonly isolation: TenantIsolation;
+  /**
+   * Groups (as the API server authenticates them) bound to the `edit` ClusterRole in the tenant's namespace.
+   * @default - one group named after the tenant
+   */
+  readonly groups?: readonly string[];
+}
+
+/** Properties of a {@link GpuTenant}. */
+export interface GpuTenantProps {
+  /** Tenant name; also its namespace. */
+  readonly name: string;
+  readonly isolation: TenantIsolation;
+  /** The tenant's objects, already planned by the stack. */
+  readonly objects: readonly K8sObject[];
+}
+
+/**
+ * One tenant's objects in a cluster (Namespace, RoleBinding, ResourceQuota, DRA claim templates).
+ * Created by {@link GpuOperatorStack} from its `tenants` prop, which checks every tenant against the
+ * cluster's GPUs first.
+ */
+export class GpuTenant extends Construct {
+  public readonly name: string;
+  public readonly isolation: TenantIsolation;
+
+  constructor(scope: Construct, id: string, props: GpuTenantProps) {
+    super(scope, id);
+    this.name = props.name;
+    this.isolation = props.isolation;
+    for (const o of props.objects) new ApiObject(this, objectId(o), o);
+  }
+}
+
+/** A construct id from an object's kind, namespace and name (user names, never hashes). */
+export function objectId(o: K8sObject): string {
+  return [o.kind, o.metadata.namespace, o.metadata.name].filter((x) => x !== undefined).join('-').toLowerCase();
+}
