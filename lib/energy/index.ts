@@ -1,0 +1,3 @@
+export * from './signals';
+export * from './schedule';
+export * from './synthetic';
