@@ -5,12 +5,15 @@
  * a minimum and maximum number of clients in every window, an eligibility threshold per window, and the
  * horizon [start, deadline). No rule couples two windows, so the problem decomposes per window and each
  * window is solved exactly: take the cheapest eligible sites, ties broken on the site name. Costs are never
- * negative, so the optimum uses exactly `minClients` sites per window; `maxClients` bounds what a caller may add.
- * Per-site participation shares across windows (FedZero's fairness bounds) would couple windows; they are not
- * offered here (see docs/federated-learning.md).
+ * negative, so without shares the optimum uses exactly `minClients` sites per window.
+ * `minShare` (FedZero's per-client minimum participation) couples the windows: every client must take part in at
+ * least ceil(minShare x windows) windows. That case is a min-cost flow with lower bounds (windows -> sites), whose
+ * constraint matrix is totally unimodular, so the flow optimum is an exact 0/1 schedule; `maxClients` then bounds
+ * how many sites a window may take to honour the shares.
  */
 import { z } from 'zod';
 import { ValidationError, fromZodIssues, type ValidationIssue } from '../model/errors';
+import { MinCostFlow } from './flow';
 import type { Signals } from './signals';
 
 export const participationRulesSchema = z.strictObject({
@@ -23,6 +26,7 @@ export const participationRulesSchema = z.strictObject({
   powerKw: z.record(z.string(), z.number().min(0)).describe("Power the job's GPUs draw at each client site, in kW (include PUE if you want facility energy)."),
   maxIntensity: z.number().min(0).optional().describe('Carbon signal: a site is eligible in a window only at or below this gCO2/kWh. Default: no threshold.'),
   minAbundance: z.number().min(0).max(1).optional().describe('Abundance signal: a site is eligible only at or above this share. Default: no threshold.'),
+  minShare: z.number().min(0).max(1).optional().describe('Every client takes part in at least this share of the windows (rounded up), so its data count. Default: 0.'),
 });
 
 /** The job's participation rules as users write them. */
@@ -120,20 +124,42 @@ export function planParticipation(signals: Signals, rulesInput: ParticipationRul
   const windows: PlannedWindow[] = [];
   const unschedulable: UnschedulableWindow[] = [];
   let alwaysOn = 0;
-  for (const { w, i, t } of horizon) {
+  const table = horizon.map(({ w, i, t }) => {
     const costs = clients.map((s) => ({ s, v: signals.values[s]![i]!, c: windowCost(signals.kind, rules.powerKw[s]!, hours, signals.values[s]![i]!) }));
     alwaysOn += costs.reduce((a, x) => a + x.c, 0);
-    const eligible = costs.filter((x) => eligibleValue(signals.kind, x.v, rules));
-    const excluded = costs.filter((x) => !eligibleValue(signals.kind, x.v, rules));
-    if (eligible.length < rules.minClients) {
-      const why = excluded.map((x) => `${x.s} at ${x.v}${signals.kind === 'carbon' ? ` gCO2/kWh is above maxIntensity ${rules.maxIntensity}` : ` is below minAbundance ${rules.minAbundance}`}`).join('; ');
-      unschedulable.push({ window: w, reason: `${eligible.length} eligible client${eligible.length === 1 ? '' : 's'} (${eligible.map((x) => x.s).join(', ') || 'none'}), minClients is ${rules.minClients}: ${why}` });
-      windows.push({ start: w, end: iso(t + stepMs), sites: [], rounds, cost: 0 });
-      continue;
-    }
-    const chosen = [...eligible].sort((a, b) => a.c - b.c || (a.s < b.s ? -1 : a.s > b.s ? 1 : 0)).slice(0, rules.minClients);
-    windows.push({ start: w, end: iso(t + stepMs), sites: chosen.map((x) => x.s).sort(), rounds, cost: round3(chosen.reduce((a, x) => a + x.c, 0)) });
+    return { w, t, costs, eligible: costs.filter((x) => eligibleValue(signals.kind, x.v, rules)) };
+  });
+  for (const row of table) {
+    if (row.eligible.length >= rules.minClients) continue;
+    const why = row.costs
+      .filter((x) => !row.eligible.includes(x))
+      .map((x) => `${x.s} at ${x.v}${signals.kind === 'carbon' ? ` gCO2/kWh is above maxIntensity ${rules.maxIntensity}` : ` is below minAbundance ${rules.minAbundance}`}`)
+      .join('; ');
+    unschedulable.push({ window: row.w, reason: `${row.eligible.length} eligible client${row.eligible.length === 1 ? '' : 's'} (${row.eligible.map((x) => x.s).join(', ') || 'none'}), minClients is ${rules.minClients}: ${why}` });
   }
+  const minWindows = Math.ceil((rules.minShare ?? 0) * table.length - 1e-9);
+  let chosen: string[][] | undefined;
+  if (unschedulable.length === 0 && minWindows > 0) {
+    for (const s of clients) {
+      const n = table.filter((r) => r.eligible.some((x) => x.s === s)).length;
+      if (n < minWindows) unschedulable.push({ window: `${table[0]!.w}/${iso(table[table.length - 1]!.t + stepMs)}`, reason: `${s} is eligible in ${n} window${n === 1 ? '' : 's'}, minShare ${rules.minShare} needs ${minWindows}` });
+    }
+    if (unschedulable.length === 0) {
+      chosen = solveShares(table, clients, rules.minClients, maxClients, minWindows);
+      if (!chosen) unschedulable.push({ window: `${table[0]!.w}/${iso(table[table.length - 1]!.t + stepMs)}`, reason: `minShare ${rules.minShare} (${minWindows} windows per client) cannot be met with at most ${maxClients} clients per window` });
+    }
+  }
+  table.forEach((row, k) => {
+    const end = iso(row.t + stepMs);
+    if (unschedulable.length > 0 && (chosen === undefined || row.eligible.length < rules.minClients)) {
+      if (row.eligible.length < rules.minClients || minWindows > 0) {
+        windows.push({ start: row.w, end, rounds, cost: 0, sites: [] });
+        return;
+      }
+    }
+    const picked = chosen ? row.costs.filter((x) => chosen![k]!.includes(x.s)) : [...row.eligible].sort((a, b) => a.c - b.c || (a.s < b.s ? -1 : a.s > b.s ? 1 : 0)).slice(0, rules.minClients);
+    windows.push({ start: row.w, end, rounds, sites: picked.map((x) => x.s).sort(), cost: round3(picked.reduce((a, x) => a + x.c, 0)) });
+  });
   const scheduled = windows.reduce((a, x) => a + x.cost, 0);
   const ranges: Record<string, ParticipationRange[]> = {};
   for (const s of clients) ranges[s] = mergeRanges(windows.filter((x) => x.sites.includes(s)));
@@ -157,6 +183,29 @@ export function planParticipation(signals: Signals, rulesInput: ParticipationRul
 function eligibleValue(kind: Signals['kind'], v: number, rules: z.output<typeof participationRulesSchema>): boolean {
   if (kind === 'carbon') return rules.maxIntensity === undefined || v <= rules.maxIntensity;
   return rules.minAbundance === undefined || v >= rules.minAbundance;
+}
+
+/** The exact coupled schedule: a min-cost circulation; undefined when the shares cannot be met. */
+function solveShares(
+  table: readonly { eligible: readonly { s: string; c: number }[] }[],
+  clients: readonly string[],
+  minClients: number,
+  maxClients: number,
+  minWindows: number,
+): string[][] | undefined {
+  const W = table.length;
+  const S = 0;
+  const T = 1 + W + clients.length;
+  const f = new MinCostFlow(T + 1);
+  table.forEach((_, k) => f.addEdge(S, 1 + k, minClients, maxClients, 0));
+  const picks: { k: number; s: string; h: number }[] = [];
+  table.forEach((row, k) => row.eligible.forEach((x) => picks.push({ k, s: x.s, h: f.addEdge(1 + k, 1 + W + clients.indexOf(x.s), 0, 1, x.c) })));
+  clients.forEach((_, j) => f.addEdge(1 + W + j, T, minWindows, W, 0));
+  f.addEdge(T, S, 0, W * clients.length, 0);
+  if (!f.solve()) return undefined;
+  const out: string[][] = table.map(() => []);
+  for (const p of picks) if (f.flowOn(p.h) > 0) out[p.k]!.push(p.s);
+  return out.map((l) => l.sort());
 }
 
 /** Merges contiguous windows into ranges. */

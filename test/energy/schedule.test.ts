@@ -13,26 +13,31 @@ function bruteForce(signals: Signals, rules: ParticipationRules): { cost: number
   const clients = [...rules.clients].sort();
   const hours = signals.intervalMinutes / 60;
   const max = rules.maxClients ?? clients.length;
-  const perWindow: number[][] = signals.windows.map((_, i) => {
-    const options: number[] = [];
+  const minWindows = Math.ceil((rules.minShare ?? 0) * signals.windows.length - 1e-9);
+  const perWindow: { cost: number; chosen: string[] }[][] = signals.windows.map((_, i) => {
+    const options: { cost: number; chosen: string[] }[] = [];
     for (let mask = 0; mask < 1 << clients.length; mask++) {
       const chosen = clients.filter((_, b) => mask & (1 << b));
       if (chosen.length < rules.minClients || chosen.length > max) continue;
       if (rules.maxIntensity !== undefined && chosen.some((s) => signals.values[s]![i]! > rules.maxIntensity!)) continue;
-      options.push(chosen.reduce((a, s) => a + rules.powerKw[s]! * hours * signals.values[s]![i]!, 0));
+      options.push({ cost: chosen.reduce((a, s) => a + rules.powerKw[s]! * hours * signals.values[s]![i]!, 0), chosen });
     }
     return options;
   });
-  // Enumerate the cross product of per-window choices (small instances only), not a per-window min.
+  // Enumerate the whole cross product of per-window choices (small instances only) and check the shares at the end.
   let best = Infinity;
-  const walk = (w: number, acc: number) => {
+  const walk = (w: number, acc: number, counts: Record<string, number>) => {
     if (w === perWindow.length) {
-      best = Math.min(best, acc);
+      if (clients.every((s) => (counts[s] ?? 0) >= minWindows)) best = Math.min(best, acc);
       return;
     }
-    for (const c of perWindow[w]!) walk(w + 1, acc + c);
+    for (const o of perWindow[w]!) {
+      const next = { ...counts };
+      for (const s of o.chosen) next[s] = (next[s] ?? 0) + 1;
+      walk(w + 1, acc + o.cost, next);
+    }
   };
-  walk(0, 0);
+  walk(0, 0, {});
   return { cost: best, feasible: Number.isFinite(best) };
 }
 
@@ -52,14 +57,16 @@ function randomInstance(seed: number): { signals: Signals; rules: ParticipationR
     roundMinutes: 20,
     powerKw: Object.fromEntries(sites.map((s) => [s, 1 + Math.round(r() * 10)])),
     ...(r() < 0.5 ? { maxIntensity: 150 + Math.round(r() * 300) } : {}),
+    ...(r() < 0.5 ? { minShare: Math.round(r() * 100) / 100 } : {}),
   };
   return { signals: { kind: 'carbon', intervalMinutes: 60, windows, values }, rules };
 }
 
 describe('energy-aware participation', () => {
-  it('agrees with exhaustive search on 300 seeded small instances and never goes below minClients', () => {
+  it('agrees with exhaustive search on 400 seeded small instances (with and without minShare) and keeps every rule', () => {
     let infeasible = 0;
-    for (let seed = 1; seed <= 300; seed++) {
+    let coupled = 0;
+    for (let seed = 1; seed <= 400; seed++) {
       const { signals, rules } = randomInstance(seed);
       const plan = planParticipation(signals, rules);
       const bf = bruteForce(signals, rules);
@@ -70,13 +77,17 @@ describe('energy-aware participation', () => {
         continue;
       }
       expect(plan.estimate.scheduled).toBeCloseTo(bf.cost, 2);
+      if (rules.minShare) coupled++;
+      const minWindows = Math.ceil((rules.minShare ?? 0) * signals.windows.length - 1e-9);
+      for (const s of rules.clients) expect(plan.windows.filter((w) => w.sites.includes(s)).length).toBeGreaterThanOrEqual(minWindows);
       for (const w of plan.windows) {
         expect(w.sites.length).toBeGreaterThanOrEqual(rules.minClients);
         expect(w.sites.length).toBeLessThanOrEqual(rules.maxClients!);
       }
     }
     expect(infeasible).toBeGreaterThan(0); // the generator exercises both outcomes
-    expect(infeasible).toBeLessThan(300);
+    expect(infeasible).toBeLessThan(400);
+    expect(coupled).toBeGreaterThan(50);
   });
 
   it('reports a window without enough eligible clients with its time and reason', () => {

@@ -1,0 +1,76 @@
+import type { Construct } from 'constructs';
+import type { ValidationIssue } from '../lib/model/errors';
+import { gpuModel, type GpuVendor } from '../lib/model/gpu-models';
+import type { GpuResources } from '../lib/flower/objects';
+import { didYouMean } from '../lib/model/suggest';
+import { Fleet } from './fleet';
+import type { ClusterChart } from './folder-chart';
+
+/** Where a workload is rendered: a site and, when the site has several clusters, one of them. */
+export interface WorkloadTargetProps {
+  /** Site name. */
+  readonly site: string;
+  /**
+   * Cluster at the site.
+   * @default - the site's only cluster
+   */
+  readonly cluster?: string;
+}
+
+/** The GPU hardware of a cluster: the first GPU pool's vendor and model (pools sorted by name). */
+export interface ClusterGpu {
+  readonly vendor: GpuVendor;
+  readonly model: string;
+  readonly perNode: number;
+}
+
+export interface ResolvedTarget {
+  readonly site: string;
+  readonly cluster: string;
+  readonly chart: ClusterChart;
+  readonly gpu?: ClusterGpu;
+  readonly jurisdiction: string;
+}
+
+/** Context handed to a {@link GpuRequest} function. */
+export interface GpuRequestContext {
+  readonly site: string;
+  readonly cluster: string;
+  readonly vendor: GpuVendor;
+  readonly model: string;
+  readonly count: number;
+}
+
+/** Turns a GPU need into container resources; plug MIG profiles or DRA claims from the GPU layer in here. */
+export type GpuRequest = (ctx: GpuRequestContext) => GpuResources;
+
+/** Whole GPUs as the device plugins' extended resources: `nvidia.com/gpu` or `amd.com/gpu`. */
+export const extendedResourceGpuRequest: GpuRequest = (ctx) => ({ limits: { [ctx.vendor === 'nvidia' ? 'nvidia.com/gpu' : 'amd.com/gpu']: String(ctx.count) } });
+
+/** Looks a target up in the fleet; problems go to `issues` under `path`. */
+export function resolveTarget(scope: Construct, t: WorkloadTargetProps, path: string, issues: ValidationIssue[]): ResolvedTarget | undefined {
+  const fleet = Fleet.of(scope);
+  const names = fleet.sites.map((s) => s.name);
+  const site = fleet.sites.find((s) => s.name === t.site);
+  if (!site) {
+    issues.push({ path: `${path}.site`, message: `no site named '${t.site}'${didYouMean(t.site, names)} (sites: ${names.join(', ')}); add sites to the fleet before the workloads` });
+    return undefined;
+  }
+  const charts = site.clusters;
+  const chart = t.cluster === undefined ? (charts.length === 1 ? charts[0] : undefined) : charts.find((c) => c.clusterName === t.cluster);
+  if (!chart) {
+    issues.push({ path: `${path}.cluster`, message: t.cluster === undefined ? `site '${t.site}' has ${charts.length} clusters (${charts.map((c) => c.clusterName).join(', ')}); name one` : `no cluster '${t.cluster}' at site '${t.site}' (clusters: ${charts.map((c) => c.clusterName).join(', ')})` });
+    return undefined;
+  }
+  const clusterSpec = (site.spec.clusters ?? []).find((c) => c.name === chart.clusterName);
+  const pools = [...site.spec.nodePools].filter((p) => !clusterSpec?.nodePools || clusterSpec.nodePools.includes(p.name)).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const gpuPool = pools.find((p) => p.gpus && gpuModel(p.gpus.model));
+  const model = gpuPool ? gpuModel(gpuPool.gpus!.model)! : undefined;
+  return {
+    site: site.name,
+    cluster: chart.clusterName,
+    chart,
+    jurisdiction: site.spec.jurisdiction,
+    ...(model ? { gpu: { vendor: model.vendor, model: model.name, perNode: gpuPool!.gpus!.count } } : {}),
+  };
+}
