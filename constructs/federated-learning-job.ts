@@ -321,7 +321,7 @@ export class FederatedLearningJob extends Construct {
         ...(props.aggregator ? { pinnedSite: aggregator.site } : {}),
         target: { site: aggregator.site, cluster: aggregator.cluster },
       },
-      ...supernodes.map((sn) => ({
+      ...[...supernodes].sort((a, b) => (a.site < b.site ? -1 : a.site > b.site ? 1 : 0)).map((sn) => ({
         workload: `${this.node.path}/supernode-${sn.site}`,
         role: 'flower-supernode' as const,
         replicas: 1,
