@@ -1,3 +1,4 @@
+import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { ValidationIssue } from '../lib/model/errors';
 import { gpuModel, type GpuVendor } from '../lib/model/gpu-models';
@@ -73,4 +74,10 @@ export function resolveTarget(scope: Construct, t: WorkloadTargetProps, path: st
     jurisdiction: site.spec.jurisdiction,
     ...(model ? { gpu: { vendor: model.vendor, model: model.name, perNode: gpuPool!.gpus!.count } } : {}),
   };
+}
+
+/** Adds a Namespace to a cluster chart unless one of that name is there already (several workloads may share it). */
+export function ensureNamespace(chart: ClusterChart, name: string, labels: Record<string, string>): void {
+  const exists = chart.node.findAll().some((c) => c instanceof ApiObject && c.kind === 'Namespace' && c.metadata.name === name);
+  if (!exists) new ApiObject(chart, `namespace-${name}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
 }
