@@ -7,6 +7,8 @@ import { App } from 'cdk8s';
 import { buildReferenceFleet } from '../../apps/reference-fleet';
 import { FederatedLearningJob, type FederatedLearningJobProps } from '../../constructs/federated-learning-job';
 import type { Fleet } from '../../constructs/fleet';
+import { InferenceRuntime, InferenceService } from '../../constructs/inference-service';
+import { TrainingJob } from '../../constructs/training-job';
 import { readSignalsFile } from '../../lib/energy/read';
 import { REPO_ROOT } from '../helpers';
 
@@ -25,4 +27,17 @@ export function flFleet(overrides: Partial<FederatedLearningJobProps> = {}): { f
   const fleet = buildReferenceFleet(new App());
   const job = new FederatedLearningJob(fleet, 'fl', { ...FL_PROPS, ...overrides });
   return { fleet, job };
+}
+
+/** The full reference: the Flower job plus one training job and one inference service (explicit targets until placement lands). */
+export function referenceAiFleet(): Fleet {
+  const { fleet } = flFleet();
+  new TrainingJob(fleet, 'pretrain', { target: { site: 'atlanta' }, image: 'ghcr.io/example/train:1.0-rocm', replicas: 2, gpusPerReplica: 8, jurisdictions: ['US'] });
+  new InferenceService(fleet, 'chat', {
+    target: { site: 'quebec' },
+    runtime: InferenceRuntime.kserve({ modelFormat: 'huggingface', storageUri: 'hf://example/chat-model' }),
+    jurisdictions: ['CA'],
+    maxLatencyMs: { toSite: 'atlanta', ms: 50 },
+  });
+  return fleet;
 }
