@@ -1,11 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ValidationError, inConstruct, type ValidationIssue } from '../lib/model/errors';
-import { jurisdictionAllowed } from '../lib/model/jurisdictions';
 import type { K8sObject } from '../lib/synth/objects';
 import type { PlacementNeeds } from '../lib/workloads/needs';
 import { Fleet } from './fleet';
-import { ensureNamespace, extendedResourceGpuRequest, resolveTarget, type GpuRequest, type WorkloadTargetProps } from './workload-target';
+import { containerResources, ensureNamespace, podGpuFields, resolveWorkload, type GpuRequest, type WorkloadTargetProps } from './workload-target';
 
 /** How the model is served. */
 export class InferenceRuntime {
@@ -79,20 +78,14 @@ export class InferenceService extends Construct {
     const issues: ValidationIssue[] = [];
     this.name = props.name ?? id;
     this.namespace = props.namespace ?? 'inference';
-    const replicas = props.replicas ?? 1;
-    if (!Number.isInteger(replicas) || replicas < 1) issues.push({ path: 'replicas', message: `must be a whole number of at least 1; got ${replicas}` });
-    const t = resolveTarget(this, props.target, 'target', issues);
-    const gpus = props.gpusPerReplica ?? (t?.gpu ? 1 : 0);
-    if (t && gpus > 0 && !t.gpu) issues.push({ path: 'gpusPerReplica', message: `site '${t.site}' has no GPUs; set gpusPerReplica: 0 or target a GPU site` });
-    if (t && props.jurisdictions && !jurisdictionAllowed(t.jurisdiction, props.jurisdictions)) issues.push({ path: 'target.site', message: `site '${t.site}' (${t.jurisdiction}) is outside the allowed jurisdictions (${props.jurisdictions.join(', ')})` });
+    const { t, replicas, gpus, resources: res } = resolveWorkload(this, props, issues);
     const rtt = props.maxLatencyMs && t ? fleet.site(t.site).spec.rttMs?.[props.maxLatencyMs.toSite] : undefined;
     if (props.maxLatencyMs && t && t.site !== props.maxLatencyMs.toSite && rtt !== undefined && rtt > props.maxLatencyMs.ms) {
       issues.push({ path: 'maxLatencyMs', message: `${t.site} is ${rtt} ms from ${props.maxLatencyMs.toSite}, above the bound of ${props.maxLatencyMs.ms} ms` });
     }
     if (issues.length > 0 || !t) throw new ValidationError(inConstruct(this.node.path, issues), `invalid inference service '${id}'`);
     const labels = { ...fleet.commonLabels(), 'k0smos.io/workload': this.name };
-    const res = gpus > 0 ? (props.gpuRequest ?? extendedResourceGpuRequest)({ site: t.site, cluster: t.cluster, vendor: t.gpu!.vendor, model: t.gpu!.model, count: gpus }) : undefined;
-    const resources = res ? { resources: { limits: { ...res.limits } } } : {};
+    const resources = containerResources(res);
     const meta = { name: this.name, namespace: this.namespace, labels };
     const objects: K8sObject[] = [];
     const r = props.runtime.spec;
@@ -123,8 +116,7 @@ export class InferenceService extends Construct {
             metadata: { labels: { ...labels, ...sel } },
             spec: {
               containers: [{ name: 'server', image: r.image, ...(r.args ? { args: [...r.args] } : {}), ports: [{ name: 'http', containerPort: port }], ...resources }],
-              ...(res?.nodeSelector ? { nodeSelector: { ...res.nodeSelector } } : {}),
-              ...(res?.tolerations ? { tolerations: res.tolerations.map((x) => ({ ...x })) } : {}),
+              ...podGpuFields(res),
             },
           },
         },

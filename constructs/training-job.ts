@@ -1,11 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ValidationError, inConstruct, type ValidationIssue } from '../lib/model/errors';
-import { jurisdictionAllowed } from '../lib/model/jurisdictions';
 import type { K8sObject } from '../lib/synth/objects';
 import type { PlacementNeeds } from '../lib/workloads/needs';
 import { Fleet } from './fleet';
-import { ensureNamespace, extendedResourceGpuRequest, resolveTarget, type GpuRequest, type WorkloadTargetProps } from './workload-target';
+import { containerResources, ensureNamespace, podGpuFields, resolveWorkload, type GpuRequest, type WorkloadTargetProps } from './workload-target';
 
 /** Which controller runs the training. */
 export class TrainingOperator {
@@ -91,16 +90,9 @@ export class TrainingJob extends Construct {
     const issues: ValidationIssue[] = [];
     this.name = props.name ?? id;
     this.namespace = props.namespace ?? 'training';
-    const replicas = props.replicas ?? 1;
-    if (!Number.isInteger(replicas) || replicas < 1) issues.push({ path: 'replicas', message: `must be a whole number of at least 1; got ${replicas}` });
-    const t = resolveTarget(this, props.target, 'target', issues);
-    const gpus = props.gpusPerReplica ?? (t?.gpu ? 1 : 0);
-    if (t && gpus > 0 && !t.gpu) issues.push({ path: 'gpusPerReplica', message: `site '${t.site}' has no GPUs; set gpusPerReplica: 0 or target a GPU site` });
-    if (t?.gpu && gpus > t.gpu.perNode) issues.push({ path: 'gpusPerReplica', message: `${gpus} GPUs per pod but ${t.site}'s nodes have ${t.gpu.perNode}` });
-    if (t && props.jurisdictions && !jurisdictionAllowed(t.jurisdiction, props.jurisdictions)) issues.push({ path: 'target.site', message: `site '${t.site}' is outside the allowed jurisdictions (${props.jurisdictions.join(', ')})` });
+    const { t, replicas, gpus, resources } = resolveWorkload(this, props, issues);
     if (issues.length > 0 || !t) throw new ValidationError(inConstruct(this.node.path, issues), `invalid training job '${id}'`);
     const labels = { ...fleet.commonLabels(), 'k0smos.io/workload': this.name };
-    const resources = gpus > 0 ? (props.gpuRequest ?? extendedResourceGpuRequest)({ site: t.site, cluster: t.cluster, vendor: t.gpu!.vendor, model: t.gpu!.model, count: gpus }) : undefined;
     const port = props.port ?? 29500;
     const container = (name: string, env: Record<string, unknown>[] = []) => ({
       name,
@@ -109,13 +101,9 @@ export class TrainingJob extends Construct {
       ...(props.args ? { args: [...props.args] } : {}),
       ...(env.length ? { env } : {}),
       ports: [{ name: 'rendezvous', containerPort: port }],
-      ...(resources ? { resources: { limits: { ...resources.limits } } } : {}),
+      ...containerResources(resources),
     });
-    const podExtras = {
-      ...(resources?.nodeSelector ? { nodeSelector: { ...resources.nodeSelector } } : {}),
-      ...(resources?.tolerations ? { tolerations: resources.tolerations.map((x) => ({ ...x })) } : {}),
-      ...(resources?.resourceClaims ? { resourceClaims: resources.resourceClaims.map((c) => ({ ...c })) } : {}),
-    };
+    const podExtras = podGpuFields(resources);
     const meta = { name: this.name, namespace: this.namespace, labels };
     const objects: K8sObject[] = [];
     if ((props.operator ?? TrainingOperator.pytorchJob()).kind === 'pytorchjob') {

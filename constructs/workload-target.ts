@@ -4,6 +4,7 @@ import type { ValidationIssue } from '../lib/model/errors';
 import { gpuModel, type GpuVendor } from '../lib/model/gpu-models';
 import type { GpuResources } from '../lib/flower/objects';
 import { didYouMean } from '../lib/model/suggest';
+import { jurisdictionAllowed } from '../lib/model/jurisdictions';
 import { Fleet } from './fleet';
 import type { ClusterChart } from './folder-chart';
 
@@ -80,4 +81,44 @@ export function resolveTarget(scope: Construct, t: WorkloadTargetProps, path: st
 export function ensureNamespace(chart: ClusterChart, name: string, labels: Record<string, string>): void {
   const exists = chart.node.findAll().some((c) => c instanceof ApiObject && c.kind === 'Namespace' && c.metadata.name === name);
   if (!exists) new ApiObject(chart, `namespace-${name}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+}
+
+/** The props every placed GPU workload shares. */
+export interface PlacedWorkloadProps {
+  readonly target: WorkloadTargetProps;
+  readonly replicas?: number;
+  readonly gpusPerReplica?: number;
+  readonly jurisdictions?: readonly string[];
+  readonly gpuRequest?: GpuRequest;
+}
+
+/** A workload's target, replica and GPU checks in one place; issues are collected, not thrown. */
+export function resolveWorkload(scope: Construct, props: PlacedWorkloadProps, issues: ValidationIssue[]): { t?: ResolvedTarget; replicas: number; gpus: number; resources?: GpuResources } {
+  const replicas = props.replicas ?? 1;
+  if (!Number.isInteger(replicas) || replicas < 1) issues.push({ path: 'replicas', message: `must be a whole number of at least 1; got ${replicas}` });
+  const t = resolveTarget(scope, props.target, 'target', issues);
+  const gpus = props.gpusPerReplica ?? (t?.gpu ? 1 : 0);
+  if (t && gpus > 0 && !t.gpu) issues.push({ path: 'gpusPerReplica', message: `site '${t.site}' has no GPUs; set gpusPerReplica: 0 or target a GPU site` });
+  if (t?.gpu && gpus > t.gpu.perNode) issues.push({ path: 'gpusPerReplica', message: `${gpus} GPUs per pod but ${t.site}'s nodes have ${t.gpu.perNode} ${t.gpu.model}` });
+  if (t && props.jurisdictions && !jurisdictionAllowed(t.jurisdiction, props.jurisdictions)) {
+    issues.push({ path: 'target.site', message: `site '${t.site}' (${t.jurisdiction}) is outside the allowed jurisdictions (${props.jurisdictions.join(', ')})` });
+  }
+  const resources = t?.gpu && gpus > 0 && gpus <= t.gpu.perNode ? (props.gpuRequest ?? extendedResourceGpuRequest)({ site: t.site, cluster: t.cluster, vendor: t.gpu.vendor, model: t.gpu.model, count: gpus }) : undefined;
+  return { ...(t ? { t } : {}), replicas, gpus, ...(resources ? { resources } : {}) };
+}
+
+/** Container `resources` for a GPU request, including references to DRA claims. */
+export function containerResources(r: GpuResources | undefined): Record<string, unknown> {
+  if (!r) return {};
+  return { resources: { limits: { ...r.limits }, ...(r.resourceClaims ? { claims: r.resourceClaims.map((c) => ({ name: c.name })) } : {}) } };
+}
+
+/** Pod-level fields of a GPU request: node selector, tolerations, DRA claims. */
+export function podGpuFields(r: GpuResources | undefined): Record<string, unknown> {
+  if (!r) return {};
+  return {
+    ...(r.nodeSelector ? { nodeSelector: { ...r.nodeSelector } } : {}),
+    ...(r.tolerations ? { tolerations: r.tolerations.map((x) => ({ ...x })) } : {}),
+    ...(r.resourceClaims ? { resourceClaims: r.resourceClaims.map((c) => ({ ...c })) } : {}),
+  };
 }
