@@ -325,7 +325,7 @@ export class FederatedLearningJob extends Construct {
         workload: `${this.node.path}/supernode-${sn.site}`,
         role: 'flower-supernode' as const,
         replicas: 1,
-        ...(sn.gpu ? { gpu: { vendor: clients.find((c) => c.t.site === sn.site)!.t.gpu!.vendor, count: clients.find((c) => c.t.site === sn.site)!.props.gpus ?? 1 } } : {}),
+        ...(sn.gpu ? { gpu: gpuNeed(clients.find((c) => c.t.site === sn.site)!) } : {}),
         jurisdictions: [clients.find((c) => c.t.site === sn.site)!.t.jurisdiction],
         pinnedSite: sn.site,
         target: { site: sn.site, cluster: sn.cluster },
@@ -347,6 +347,10 @@ export class FederatedLearningJob extends Construct {
     const key = [...this.emitted.keys()].find((k) => k === `${site}/${cluster ?? site}` || (cluster === undefined && k.startsWith(`${site}/`)));
     return key ? this.emitted.get(key)!.map((a) => a.toJson() as K8sObject) : [];
   }
+}
+
+function gpuNeed(c: { props: FlowerClientProps; t: ResolvedTarget }): { vendor: GpuVendor; model: string; count: number } {
+  return { vendor: c.t.gpu!.vendor, model: c.t.gpu!.model, count: c.props.gpus ?? 1 };
 }
 
 function withReplicas(o: K8sObject, replicas: number): K8sObject {

@@ -47,6 +47,7 @@ describe('FederatedLearningJob', () => {
       ['flower-supernode', 'quebec', 'quebec', 'nvidia'],
     ]);
     expect(job.placementNeeds[2]!.jurisdictions).toEqual(['CA']);
+    expect(job.placementNeeds[2]!.gpu).toEqual({ vendor: 'nvidia', model: 'A100-80GB', count: 1 });
   });
 
   it('sends the CUDA image with nvidia.com/gpu to NVIDIA sites and the ROCm image with amd.com/gpu to AMD sites', () => {
@@ -129,6 +130,14 @@ describe('FederatedLearningJob', () => {
     const report = fleet.toTree().get('sites/frankfurt/frankfurt/flower-fl-participation.md')!;
     expect(report).toContain(`saved ${plan.estimate.saved} (${plan.estimate.savedPercent} %)`);
     expect(plan.estimate.scheduled).toBeLessThan(plan.estimate.alwaysOn);
+  });
+
+  it('parks a site the schedule never uses at zero replicas, without a scaler', () => {
+    const { job } = flFleet({ energy: { signals: SAMPLE_SIGNALS, rules: { minClients: 1, roundMinutes: 15, powerKw: { quebec: 2.8, atlanta: 6.0 } } } });
+    expect(job.plan!.ranges.atlanta).toEqual([]);
+    expect(byKind(job.objectsIn('atlanta'), 'Deployment')[0]!.spec.replicas).toBe(0);
+    expect(byKind(job.objectsIn('atlanta'), 'ScaledObject')).toHaveLength(0);
+    expect(byKind(job.objectsIn('quebec'), 'ScaledObject')[0]!.spec.triggers).toHaveLength(1);
   });
 
   it('offers CronJobs with a narrow Role instead of KEDA', () => {
