@@ -250,7 +250,7 @@ export function buildFlowerObjects(spec: FlowerSpec): FlowerObjects {
     const args = [
       '--superlink', address,
       '--isolation', spec.isolation,
-      ...(process ? ['--clientappio-api-address', `0.0.0.0:${FLOWER_PORTS.clientAppIo}`] : []),
+      ...(process ? ['--clientappio-api-address', `127.0.0.1:${FLOWER_PORTS.clientAppIo}`] : []),
       ...(Object.keys(sn.nodeConfig).length ? ['--node-config', formatNodeConfig(sn.nodeConfig)] : []),
       ...(tls.type === 'insecure' ? ['--insecure'] : ['--root-certificates', `${CERT_DIR}/ca.crt`]),
       ...(sn.authSecret ? ['--auth-supernode-private-key', `${AUTH_DIR}/key`] : []),
@@ -270,7 +270,7 @@ export function buildFlowerObjects(spec: FlowerSpec): FlowerObjects {
       { name: 'supernode', image: sn.supernodeImage, args, ...(process ? {} : gpuRes), ...(mounts.length ? { volumeMounts: mounts } : {}) },
     ];
     if (process) {
-      // The ClientApp runs here, next to its SuperNode in the same pod: scaled together, reached over localhost.
+      // The ClientApp runs here, next to its SuperNode in the same pod: scaled together; ClientAppIo binds to loopback only.
       containers.push({ name: 'superexec', image: sn.clientAppImage ?? sn.supernodeImage, args: ['--insecure', '--plugin-type', 'clientapp', '--appio-api-address', `127.0.0.1:${FLOWER_PORTS.clientAppIo}`], ...gpuRes });
     }
     add(sn, {
