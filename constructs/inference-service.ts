@@ -79,7 +79,7 @@ export class InferenceService extends Construct {
     this.name = props.name ?? id;
     this.namespace = props.namespace ?? 'inference';
     const { t, replicas, gpus, resources: res } = resolveWorkload(this, props, issues);
-    const rtt = props.maxLatencyMs && t ? fleet.site(t.site).spec.rttMs?.[props.maxLatencyMs.toSite] : undefined;
+    const rtt = props.maxLatencyMs && t ? t.rttMs[props.maxLatencyMs.toSite] : undefined;
     if (props.maxLatencyMs && t && t.site !== props.maxLatencyMs.toSite && rtt !== undefined && rtt > props.maxLatencyMs.ms) {
       issues.push({ path: 'maxLatencyMs', message: `${t.site} is ${rtt} ms from ${props.maxLatencyMs.toSite}, above the bound of ${props.maxLatencyMs.ms} ms` });
     }

@@ -6,6 +6,8 @@ import type { GpuResources } from '../lib/flower/objects';
 import { didYouMean } from '../lib/model/suggest';
 import { jurisdictionAllowed } from '../lib/model/jurisdictions';
 import { Fleet } from './fleet';
+import type { Site } from './site';
+import type { SiteSpec } from '../lib/model/fleet';
 import type { ClusterChart } from './folder-chart';
 
 /** Where a workload is rendered: a site and, when the site has several clusters, one of them. */
@@ -32,6 +34,19 @@ export interface ResolvedTarget {
   readonly chart: ClusterChart;
   readonly gpu?: ClusterGpu;
   readonly jurisdiction: string;
+  /** Measured round-trip times to other sites, by site name. */
+  readonly rttMs: Readonly<Record<string, number>>;
+}
+
+/**
+ * The one place that reads a Site construct's facts. On this branch the site keeps its input as `spec`; newer
+ * Site constructs keep it as `given`: both are accepted so this seam survives the merge unchanged.
+ */
+function siteFacts(site: Site): SiteSpec {
+  const s = site as unknown as { spec?: SiteSpec; given?: SiteSpec };
+  const facts = s.spec ?? s.given;
+  if (!facts) throw new Error(`${site.node.path}: site facts not found (expected Site.spec or Site.given)`);
+  return facts;
 }
 
 /** Context handed to a {@link GpuRequest} function. */
@@ -64,15 +79,17 @@ export function resolveTarget(scope: Construct, t: WorkloadTargetProps, path: st
     issues.push({ path: `${path}.cluster`, message: t.cluster === undefined ? `site '${t.site}' has ${charts.length} clusters (${charts.map((c) => c.clusterName).join(', ')}); name one` : `no cluster '${t.cluster}' at site '${t.site}' (clusters: ${charts.map((c) => c.clusterName).join(', ')})` });
     return undefined;
   }
-  const clusterSpec = (site.spec.clusters ?? []).find((c) => c.name === chart.clusterName);
-  const pools = [...site.spec.nodePools].filter((p) => !clusterSpec?.nodePools || clusterSpec.nodePools.includes(p.name)).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const facts = siteFacts(site);
+  const clusterSpec = (facts.clusters ?? []).find((c) => c.name === chart.clusterName);
+  const pools = [...facts.nodePools].filter((p) => !clusterSpec?.nodePools || clusterSpec.nodePools.includes(p.name)).sort((a, b) => (a.name < b.name ? -1 : 1));
   const gpuPool = pools.find((p) => p.gpus && gpuModel(p.gpus.model));
   const model = gpuPool ? gpuModel(gpuPool.gpus!.model)! : undefined;
   return {
     site: site.name,
     cluster: chart.clusterName,
     chart,
-    jurisdiction: site.spec.jurisdiction,
+    jurisdiction: facts.jurisdiction,
+    rttMs: { ...(facts.rttMs ?? {}) },
     ...(model ? { gpu: { vendor: model.vendor, model: model.name, perNode: gpuPool!.gpus!.count } } : {}),
   };
 }
