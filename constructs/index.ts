@@ -8,3 +8,7 @@ export * from './region';
 export * from './cilium-mesh';
 export * from './gpu-operator-stack';
 export * from './gpu-tenant';
+export * from './workload-target';
+export * from './federated-learning-job';
+export * from './training-job';
+export * from './inference-service';

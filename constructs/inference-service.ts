@@ -1,0 +1,139 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { ValidationError, inConstruct, type ValidationIssue } from '../lib/model/errors';
+import type { K8sObject } from '../lib/synth/objects';
+import type { PlacementNeeds } from '../lib/workloads/needs';
+import { Fleet } from './fleet';
+import { containerResources, ensureNamespace, podGpuFields, resolveWorkload, type GpuRequest, type WorkloadTargetProps } from './workload-target';
+
+/** How the model is served. */
+export class InferenceRuntime {
+  /** A KServe `InferenceService` (serving.kserve.io/v1beta1) with a model predictor. */
+  public static kserve(options: { readonly modelFormat: string; readonly storageUri: string; readonly runtime?: string }): InferenceRuntime {
+    return new InferenceRuntime({ kind: 'kserve', ...options });
+  }
+  /** A Deployment and a ClusterIP Service running your serving image, where KServe is absent. */
+  public static deployment(options: { readonly image: string; readonly port?: number; readonly args?: readonly string[] }): InferenceRuntime {
+    return new InferenceRuntime({ kind: 'deployment', ...options });
+  }
+  private constructor(
+    public readonly spec:
+      | { readonly kind: 'kserve'; readonly modelFormat: string; readonly storageUri: string; readonly runtime?: string }
+      | { readonly kind: 'deployment'; readonly image: string; readonly port?: number; readonly args?: readonly string[] },
+  ) {}
+}
+
+/** Properties of an {@link InferenceService}. */
+export interface InferenceServiceProps {
+  /** Where the service runs (until the placement solver supplies it). */
+  readonly target: WorkloadTargetProps;
+  readonly runtime: InferenceRuntime;
+  /**
+   * Replicas.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * GPUs per replica.
+   * @default 1 at a GPU site, 0 elsewhere
+   */
+  readonly gpusPerReplica?: number;
+  /**
+   * Namespace.
+   * @default 'inference'
+   */
+  readonly namespace?: string;
+  /**
+   * Object name.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /**
+   * Jurisdictions the service may run in (a placement need; checked against the target).
+   * @default - anywhere
+   */
+  readonly jurisdictions?: readonly string[];
+  /**
+   * Round-trip bound to the users' site, in ms (a placement need, for the solver).
+   * @default - none
+   */
+  readonly maxLatencyMs?: { readonly toSite: string; readonly ms: number };
+  /**
+   * GPU request seam (MIG profiles, DRA claims).
+   * @default extendedResourceGpuRequest
+   */
+  readonly gpuRequest?: GpuRequest;
+}
+
+/** A model server in one cluster: KServe InferenceService or Deployment + Service. */
+export class InferenceService extends Construct {
+  public readonly name: string;
+  public readonly namespace: string;
+  public readonly placementNeeds: PlacementNeeds;
+  public readonly objects: readonly K8sObject[];
+
+  constructor(scope: Construct, id: string, props: InferenceServiceProps) {
+    super(scope, id);
+    const fleet = Fleet.of(this);
+    const issues: ValidationIssue[] = [];
+    this.name = props.name ?? id;
+    this.namespace = props.namespace ?? 'inference';
+    const { t, replicas, gpus, resources: res } = resolveWorkload(this, props, issues);
+    const rtt = props.maxLatencyMs && t ? t.rttMs[props.maxLatencyMs.toSite] : undefined;
+    if (props.maxLatencyMs && t && t.site !== props.maxLatencyMs.toSite && rtt !== undefined && rtt > props.maxLatencyMs.ms) {
+      issues.push({ path: 'maxLatencyMs', message: `${t.site} is ${rtt} ms from ${props.maxLatencyMs.toSite}, above the bound of ${props.maxLatencyMs.ms} ms` });
+    }
+    if (issues.length > 0 || !t) throw new ValidationError(inConstruct(this.node.path, issues), `invalid inference service '${id}'`);
+    const labels = { ...fleet.commonLabels(), 'k0smos.io/workload': this.name };
+    const resources = containerResources(res);
+    const meta = { name: this.name, namespace: this.namespace, labels };
+    const objects: K8sObject[] = [];
+    const r = props.runtime.spec;
+    if (r.kind === 'kserve') {
+      objects.push({
+        apiVersion: 'serving.kserve.io/v1beta1',
+        kind: 'InferenceService',
+        metadata: meta,
+        spec: {
+          predictor: {
+            minReplicas: replicas,
+            ...(res?.nodeSelector ? { nodeSelector: { ...res.nodeSelector } } : {}),
+            model: { modelFormat: { name: r.modelFormat }, storageUri: r.storageUri, ...(r.runtime ? { runtime: r.runtime } : {}), ...resources },
+          },
+        },
+      });
+    } else {
+      const port = r.port ?? 8080;
+      const sel = { 'k0smos.io/workload': this.name };
+      objects.push({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: meta,
+        spec: {
+          replicas,
+          selector: { matchLabels: sel },
+          template: {
+            metadata: { labels: { ...labels, ...sel } },
+            spec: {
+              containers: [{ name: 'server', image: r.image, ...(r.args ? { args: [...r.args] } : {}), ports: [{ name: 'http', containerPort: port }], ...resources }],
+              ...podGpuFields(res),
+            },
+          },
+        },
+      });
+      objects.push({ apiVersion: 'v1', kind: 'Service', metadata: meta, spec: { selector: sel, ports: [{ name: 'http', port: 80, targetPort: port }] } });
+    }
+    this.objects = objects;
+    ensureNamespace(t.chart, this.namespace, fleet.commonLabels());
+    objects.forEach((o) => new ApiObject(t.chart, `${id}-${o.kind}-${o.metadata.name}`.toLowerCase(), o));
+    this.placementNeeds = {
+      workload: this.node.path,
+      role: 'inference',
+      replicas,
+      ...(gpus > 0 ? { gpu: { vendor: t.gpu!.vendor, model: t.gpu!.model, count: gpus } } : {}),
+      ...(props.jurisdictions ? { jurisdictions: [...props.jurisdictions] } : {}),
+      ...(props.maxLatencyMs ? { maxLatencyMs: { ...props.maxLatencyMs } } : {}),
+      target: { site: t.site, cluster: t.cluster },
+    };
+  }
+}

@@ -1,0 +1,148 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { ValidationError, inConstruct, type ValidationIssue } from '../lib/model/errors';
+import type { K8sObject } from '../lib/synth/objects';
+import type { PlacementNeeds } from '../lib/workloads/needs';
+import { Fleet } from './fleet';
+import { containerResources, ensureNamespace, podGpuFields, resolveWorkload, type GpuRequest, type WorkloadTargetProps } from './workload-target';
+
+/** Which controller runs the training. */
+export class TrainingOperator {
+  /** Kubeflow Training Operator v1 `PyTorchJob` (one Master, the rest Workers). */
+  public static pytorchJob(): TrainingOperator {
+    return new TrainingOperator('pytorchjob');
+  }
+  /** A plain indexed `Job` with a headless Service for rendezvous, where no training operator is installed. */
+  public static indexedJob(): TrainingOperator {
+    return new TrainingOperator('indexed-job');
+  }
+  private constructor(public readonly kind: 'pytorchjob' | 'indexed-job') {}
+}
+
+/** Properties of a {@link TrainingJob}. */
+export interface TrainingJobProps {
+  /** Where the job runs (until the placement solver supplies it). */
+  readonly target: WorkloadTargetProps;
+  /** Training image. */
+  readonly image: string;
+  /**
+   * Container command.
+   * @default - the image's entrypoint
+   */
+  readonly command?: readonly string[];
+  /**
+   * Container args.
+   * @default - none
+   */
+  readonly args?: readonly string[];
+  /**
+   * Number of pods (nodes) taking part.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * GPUs per pod.
+   * @default 1 at a GPU site, 0 elsewhere
+   */
+  readonly gpusPerReplica?: number;
+  /**
+   * Namespace.
+   * @default 'training'
+   */
+  readonly namespace?: string;
+  /**
+   * Object name.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /**
+   * Controller.
+   * @default TrainingOperator.pytorchJob()
+   */
+  readonly operator?: TrainingOperator;
+  /**
+   * Jurisdictions the training data may be processed in (a placement need; checked against the target).
+   * @default - anywhere
+   */
+  readonly jurisdictions?: readonly string[];
+  /**
+   * Rendezvous port.
+   * @default 29500
+   */
+  readonly port?: number;
+  /**
+   * GPU request seam (MIG profiles, DRA claims).
+   * @default extendedResourceGpuRequest
+   */
+  readonly gpuRequest?: GpuRequest;
+}
+
+/** A distributed training job in one cluster: Kubeflow PyTorchJob or an indexed Job. */
+export class TrainingJob extends Construct {
+  public readonly name: string;
+  public readonly namespace: string;
+  public readonly placementNeeds: PlacementNeeds;
+  public readonly objects: readonly K8sObject[];
+
+  constructor(scope: Construct, id: string, props: TrainingJobProps) {
+    super(scope, id);
+    const fleet = Fleet.of(this);
+    const issues: ValidationIssue[] = [];
+    this.name = props.name ?? id;
+    this.namespace = props.namespace ?? 'training';
+    const { t, replicas, gpus, resources } = resolveWorkload(this, props, issues);
+    if (issues.length > 0 || !t) throw new ValidationError(inConstruct(this.node.path, issues), `invalid training job '${id}'`);
+    const labels = { ...fleet.commonLabels(), 'k0smos.io/workload': this.name };
+    const port = props.port ?? 29500;
+    const container = (name: string, env: Record<string, unknown>[] = []) => ({
+      name,
+      image: props.image,
+      ...(props.command ? { command: [...props.command] } : {}),
+      ...(props.args ? { args: [...props.args] } : {}),
+      ...(env.length ? { env } : {}),
+      ports: [{ name: 'rendezvous', containerPort: port }],
+      ...containerResources(resources),
+    });
+    const podExtras = podGpuFields(resources);
+    const meta = { name: this.name, namespace: this.namespace, labels };
+    const objects: K8sObject[] = [];
+    if ((props.operator ?? TrainingOperator.pytorchJob()).kind === 'pytorchjob') {
+      // The operator names its container 'pytorch' and sets MASTER_ADDR, WORLD_SIZE and RANK itself.
+      const spec = (n: number) => ({ replicas: n, restartPolicy: 'OnFailure', template: { metadata: { labels }, spec: { containers: [container('pytorch')], ...podExtras } } });
+      objects.push({ apiVersion: 'kubeflow.org/v1', kind: 'PyTorchJob', metadata: meta, spec: { pytorchReplicaSpecs: { Master: spec(1), ...(replicas > 1 ? { Worker: spec(replicas - 1) } : {}) } } });
+    } else {
+      const sel = { 'k0smos.io/workload': this.name };
+      objects.push({ apiVersion: 'v1', kind: 'Service', metadata: meta, spec: { clusterIP: 'None', selector: sel, ports: [{ name: 'rendezvous', port, targetPort: port }] } });
+      const env = [
+        { name: 'MASTER_ADDR', value: `${this.name}-0.${this.name}` },
+        { name: 'MASTER_PORT', value: String(port) },
+        { name: 'WORLD_SIZE', value: String(replicas) },
+        // The Job controller sets JOB_COMPLETION_INDEX (0..replicas-1); use it as the node rank.
+        { name: 'NODE_RANK', valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } },
+      ];
+      objects.push({
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: meta,
+        spec: {
+          completionMode: 'Indexed',
+          completions: replicas,
+          parallelism: replicas,
+          backoffLimit: 3,
+          template: { metadata: { labels: { ...labels, ...sel } }, spec: { subdomain: this.name, restartPolicy: 'Never', containers: [container('train', env)], ...podExtras } },
+        },
+      });
+    }
+    this.objects = objects;
+    ensureNamespace(t.chart, this.namespace, fleet.commonLabels());
+    objects.forEach((o) => new ApiObject(t.chart, `${id}-${o.kind}-${o.metadata.name}`.toLowerCase(), o));
+    this.placementNeeds = {
+      workload: this.node.path,
+      role: 'training',
+      replicas,
+      ...(gpus > 0 ? { gpu: { vendor: t.gpu!.vendor, model: t.gpu!.model, count: gpus } } : {}),
+      ...(props.jurisdictions ? { jurisdictions: [...props.jurisdictions] } : {}),
+      target: { site: t.site, cluster: t.cluster },
+    };
+  }
+}

@@ -1,0 +1,141 @@
+import { ApiObject } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { ValidationIssue } from '../lib/model/errors';
+import { gpuModel, type GpuVendor } from '../lib/model/gpu-models';
+import type { GpuResources } from '../lib/flower/objects';
+import { didYouMean } from '../lib/model/suggest';
+import { jurisdictionAllowed } from '../lib/model/jurisdictions';
+import { Fleet } from './fleet';
+import type { Site } from './site';
+import type { SiteSpec } from '../lib/model/fleet';
+import type { ClusterChart } from './folder-chart';
+
+/** Where a workload is rendered: a site and, when the site has several clusters, one of them. */
+export interface WorkloadTargetProps {
+  /** Site name. */
+  readonly site: string;
+  /**
+   * Cluster at the site.
+   * @default - the site's only cluster
+   */
+  readonly cluster?: string;
+}
+
+/** The GPU hardware of a cluster: the first GPU pool's vendor and model (pools sorted by name). */
+export interface ClusterGpu {
+  readonly vendor: GpuVendor;
+  readonly model: string;
+  readonly perNode: number;
+}
+
+export interface ResolvedTarget {
+  readonly site: string;
+  readonly cluster: string;
+  readonly chart: ClusterChart;
+  readonly gpu?: ClusterGpu;
+  readonly jurisdiction: string;
+  /** Measured round-trip times to other sites, by site name. */
+  readonly rttMs: Readonly<Record<string, number>>;
+}
+
+/**
+ * The one place that reads a Site construct's facts. On this branch the site keeps its input as `spec`; newer
+ * Site constructs keep it as `given`: both are accepted so this seam survives the merge unchanged.
+ */
+function siteFacts(site: Site): SiteSpec {
+  const s = site as unknown as { spec?: SiteSpec; given?: SiteSpec };
+  const facts = s.spec ?? s.given;
+  if (!facts) throw new Error(`${site.node.path}: site facts not found (expected Site.spec or Site.given)`);
+  return facts;
+}
+
+/** Context handed to a {@link GpuRequest} function. */
+export interface GpuRequestContext {
+  readonly site: string;
+  readonly cluster: string;
+  readonly vendor: GpuVendor;
+  readonly model: string;
+  readonly count: number;
+}
+
+/** Turns a GPU need into container resources; plug MIG profiles or DRA claims from the GPU layer in here. */
+export type GpuRequest = (ctx: GpuRequestContext) => GpuResources;
+
+/** Whole GPUs as the device plugins' extended resources: `nvidia.com/gpu` or `amd.com/gpu`. */
+export const extendedResourceGpuRequest: GpuRequest = (ctx) => ({ limits: { [ctx.vendor === 'nvidia' ? 'nvidia.com/gpu' : 'amd.com/gpu']: String(ctx.count) } });
+
+/** Looks a target up in the fleet; problems go to `issues` under `path`. */
+export function resolveTarget(scope: Construct, t: WorkloadTargetProps, path: string, issues: ValidationIssue[]): ResolvedTarget | undefined {
+  const fleet = Fleet.of(scope);
+  const names = fleet.sites.map((s) => s.name);
+  const site = fleet.sites.find((s) => s.name === t.site);
+  if (!site) {
+    issues.push({ path: `${path}.site`, message: `no site named '${t.site}'${didYouMean(t.site, names)} (sites: ${names.join(', ')}); add sites to the fleet before the workloads` });
+    return undefined;
+  }
+  const charts = site.clusters;
+  const chart = t.cluster === undefined ? (charts.length === 1 ? charts[0] : undefined) : charts.find((c) => c.clusterName === t.cluster);
+  if (!chart) {
+    issues.push({ path: `${path}.cluster`, message: t.cluster === undefined ? `site '${t.site}' has ${charts.length} clusters (${charts.map((c) => c.clusterName).join(', ')}); name one` : `no cluster '${t.cluster}' at site '${t.site}' (clusters: ${charts.map((c) => c.clusterName).join(', ')})` });
+    return undefined;
+  }
+  const facts = siteFacts(site);
+  const clusterSpec = (facts.clusters ?? []).find((c) => c.name === chart.clusterName);
+  const pools = [...facts.nodePools].filter((p) => !clusterSpec?.nodePools || clusterSpec.nodePools.includes(p.name)).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const gpuPool = pools.find((p) => p.gpus && gpuModel(p.gpus.model));
+  const model = gpuPool ? gpuModel(gpuPool.gpus!.model)! : undefined;
+  return {
+    site: site.name,
+    cluster: chart.clusterName,
+    chart,
+    jurisdiction: facts.jurisdiction,
+    rttMs: { ...(facts.rttMs ?? {}) },
+    ...(model ? { gpu: { vendor: model.vendor, model: model.name, perNode: gpuPool!.gpus!.count } } : {}),
+  };
+}
+
+/** Adds a Namespace to a cluster chart unless one of that name is there already (several workloads may share it). */
+export function ensureNamespace(chart: ClusterChart, name: string, labels: Record<string, string>): void {
+  const exists = chart.node.findAll().some((c) => c instanceof ApiObject && c.kind === 'Namespace' && c.metadata.name === name);
+  if (!exists) new ApiObject(chart, `namespace-${name}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+}
+
+/** The props every placed GPU workload shares. */
+export interface PlacedWorkloadProps {
+  readonly target: WorkloadTargetProps;
+  readonly replicas?: number;
+  readonly gpusPerReplica?: number;
+  readonly jurisdictions?: readonly string[];
+  readonly gpuRequest?: GpuRequest;
+}
+
+/** A workload's target, replica and GPU checks in one place; issues are collected, not thrown. */
+export function resolveWorkload(scope: Construct, props: PlacedWorkloadProps, issues: ValidationIssue[]): { t?: ResolvedTarget; replicas: number; gpus: number; resources?: GpuResources } {
+  const replicas = props.replicas ?? 1;
+  if (!Number.isInteger(replicas) || replicas < 1) issues.push({ path: 'replicas', message: `must be a whole number of at least 1; got ${replicas}` });
+  const t = resolveTarget(scope, props.target, 'target', issues);
+  const gpus = props.gpusPerReplica ?? (t?.gpu ? 1 : 0);
+  if (t && gpus > 0 && !t.gpu) issues.push({ path: 'gpusPerReplica', message: `site '${t.site}' has no GPUs; set gpusPerReplica: 0 or target a GPU site` });
+  if (t?.gpu && gpus > t.gpu.perNode) issues.push({ path: 'gpusPerReplica', message: `${gpus} GPUs per pod but ${t.site}'s nodes have ${t.gpu.perNode} ${t.gpu.model}` });
+  if (t && props.jurisdictions && !jurisdictionAllowed(t.jurisdiction, props.jurisdictions)) {
+    issues.push({ path: 'target.site', message: `site '${t.site}' (${t.jurisdiction}) is outside the allowed jurisdictions (${props.jurisdictions.join(', ')})` });
+  }
+  const resources = t?.gpu && gpus > 0 && gpus <= t.gpu.perNode ? (props.gpuRequest ?? extendedResourceGpuRequest)({ site: t.site, cluster: t.cluster, vendor: t.gpu.vendor, model: t.gpu.model, count: gpus }) : undefined;
+  return { ...(t ? { t } : {}), replicas, gpus, ...(resources ? { resources } : {}) };
+}
+
+/** Container `resources` for a GPU request, including references to DRA claims. */
+export function containerResources(r: GpuResources | undefined): Record<string, unknown> {
+  if (!r) return {};
+  return { resources: { limits: { ...r.limits }, ...(r.resourceClaims ? { claims: r.resourceClaims.map((c) => ({ name: c.name })) } : {}) } };
+}
+
+/** Pod-level fields of a GPU request: node selector, tolerations, DRA claims. */
+export function podGpuFields(r: GpuResources | undefined): Record<string, unknown> {
+  if (!r) return {};
+  return {
+    ...(r.nodeSelector ? { nodeSelector: { ...r.nodeSelector } } : {}),
+    ...(r.tolerations ? { tolerations: r.tolerations.map((x) => ({ ...x })) } : {}),
+    ...(r.resourceClaims ? { resourceClaims: r.resourceClaims.map((c) => ({ ...c })) } : {}),
+  };
+}

@@ -1,0 +1,4 @@
+export * from './signals';
+export * from './schedule';
+export * from './synthetic';
+export * from './read';

@@ -1,0 +1,63 @@
+import { App } from 'cdk8s';
+import { parse } from 'yaml';
+import { buildReferenceFleet } from '../../apps/reference-fleet';
+import { InferenceRuntime, InferenceService } from '../../constructs/inference-service';
+import { TrainingJob, TrainingOperator } from '../../constructs/training-job';
+import { ValidationError } from '../../lib/model/errors';
+import { validateDocument } from '../../lib/validate/validate';
+import { itWithSchemas, schemaRegistry } from '../helpers';
+
+describe('TrainingJob and InferenceService', () => {
+  it('renders a PyTorchJob with Master and Workers and vendor GPU limits into the target cluster', () => {
+    const fleet = buildReferenceFleet(new App());
+    const job = new TrainingJob(fleet, 'pretrain', { target: { site: 'atlanta' }, image: 'ghcr.io/example/train:rocm', replicas: 2, gpusPerReplica: 8, jurisdictions: ['US'] });
+    const tree = fleet.toTree();
+    const pj = parse(tree.get('sites/atlanta/atlanta/pytorchjob.kubeflow.org_training_pretrain.yaml')!);
+    expect(pj.spec.pytorchReplicaSpecs.Master.replicas).toBe(1);
+    expect(pj.spec.pytorchReplicaSpecs.Worker.replicas).toBe(1);
+    expect(pj.spec.pytorchReplicaSpecs.Worker.template.spec.containers[0].resources).toEqual({ limits: { 'amd.com/gpu': '8' } });
+    expect(job.placementNeeds).toEqual({ workload: 'geo/pretrain', role: 'training', replicas: 2, gpu: { vendor: 'amd', model: 'MI300X', count: 8 }, jurisdictions: ['US'], target: { site: 'atlanta', cluster: 'atlanta' } });
+  });
+
+  it('renders an indexed Job with a headless Service where no training operator is installed', () => {
+    const fleet = buildReferenceFleet(new App());
+    new TrainingJob(fleet, 'ft', { target: { site: 'quebec' }, image: 'ghcr.io/example/train:cuda', replicas: 3, operator: TrainingOperator.indexedJob() });
+    const tree = fleet.toTree();
+    const job = parse(tree.get('sites/quebec/quebec/job_training_ft.yaml')!);
+    expect([job.spec.completionMode, job.spec.completions, job.spec.template.spec.subdomain]).toEqual(['Indexed', 3, 'ft']);
+    expect(job.spec.template.spec.containers[0].resources.limits).toEqual({ 'nvidia.com/gpu': '1' });
+    expect(parse(tree.get('sites/quebec/quebec/service_training_ft.yaml')!).spec.clusterIP).toBe('None');
+  });
+
+  it('renders KServe or Deployment + Service inference, and refuses a target outside the jurisdictions or latency bound', () => {
+    const fleet = buildReferenceFleet(new App());
+    const svc = new InferenceService(fleet, 'chat', { target: { site: 'quebec' }, runtime: InferenceRuntime.kserve({ modelFormat: 'huggingface', storageUri: 'hf://example/model' }), maxLatencyMs: { toSite: 'atlanta', ms: 50 } });
+    new InferenceService(fleet, 'chat-plain', { target: { site: 'atlanta' }, runtime: InferenceRuntime.deployment({ image: 'ghcr.io/example/serve:rocm' }) });
+    const tree = fleet.toTree();
+    const isvc = parse(tree.get('sites/quebec/quebec/inferenceservice.serving.kserve.io_inference_chat.yaml')!);
+    expect(isvc.spec.predictor.model.resources).toEqual({ limits: { 'nvidia.com/gpu': '1' } });
+    expect(tree.has('sites/atlanta/atlanta/service_inference_chat-plain.yaml')).toBe(true);
+    expect(svc.placementNeeds.maxLatencyMs).toEqual({ toSite: 'atlanta', ms: 50 });
+    expect(() => new InferenceService(fleet, 'eu-only', { target: { site: 'quebec' }, jurisdictions: ['EU'], maxLatencyMs: { toSite: 'frankfurt', ms: 50 }, runtime: InferenceRuntime.deployment({ image: 'x' }) })).toThrow(ValidationError);
+    try {
+      new InferenceService(fleet, 'eu-only2', { target: { site: 'quebec' }, jurisdictions: ['EU'], maxLatencyMs: { toSite: 'frankfurt', ms: 50 }, runtime: InferenceRuntime.deployment({ image: 'x' }) });
+    } catch (e) {
+      expect((e as ValidationError).issues.map((i) => i.path)).toEqual(['geo/eu-only2: target.site', 'geo/eu-only2: maxLatencyMs']);
+    }
+  });
+
+  itWithSchemas('validates every emitted object against the Kubeflow, KServe and Kubernetes schemas', () => {
+    const fleet = buildReferenceFleet(new App());
+    new TrainingJob(fleet, 'pretrain', { target: { site: 'atlanta' }, image: 'i', replicas: 2 });
+    new TrainingJob(fleet, 'ft', { target: { site: 'quebec' }, image: 'i', replicas: 2, operator: TrainingOperator.indexedJob() });
+    new InferenceService(fleet, 'chat', { target: { site: 'quebec' }, runtime: InferenceRuntime.kserve({ modelFormat: 'pytorch', storageUri: 's3://m/x' }) });
+    new InferenceService(fleet, 'plain', { target: { site: 'atlanta' }, runtime: InferenceRuntime.deployment({ image: 'i' }) });
+    let n = 0;
+    for (const [file, text] of fleet.toTree()) {
+      if (!file.endsWith('.yaml') || file.endsWith('kustomization.yaml')) continue;
+      expect(validateDocument(schemaRegistry()!, parse(text), file, 0)).toEqual([]);
+      n++;
+    }
+    expect(n).toBeGreaterThan(10);
+  });
+});
