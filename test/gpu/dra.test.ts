@@ -1,3 +1,4 @@
+import { itWithSchemas } from '../helpers';
 import { GpuOperatorStack, TenantIsolation } from '../../constructs';
 import { deviceClass, draApiVersion, kubernetesMinor, resourceClaimTemplate } from '../../lib/gpu/dra';
 import { ValidationError } from '../../lib/model/errors';
@@ -22,7 +23,7 @@ describe('DRA API version by Kubernetes minor', () => {
     expect(kubernetesMinor('2.0')).toBeUndefined();
   });
 
-  test.each([
+  itWithSchemas.each([
     ['v1.34', '1.34'],
     ['v1.32', '1.32'],
   ])('DeviceClass and ResourceClaimTemplate validate against the %s API', (swagger, k8s) => {
@@ -36,7 +37,7 @@ describe('DRA API version by Kubernetes minor', () => {
     }
   });
 
-  test('a v1 claim in v1beta1 shape (and the other way round) fails validation, so the shape check can fail', () => {
+  itWithSchemas('a v1 claim in v1beta1 shape (and the other way round) fails validation, so the shape check can fail', () => {
     const registry = SchemaRegistry.load(SCHEMAS, { kubernetesVersions: ['v1.34'] });
     const wrong = { ...resourceClaimTemplate('resource.k8s.io/v1beta1', { name: 'gpu', namespace: 't', vendor: 'amd', count: 1, labels: {} }), apiVersion: 'resource.k8s.io/v1' };
     expect(validateDocument(registry, wrong, 'rct', 0).length).toBeGreaterThan(0);

@@ -12,8 +12,10 @@ import { referenceFleetSpec } from '../../apps/reference-fleet';
 import { ValidationError } from '../../lib/model/errors';
 import type { SiteSpec } from '../../lib/model/fleet';
 import { SchemaRegistry } from '../../lib/validate/schemas';
+import { findSchemasDir } from '../../lib/validate/validate';
 
-export const SCHEMAS = path.resolve(__dirname, '../../../shared/schemas');
+/** The schemas folder (K0SMOS_SCHEMAS or ../shared/schemas); tests that read it run only when it exists. */
+export const SCHEMAS = findSchemasDir(path.resolve(__dirname, '../..')) ?? path.resolve(__dirname, '../../../shared/schemas');
 
 let registry: SchemaRegistry | undefined;
 /** The upstream schemas (CRDs, Kubernetes 1.34 then 1.32 swagger), loaded once per test file. */

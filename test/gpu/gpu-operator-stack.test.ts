@@ -1,3 +1,4 @@
+import { itWithSchemas } from '../helpers';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -35,13 +36,13 @@ describe('reference fleet (Quebec A100 MIG + two tenants, Atlanta MI300X partiti
     expect([...tree.keys()].filter((k) => k.startsWith('sites/atlanta/') && /gpu-operator|mig-parted/.test(k))).toEqual([]);
   });
 
-  test('every synthesized file validates against the upstream schemas', () => {
+  itWithSchemas('every synthesized file validates against the upstream schemas', () => {
     const result = validateDirectory(schemas(), dist);
     expect(result.failures.map(formatFailure)).toEqual([]);
     expect(result.documents).toBeGreaterThan(15);
   });
 
-  test('the ClusterPolicy the chart renders from our values validates against the CRD', () => {
+  itWithSchemas('the ClusterPolicy the chart renders from our values validates against the CRD', () => {
     const cp = { apiVersion: 'nvidia.com/v1', kind: 'ClusterPolicy', metadata: { name: 'cluster-policy' }, spec: quebec.plan.clusterPolicySpec };
     expect(validateDocument(schemas(), cp, 'cluster-policy', 0).map(formatFailure)).toEqual([]);
     // The values carry the same blocks as the spec.
@@ -142,7 +143,7 @@ describe('chart values exist in the upstream charts', () => {
   // Read by the chart's ClusterPolicy template but not declared in values.yaml (STACK.md section 7, k0s setup).
   const NVIDIA_UNDECLARED = ['operator.defaultRuntime'];
 
-  test.each([
+  itWithSchemas.each([
     ['nvidia', 'nvidia-gpu-operator/values.yaml', 'gpu-operator', NVIDIA_UNDECLARED],
     ['amd', 'amd-gpu-operator/values.yaml', 'amd-gpu-operator', []],
   ])('every key of the %s values is declared in upstream values.yaml', (_v, file, addon, undeclared) => {
@@ -272,14 +273,14 @@ describe('pitfalls and choices', () => {
     expect(() => new GpuOperatorStack(fleet.site('quebec').cluster(), 'gpu2', {})).toThrow(/cluster 'quebec' has a GPU operator stack already \(geo\/quebec\/quebec\/gpu\)/);
   });
 
-  test('an operator-managed NVIDIA driver from a mirror sets repository and image; the ClusterPolicy still validates', () => {
+  itWithSchemas('an operator-managed NVIDIA driver from a mirror sets repository and image; the ClusterPolicy still validates', () => {
     const { quebec } = buildTestFleet({ quebec: { nvidiaDriver: Driver.operatorManaged('595.91.07', { image: 'registry.example.com/nvidia/driver' }) } });
     expect(values(quebec, 'gpu-operator').driver).toEqual({ enabled: true, version: '595.91.07', repository: 'registry.example.com/nvidia', image: 'driver' });
     const cp = { apiVersion: 'nvidia.com/v1', kind: 'ClusterPolicy', metadata: { name: 'cluster-policy' }, spec: quebec.plan.clusterPolicySpec };
     expect(validateDocument(schemas(), cp, 'cluster-policy', 0).map(formatFailure)).toEqual([]);
   });
 
-  test('an operator-managed AMD driver needs the image repository to build into', () => {
+  itWithSchemas('an operator-managed AMD driver needs the image repository to build into', () => {
     expect(problems(() => buildTestFleet({ atlanta: { ...ATLANTA_STACK, amdDriver: Driver.operatorManaged('30.20.1') } }))).toEqual([
       expect.stringContaining('geo/atlanta/atlanta/gpu: amdDriver: an operator-managed AMD driver needs image'),
     ]);

@@ -1,3 +1,4 @@
+import { itWithSchemas } from '../helpers';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -111,7 +112,7 @@ describe('MIG strategy', () => {
 });
 
 describe('mig-parted config', () => {
-  test('the embedded built-in config is the upstream one, byte for byte', () => {
+  itWithSchemas('the embedded built-in config is the upstream one, byte for byte', () => {
     const cm = parseYaml(fs.readFileSync(UPSTREAM, 'utf8')) as { data: { 'config.yaml': string } };
     expect(BUILTIN_MIG_PARTED_CONFIG_YAML).toBe(cm.data['config.yaml']);
   });

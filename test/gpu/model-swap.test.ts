@@ -2,6 +2,7 @@
  * Swapping one pool's GPU model by one value changes the operator stack, node labels and partitioning
  * accordingly: two synths are diffed file by file.
  */
+import { itWithSchemas } from '../helpers';
 import { parse as parseYaml } from 'yaml';
 import { Partitioning, TenantIsolation, type GpuOperatorStack, type GpuOperatorStackProps } from '../../constructs';
 import type { SiteSpec } from '../../lib/model/fleet';
@@ -89,7 +90,7 @@ test('A100 with MIG -> MI300X with partitions: the partitioning follows the mode
   expect(d.added).toContain(`${Q}/configmap_kube-amd-gpu_k0smos-dcm-config.yaml`);
 });
 
-test('a cluster with both vendors gets both operators, each on its own nodes, and one NFD', () => {
+itWithSchemas('a cluster with both vendors gets both operators, each on its own nodes, and one NFD', () => {
   const site: SiteSpec = withNodePools(quebecSite(), [...quebecSite().nodePools, ...atlantaSite().nodePools]);
   const both = synth(site, { partitioning: { 'a100-mig': Partitioning.mig({ '3g.40gb': 2 }), mi300x: Partitioning.amd('QPX', 'NPS1') } });
   expect(both.stack.vendors).toEqual(['amd', 'nvidia']);
