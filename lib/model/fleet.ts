@@ -7,6 +7,7 @@ import { ValidationError, fromZodIssues, type ValidationIssue } from './errors';
 import { gpuModel, gpuModelNames, type GpuVendor } from './gpu-models';
 import { isCountryCode, countryCodes, jurisdictionsOf } from './jurisdictions';
 import { didYouMean } from './suggest';
+import { resolveWorkloads, workloadIssues, workloadsSchema, type WorkloadModel } from './workload';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -96,6 +97,7 @@ export const fleetSchema = z
     name: dnsLabel().optional().describe('Fleet name. Default fleet.'),
     management: managementSchema,
     sites: z.array(siteSchema).min(1),
+    workloads: workloadsSchema.optional().describe('Workloads to place on the fleet at synth time (see PLACEMENT.md in the output).'),
   })
   .describe('A fleet of sites managed from one management cluster.');
 
@@ -153,6 +155,8 @@ export interface FleetModel {
   readonly name: string;
   readonly management: { readonly site: string; readonly namespace: string };
   readonly sites: readonly SiteModel[];
+  /** Workloads to place, sorted by name; empty when the fleet declares none. */
+  readonly workloads: readonly WorkloadModel[];
 }
 
 /**
@@ -231,6 +235,10 @@ function crossChecks(input: unknown): ValidationIssue[] {
         message: `cluster name '${cname}' is used by more than one cluster (sites: ${owners.join(', ')}); cluster names must be unique in the fleet (a site's default cluster is named after the site)`,
       });
     }
+  }
+  if (root.workloads !== undefined) {
+    const clusters = new Map([...clusterOwners.entries()].map(([c, owners]) => [c, owners[0]!] as const));
+    issues.push(...workloadIssues(root.workloads, { siteNames, clusters }));
   }
   return issues;
 }
@@ -365,6 +373,7 @@ function resolve(data: z.output<typeof fleetSchema>): FleetModel {
     name: data.name ?? 'fleet',
     management: { site: data.management.site, namespace: data.management.namespace ?? 'kcm-system' },
     sites,
+    workloads: resolveWorkloads(data.workloads ?? []),
   };
 }
 
