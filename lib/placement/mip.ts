@@ -113,6 +113,8 @@ export interface MipOptions {
   readonly mipRelGap: number;
   readonly secondStage: boolean;
   readonly lpBound: boolean;
+  /** Largest node-level model (replica columns per node) solved exactly; above it identical nodes are aggregated. */
+  readonly nodeLevelMaxCols: number;
 }
 
 /** Builds and solves the MIP; `incumbent` is the greedy placement. */
@@ -223,11 +225,65 @@ export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: 
     else addRow(-Infinity, it.w.replicas, cols, cols.map(() => 1));
   }
 
-  // Per-pool capacity: GPU patterns, CPU and memory.
+  // Capacity. Exact per node when the node-level model is small enough; otherwise identical nodes are
+  // aggregated into GPU patterns with CPU and memory summed per pool.
+  const nodeCols = inst.pools.reduce((t, pool) => t + (itemsAtPool.get(pool.index)?.length ?? 0) * pool.count, 0);
+  const nodeLevel = nodeCols <= opts.nodeLevelMaxCols;
   const patterns = new Map<number, { pp: PoolPatterns; cols: number[] }>();
+  const xn = new Map<number, Map<number, number[]>>(); // item -> pool -> col per node
+  const migCols = new Map<number, Map<string, number[]>>(); // pool -> MIG profile -> col per node
   for (const pool of inst.pools) {
     const list = itemsAtPool.get(pool.index) ?? [];
     if (list.length === 0) continue;
+    if (nodeLevel) {
+      const perNode = list.map((it) => {
+        const ub = Math.min(replicasPerNode(it.w, pool), it.w.replicas);
+        const cols = Array.from({ length: pool.count }, () => addCol(0, ub, true));
+        const agg = x.get(it.index)!.get(pool.index)!;
+        addRow(0, 0, [agg, ...cols], [1, ...cols.map(() => -1)]);
+        const m = xn.get(it.index) ?? new Map<number, number[]>();
+        m.set(pool.index, cols);
+        xn.set(it.index, m);
+        return cols;
+      });
+      const profiles = [...new Set(list.map((it) => it.w.gpu?.migProfile).filter((p): p is string => p !== undefined))].sort();
+      const mig = new Map(profiles.map((pr) => [pr, Array.from({ length: pool.count }, () => addCol(0, pool.gpus?.count ?? 0, true))] as const));
+      migCols.set(pool.index, mig);
+      for (let n = 0; n < pool.count; n++) {
+        const at = (f: (it: Item) => number) => {
+          const cols: number[] = [];
+          const coefs: number[] = [];
+          list.forEach((it, i) => {
+            const c = f(it);
+            if (c !== 0) {
+              cols.push(perNode[i]![n]!);
+              coefs.push(c);
+            }
+          });
+          return { cols, coefs };
+        };
+        const cpu = at((it) => it.w.cpu);
+        if (cpu.cols.length > 0) addRow(-Infinity, pool.cpu, cpu.cols, cpu.coefs);
+        const mem = at((it) => it.w.memoryGiB);
+        if (mem.cols.length > 0) addRow(-Infinity, pool.memoryGiB, mem.cols, mem.coefs);
+        if (pool.gpus) {
+          const whole = at((it) => (it.w.gpu && !it.w.gpu.migProfile ? it.w.gpu.count : 0));
+          const m = profiles.map((pr) => mig.get(pr)![n]!);
+          if (whole.cols.length + m.length > 0) addRow(-Infinity, pool.gpus.count, [...whole.cols, ...m], [...whole.coefs, ...m.map(() => 1)]);
+          for (const pr of profiles) {
+            const slices = at((it) => (it.w.gpu?.migProfile === pr ? 1 : 0));
+            addRow(-Infinity, 0, [...slices.cols, mig.get(pr)![n]!], [...slices.coefs, -pool.mig.get(pr)!]);
+          }
+        }
+        // Identical nodes: order them by the work they hold (removes symmetric copies of a solution).
+        if (n + 1 < pool.count) {
+          const a = at((it) => it.value);
+          const b = list.map((_, i) => perNode[i]![n + 1]!);
+          addRow(0, Infinity, [...a.cols, ...b], [...a.coefs, ...list.map((it) => -it.value)]);
+        }
+      }
+      continue;
+    }
     const pp = poolPatterns(pool, list);
     if (pp) {
       const cols = pp.patterns.map(() => addCol(0, pool.count, true));
@@ -243,6 +299,7 @@ export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: 
     const memItems = list.filter((it) => it.w.memoryGiB > 0);
     if (memItems.length > 0) addRow(-Infinity, pool.count * pool.memoryGiB, memItems.map((it) => x.get(it.index)!.get(pool.index)!), memItems.map((it) => it.w.memoryGiB));
   }
+  if (!nodeLevel) notes.push(`identical nodes aggregated into GPU patterns (${nodeCols} node-level columns would exceed ${opts.nodeLevelMaxCols}); CPU and memory are summed per pool`);
 
   // Churn.
   const d: { it: Item; site: string; col: number }[] = [];
@@ -257,7 +314,7 @@ export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: 
   }
 
   const numCols = lower.length;
-  const start = greedyVector(inst, incumbent, numCols, x, patterns, y, z, d);
+  const start = greedyVector(inst, incumbent, numCols, x, patterns, y, z, d, xn, migCols);
 
   const solve = (cost: number[], extra: Row | undefined, sense: 'max' | 'min', warm: Float64Array | number[], mip: boolean) => {
     const all = extra ? [...rows, extra] : rows;
@@ -265,10 +322,21 @@ export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: 
     const model = highs.createModel(data);
     try {
       model.options.set({ output_flag: false, time_limit: opts.timeLimitSec, mip_rel_gap: opts.mipRelGap, random_seed: 1 });
-      if (mip) model.setSolution({ colValue: warm });
+      if (mip) {
+        try {
+          model.setSolution({ colValue: warm });
+        } catch {
+          notes.push('HiGHS rejected the greedy incumbent; it solved without one');
+        }
+      }
       model.run();
       const status = model.getModelStatus();
-      const sol = model.getSolution();
+      let sol: { colValue: ArrayLike<number> } = { colValue: [] };
+      try {
+        sol = model.getSolution();
+      } catch {
+        // No primal solution (for example an empty model or an early stop); the caller keeps its incumbent.
+      }
       const info = (k: string) => {
         try {
           return Number(model.info.get(k));
@@ -276,12 +344,13 @@ export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: 
           return NaN;
         }
       };
-      return { status, objective: model.getObjectiveValue(), col: sol.colValue, dual: mip ? info('mip_dual_bound') : NaN, hasSolution: sol.colValue.length === numCols };
+      return { status, objective: sol.colValue.length === numCols ? model.getObjectiveValue() : NaN, col: sol.colValue, dual: mip ? info('mip_dual_bound') : NaN, hasSolution: sol.colValue.length === numCols };
     } finally {
       model.dispose();
     }
   };
 
+  if (numCols === 0) return { state: incumbent, optimal: true, bound: 0, ...(opts.lpBound ? { lpBound: 0 } : {}), notes };
   let lpBound: number | undefined;
   if (opts.lpBound) {
     const lp = solve(value, undefined, 'max', start, false);
@@ -300,7 +369,7 @@ export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: 
     if (s2.hasSolution && dot(value, s2.col) >= Math.round(v1) - 0.5) col = s2.col;
     if (s2.status !== OPT) notes.push(`stage 2 (churn, cost, balance) stopped (${statusName(highs, s2.status)}); its terms may not be minimal`);
   }
-  const decoded = decode(inst, col, x, patterns);
+  const decoded = decode(inst, col, x, patterns, xn);
   if (decoded.dropped > 0) {
     optimal = false;
     notes.push(`${decoded.dropped} replica${decoded.dropped === 1 ? '' : 's'} did not pack by CPU/memory on single nodes and were left unplaced`);
@@ -364,8 +433,23 @@ function greedyVector(
   y: ReadonlyMap<string, number>,
   z: ReadonlyMap<number, number>,
   d: readonly { it: Item; site: string; col: number }[],
+  xn: ReadonlyMap<number, ReadonlyMap<number, readonly number[]>>,
+  migCols: ReadonlyMap<number, ReadonlyMap<string, readonly number[]>>,
 ): Float64Array {
   const v = new Float64Array(numCols);
+  for (const it of inst.items) {
+    for (const p of state.replicasOf(it.w.name)) {
+      const c = xn.get(it.index)?.get(p.pool)?.[p.node];
+      if (c !== undefined) v[c]! += 1;
+    }
+  }
+  for (const [poolIndex, byProfile] of migCols) {
+    for (const [profile, cols] of byProfile) {
+      state.nodes[poolIndex]!.forEach((node, n) => {
+        v[cols[n]!] = node.gpus.filter((g) => g.mode === 'mig' && g.profile === profile).length;
+      });
+    }
+  }
   for (const it of inst.items) {
     const placed = state.replicasOf(it.w.name);
     for (const p of placed) {
@@ -406,9 +490,27 @@ function decode(
   col: ArrayLike<number>,
   x: ReadonlyMap<number, ReadonlyMap<number, number>>,
   patterns: ReadonlyMap<number, { pp: PoolPatterns; cols: number[] }>,
+  xn: ReadonlyMap<number, ReadonlyMap<number, readonly number[]>>,
 ): { state: FleetState; dropped: number } {
   const state = new FleetState(inst);
   let dropped = 0;
+  if (xn.size > 0) {
+    const order = [...inst.items].sort((a, b) => rankOf(b) - rankOf(a) || (a.w.name < b.w.name ? -1 : 1));
+    for (const pool of inst.pools) {
+      for (const node of state.nodes[pool.index]!) {
+        for (const it of order) {
+          const c = xn.get(it.index)?.get(pool.index)?.[node.index];
+          for (let r = c === undefined ? 0 : Math.round(col[c]!); r > 0; r--) {
+            const gpus = state.fit(it.w, node);
+            if (gpus) state.put(it.w, node, gpus);
+            else dropped++;
+          }
+        }
+      }
+    }
+    dropped += repair(inst, state);
+    return { state, dropped };
+  }
   for (const pool of inst.pools) {
     const entries: { it: Item; n: number }[] = [];
     for (const it of inst.items) {

@@ -40,6 +40,7 @@ export function place(fleet: FleetModel, workloads: readonly WorkloadModel[] = f
     mipRelGap: options.mipRelGap ?? 1e-4,
     secondStage: options.secondStage ?? true,
     lpBound: options.lpBound ?? false,
+    nodeLevelMaxCols: options.nodeLevelMaxCols ?? 20000,
   });
   const mipObj = objectiveOf(inst, costs, mip.state);
   const notes = [...mip.notes];

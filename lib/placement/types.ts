@@ -45,6 +45,12 @@ export interface PlaceOptions {
    * @default false
    */
   readonly lpBound?: boolean;
+  /**
+   * Largest node-level model (replica columns per node) solved exactly. Larger fleets aggregate
+   * identical nodes into GPU patterns, with CPU and memory summed per pool and packed per node afterwards.
+   * @default 20000
+   */
+  readonly nodeLevelMaxCols?: number;
 }
 
 /** A previous placement: replicas per workload per site (and optionally cluster). */
