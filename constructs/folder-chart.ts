@@ -6,14 +6,23 @@ import type { Target } from '../lib/synth/objects';
  * A cdk8s chart whose objects are applied to one place: the management cluster or one cluster at a site.
  * Anything added under it (cdk8s `ApiObject`s, cdk8s-plus constructs) is written to that place's folder.
  */
+const FOLDER_CHART = Symbol.for('cdk8s-k0smos.FolderChart');
+
 export abstract class FolderChart extends Chart {
+  /**
+   * True for charts whose objects the fleet writer collects. (`instanceof` cannot tell: cdk8s's Chart
+   * answers `instanceof` for every chart, subclasses included.)
+   */
+  public static isFolderChart(x: unknown): x is FolderChart {
+    return typeof x === 'object' && x !== null && FOLDER_CHART in x;
+  }
+
   /** Where the objects of this chart are applied. */
   public abstract readonly target: Target;
 
-
-  /** True for charts whose objects the fleet writer collects. */
-  public static isFolderChart(x: unknown): x is FolderChart {
-    return x instanceof FolderChart;
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    Object.defineProperty(this, FOLDER_CHART, { value: true });
   }
 
   /** The nearest folder chart above `c` (or `c` itself), or undefined. */

@@ -51,8 +51,17 @@ export function closest(input: string, candidates: readonly string[]): string | 
   return best?.c;
 }
 
-/** `; did you mean 'x'?` or an empty string. */
+/**
+ * `; did you mean 'x'?` or an empty string. When the input is the start of several candidates
+ * (`A100` for `A100-40GB` and `A100-80GB`) all of them are offered, up to three.
+ */
 export function didYouMean(input: string, candidates: readonly string[]): string {
+  if (candidates.includes(input)) return '';
+  const lower = input.toLowerCase();
+  const prefixed = lower.length >= 2 ? [...candidates].filter((c) => c.toLowerCase().startsWith(lower) && c.toLowerCase() !== lower).sort() : [];
+  if (prefixed.length >= 1 && prefixed.length <= 3) {
+    return `; did you mean ${prefixed.map((c) => `'${c}'`).join(' or ')}?`;
+  }
   const c = closest(input, candidates);
-  return c !== undefined && c !== input ? `; did you mean '${c}'?` : '';
+  return c !== undefined ? `; did you mean '${c}'?` : '';
 }

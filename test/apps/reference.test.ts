@@ -1,0 +1,112 @@
+/**
+ * Golden and end-to-end tests of the reference fleet: layout, determinism, atomicity,
+ * schema conformance, kustomize builds, and fleet.yaml == TypeScript literal.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
+import { Fleet } from '../../constructs';
+import { ValidationError } from '../../lib/model/errors';
+import { readFleetFile } from '../../lib/model/load';
+import { readTree } from '../../lib/synth/writer';
+import { formatFailure, validateDirectory } from '../../lib/validate/validate';
+import { buildReferenceFleet, referenceFleetSpec } from '../../apps/reference-fleet';
+import { REPO_ROOT, itWithSchemas, schemaRegistry, tmpDir } from '../helpers';
+
+function synthReference(outdir: string) {
+  return buildReferenceFleet(new App()).synth({ outdir });
+}
+
+function hasKubectl(): boolean {
+  try {
+    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('reference fleet', () => {
+  const out = path.join(tmpDir(), 'dist');
+  beforeAll(() => synthReference(out));
+
+  it('writes the management folder and a folder per site cluster', () => {
+    const files = [...readTree(out).keys()];
+    expect(files).toEqual(expect.arrayContaining(['management/kustomization.yaml', 'sites/quebec/quebec/kustomization.yaml', 'sites/atlanta/atlanta/kustomization.yaml']));
+    for (const f of files.filter((x) => x.endsWith('/kustomization.yaml'))) {
+      const dir = path.dirname(f);
+      const listed = (parseAllDocuments(fs.readFileSync(path.join(out, f), 'utf8'))[0]!.toJS() as { resources: string[] }).resources;
+      const objectsInDir = files.filter((x) => path.dirname(x) === dir && !x.endsWith('kustomization.yaml') && x.endsWith('.yaml')).map((x) => path.basename(x));
+      expect([...listed].sort()).toEqual(objectsInDir.filter((n) => n !== 'k0sctl.yaml').sort());
+    }
+  });
+
+  it('synthesizes byte-identical trees twice in a row', () => {
+    const again = path.join(tmpDir(), 'dist');
+    synthReference(again);
+    expect(readTree(again)).toEqual(readTree(out));
+  });
+
+  it('does not depend on the order sites were added in', () => {
+    const fleet = new Fleet(new App(), 'geo', { name: 'geo', managementSite: 'frankfurt' });
+    for (const { name, ...props } of [...referenceFleetSpec.sites].reverse()) fleet.addSite(name, props);
+    expect(fleet.toTree()).toEqual(buildReferenceFleet(new App()).toTree());
+  });
+
+  it('matches the committed dist/ (golden; `npm run synth` updates it)', () => {
+    expect(readTree(path.join(REPO_ROOT, 'dist'))).toEqual(readTree(out));
+  });
+
+  it('synthesizes fleet.yaml into the same tree as the TypeScript literal', () => {
+    const fromYaml = Fleet.fromSpec(new App(), 'geo', readFleetFile(path.join(REPO_ROOT, 'apps/fleet.yaml')));
+    expect(fromYaml.toTree()).toEqual(buildReferenceFleet(new App()).toTree());
+  });
+
+  itWithSchemas('validates every synthesized file against the upstream schemas', () => {
+    const result = validateDirectory(schemaRegistry()!, out);
+    expect(result.failures.map(formatFailure)).toEqual([]);
+    expect(result.documents).toBeGreaterThan(5);
+  });
+
+  (hasKubectl() ? it : it.skip)('builds every folder with kubectl kustomize', () => {
+    const tree = readTree(out);
+    for (const k of [...tree.keys()].filter((x) => x.endsWith('/kustomization.yaml'))) {
+      const dir = path.join(out, path.dirname(k));
+      const built = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
+      const docs = parseAllDocuments(built).map((d) => d.toJS() as { kind: string });
+      const listed = (parseAllDocuments(tree.get(k)!)[0]!.toJS() as { resources: string[] }).resources;
+      expect(docs).toHaveLength(listed.length);
+    }
+  });
+
+  it('leaves the previous output untouched when a fleet with several bad fields fails', () => {
+    const before = readTree(out);
+    const bad = JSON.parse(JSON.stringify(referenceFleetSpec));
+    bad.sites[1].nodePools[0].gpus.count = 0;
+    bad.sites[2].jurisdiction = 'USA';
+    bad.management.site = 'berlin';
+    let err: unknown;
+    try {
+      Fleet.fromSpec(new App(), 'geo', bad).synth({ outdir: out });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).issues.map((i) => i.path)).toEqual(
+      expect.arrayContaining(['geo: sites[quebec].nodePools[a100].gpus.count', 'geo: sites[atlanta].jurisdiction', 'geo: management.site']),
+    );
+    expect(readTree(out)).toEqual(before);
+  });
+
+  it('the README command (`cdk8s synth`) writes the same tree', () => {
+    const target = path.join(tmpDir(), 'dist');
+    execFileSync(path.join(REPO_ROOT, 'node_modules/.bin/cdk8s'), ['synth', '--check-upgrade=false'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, K0SMOS_OUTDIR: target, CDK8S_CHECK_UPGRADE: 'false' },
+      stdio: 'pipe',
+    });
+    expect(readTree(target)).toEqual(readTree(out));
+  }, 60000);
+});

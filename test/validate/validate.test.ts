@@ -1,0 +1,82 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { validateDirectory, validateDocument, validateYamlText } from '../../lib/validate/validate';
+import { itWithSchemas, schemaRegistry, tmpDir } from '../helpers';
+
+const deployment = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', namespace: 'apps' },
+  spec: {
+    selector: { matchLabels: { app: 'web' } },
+    template: {
+      metadata: { labels: { app: 'web' } },
+      spec: { containers: [{ name: 'web', image: 'nginx:1.27', ports: [{ containerPort: 80 }], resources: { limits: { cpu: 1, memory: '1Gi', 'nvidia.com/gpu': 1 } } }] },
+    },
+  },
+};
+
+describe('conformance validator', () => {
+  itWithSchemas('accepts valid built-in and custom objects', () => {
+    const r = schemaRegistry()!;
+    expect(validateDocument(r, deployment, 'd.yaml', 0)).toEqual([]);
+    const cd = { apiVersion: 'k0rdent.mirantis.com/v1beta1', kind: 'ClusterDeployment', metadata: { name: 'atlanta', namespace: 'kcm-system' }, spec: { template: 'remote-cluster-1-0-38', credential: 'atlanta', config: { machines: [] } } };
+    expect(validateDocument(r, cd, 'cd.yaml', 0)).toEqual([]);
+  });
+
+  itWithSchemas('catches a deliberately broken object with file, document, pointer and message', () => {
+    const r = schemaRegistry()!;
+    const broken = JSON.parse(JSON.stringify(deployment));
+    broken.spec.template.spec.containers[0].ports[0].containerPort = 'eighty';
+    broken.spec.replicaz = 3;
+    const failures = validateDocument(r, broken, 'sites/q/deployment.yaml', 2);
+    expect(failures).toEqual(
+      expect.arrayContaining([
+        { file: 'sites/q/deployment.yaml', document: 2, pointer: '/spec/template/spec/containers/0/ports/0/containerPort', message: 'must be integer' },
+        { file: 'sites/q/deployment.yaml', document: 2, pointer: '/spec', message: "unknown field 'replicaz'" },
+      ]),
+    );
+  });
+
+  itWithSchemas('checks enums and required fields of CRDs', () => {
+    const r = schemaRegistry()!;
+    const cnp = { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: { name: 'x', namespace: 'y' }, spec: { endpointSelector: {}, ingress: [{ fromEntities: ['clustr'] }] } };
+    expect(validateDocument(r, cnp, 'f', 0).map((f) => f.pointer)).toEqual(['/spec/ingress/0/fromEntities/0']);
+    const cd = { apiVersion: 'k0rdent.mirantis.com/v1beta1', kind: 'ClusterDeployment', metadata: { name: 'x', namespace: 'kcm-system' }, spec: { credential: 'c' } };
+    expect(validateDocument(r, cd, 'f', 0)).toEqual([{ file: 'f', document: 0, pointer: '/spec', message: "missing required field 'template'" }]);
+  });
+
+  itWithSchemas('fails a kind without a schema instead of passing it, and suggests the kind meant', () => {
+    const r = schemaRegistry()!;
+    const f = validateDocument(r, { apiVersion: 'k0rdent.mirantis.com/v1beta1', kind: 'ClusterDeploymnt', metadata: { name: 'x' } }, 'f', 0);
+    expect(f).toHaveLength(1);
+    expect(f[0]!.message).toMatch(/no schema for k0rdent\.mirantis\.com\/v1beta1 ClusterDeploymnt .*did you mean kind 'ClusterDeployment'/);
+    expect(validateDocument(r, { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'x' } }, 'f', 0)[0]!.message).toMatch(/^no schema/);
+  });
+
+  itWithSchemas('rejects a namespace on cluster-scoped kinds', () => {
+    const r = schemaRegistry()!;
+    expect(validateDocument(r, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a', namespace: 'b' } }, 'f', 0)).toEqual([
+      { file: 'f', document: 0, pointer: '/metadata/namespace', message: 'Namespace is cluster-scoped and must not have a namespace' },
+    ]);
+  });
+
+  itWithSchemas('validates every document of a folder and checks kustomization resources exist', () => {
+    const r = schemaRegistry()!;
+    const dir = tmpDir();
+    fs.mkdirSync(path.join(dir, 'a'));
+    fs.writeFileSync(path.join(dir, 'a', 'ns.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ok\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: ok2\n  bogus: 1\n');
+    fs.writeFileSync(path.join(dir, 'a', 'kustomization.yaml'), 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ns.yaml\n  - missing.yaml\n');
+    const result = validateDirectory(r, dir);
+    expect(result.files).toBe(2);
+    expect(result.failures).toEqual([
+      { file: 'a/kustomization.yaml', document: 0, pointer: '/resources/1', message: "resource 'missing.yaml' does not exist" },
+      { file: 'a/ns.yaml', document: 1, pointer: '/metadata', message: "unknown field 'bogus'" },
+    ]);
+  });
+
+  itWithSchemas('reports YAML that does not parse', () => {
+    const r = schemaRegistry()!;
+    expect(validateYamlText(r, 'a: [1,\n', 'x.yaml')[0]!.message).toMatch(/^not valid YAML/);
+  });
+});
