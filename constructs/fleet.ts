@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApiObject } from 'cdk8s';
 import { Construct, type IConstruct } from 'constructs';
@@ -8,6 +9,10 @@ import type { AuxFile, K8sObject, PlacedObject, Target } from '../lib/synth/obje
 import { targetFolder } from '../lib/synth/objects';
 import { renderTree, type FileTree } from '../lib/synth/render';
 import { writeTreeAtomically } from '../lib/synth/writer';
+import type { WorkloadSpec } from '../lib/model/workload';
+import { place } from '../lib/placement/place';
+import { placementFiles, readPreviousPlacement } from '../lib/placement/report';
+import type { Placement, PlaceOptions } from '../lib/placement/types';
 import { FolderChart, ManagementChart, OutputFile } from './folder-chart';
 import { Site, type SiteProps } from './site';
 
@@ -36,6 +41,25 @@ export interface FleetSynthOptions {
    * @default 'dist'
    */
   readonly outdir?: string;
+  /**
+   * A loaded HiGHS runtime (`await loadHighs()`) for the exact placement of workloads.
+   * @default - the greedy placement (status `heuristic`)
+   */
+  readonly highs?: PlaceOptions['highs'];
+}
+
+/** Options of {@link Fleet.toTree} and {@link Fleet.placement}. */
+export interface FleetPlacementOptions {
+  /**
+   * The previous placement, for churn (synth reads it from `<outdir>/placement.json`).
+   * @default - none
+   */
+  readonly previous?: PlaceOptions['previous'];
+  /**
+   * A loaded HiGHS runtime for the exact placement.
+   * @default - the greedy placement
+   */
+  readonly highs?: PlaceOptions['highs'];
 }
 
 /** What a synth wrote. */
@@ -69,6 +93,7 @@ export class Fleet extends Construct {
       const { name, ...props } = site;
       fleet.addSite(name, props as SiteProps);
     }
+    for (const w of s.workloads ?? []) fleet.addWorkload(w);
     return fleet;
   }
 
@@ -92,6 +117,7 @@ export class Fleet extends Construct {
   public readonly managementNamespace: string;
   /** Objects applied to the management cluster; written to `management/`. */
   public readonly management: ManagementChart;
+  private readonly workloadSpecs: WorkloadSpec[] = [];
 
   constructor(scope: Construct, id: string, props: FleetProps) {
     super(scope, id);
@@ -118,6 +144,12 @@ export class Fleet extends Construct {
     return new Site(this, name, props);
   }
 
+  /** Adds a workload for the placement solver (placed at synth). Refuses a second workload of the same name. */
+  public addWorkload(spec: WorkloadSpec): void {
+    if (this.workloadSpecs.some((w) => w.name === spec.name)) throw new Error(`${this.node.path}: a workload named '${spec.name}' exists already; workload names must be unique`);
+    this.workloadSpecs.push(spec);
+  }
+
   /** The site of that name. */
   public site(name: string): Site {
     const s = this.sites.find((x) => x.name === name);
@@ -136,6 +168,7 @@ export class Fleet extends Construct {
       name: this.name,
       management: { site: this.managementSite, namespace: this.managementNamespace },
       sites: this.sites.map((s) => s.spec as SiteSpec),
+      ...(this.workloadSpecs.length > 0 ? { workloads: [...this.workloadSpecs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) } : {}),
     };
   }
 
@@ -154,9 +187,15 @@ export class Fleet extends Construct {
     return result.fleet;
   }
 
-  /** Renders the fleet into file contents without writing anything. */
-  public toTree(): FileTree {
-    this.resolve();
+  /** Places the fleet's workloads (validating the fleet first). */
+  public placement(options: FleetPlacementOptions = {}): Placement {
+    const model = this.resolve();
+    return place(model, model.workloads, options);
+  }
+
+  /** Renders the fleet into file contents without writing anything. Workloads, if any, add `placement.json` and `PLACEMENT.md`. */
+  public toTree(options: FleetPlacementOptions = {}): FileTree {
+    const model = this.resolve();
     const objects: PlacedObject[] = [];
     const files: AuxFile[] = [];
     const targets: Target[] = [];
@@ -176,13 +215,16 @@ export class Fleet extends Construct {
         files.push({ path: `${targetFolder(chart.target)}/${c.fileName}`, content: c.content, source: c.node.path });
       }
     }
+    if (model.workloads.length > 0) files.push(...placementFiles(place(model, model.workloads, options), this.node.path));
     return renderTree({ targets, objects, files });
   }
 
   /** Validates, renders and writes the fleet atomically to `outdir`. */
   public synth(options: FleetSynthOptions = {}): FleetSynthResult {
-    const tree = this.toTree();
     const outdir = options.outdir ?? 'dist';
+    const previousFile = path.join(outdir, 'placement.json');
+    const previous = fs.existsSync(previousFile) ? readPreviousPlacement(fs.readFileSync(previousFile, 'utf8')).previous : undefined;
+    const tree = this.toTree({ ...(previous ? { previous } : {}), ...(options.highs ? { highs: options.highs } : {}) });
     writeTreeAtomically(outdir, tree);
     const folders = [...tree.keys()].filter((p) => p.endsWith('/kustomization.yaml')).map((p) => p.slice(0, -'/kustomization.yaml'.length));
     return { outdir: path.resolve(outdir), files: tree.size, folders };

@@ -25,7 +25,7 @@ export function whyThere(inst: Instance, costs: Costs, state: FleetState, item: 
   return sites.map(([site, n]) => {
     const parts: string[] = [`${site}: ${n} replica${n === 1 ? '' : 's'}`];
     const prev = item.previous.get(site) ?? 0;
-    if (prev > 0) parts.push(`${Math.min(prev, n)} kept where ${Math.min(prev, n) === 1 ? 'it' : 'they'} ran before`);
+    if (item.previous.size > 0 && prev < n) parts.push(`${n - prev} new here (previous placement: ${prev})`);
     const pool = inst.pools[state.replicasOf(item.w.name).find((p) => inst.pools[p.pool]!.site.name === site)!.pool]!;
     parts.push(costs.costTerm.describe(item.w, pool, inst.ctx));
     if (eligibleSites.length === 1) parts.push('the only eligible site');
@@ -103,7 +103,7 @@ export function suggestions(inst: Instance, item: Item, unplaced: number, reason
     if (per <= 0) continue;
     const nodes = Math.ceil(need / per);
     const what = pool.gpus ? `${pool.gpus.count} x ${pool.gpus.model}` : `${pool.cpu} CPU, ${pool.memoryGiB} GiB`;
-    out.push({ nodes, text: `add ${nodes} node${nodes === 1 ? '' : 's'} to ${pool.site.name}/${pool.name} (${what} each) for ${need} more replica${need === 1 ? '' : 's'}${w.gpu && !w.gpu.migProfile ? ` (${need * w.gpu.count} GPUs)` : ''}` });
+    out.push({ nodes, text: `add ${nodes} node${nodes === 1 ? '' : 's'} to ${pool.site.name}/${pool.name} (${what} each) for ${need} more replica${need === 1 ? '' : 's'}${w.gpu && !w.gpu.migProfile ? ` (${need * w.gpu.count} GPU${need * w.gpu.count === 1 ? '' : 's'})` : ''}` });
   }
   out.sort((a, b) => a.nodes - b.nodes || (a.text < b.text ? -1 : 1));
   const lines = out.slice(0, 3).map((o) => o.text);

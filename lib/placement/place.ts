@@ -12,7 +12,8 @@ import { greedy } from './greedy';
 import { buildInstance, type Instance } from './instance';
 import { solveMip } from './mip';
 import { churnOf } from './plugins';
-import type { FleetState } from './state';
+import { checkPlacement } from './check';
+import { FleetState } from './state';
 import type { PlaceOptions, Placement, PlacementObjective, ReplicaAssignment, WorkloadPlacement } from './types';
 
 /** Validates workloads (plain data) against a fleet; throws a `ValidationError` listing every problem. */
@@ -33,7 +34,8 @@ export function place(fleet: FleetModel, workloads: readonly WorkloadModel[] = f
   const greedyObj = objectiveOf(inst, costs, greedyState);
   const capacityBound = inst.items.reduce((s, it) => s + (it.pools.length > 0 ? it.value * it.w.replicas : 0), 0);
   if (!options.highs || inst.items.length === 0) {
-    return assemble(inst, costs, greedyState, greedyObj, { status: inst.items.length === 0 ? 'optimal' : 'heuristic', engine: 'greedy', bound: capacityBound, notes: [] });
+    const kept = keepPrevious(inst, costs, options, greedyObj);
+    return assemble(inst, costs, kept?.state ?? greedyState, kept?.obj ?? greedyObj, { status: inst.items.length === 0 ? 'optimal' : 'heuristic', engine: 'greedy', bound: capacityBound, notes: [] });
   }
   const mip = solveMip(options.highs, inst, costs, greedyState, {
     timeLimitSec: options.timeLimitSec ?? 10,
@@ -51,6 +53,11 @@ export function place(fleet: FleetModel, workloads: readonly WorkloadModel[] = f
     state = greedyState;
     obj = greedyObj;
   }
+  const kept = keepPrevious(inst, costs, options, obj);
+  if (kept) {
+    state = kept.state;
+    obj = kept.obj;
+  }
   const bound = Math.min(mip.bound, capacityBound);
   const optimal = mip.optimal && obj.placedValue >= bound - 1e-6;
   return assemble(inst, costs, state, obj, {
@@ -60,6 +67,40 @@ export function place(fleet: FleetModel, workloads: readonly WorkloadModel[] = f
     notes,
     ...(mip.lpBound !== undefined ? { lpBound: mip.lpBound } : {}),
   });
+}
+
+/**
+ * "If nothing changed, nothing changes": when the previous placement is still valid and no worse on
+ * every objective, it is kept node for node, so a second synth is byte-identical to the first.
+ */
+function keepPrevious(inst: Instance, costs: Costs, options: PlaceOptions, best: PlacementObjective): { state: FleetState; obj: PlacementObjective } | undefined {
+  const prev = options.previous;
+  if (!prev) return undefined;
+  const state = new FleetState(inst);
+  for (const pw of prev.workloads) {
+    const item = inst.byName.get(pw.name);
+    if (!item) continue;
+    for (const a of pw.assignments) {
+      const pool = inst.pools.find((p) => p.site.name === a.site && p.cluster === a.cluster && p.name === a.pool);
+      if (!pool || a.node === undefined || !a.gpus || !item.pools.includes(pool.index)) return undefined;
+      const node = state.nodes[pool.index]![a.node];
+      if (!node) return undefined;
+      const gpus = state.fit(item.w, node);
+      if (!gpus || gpus.length !== a.gpus.length) return undefined;
+      state.put(item.w, node, a.gpus);
+    }
+  }
+  const placement = {
+    workloads: inst.items.map((it) => ({
+      name: it.w.name,
+      assignments: state.replicasOf(it.w.name).map((p) => ({ site: inst.pools[p.pool]!.site.name, cluster: inst.pools[p.pool]!.cluster, pool: inst.pools[p.pool]!.name, node: p.node, gpus: p.gpus })),
+    })),
+  };
+  if (checkPlacement(inst.fleet, inst.items.map((i) => i.w), placement).length > 0) return undefined;
+  const obj = objectiveOf(inst, costs, state);
+  const eps = 1e-6;
+  const noWorse = obj.placedValue >= best.placedValue - eps && obj.churn <= best.churn && obj.cost <= best.cost + eps && obj.balance <= best.balance + eps;
+  return noWorse ? { state, obj } : undefined;
 }
 
 /** Objective values of a node-level placement. */

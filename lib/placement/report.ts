@@ -38,7 +38,7 @@ export function renderPlacementMarkdown(p: Placement): string {
   for (const n of p.notes) lines.push(`> ${n}`, '');
   lines.push('| workload | priority | placed | where |', '| --- | --- | --- | --- |');
   for (const w of p.workloads) {
-    const where = summarize(w.assignments.map((a) => `${a.site}/${a.cluster}`));
+    const where = summarize(w.assignments.map((a) => `${a.site}/${a.cluster}/${a.pool}`));
     lines.push(`| ${w.name} | ${w.priority} | ${w.placed}/${w.replicas} | ${cell(where || '-')} |`);
   }
   lines.push('');
@@ -86,14 +86,20 @@ export function readPreviousPlacement(text: string): { previous?: PreviousPlacem
   }
   const root = doc && typeof doc === 'object' ? (doc as Record<string, unknown>) : {};
   if (root.format !== FORMAT || !Array.isArray(root.workloads)) return { ignored: `not a ${FORMAT} document` };
-  const workloads: { name: string; assignments: { site: string; cluster?: string }[] }[] = [];
+  const workloads: { name: string; assignments: { site: string; cluster?: string; pool?: string; node?: number; gpus?: number[] }[] }[] = [];
   for (const w of root.workloads as unknown[]) {
     const o = w && typeof w === 'object' ? (w as Record<string, unknown>) : {};
     if (typeof o.name !== 'string' || !Array.isArray(o.assignments)) continue;
     const assignments = (o.assignments as unknown[])
       .map((a) => (a && typeof a === 'object' ? (a as Record<string, unknown>) : {}))
       .filter((a) => typeof a.site === 'string')
-      .map((a) => ({ site: a.site as string, ...(typeof a.cluster === 'string' ? { cluster: a.cluster } : {}) }));
+      .map((a) => ({
+        site: a.site as string,
+        ...(typeof a.cluster === 'string' ? { cluster: a.cluster } : {}),
+        ...(typeof a.pool === 'string' ? { pool: a.pool } : {}),
+        ...(typeof a.node === 'number' ? { node: a.node } : {}),
+        ...(Array.isArray(a.gpus) && a.gpus.every((g) => typeof g === 'number') ? { gpus: a.gpus as number[] } : {}),
+      }));
     workloads.push({ name: o.name, assignments });
   }
   return { previous: { workloads } };

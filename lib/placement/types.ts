@@ -53,9 +53,12 @@ export interface PlaceOptions {
   readonly nodeLevelMaxCols?: number;
 }
 
-/** A previous placement: replicas per workload per site (and optionally cluster). */
+/** A previous placement: replicas per workload per site, with their nodes when known. */
 export interface PreviousPlacement {
-  readonly workloads: readonly { readonly name: string; readonly assignments: readonly { readonly site: string; readonly cluster?: string }[] }[];
+  readonly workloads: readonly {
+    readonly name: string;
+    readonly assignments: readonly { readonly site: string; readonly cluster?: string; readonly pool?: string; readonly node?: number; readonly gpus?: readonly number[] }[];
+  }[];
 }
 
 /** Solution quality. */

@@ -1,7 +1,7 @@
 /**
  * Score term: balance. A linear proxy for spreading load in proportion to capacity: one replica costs
  * its work divided by the capacity of its kind at the site (GPUs for GPU work, CPU cores otherwise),
- * so a small site fills more slowly than a large one.
+ * so a small site fills more slowly than a large one. CPU-only work counts double on GPU nodes.
  */
 import type { PoolInfo } from '../instance';
 import type { ScoreTerm } from './plugin';
@@ -30,7 +30,8 @@ export function balanceTerm(pools: readonly PoolInfo[]): ScoreTerm {
     cost(w, pool) {
       const t = totals(pool);
       if (w.gpu) return (w.gpu.migProfile ? 1 / (pool.mig.get(w.gpu.migProfile) ?? 1) : w.gpu.count) / Math.max(1, t.gpus);
-      return w.cpu / Math.max(1, t.cpu);
+      // CPU-only work counts double on GPU nodes, so it prefers pools without GPUs.
+      return ((pool.gpus ? 2 : 1) * w.cpu) / Math.max(1, t.cpu);
     },
     describe(w, pool) {
       const t = totals(pool);

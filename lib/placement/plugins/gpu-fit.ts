@@ -15,8 +15,8 @@ export const gpuFit: FilterPlugin = {
     const has = pool.gpus;
     const want = need.model ?? (need.vendor ? `${VENDOR[need.vendor]} GPU` : 'GPU');
     if (!has) return `no ${want}`;
-    if (need.vendor && has.vendor !== need.vendor) return `no ${VENDOR[need.vendor]} GPU (has ${has.model})`;
     if (need.model && has.model !== need.model) return `no ${need.model} (has ${has.model})`;
+    if (need.vendor && has.vendor !== need.vendor) return `no ${VENDOR[need.vendor]} GPU (has ${has.model})`;
     if (need.migProfile) {
       const slices = pool.mig.get(need.migProfile);
       if (slices === undefined) return `${has.model} has no MIG profile ${need.migProfile}`;
