@@ -60,6 +60,11 @@ export interface FleetPlacementOptions {
    * @default - the greedy placement
    */
   readonly highs?: PlaceOptions['highs'];
+  /**
+   * Time limit of each MIP stage in seconds.
+   * @default 10
+   */
+  readonly timeLimitSec?: number;
 }
 
 /** What a synth wrote. */
