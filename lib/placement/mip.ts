@@ -356,12 +356,20 @@ export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: 
     const lp = solve(value, undefined, 'max', start, false);
     lpBound = lp.objective;
   }
-  const s1 = solve(value, undefined, 'max', start, true);
+  // Stage 1 also carries churn at a weight whose total stays below one unit of placed work (work is
+  // integral), so it never trades work for stability but prefers the stable one among equals, which
+  // matters when a time limit stops stage 2 early.
+  const prevTotal = d.reduce((t, x) => t + (x.it.previous.get(x.site) ?? 0), 0);
+  const eps = prevTotal > 0 ? 0.5 / (prevTotal + 1) : 0;
+  const stage1 = value.map((v, i) => (stage2[i] === 1 && value[i] === 0 && d.some((x) => x.col === i) ? -eps : v));
+  const s1 = solve(stage1, undefined, 'max', start, true);
   const OPT = highs.constants.modelStatus.optimal;
   let col: ArrayLike<number> = s1.hasSolution ? s1.col : start;
   let optimal = s1.status === OPT;
   const v1 = dot(value, col);
-  const bound = Number.isFinite(s1.dual) ? Math.max(s1.dual, v1) : optimal ? v1 : dot(value, upper);
+  // The dual bound covers work − eps·churn; work is integral and eps·churn < 1/2.
+  const dualOnWork = Number.isFinite(s1.dual) ? (eps > 0 ? Math.floor(s1.dual + 0.5 + 1e-6) : s1.dual) : NaN;
+  const bound = Number.isFinite(dualOnWork) ? Math.max(dualOnWork, v1) : optimal ? v1 : dot(value, upper);
   if (!optimal) notes.push(`stage 1 stopped (${statusName(highs, s1.status)}) with proven gap ${fmtPct((bound - v1) / Math.max(1e-9, bound))}`);
   if (opts.secondStage) {
     const keep: Row = { lo: Math.round(v1) - 0.5, hi: INF, cols: value.map((_, i) => i).filter((i) => value[i] !== 0), coefs: value.filter((v) => v !== 0) };

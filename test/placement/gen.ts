@@ -1,17 +1,10 @@
 /** Seeded random fleets and workloads for the placement tests (mulberry32). */
 import { parseFleet, type FleetModel, type FleetSpec } from '../../lib/model/fleet';
 import type { WorkloadSpec } from '../../lib/model/workload';
+import { mulberry32 } from '../../bench/placement/scenarios';
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The benchmark's seeded PRNG (mulberry32), shared so both draw the same way. */
+export const rng = mulberry32;
 
 const SITES = [
   { name: 'alpha', jurisdiction: 'CA', location: { lat: 46.8, lon: -71.2 } },
