@@ -14,3 +14,5 @@ export { renderTree, type FileTree } from './lib/synth/render';
 export { writeTreeAtomically, readTree } from './lib/synth/writer';
 export { SchemaRegistry } from './lib/validate/schemas';
 export { validateDirectory, validateDocument, validateYamlText, formatFailure, findSchemasDir, type ConformanceFailure } from './lib/validate/validate';
+export * from './lib/model/workload';
+export * from './lib/placement';

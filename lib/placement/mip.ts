@@ -354,7 +354,8 @@ export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: 
   let lpBound: number | undefined;
   if (opts.lpBound) {
     const lp = solve(value, undefined, 'max', start, false);
-    lpBound = lp.objective;
+    if (lp.status === highs.constants.modelStatus.optimal) lpBound = lp.objective;
+    else notes.push(`the LP relaxation stopped (${statusName(highs, lp.status)}); no LP bound`);
   }
   // Stage 1 also carries churn at a weight whose total stays below one unit of placed work (work is
   // integral), so it never trades work for stability but prefers the stable one among equals, which

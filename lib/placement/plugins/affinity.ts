@@ -22,17 +22,29 @@ export const affinity: FilterPlugin = {
   },
 };
 
-/** Names of workloads that must not share a site with `w` (its own list and those naming it). */
-export function antiAffine(w: { name: string; antiAffinity: readonly string[] }, all: Iterable<{ name: string; antiAffinity: readonly string[] }>): string[] {
-  const out = new Set(w.antiAffinity);
-  for (const o of all) if (o.antiAffinity.includes(w.name)) out.add(o.name);
-  return [...out].sort();
+/** Workloads that must not share a site with each workload (its own list and those naming it), computed once per solve. */
+const partners = new WeakMap<object, Map<string, string[]>>();
+function partnersOf(name: string, ctx: { workloads: ReadonlyMap<string, { name: string; antiAffinity: readonly string[] }> }): string[] {
+  let m = partners.get(ctx);
+  if (!m) {
+    m = new Map();
+    for (const w of ctx.workloads.values()) m.set(w.name, []);
+    for (const w of ctx.workloads.values()) {
+      for (const b of w.antiAffinity) {
+        m.get(w.name)?.push(b);
+        m.get(b)?.push(w.name);
+      }
+    }
+    for (const [k, v] of m) m.set(k, [...new Set(v)].sort());
+    partners.set(ctx, m);
+  }
+  return m.get(name) ?? [];
 }
 
 export const antiAffinity: FilterPlugin = {
   name: 'anti-affinity',
   admit(w, site, view, ctx) {
-    const clash = antiAffine(w, ctx.workloads.values()).filter((b) => view.countAt(b, site) > 0);
+    const clash = partnersOf(w.name, ctx).filter((b) => view.countAt(b, site) > 0);
     return clash.length > 0 ? `anti-affinity: ${clash.join(', ')} runs here` : undefined;
   },
   rows(w, m) {

@@ -16,4 +16,3 @@ export const FILTERS: readonly FilterPlugin[] = [pinning, residency, latency, gp
 export { balanceTerm } from './balance';
 export { carbon, energy, replicaPowerKw } from './carbon';
 export { churnOf } from './churn';
-export { antiAffine } from './affinity';
