@@ -26,3 +26,5 @@ export { checkFlowerWiring } from './lib/flower/wiring';
 export { kedaScaledObject, scalingCronJobs, cronAt } from './lib/flower/scaling';
 export { FLOWER_VERSION, FLOWER_PORTS, FLOWER_IMAGES } from './lib/flower/constants';
 export type { PlacementNeeds, WorkloadTarget } from './lib/workloads/needs';
+export * from './lib/model/workload';
+export * from './lib/placement';

@@ -5,19 +5,23 @@
 import * as fs from 'node:fs';
 import { App } from 'cdk8s';
 import { ValidationError } from '../lib/model/errors';
+import { loadHighs } from '../lib/placement/highs';
 import { buildReferenceFleet } from './reference-fleet';
 
 const outdir = process.env.K0SMOS_OUTDIR ?? 'dist';
 // `cdk8s synth` expects its (scratch) output folder to exist after the app ran; our tree goes to `outdir`.
 if (process.env.CDK8S_OUTDIR) fs.mkdirSync(process.env.CDK8S_OUTDIR, { recursive: true });
-try {
-  const fleet = buildReferenceFleet(new App());
-  const result = fleet.synth({ outdir });
-  console.log(`cdk8s-k0smos: wrote ${result.files} files to ${result.outdir} (${result.folders.join(', ')})`);
-} catch (e) {
-  if (e instanceof ValidationError) {
-    console.error(e.message);
-    process.exit(1);
+// HiGHS loads asynchronously (it reads its WebAssembly file); the synth itself is synchronous.
+void loadHighs().then((highs) => {
+  try {
+    const fleet = buildReferenceFleet(new App());
+    const result = fleet.synth({ outdir, highs });
+    console.log(`cdk8s-k0smos: wrote ${result.files} files to ${result.outdir} (${result.folders.join(', ')})`);
+  } catch (e) {
+    if (e instanceof ValidationError) {
+      console.error(e.message);
+      process.exit(1);
+    }
+    throw e;
   }
-  throw e;
-}
+});

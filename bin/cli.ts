@@ -9,6 +9,8 @@ import { Fleet } from '../constructs';
 import { ValidationError } from '../lib/model/errors';
 import { fleetJsonSchema } from '../lib/model/fleet';
 import { readFleetFile } from '../lib/model/load';
+import { loadHighs } from '../lib/placement/highs';
+import { readPreviousPlacement, renderPlacementJson, renderPlacementMarkdown } from '../lib/placement/report';
 import { SchemaRegistry } from '../lib/validate/schemas';
 import { ClusterTemplateSchemas, validateDeploymentConfigs } from '../lib/validate/template-values';
 import { findSchemasDir, formatFailure, validateDirectory } from '../lib/validate/validate';
@@ -63,9 +65,33 @@ const synth: Command = async (args) => {
     return 2;
   }
   const fleet = Fleet.fromSpec(new App(), 'fleet', readFleetFile(file));
-  const result = fleet.synth({ outdir: typeof flags.out === 'string' ? flags.out : 'dist' });
+  const result = fleet.synth({ outdir: typeof flags.out === 'string' ? flags.out : 'dist', highs: await loadHighs() });
   console.log(`wrote ${result.files} files to ${result.outdir}`);
   return 0;
+};
+
+const plan: Command = async (args) => {
+  const { positional, flags } = parseArgs(args, ['previous', 'time-limit']);
+  const file = positional[0];
+  if (!file) {
+    console.error('usage: cdk8s-k0smos plan <fleet.yaml> [--previous placement.json] [--json] [--greedy] [--time-limit SECONDS]');
+    return 2;
+  }
+  const fleet = Fleet.fromSpec(new App(), 'fleet', readFleetFile(file));
+  let previous;
+  if (typeof flags.previous === 'string') {
+    const read = readPreviousPlacement(fs.readFileSync(flags.previous, 'utf8'));
+    if (read.ignored) console.error(`cdk8s-k0smos plan: ignoring ${flags.previous}: ${read.ignored}`);
+    previous = read.previous;
+  }
+  const timeLimit = typeof flags['time-limit'] === 'string' ? Number(flags['time-limit']) : undefined;
+  const placement = fleet.placement({
+    ...(previous ? { previous } : {}),
+    ...(flags.greedy ? {} : { highs: await loadHighs() }),
+    ...(timeLimit !== undefined && Number.isFinite(timeLimit) ? { timeLimitSec: timeLimit } : {}),
+  });
+  process.stdout.write(flags.json ? renderPlacementJson(placement) : renderPlacementMarkdown(placement));
+  return placement.workloads.every((w) => w.placed === w.replicas) ? 0 : 3;
 };
 
 const schema: Command = async () => {
@@ -76,6 +102,7 @@ const schema: Command = async () => {
 export const COMMANDS: Record<string, { run: Command; help: string }> = {
   validate: { run: validate, help: 'validate <dir> [--schemas DIR]   check every YAML document under <dir> against the upstream schemas' },
   synth: { run: synth, help: 'synth <fleet.yaml> [--out DIR]    synthesize a fleet described in YAML' },
+  plan: { run: plan, help: 'plan <fleet.yaml> [--previous FILE] print the placement of the fleet\'s workloads (--json, --greedy, --time-limit S); exit 3 if some replica is unplaced' },
   schema: { run: schema, help: 'schema                            print the JSON Schema of fleet.yaml' },
 };
 

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, type IConstruct } from 'constructs';
@@ -17,6 +18,10 @@ import type { AuxFile, K8sObject, PlacedObject, Target } from '../lib/synth/obje
 import { targetFolder } from '../lib/synth/objects';
 import { renderTree, type FileTree } from '../lib/synth/render';
 import { writeTreeAtomically } from '../lib/synth/writer';
+import type { WorkloadSpec } from '../lib/model/workload';
+import { place } from '../lib/placement/place';
+import { placementFiles, readPreviousPlacement } from '../lib/placement/report';
+import type { Placement, PlaceOptions } from '../lib/placement/types';
 import { FolderChart, ManagementChart, OutputFile } from './folder-chart';
 import { Site, type SiteProps } from './site';
 
@@ -76,6 +81,30 @@ export interface FleetSynthOptions extends FleetCheckOptions {
    * @default 'dist'
    */
   readonly outdir?: string;
+  /**
+   * A loaded HiGHS runtime (`await loadHighs()`) for the exact placement of workloads.
+   * @default - the greedy placement (status `heuristic`)
+   */
+  readonly highs?: PlaceOptions['highs'];
+}
+
+/** Options of {@link Fleet.toTree} and {@link Fleet.placement}. */
+export interface FleetPlacementOptions {
+  /**
+   * The previous placement, for churn (synth reads it from `<outdir>/placement.json`).
+   * @default - none
+   */
+  readonly previous?: PlaceOptions['previous'];
+  /**
+   * A loaded HiGHS runtime for the exact placement.
+   * @default - the greedy placement
+   */
+  readonly highs?: PlaceOptions['highs'];
+  /**
+   * Time limit of each MIP stage in seconds.
+   * @default 10
+   */
+  readonly timeLimitSec?: number;
 }
 
 /** What a synth wrote. */
@@ -113,6 +142,7 @@ export class Fleet extends Construct {
       const { name, ...props } = site;
       fleet.addSite(name, props as SiteProps);
     }
+    for (const w of s.workloads ?? []) fleet.addWorkload(w);
     return fleet;
   }
 
@@ -139,6 +169,7 @@ export class Fleet extends Construct {
   /** The IP plan options. */
   public readonly ipPlan: IpPlanSpec;
   private readonly ipPlanGiven: boolean;
+  private readonly workloadSpecs: WorkloadSpec[] = [];
 
   constructor(scope: Construct, id: string, props: FleetProps) {
     super(scope, id);
@@ -245,6 +276,12 @@ export class Fleet extends Construct {
     return new Site(this, name, props);
   }
 
+  /** Adds a workload for the placement solver (placed at synth). Refuses a second workload of the same name. */
+  public addWorkload(spec: WorkloadSpec): void {
+    if (this.workloadSpecs.some((w) => w.name === spec.name)) throw new Error(`${this.node.path}: a workload named '${spec.name}' exists already; workload names must be unique`);
+    this.workloadSpecs.push(spec);
+  }
+
   /** The site of that name. */
   public site(name: string): Site {
     const s = this.sites.find((x) => x.name === name);
@@ -273,6 +310,7 @@ export class Fleet extends Construct {
       },
       sites: this.sites.map((s) => s.spec as SiteSpec),
       ...(this.ipPlanGiven ? { network: this.ipPlan } : {}),
+      ...(this.workloadSpecs.length > 0 ? { workloads: [...this.workloadSpecs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) } : {}),
     };
   }
 
@@ -292,9 +330,15 @@ export class Fleet extends Construct {
     return result.fleet;
   }
 
-  /** Renders the fleet into file contents without writing anything. */
-  public toTree(options: FleetCheckOptions = {}): FileTree {
-    this.resolve(options);
+  /** Places the fleet's workloads (validating the fleet first). */
+  public placement(options: FleetPlacementOptions = {}): Placement {
+    const model = this.resolve();
+    return place(model, model.workloads, options);
+  }
+
+  /** Renders the fleet into file contents without writing anything. Workloads, if any, add `placement.json` and `PLACEMENT.md`. */
+  public toTree(options: FleetCheckOptions & FleetPlacementOptions = {}): FileTree {
+    const model = this.resolve(options);
     const objects: PlacedObject[] = [];
     const files: AuxFile[] = [];
     const targets: Target[] = [];
@@ -314,13 +358,16 @@ export class Fleet extends Construct {
         files.push({ path: `${targetFolder(chart.target)}/${c.fileName}`, content: c.content, source: c.node.path });
       }
     }
+    if (model.workloads.length > 0) files.push(...placementFiles(place(model, model.workloads, options), this.node.path));
     return renderTree({ targets, objects, files });
   }
 
   /** Validates, renders and writes the fleet atomically to `outdir`. */
   public synth(options: FleetSynthOptions = {}): FleetSynthResult {
-    const tree = this.toTree({ templates: options.templates ?? this.findTemplates() });
     const outdir = options.outdir ?? 'dist';
+    const previousFile = path.join(outdir, 'placement.json');
+    const previous = fs.existsSync(previousFile) ? readPreviousPlacement(fs.readFileSync(previousFile, 'utf8')).previous : undefined;
+    const tree = this.toTree({ templates: options.templates ?? this.findTemplates(), ...(previous ? { previous } : {}), ...(options.highs ? { highs: options.highs } : {}) });
     writeTreeAtomically(outdir, tree);
     const folders = [...tree.keys()].filter((p) => p.endsWith('/kustomization.yaml')).map((p) => p.slice(0, -'/kustomization.yaml'.length));
     return { outdir: path.resolve(outdir), files: tree.size, folders };

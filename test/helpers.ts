@@ -69,7 +69,8 @@ export function treeFailures(tree: FileTree): string[] {
   if (!reg) throw new Error('schemas folder not found (set K0SMOS_SCHEMAS or provide ../shared/schemas)');
   const out: string[] = [];
   for (const [file, text] of tree) {
-    if (file.endsWith('kustomization.yaml')) continue;
+    // Reports (PLACEMENT.md, placement.json) are not manifests; kustomization.yaml is checked by kustomize.
+    if (file.endsWith('kustomization.yaml') || !/\.ya?ml$/.test(file)) continue;
     out.push(...validateYamlText(reg, text, file).map(formatFailure));
   }
   return out;

@@ -21,6 +21,7 @@ import {
 } from './cluster';
 import { fleetClusterIssues, fleetIpPlan } from './cluster-rules';
 import type { IpPlan } from './ip-plan';
+import { resolveWorkloads, workloadIssues, workloadsSchema, type WorkloadModel } from './workload';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -113,6 +114,7 @@ export const fleetSchema = z
     management: managementSchema,
     sites: z.array(siteSchema).min(1),
     network: ipPlanSchema.optional().describe('The fleet IP plan: pools that cluster pod and service CIDRs are allocated from.'),
+    workloads: workloadsSchema.optional().describe('Workloads to place on the fleet at synth time (see PLACEMENT.md in the output).'),
   })
   .describe('A fleet of sites managed from one management cluster.');
 
@@ -193,6 +195,8 @@ export interface FleetModel {
   readonly sites: readonly SiteModel[];
   /** The fleet IP plan. */
   readonly ipPlan: IpPlan;
+  /** Workloads to place, sorted by name; empty when the fleet declares none. */
+  readonly workloads: readonly WorkloadModel[];
 }
 
 /**
@@ -272,6 +276,10 @@ function crossChecks(input: unknown): ValidationIssue[] {
         message: `cluster name '${cname}' is used by more than one cluster (sites: ${owners.join(', ')}); cluster names must be unique in the fleet (a site's default cluster is named after the site)`,
       });
     }
+  }
+  if (root.workloads !== undefined) {
+    const clusters = new Map([...clusterOwners.entries()].map(([c, owners]) => [c, owners[0]!] as const));
+    issues.push(...workloadIssues(root.workloads, { siteNames, clusters }));
   }
   return issues;
 }
@@ -429,6 +437,7 @@ function resolve(data: z.output<typeof fleetSchema>): FleetModel {
     },
     sites,
     ipPlan: plan,
+    workloads: resolveWorkloads(data.workloads ?? []),
   };
 }
 

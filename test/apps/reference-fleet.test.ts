@@ -16,10 +16,13 @@ describe('reference fleet (issue 4)', () => {
     expect(names.some((n) => n.startsWith('sites/quebec/') && /k0sctl|machine/.test(n))).toBe(false);
   });
 
-  test('the committed dist/ is what the reference fleet synthesizes', () => {
+  test('the committed dist/ holds the manifests the reference fleet synthesizes', () => {
+    // This tree is built without HiGHS (greedy placement), so the placement reports are compared in
+    // test/apps/reference.test.ts, which synthesizes as `npm run synth` does.
+    const isReport = (k: string) => k === 'PLACEMENT.md' || k === 'placement.json';
     const committed = readTree(path.join(__dirname, '..', '..', 'dist'));
-    expect([...committed.keys()]).toEqual(names);
-    for (const [k, v] of tree) expect(committed.get(k)).toBe(v);
+    expect([...committed.keys()].filter((k) => !isReport(k))).toEqual(names.filter((k) => !isReport(k)));
+    for (const [k, v] of tree) if (!isReport(k)) expect(committed.get(k)).toBe(v);
   });
 
   test('snapshot of the management kustomization and the cluster bootstrap files', () => {

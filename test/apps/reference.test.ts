@@ -12,11 +12,14 @@ import { ValidationError } from '../../lib/model/errors';
 import { readFleetFile } from '../../lib/model/load';
 import { readTree } from '../../lib/synth/writer';
 import { formatFailure, validateDirectory } from '../../lib/validate/validate';
-import { buildReferenceFleet, referenceFleetSpec } from '../../apps/reference-fleet';
+import type { Highs } from 'highs';
+import { loadHighs } from '../../lib/placement/highs';
+import { buildReferenceFleet, referenceFleetSpec, referenceWorkloads } from '../../apps/reference-fleet';
 import { REPO_ROOT, itWithSchemas, schemaRegistry, tmpDir } from '../helpers';
 
+let highs: Highs | undefined;
 function synthReference(outdir: string) {
-  return buildReferenceFleet(new App()).synth({ outdir });
+  return buildReferenceFleet(new App()).synth({ outdir, ...(highs ? { highs } : {}) });
 }
 
 function hasKubectl(): boolean {
@@ -30,7 +33,10 @@ function hasKubectl(): boolean {
 
 describe('reference fleet', () => {
   const out = path.join(tmpDir(), 'dist');
-  beforeAll(() => synthReference(out));
+  beforeAll(async () => {
+    highs = await loadHighs();
+    synthReference(out);
+  });
 
   it('writes the management folder and a folder per site cluster', () => {
     const files = [...readTree(out).keys()];
@@ -53,6 +59,7 @@ describe('reference fleet', () => {
     const fleet = new Fleet(new App(), 'geo', { name: 'geo', managementSite: 'frankfurt' });
     for (const { name, ...props } of [...referenceFleetSpec.sites].reverse()) fleet.addSite(name, props);
     for (const { name, ...props } of referenceFleetSpec.management.credentials ?? []) fleet.addCredential(name, props);
+    for (const w of [...referenceWorkloads].reverse()) fleet.addWorkload(w);
     expect(fleet.toTree()).toEqual(buildReferenceFleet(new App()).toTree());
   });
 

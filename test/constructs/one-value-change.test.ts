@@ -52,7 +52,8 @@ function cloudFleet(): FleetSpec {
 describe('one value changed, only its dependents change', () => {
   test('the GPU model of a pool: only the inventory of that cluster', () => {
     const { changed } = diffAfter(referenceFleetSpec, (f) => (site(f, 'quebec').nodePools[0].gpus.model = 'H100'));
-    expect(changed).toEqual(['management/configmap_k0smos-system_cluster-quebec.yaml', 'sites/quebec/quebec/configmap_k0smos-system_cluster-info.yaml']);
+    // The placement report depends on the GPUs too: the reference workloads are placed again.
+    expect(changed).toEqual(['PLACEMENT.md', 'management/configmap_k0smos-system_cluster-quebec.yaml', 'placement.json', 'sites/quebec/quebec/configmap_k0smos-system_cluster-info.yaml']);
   });
 
   test('the k0s version of the hosted cluster: its control plane, worker configs and machines', () => {
@@ -94,10 +95,13 @@ describe('one value changed, only its dependents change', () => {
         nodePools: [{ name: 'cpu', count: 1, cpu: 16, memoryGiB: 64 }],
       }),
     );
+    // A new site is new capacity, so the placement report is redone as well.
     expect(changed).toEqual([
+      'PLACEMENT.md',
       'management/configmap_k0smos-system_cluster-montreal.yaml',
       'management/configmap_k0smos-system_ip-plan.yaml',
       'management/kustomization.yaml',
+      'placement.json',
       'sites/montreal/montreal/configmap_k0smos-system_cluster-info.yaml',
       'sites/montreal/montreal/kustomization.yaml',
       'sites/montreal/montreal/namespace_k0smos-system.yaml',

@@ -1,0 +1,96 @@
+/**
+ * The greedy engine: workloads by priority, then work per replica, then name (affinity targets
+ * first); each replica to the site that keeps it where it was, then costs least, then is least
+ * loaded, then comes first by name; within the site the tightest-fitting node. Gangs and
+ * `minSites` are all-or-nothing with rollback. Fast, deterministic, and the MIP's incumbent.
+ */
+import type { Costs } from './costs';
+import type { Instance, Item } from './instance';
+import { FILTERS } from './plugins';
+import { FleetState, type Placed } from './state';
+
+const ADMIT = FILTERS.filter((f) => f.admit);
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The order in which the greedy visits workloads. */
+export function greedyOrder(inst: Instance): Item[] {
+  const sorted = [...inst.items].sort((a, b) => b.w.priority - a.w.priority || b.work - a.work || cmp(a.w.name, b.w.name));
+  const done = new Set<string>();
+  const out: Item[] = [];
+  const pending = [...sorted];
+  while (pending.length > 0) {
+    // The first workload whose affinity targets are all visited (or, on a cycle, the first one).
+    let i = pending.findIndex((it) => it.w.affinity.every((a) => done.has(a) || !inst.byName.has(a)));
+    if (i < 0) i = 0;
+    const [it] = pending.splice(i, 1);
+    done.add(it!.w.name);
+    out.push(it!);
+  }
+  return out;
+}
+
+/** Places one replica of `item` at its best admissible site, or returns undefined. */
+function placeOne(inst: Instance, state: FleetState, costs: Costs, item: Item, exclude?: ReadonlySet<string>): Placed | undefined {
+  let best: { placed: { pool: number; node: ReturnType<FleetState['bestNode']> & object }; key: [number, number, number, string] } | undefined;
+  const siteOk = new Map<string, boolean>();
+  for (const pi of item.pools) {
+    const pool = inst.pools[pi]!;
+    const site = pool.site.name;
+    if (exclude?.has(site)) continue;
+    let ok = siteOk.get(site);
+    if (ok === undefined) {
+      ok = ADMIT.every((f) => f.admit!(item.w, site, state, inst.ctx) === undefined);
+      siteOk.set(site, ok);
+    }
+    if (!ok) continue;
+    const stay = (item.previous.get(site) ?? 0) > state.countAt(item.w.name, site) ? 0 : 1;
+    const cost = costs.cost(item, pi);
+    const key: [number, number, number, string] = [stay, cost, state.gpuLoad(site) + costs.balance(item, pi), `${site}/${pool.cluster}/${pool.name}`];
+    if (best && !less(key, best.key)) continue;
+    const node = state.bestNode(item.w, pi);
+    if (!node) continue;
+    best = { placed: { pool: pi, node }, key };
+  }
+  if (!best) return undefined;
+  return state.put(item.w, best.placed.node.node, best.placed.node.gpus);
+}
+
+function less(a: [number, number, number, string], b: [number, number, number, string]): boolean {
+  const eps = 1e-12;
+  if (a[0] !== b[0]) return a[0] < b[0];
+  if (Math.abs(a[1] - b[1]) > eps) return a[1] < b[1];
+  if (Math.abs(a[2] - b[2]) > eps) return a[2] < b[2];
+  return a[3] < b[3];
+}
+
+/** Places every workload greedily into `state` (fresh or partly filled). */
+export function greedy(inst: Instance, costs: Costs, state = new FleetState(inst)): FleetState {
+  for (const item of greedyOrder(inst)) {
+    if (item.pools.length === 0) continue;
+    const mine: Placed[] = [];
+    const rollback = () => {
+      for (const p of mine.reverse()) state.take(item.w, p);
+    };
+    const minSites = item.w.spread.minSites ?? 1;
+    if (minSites > 1) {
+      const used = new Set<string>();
+      for (let k = 0; k < minSites; k++) {
+        const p = placeOne(inst, state, costs, item, used);
+        if (!p) break;
+        mine.push(p);
+        used.add(inst.pools[p.pool]!.site.name);
+      }
+      if (used.size < minSites) {
+        rollback();
+        continue;
+      }
+    }
+    while (mine.length < item.w.replicas) {
+      const p = placeOne(inst, state, costs, item);
+      if (!p) break;
+      mine.push(p);
+    }
+    if (item.w.gang && mine.length < item.w.replicas) rollback();
+  }
+  return state;
+}

@@ -1,0 +1,30 @@
+/**
+ * Filter: spread. At most `maxPerSite` replicas per site; when any replica runs, at least `minSites`
+ * sites run one.
+ */
+import type { FilterPlugin } from './plugin';
+
+export const spread: FilterPlugin = {
+  name: 'spread',
+  admit(w, site, view) {
+    const max = w.spread.maxPerSite;
+    if (max !== undefined && view.countAt(w.name, site) >= max) return `already runs ${max} replica${max === 1 ? '' : 's'} here (maxPerSite ${max})`;
+    return undefined;
+  },
+  rows(w, m) {
+    const max = w.spread.maxPerSite;
+    const sites = m.eligibleSites(w.name);
+    if (max !== undefined) {
+      for (const s of sites) {
+        const cols = m.replicaCols(w.name, s);
+        if (cols.length > 0) m.addRow(-Infinity, max, cols, cols.map(() => 1));
+      }
+    }
+    const min = w.spread.minSites;
+    if (min !== undefined && min > 1) {
+      // Σ_s use[w,s] >= min · any[w]
+      const uses = sites.map((s) => m.siteUse(w.name, s));
+      m.addRow(0, Infinity, [...uses, m.anyUse(w.name)], [...uses.map(() => 1), -min]);
+    }
+  },
+};
