@@ -177,7 +177,7 @@ export class Fleet extends Construct {
     this.name = props.name ?? 'fleet';
     this.managementSite = props.managementSite;
     this.managementNamespace = props.managementNamespace ?? 'kcm-system';
-    this.management = new ManagementChart(this, 'management');
+    this.management = new ManagementChart(this, 'Management');
     new ApiObject(this.management, 'namespace', {
       apiVersion: 'v1',
       kind: 'Namespace',
@@ -225,19 +225,19 @@ export class Fleet extends Construct {
   /** Adds a k0rdent Credential (a reference to an identity). Refuses a second one of the same name. */
   public addCredential(name: string, props: CredentialProps): Credential {
     if (this.credentials.some((c) => c.name === name)) throw new Error(`${this.node.path}: a credential named '${name}' exists already`);
-    return new Credential(this, `credential-${name}`, { ...props, name });
+    return new Credential(this, `Credential-${name}`, { ...props, name });
   }
 
   /** Adds a regional management cluster. Refuses a second one of the same name. */
   public addRegion(name: string, props: RegionProps): Region {
     if (this.regions.some((r) => r.name === name)) throw new Error(`${this.node.path}: a region named '${name}' exists already`);
-    return new Region(this, `region-${name}`, { ...props, name });
+    return new Region(this, `Region-${name}`, { ...props, name });
   }
 
   /** Adds a chart for every k0rdent-managed cluster whose labels match. Refuses a second one of the same name. */
   public addMultiClusterAddon(name: string, props: Omit<MultiClusterAddonProps, 'name'>): MultiClusterAddon {
     if (this.multiClusterAddons.some((m) => m.name === name)) throw new Error(`${this.node.path}: a multi-cluster add-on named '${name}' exists already`);
-    return new MultiClusterAddon(this, `multi-cluster-${name}`, { ...props, name });
+    return new MultiClusterAddon(this, `MultiCluster-${name}`, { ...props, name });
   }
 
   /** Every multi-cluster add-on, sorted by name (those created anywhere in the fleet). */
@@ -272,6 +272,7 @@ export class Fleet extends Construct {
 
   /** Adds a site. Refuses a second site of the same name. */
   public addSite(name: string, props: SiteProps): Site {
+    // The fleet's own children have ids that are not DNS labels (Management, Credential-x, ...), so only a site can clash with a site.
     if (this.node.tryFindChild(name)) throw new Error(`${this.node.path}: a site named '${name}' exists already; site names must be unique`);
     return new Site(this, name, props);
   }

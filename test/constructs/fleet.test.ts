@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { parse } from 'yaml';
 import { Fleet } from '../../constructs';
 import { ValidationError } from '../../lib/model/errors';
-import { buildReferenceFleet } from '../../apps/reference-fleet';
+import { buildReferenceFleet, referenceFleetSpec } from '../../apps/reference-fleet';
 import { itWithSchemas, schemaRegistry } from '../helpers';
 import { validateYamlText } from '../../lib/validate/validate';
 
@@ -78,5 +78,21 @@ describe('Fleet and Site constructs', () => {
     expect(() => fleet.addSite('quebec', { region: 'x', jurisdiction: 'CA', location: { lat: 0, lon: 0 }, infrastructure: 'edge', nodePools: [{ name: 'n', count: 1, cpu: 1, memoryGiB: 1 }] })).toThrow(
       /a site named 'quebec' exists already/,
     );
+  });
+});
+
+describe('site names', () => {
+  it('may be any DNS label, including the names of the fleet’s own parts', () => {
+    const spec = JSON.parse(JSON.stringify(referenceFleetSpec));
+    const quebec = spec.sites.find((s: { name: string }) => s.name === 'quebec');
+    quebec.name = 'management';
+    for (const s of spec.sites) if (s.rttMs?.quebec !== undefined) { s.rttMs.management = s.rttMs.quebec; delete s.rttMs.quebec; }
+    for (const w of spec.workloads ?? []) {
+      if (w.pinnedSite === 'quebec') w.pinnedSite = 'management';
+      if (w.latency?.to === 'quebec') w.latency.to = 'management';
+    }
+    const tree = Fleet.fromSpec(new App(), 'geo', spec).toTree();
+    expect(tree.has('sites/management/quebec/kustomization.yaml')).toBe(true);
+    expect(tree.has('management/kustomization.yaml')).toBe(true);
   });
 });

@@ -32,17 +32,38 @@ describe('atomic writer', () => {
     expect(fs.readdirSync(root)).toEqual(['dist']);
   });
 
-  it('restores a previous tree that a killed writer had moved aside', () => {
+  it('restores a previous tree that a killed writer had moved aside, and leaves look-alike folders alone', () => {
     const root = tmpDir();
     const out = path.join(root, 'dist');
-    fs.mkdirSync(out);
-    const backup = path.join(root, '.k0smos-previous-dist-abc');
+    const backup = path.join(out, '.k0smos-previous-abc123');
     fs.mkdirSync(path.join(backup, 'management'), { recursive: true });
     fs.writeFileSync(path.join(backup, 'management', 'old.yaml'), 'old');
-    fs.mkdirSync(path.join(root, '.k0smos-staging-dist-def'));
+    fs.mkdirSync(path.join(out, '.k0smos-staging-def456'));
+    // Not ours: another folder's leftovers and a user's folder with a similar name.
+    fs.mkdirSync(path.join(root, '.k0smos-previous-dist-edge-xyz789'));
+    fs.mkdirSync(path.join(out, '.k0smos-previous-notes'));
     writeTreeAtomically(out, tree({ 'sites/a/b/x.yaml': 'x' }));
     // The restored management/ is owned, so the new tree (which has none) replaces it.
-    expect([...readTree(out).keys()]).toEqual(['sites/a/b/x.yaml']);
-    expect(fs.readdirSync(root)).toEqual(['dist']);
+    expect(fs.readdirSync(out).sort()).toEqual(['.k0smos-previous-notes', 'sites']);
+    expect(fs.readdirSync(root).sort()).toEqual(['.k0smos-previous-dist-edge-xyz789', 'dist']);
+  });
+
+  it('writes into an output folder on another filesystem path (a symlink) without cross-device renames', () => {
+    const root = tmpDir();
+    const real = path.join(tmpDir(), 'elsewhere');
+    fs.mkdirSync(real);
+    fs.symlinkSync(real, path.join(root, 'dist'));
+    writeTreeAtomically(path.join(root, 'dist'), tree({ 'management/a.yaml': 'a' }));
+    expect([...readTree(real).keys()]).toEqual(['management/a.yaml']);
+  });
+
+  it('refuses to write while another live synth holds the lock, and takes over a dead one', () => {
+    const out = path.join(tmpDir(), 'dist');
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, '.k0smos.lock'), String(process.ppid));
+    expect(() => writeTreeAtomically(out, tree({ 'management/a.yaml': 'a' }))).toThrow(/another synth \(process \d+\) is writing/);
+    fs.writeFileSync(path.join(out, '.k0smos.lock'), '999999999');
+    writeTreeAtomically(out, tree({ 'management/a.yaml': 'a' }));
+    expect(fs.readdirSync(out).sort()).toEqual(['management']);
   });
 });
