@@ -218,8 +218,32 @@ export function validateFleet(input: unknown): FleetResult {
   const issues: ValidationIssue[] = parsed.success ? [] : fromZodIssues(input, parsed.error.issues, fleetSchema);
   issues.push(...crossChecks(input));
   if (parsed.success) issues.push(...fleetClusterIssues(parsed.data));
+  else issues.push(...salvagedClusterIssues(input));
   if (issues.length > 0 || !parsed.success) return { ok: false, issues: dedupe(issues) };
   return { ok: true, fleet: resolve(parsed.data) };
+}
+
+/**
+ * When some fields are wrong, the rules across clusters (CIDR overlaps, credentials, control-plane
+ * placement) still run on the parts that are right: sites and top-level fields that parse on their
+ * own. Problems that only name a site left out are dropped, so a bad field never causes a second,
+ * misleading error elsewhere.
+ */
+function salvagedClusterIssues(input: unknown): ValidationIssue[] {
+  const o = obj(input);
+  const allSites = arr(o.sites);
+  const good = allSites.filter((x) => siteSchema.safeParse(x).success);
+  const dropped = allSites.filter((x) => !good.includes(x)).map((x) => str(obj(x).name)).filter((n): n is string => n !== undefined);
+  const candidate: Record<string, unknown> = { ...o, sites: good };
+  const shape = fleetSchema.shape as Record<string, z.ZodType>;
+  for (const k of Object.keys(candidate)) {
+    if (k === 'sites') continue;
+    if (!shape[k] || !shape[k].safeParse(candidate[k]).success) delete candidate[k];
+  }
+  if (good.length === 0) return [];
+  const r = fleetSchema.safeParse(candidate);
+  if (!r.success) return [];
+  return fleetClusterIssues(r.data).filter((i) => !dropped.some((d) => i.message.includes(`'${d}'`) || i.path.includes(`[${d}]`) || i.message.includes(` ${d} `)));
 }
 
 function dedupe(issues: ValidationIssue[]): ValidationIssue[] {

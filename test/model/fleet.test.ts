@@ -113,3 +113,18 @@ describe('fleet model', () => {
     expect(shipped.properties.sites.items.properties.nodePools.items.required).toEqual(expect.arrayContaining(['name', 'count', 'cpu', 'memoryGiB']));
   });
 });
+
+describe('cross-cluster rules with other fields wrong', () => {
+  it('still reports overlapping CIDRs and missing credentials when a site has a bad field', () => {
+    const spec = JSON.parse(JSON.stringify(referenceFleetSpec));
+    spec.sites[0].region = 'bad region!';
+    spec.management.credentials = [];
+    const issues = issuesOf(spec);
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^sites\[frankfurt\]\.region: must be usable as a label value/),
+        expect.stringMatching(/^sites\[atlanta\]\.clusters\[atlanta\]\.controlPlane\.credential: no credential named 'atlanta-ssh'/),
+      ]),
+    );
+  });
+});
