@@ -26,9 +26,16 @@ function isPlainSafe(s: string): boolean {
   return true;
 }
 
-/** Double-quoted scalar: JSON string syntax, with the characters YAML 1.1 treats as line breaks escaped. */
+/** A lone UTF-16 surrogate: not a character, and Go YAML readers reject its escape. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Double-quoted scalar: JSON string syntax, with every character outside YAML's printable set escaped
+ * (and those YAML 1.1 treats as line breaks), so Go readers (kubectl, kustomize) accept it too.
+ */
 function quoted(s: string): string {
-  return JSON.stringify(s).replace(/[\u0085\u2028\u2029\u007f-\u009f\ufeff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (LONE_SURROGATE.test(s)) throw new Error(`cannot write a string with a lone UTF-16 surrogate as YAML: ${JSON.stringify(s).slice(0, 60)}`);
+  return JSON.stringify(s).replace(/[\u0085\u2028\u2029\u007f-\u009f\ufeff\ufffe\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** True when a multi-line string can be written as a literal block and read back unchanged. */
@@ -36,7 +43,7 @@ function blockSafe(s: string): boolean {
   if (!s.includes('\n') || s.startsWith(' ') || s.startsWith('\n') || s.startsWith('\t')) return false;
   // Printable text only (tab and newline allowed), no carriage returns, no lines that start with a tab after an empty line run.
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]/.test(s)) return false;
+  if (/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]/.test(s)) return false;
   // Trailing whitespace on the last line is kept by `|+`/`|` only if it is not all spaces after a newline run.
   return !/ +$/.test(s) && !/\n[ \t]+\n*$/.test(s);
 }
@@ -70,6 +77,8 @@ function scalar(v: unknown, indent: string): string {
 }
 
 function key(k: string): string {
+  // YAML limits implicit keys to 1024 characters; no Kubernetes key comes near (label keys stop at 317).
+  if (k.length > 1000) throw new Error(`cannot write a map key of ${k.length} characters as YAML (at most 1000): ${k.slice(0, 40)}...`);
   return isPlainSafe(k) ? k : quoted(k);
 }
 

@@ -128,3 +128,19 @@ describe('YAML emitter', () => {
     expect(() => emitYaml({ a: () => 1 })).toThrow(/cannot write a function/);
   });
 });
+
+describe('YAML emitter, characters Go readers reject', () => {
+  it('escapes non-characters and refuses lone surrogates and over-long keys', () => {
+    expect(emitYaml({ a: 'x\ufffey\uffff' })).toBe('a: "x\\ufffey\\uffff"\n');
+    expect(emitYaml({ a: 'line\n\ufffe\n' })).toBe('a: "line\\n\\ufffe\\n"\n');
+    expect(emitYaml({ a: 'emoji 😀 ok' })).toBe('a: "emoji 😀 ok"\n');
+    expect(() => emitYaml({ a: 'bad \ud800 surrogate' })).toThrow(/lone UTF-16 surrogate/);
+    expect(() => emitYaml({ ['k'.repeat(1001)]: 1 })).toThrow(/map key of 1001 characters/);
+    roundTripsBoth({ a: 'x\ufffey', b: ['\uffff'] });
+  });
+});
+
+function roundTripsBoth(value: unknown): void {
+  const text = emitYaml(value);
+  for (const version of ['1.1', '1.2'] as const) expect(parse(text, { version })).toEqual(value);
+}
