@@ -343,6 +343,7 @@ export class Fleet extends Construct {
     const objects: PlacedObject[] = [];
     const files: AuxFile[] = [];
     const targets: Target[] = [];
+    const stray: ValidationIssue[] = [];
     for (const c of this.node.findAll()) {
       if (FolderChart.isFolderChart(c)) {
         const chart: FolderChart = c;
@@ -351,14 +352,22 @@ export class Fleet extends Construct {
       }
       if (c instanceof ApiObject) {
         const chart = FolderChart.find(c);
-        if (!chart) throw new ValidationError([{ path: c.node.path, message: 'object is not in a site cluster or the management plane; create it in site.cluster() or fleet.management' }]);
-        objects.push({ target: chart.target, object: c.toJson() as K8sObject, source: c.node.path });
+        if (!chart) stray.push({ path: c.node.path, message: 'object is not in a site cluster or the management plane; create it in site.cluster() or fleet.management' });
+        else objects.push({ target: chart.target, object: c.toJson() as K8sObject, source: c.node.path });
       } else if (c instanceof OutputFile) {
         const chart = FolderChart.find(c);
-        if (!chart) throw new ValidationError([{ path: c.node.path, message: 'file is not in a site cluster or the management plane' }]);
-        files.push({ path: `${targetFolder(chart.target)}/${c.fileName}`, content: c.content, source: c.node.path });
+        if (!chart) stray.push({ path: c.node.path, message: 'file is not in a site cluster or the management plane; create it in site.cluster() or fleet.management' });
+        else files.push({ path: `${targetFolder(chart.target)}/${c.fileName}`, content: c.content, source: c.node.path });
       }
     }
+    // Objects of the same app that belong to no fleet would never be written: say so instead of dropping them.
+    for (const c of this.node.root.node.findAll()) {
+      if (!(c instanceof ApiObject) && !(c instanceof OutputFile)) continue;
+      let inFleet = false;
+      for (let s: IConstruct | undefined = c; s && !inFleet; s = s.node.scope) inFleet = Fleet.isFleet(s);
+      if (!inFleet) stray.push({ path: c.node.path, message: 'object is outside the fleet, so it would not be written; create it in site.cluster() or fleet.management' });
+    }
+    if (stray.length > 0) throw new ValidationError(stray);
     if (model.workloads.length > 0) files.push(...placementFiles(place(model, model.workloads, options), this.node.path));
     return renderTree({ targets, objects, files });
   }

@@ -96,3 +96,21 @@ describe('site names', () => {
     expect(tree.has('management/kustomization.yaml')).toBe(true);
   });
 });
+
+describe('objects the fleet cannot place', () => {
+  it('lists every object outside the fleet or outside its folders, instead of dropping them', () => {
+    const app = new App();
+    const fleet = buildReferenceFleet(app);
+    new ApiObject(new Chart(app, 'extra'), 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'y' } });
+    const stray = new Chart(fleet, 'stray');
+    new ApiObject(stray, 'a', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'y' } });
+    new ApiObject(stray, 'b', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b', namespace: 'y' } });
+    let err: ValidationError | undefined;
+    try {
+      fleet.toTree();
+    } catch (e) {
+      err = e as ValidationError;
+    }
+    expect(err?.issues.map((i) => i.path)).toEqual(['geo/stray/a', 'geo/stray/b', 'extra/cm']);
+  });
+});
