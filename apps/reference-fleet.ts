@@ -5,7 +5,7 @@
  * Atlanta, a k0rdent ClusterDeployment from the remote-cluster template.
  */
 import type { Construct } from 'constructs';
-import { Fleet } from '../constructs';
+import { CiliumMesh, Fleet, GpuOperatorStack, Partitioning, TenantIsolation, type K0sCluster } from '../constructs';
 import type { FleetSpec } from '../lib/model/fleet';
 import type { WorkloadSpec } from '../lib/model/workload';
 
@@ -130,12 +130,49 @@ export const referenceFleetSpec: FleetSpec = {
   workloads: referenceWorkloads,
 };
 
-/** Builds the reference fleet with constructs. */
+/** Builds the reference fleet with constructs: the base fleet plus its GPU stacks and mesh. */
 export function buildReferenceFleet(scope: Construct, id = 'geo'): Fleet {
+  const fleet = buildReferenceBase(scope, id);
+  addReferenceLayers(fleet);
+  return fleet;
+}
+
+/** The part of the reference fleet that fleet.yaml expresses (sites, clusters, workloads): `apps/fleet.yaml` synthesizes to the same tree. */
+export function buildReferenceBase(scope: Construct, id = 'geo'): Fleet {
   const fleet = new Fleet(scope, id, { name: 'geo', managementSite: referenceFleetSpec.management.site, credentials: referenceFleetSpec.management.credentials ?? [] });
   for (const { name, ...props } of referenceFleetSpec.sites) {
     fleet.addSite(name, props);
   }
   for (const w of referenceWorkloads) fleet.addWorkload(w);
   return fleet;
+}
+
+/**
+ * The layers that only TypeScript expresses, on top of the fleet: GPU operator stacks (Quebec's A100s
+ * with a MIG plan and two tenants; Atlanta's MI300X in CPX/NPS4 partitions) and one Cilium mesh over
+ * Frankfurt, Quebec and Atlanta. Their charts are delivered through each cluster's add-ons.
+ */
+export function addReferenceLayers(fleet: Fleet): { mesh: CiliumMesh; stacks: GpuOperatorStack[] } {
+  const cluster = (site: string) => fleet.site(site).cluster() as K0sCluster;
+  const stacks = [
+    new GpuOperatorStack(cluster('quebec'), 'gpu', {
+      partitioning: { 'a100-mig': Partitioning.mig({ '1g.10gb': 2, '2g.20gb': 1, '3g.40gb': 1 }) },
+      tenants: {
+        'team-vision': { isolation: TenantIsolation.mig({ '3g.40gb': 16, '2g.20gb': 8 }) },
+        'team-nlp': { isolation: TenantIsolation.namespace({ gpus: 8 }) },
+      },
+    }),
+    new GpuOperatorStack(cluster('atlanta'), 'gpu', { partitioning: { mi300x: Partitioning.amd('CPX', 'NPS4') } }),
+  ];
+  for (const s of stacks) for (const a of s.addons) (s.node.scope as K0sCluster).addAddon(a);
+
+  // One mesh over the three sites: pod/service CIDRs and API endpoints come from the clusters, and each
+  // cluster installs the mesh's Cilium chart through its add-ons. Atlanta's hosted control plane has
+  // no address the fleet knows, so Cilium keeps kube-proxy there.
+  const mesh = new CiliumMesh(fleet, 'mesh');
+  for (const site of ['frankfurt', 'quebec', 'atlanta']) {
+    const c = cluster(site);
+    mesh.addCluster({ cluster: c, meshEndpoint: `clustermesh.${site}.geo.example.net`, ...(c.apiEndpoint ? {} : { kubeProxyReplacement: false }) });
+  }
+  return { mesh, stacks };
 }

@@ -13,16 +13,20 @@ import {
 import { formatIssue } from '../lib/model/errors';
 import type { K8sObject } from '../lib/synth/objects';
 import type { ClusterChart } from './folder-chart';
+import { K0sCluster } from './k0s-cluster';
 
 /** A cluster joining a {@link CiliumMesh}. */
 export interface CiliumMeshMember {
   /** The cluster (its chart receives the mesh's policies and services). */
   readonly cluster: ClusterChart;
-  /** The cluster's pod CIDR; meshed clusters need disjoint ones. */
-  readonly podCidr: string;
+  /**
+   * The cluster's pod CIDR; meshed clusters need disjoint ones.
+   * @default - a K0sCluster's pod CIDR from the fleet IP plan; required for other clusters
+   */
+  readonly podCidr?: string;
   /**
    * The cluster's service CIDR, checked against every pod CIDR of the mesh.
-   * @default - not checked
+   * @default - a K0sCluster's service CIDR; not checked for other clusters
    */
   readonly serviceCidr?: string;
   /**
@@ -39,7 +43,7 @@ export interface CiliumMeshMember {
   readonly meshPort?: number;
   /**
    * The Kubernetes API address reachable from this cluster's nodes; required with kube-proxy replacement.
-   * @default - none; then kubeProxyReplacement must be false
+   * @default - a K0sCluster's API endpoint where the fleet knows it; otherwise none, and then kubeProxyReplacement must be false
    */
   readonly apiServer?: { readonly host: string; readonly port: number };
   /**
@@ -47,6 +51,13 @@ export interface CiliumMeshMember {
    * @default true
    */
   readonly kubeProxyReplacement?: boolean;
+  /**
+   * Install the mesh's Cilium chart through the cluster's add-ons (a K0sCluster delivers it the way its
+   * control plane takes add-ons). The values are read at synth time, so clusters added later still
+   * appear in every peer list. Set false to deliver `addonFor(cluster)` yourself.
+   * @default true for a K0sCluster; other clusters cannot take add-ons
+   */
+  readonly install?: boolean;
 }
 
 /** Where the mesh's shared CA comes from. */
@@ -162,7 +173,11 @@ export class CiliumMesh extends Construct {
   /** Adds a cluster to the mesh. Refuses a cluster that is in it already. */
   public addCluster(member: CiliumMeshMember): this {
     if (this.members.some((m) => m.cluster === member.cluster)) throw new Error(`${this.node.path}: cluster '${member.cluster.clusterName}' is in the mesh already`);
+    const k0s = K0sCluster.isK0sCluster(member.cluster) ? member.cluster : undefined;
+    if (member.podCidr === undefined && !k0s) throw new Error(`${this.node.path}: cluster '${member.cluster.clusterName}': podCidr is required for a cluster the fleet IP plan does not number; give the cluster's pod CIDR`);
+    if (member.install === true && !k0s) throw new Error(`${this.node.path}: cluster '${member.cluster.clusterName}': install needs a K0sCluster; deliver addonFor(cluster) yourself or set install: false`);
     this.members.push(member);
+    if (k0s && (member.install ?? true)) k0s.addAddon(this.addonFor(k0s));
     if (this.props.defaultDeny ?? true) {
       this.emit(member.cluster, `baseline-${member.cluster.clusterName}`, baselinePolicy([...DEFAULT_EXEMPT_NAMESPACES, ...(this.props.exemptNamespaces ?? [])]));
     }
@@ -210,25 +225,39 @@ export class CiliumMesh extends Construct {
     return this.plan().clusters.map((c) => ({ cluster: c.cluster, clusterId: c.clusterId }));
   }
 
-  /** The Cilium chart of one cluster, with its mesh values, for delivery by the cluster layer. */
+  /**
+   * The Cilium chart of one cluster, with its mesh values, for delivery by the cluster layer. The
+   * values are computed when read, so they follow clusters added to the mesh afterwards.
+   */
   public addonFor(cluster: ClusterChart): HelmChartAddon {
-    const plan = this.plan().clusters.find((c) => c.cluster === cluster.clusterName);
-    if (!plan) throw new Error(`${this.node.path}: cluster '${cluster.clusterName}' is not in the mesh`);
-    return plan.addon;
+    const find = () => this.plan().clusters.find((c) => c.cluster === cluster.clusterName);
+    const first = find();
+    if (!first) throw new Error(`${this.node.path}: cluster '${cluster.clusterName}' is not in the mesh`);
+    const { name, namespace, chart, order } = first.addon;
+    return Object.defineProperty({ name, namespace, chart, ...(order !== undefined ? { order } : {}) } as HelmChartAddon, 'values', {
+      enumerable: true,
+      // A plan with errors leaves the cluster out; synth-time validation reports why.
+      get: () => find()?.addon.values ?? {},
+    });
   }
 
   private plan() {
-    const members: MeshMember[] = this.members.map((m) => ({
-      cluster: m.cluster.clusterName,
-      site: m.cluster.siteName,
-      podCidr: m.podCidr,
-      meshEndpoint: m.meshEndpoint,
-      ...(m.serviceCidr !== undefined ? { serviceCidr: m.serviceCidr } : {}),
-      ...(m.clusterId !== undefined ? { clusterId: m.clusterId } : {}),
-      ...(m.meshPort !== undefined ? { meshPort: m.meshPort } : {}),
-      ...(m.apiServer !== undefined ? { apiServer: m.apiServer } : {}),
-      ...(m.kubeProxyReplacement !== undefined ? { kubeProxyReplacement: m.kubeProxyReplacement } : {}),
-    }));
+    const members: MeshMember[] = this.members.map((m) => {
+      const k0s = K0sCluster.isK0sCluster(m.cluster) ? m.cluster : undefined;
+      const serviceCidr = m.serviceCidr ?? k0s?.serviceCIDR;
+      const apiServer = m.apiServer ?? k0s?.apiEndpoint;
+      return {
+        cluster: m.cluster.clusterName,
+        site: m.cluster.siteName,
+        podCidr: m.podCidr ?? k0s!.podCIDR,
+        meshEndpoint: m.meshEndpoint,
+        ...(serviceCidr !== undefined ? { serviceCidr } : {}),
+        ...(m.clusterId !== undefined ? { clusterId: m.clusterId } : {}),
+        ...(m.meshPort !== undefined ? { meshPort: m.meshPort } : {}),
+        ...(apiServer !== undefined ? { apiServer: { host: apiServer.host, port: apiServer.port } } : {}),
+        ...(m.kubeProxyReplacement !== undefined ? { kubeProxyReplacement: m.kubeProxyReplacement } : {}),
+      };
+    });
     return planMesh(members, {
       ...(this.props.maxConnectedClusters !== undefined ? { maxConnectedClusters: this.props.maxConnectedClusters } : {}),
       ...(this.props.encryption !== undefined ? { encryption: this.props.encryption } : {}),

@@ -26,12 +26,13 @@ export const KCM_SYSTEM_NAMESPACE = 'kcm-system';
  * Create it with `cluster.addAddon(...)`.
  */
 export class ClusterAddon extends Construct {
-  /** The chart, as given. */
-  public readonly addon: HelmChartAddon;
+  private readonly props: ClusterAddonProps;
 
   constructor(cluster: K0sCluster, id: string, props: ClusterAddonProps) {
     super(cluster, id);
-    this.addon = { ...props, values: { ...props.values } };
+    // Kept by reference and read at synth time: an add-on whose values follow a later layer (the
+    // Cilium mesh's peer list grows with each addCluster) renders its final values.
+    this.props = props;
     const mode = cluster.controlPlane?.mode;
     if (mode === 'k0rdent') {
       const fleet = Fleet.of(cluster);
@@ -58,6 +59,11 @@ export class ClusterAddon extends Construct {
         }),
       });
     }
+  }
+
+  /** The chart as given, with its values as they are now. */
+  public get addon(): HelmChartAddon {
+    return { ...this.props, values: { ...this.props.values } };
   }
 }
 

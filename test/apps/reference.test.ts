@@ -14,7 +14,7 @@ import { readTree } from '../../lib/synth/writer';
 import { formatFailure, validateDirectory } from '../../lib/validate/validate';
 import type { Highs } from 'highs';
 import { loadHighs } from '../../lib/placement/highs';
-import { buildReferenceFleet, referenceFleetSpec, referenceWorkloads } from '../../apps/reference-fleet';
+import { addReferenceLayers, buildReferenceBase, buildReferenceFleet, referenceFleetSpec, referenceWorkloads } from '../../apps/reference-fleet';
 import { REPO_ROOT, itWithSchemas, schemaRegistry, tmpDir } from '../helpers';
 
 let highs: Highs | undefined;
@@ -60,6 +60,7 @@ describe('reference fleet', () => {
     for (const { name, ...props } of [...referenceFleetSpec.sites].reverse()) fleet.addSite(name, props);
     for (const { name, ...props } of referenceFleetSpec.management.credentials ?? []) fleet.addCredential(name, props);
     for (const w of [...referenceWorkloads].reverse()) fleet.addWorkload(w);
+    addReferenceLayers(fleet);
     expect(fleet.toTree()).toEqual(buildReferenceFleet(new App()).toTree());
   });
 
@@ -67,9 +68,12 @@ describe('reference fleet', () => {
     expect(readTree(path.join(REPO_ROOT, 'dist'))).toEqual(readTree(out));
   });
 
-  it('synthesizes fleet.yaml into the same tree as the TypeScript literal', () => {
+  it('synthesizes fleet.yaml into the same tree as the TypeScript literal (the GPU and mesh layers are TypeScript only)', () => {
     const fromYaml = Fleet.fromSpec(new App(), 'geo', readFleetFile(path.join(REPO_ROOT, 'apps/fleet.yaml')));
-    expect(fromYaml.toTree()).toEqual(buildReferenceFleet(new App()).toTree());
+    expect(fromYaml.toTree()).toEqual(buildReferenceBase(new App()).toTree());
+    const withLayers = Fleet.fromSpec(new App(), 'geo', readFleetFile(path.join(REPO_ROOT, 'apps/fleet.yaml')));
+    addReferenceLayers(withLayers);
+    expect(withLayers.toTree()).toEqual(buildReferenceFleet(new App()).toTree());
   });
 
   itWithSchemas('validates every synthesized file against the upstream schemas', () => {

@@ -1,6 +1,6 @@
 import { ApiObject, App, JsonPatch } from 'cdk8s';
 import { parse, parseAllDocuments } from 'yaml';
-import { buildReferenceFleet } from '../../apps/reference-fleet';
+import { buildReferenceBase } from '../../apps/reference-fleet';
 import { FederatedLearningJob, FleetApiExposure, FlowerDatabase, ScheduleScaler } from '../../constructs/federated-learning-job';
 import { ValidationError } from '../../lib/model/errors';
 import { flagValue } from '../../lib/flower/wiring';
@@ -155,7 +155,7 @@ describe('FederatedLearningJob', () => {
   });
 
   it('checks the Flower wiring rules on the emitted objects at synth time', () => {
-    const fleet = buildReferenceFleet(new App());
+    const fleet = buildReferenceBase(new App());
     const job = new FederatedLearningJob(fleet, 'fl', FL_PROPS);
     // Break three rules by hand, as an escape-hatch edit would.
     const charts = fleet.node.findAll().filter((c) => c instanceof ApiObject) as ApiObject[];
@@ -179,7 +179,7 @@ describe('FederatedLearningJob', () => {
   });
 
   it('names bad props by field: unknown site, missing vendor image, GPUs at a CPU site', () => {
-    const fleet = buildReferenceFleet(new App());
+    const fleet = buildReferenceBase(new App());
     try {
       new FederatedLearningJob(fleet, 'fl', { clients: [{ site: 'quebek' }, { site: 'atlanta' }, { site: 'frankfurt', gpus: 1 }], images: { serverApp: 's', clientCuda: 'c' } });
       throw new Error('expected an error');

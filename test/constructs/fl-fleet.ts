@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { App } from 'cdk8s';
-import { buildReferenceFleet } from '../../apps/reference-fleet';
+import { buildReferenceBase } from '../../apps/reference-fleet';
 import { FederatedLearningJob, type FederatedLearningJobProps } from '../../constructs/federated-learning-job';
 import type { Fleet } from '../../constructs/fleet';
 import { InferenceRuntime, InferenceService } from '../../constructs/inference-service';
@@ -24,7 +24,7 @@ export const FL_PROPS: FederatedLearningJobProps = {
 };
 
 export function flFleet(overrides: Partial<FederatedLearningJobProps> = {}): { fleet: Fleet; job: FederatedLearningJob } {
-  const fleet = buildReferenceFleet(new App());
+  const fleet = buildReferenceBase(new App());
   const job = new FederatedLearningJob(fleet, 'fl', { ...FL_PROPS, ...overrides });
   return { fleet, job };
 }

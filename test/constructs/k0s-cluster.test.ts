@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { parse } from 'yaml';
 import { ControlPlane, Fleet, MultiClusterAddon } from '../../constructs';
-import { buildReferenceFleet, referenceFleetSpec } from '../../apps/reference-fleet';
+import { buildReferenceBase, buildReferenceFleet, referenceFleetSpec } from '../../apps/reference-fleet';
 import { parseFleetText } from '../../lib/model/load';
 import type { FileTree } from '../../lib/synth/render';
 import { allTemplatesFleet, modesFleet } from '../fixtures/fleets';
@@ -118,7 +118,8 @@ describe('hosted (k0smotron + Cluster API)', () => {
   });
 
   test('individual workers (reference Quebec): Machine -> K0sWorkerConfig + RemoteMachine per host, all in management/', () => {
-    const ref = buildReferenceFleet(new App()).toTree();
+    // The base fleet: without the GPU and mesh layers, which add objects to Quebec's folder.
+    const ref = buildReferenceBase(new App()).toTree();
     expect(files(ref, 'management/machine.cluster.x-k8s.io_kcm-system_quebec-')).toHaveLength(6);
     expect(doc(ref, 'management/machine.cluster.x-k8s.io_kcm-system_quebec-a100-0.yaml').spec).toEqual({
       clusterName: 'quebec',
@@ -233,7 +234,7 @@ describe('ControlPlane factories and fleet.yaml equivalence', () => {
   });
 
   test('the reference fleet from constructs, from the TypeScript literal and from apps/fleet.yaml: identical trees', () => {
-    const fromConstructs = buildReferenceFleet(new App(), 'geo').toTree();
+    const fromConstructs = buildReferenceBase(new App(), 'geo').toTree();
     const fromLiteral = Fleet.fromSpec(new App(), 'geo', referenceFleetSpec).toTree();
     const yaml = parseFleetText(fs.readFileSync(path.join(__dirname, '..', '..', 'apps', 'fleet.yaml'), 'utf8'));
     const fromYaml = Fleet.fromSpec(new App(), 'geo', yaml).toTree();

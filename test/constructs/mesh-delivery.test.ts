@@ -14,10 +14,8 @@ function meshedFleet() {
   const fleet = fleetFrom(spec);
   const mesh = new CiliumMesh(fleet, 'mesh');
   const members: K0sCluster[] = [fleet.site('hub').cluster(), fleet.site('store').cluster()];
-  for (const k of members) {
-    mesh.addCluster({ cluster: k, podCidr: k.podCIDR, serviceCidr: k.serviceCIDR, apiServer: k.apiEndpoint!, meshEndpoint: `mesh.${k.name}.example` });
-  }
-  for (const k of members) k.addAddon(mesh.addonFor(k));
+  // CIDRs and API endpoints default from the clusters; each cluster installs its chart.
+  for (const k of members) mesh.addCluster({ cluster: k, meshEndpoint: `mesh.${k.name}.example` });
   return fleet;
 }
 
@@ -30,6 +28,14 @@ describe('Cilium mesh delivered through ClusterAddon', () => {
     const values = parse(cfg.extensions.helm.charts.find((c: { name: string }) => c.name === 'cilium').values);
     expect(values.ipam.operator.clusterPoolIPv4PodCIDRList).toEqual([cfg.network.podCIDR]);
     expect(values).toMatchObject({ k8sServiceHost: '192.168.0.100', k8sServicePort: 6443 });
+  });
+
+  test('every peer list names every other member, also for clusters added before them', () => {
+    const hub = parse(parse(tree.get('sites/hub/hub/k0sctl.yaml')!).spec.k0s.config.spec.extensions.helm.charts[0].values);
+    const store = parse(parse(tree.get('management/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_store.yaml')!).spec.k0sConfig.spec.extensions.helm.charts[0].values);
+    expect(hub.clustermesh.config.clusters.map((c: { name: string }) => c.name)).toEqual(['store']);
+    expect(store.clustermesh.config.clusters.map((c: { name: string }) => c.name)).toEqual(['hub']);
+    expect(hub.cluster.id).not.toBe(store.cluster.id);
   });
 
   test('hosted: the same in the K0smotronControlPlane k0s config', () => {

@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import { parse } from 'yaml';
-import { buildReferenceFleet } from '../../apps/reference-fleet';
+import { buildReferenceBase } from '../../apps/reference-fleet';
 import { InferenceRuntime, InferenceService } from '../../constructs/inference-service';
 import { TrainingJob, TrainingOperator } from '../../constructs/training-job';
 import { ValidationError } from '../../lib/model/errors';
@@ -9,7 +9,7 @@ import { itWithSchemas, schemaRegistry } from '../helpers';
 
 describe('TrainingJob and InferenceService', () => {
   it('renders a PyTorchJob with Master and Workers and vendor GPU limits into the target cluster', () => {
-    const fleet = buildReferenceFleet(new App());
+    const fleet = buildReferenceBase(new App());
     const job = new TrainingJob(fleet, 'pretrain', { target: { site: 'atlanta' }, image: 'ghcr.io/example/train:rocm', replicas: 2, gpusPerReplica: 8, jurisdictions: ['US'] });
     const tree = fleet.toTree();
     const pj = parse(tree.get('sites/atlanta/atlanta/pytorchjob.kubeflow.org_training_pretrain.yaml')!);
@@ -20,7 +20,7 @@ describe('TrainingJob and InferenceService', () => {
   });
 
   it('renders an indexed Job with a headless Service where no training operator is installed', () => {
-    const fleet = buildReferenceFleet(new App());
+    const fleet = buildReferenceBase(new App());
     new TrainingJob(fleet, 'ft', { target: { site: 'quebec' }, image: 'ghcr.io/example/train:cuda', replicas: 3, operator: TrainingOperator.indexedJob() });
     const tree = fleet.toTree();
     const job = parse(tree.get('sites/quebec/quebec/job_training_ft.yaml')!);
@@ -30,7 +30,7 @@ describe('TrainingJob and InferenceService', () => {
   });
 
   it('renders KServe or Deployment + Service inference, and refuses a target outside the jurisdictions or latency bound', () => {
-    const fleet = buildReferenceFleet(new App());
+    const fleet = buildReferenceBase(new App());
     const svc = new InferenceService(fleet, 'chat', { target: { site: 'quebec' }, runtime: InferenceRuntime.kserve({ modelFormat: 'huggingface', storageUri: 'hf://example/model' }), maxLatencyMs: { toSite: 'atlanta', ms: 50 } });
     new InferenceService(fleet, 'chat-plain', { target: { site: 'atlanta' }, runtime: InferenceRuntime.deployment({ image: 'ghcr.io/example/serve:rocm' }) });
     const tree = fleet.toTree();
@@ -47,7 +47,7 @@ describe('TrainingJob and InferenceService', () => {
   });
 
   itWithSchemas('validates every emitted object against the Kubeflow, KServe and Kubernetes schemas', () => {
-    const fleet = buildReferenceFleet(new App());
+    const fleet = buildReferenceBase(new App());
     new TrainingJob(fleet, 'pretrain', { target: { site: 'atlanta' }, image: 'i', replicas: 2 });
     new TrainingJob(fleet, 'ft', { target: { site: 'quebec' }, image: 'i', replicas: 2, operator: TrainingOperator.indexedJob() });
     new InferenceService(fleet, 'chat', { target: { site: 'quebec' }, runtime: InferenceRuntime.kserve({ modelFormat: 'pytorch', storageUri: 's3://m/x' }) });

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { CiliumMesh, MeshCa } from '../../constructs';
 import { assignClusterIds, planMesh, type MeshMember } from '../../lib/mesh/cilium';
 import { validateDocument } from '../../lib/validate/validate';
-import { buildReferenceFleet } from '../../apps/reference-fleet';
+import { buildReferenceBase } from '../../apps/reference-fleet';
 import { findSchemasDir } from '../../lib/validate/validate';
 import { REPO_ROOT, itWithSchemas, schemaRegistry } from '../helpers';
 
@@ -119,11 +119,11 @@ function unknownKeys(values: unknown, defaults: unknown, prefix = ''): string[] 
 
 describe('CiliumMesh construct', () => {
   function meshedFleet() {
-    const fleet = buildReferenceFleet(new App());
+    const fleet = buildReferenceBase(new App());
     const mesh = new CiliumMesh(fleet, 'mesh', { ca: MeshCa.sharedSecret() });
-    const cidrs: Record<string, string> = { frankfurt: '10.244.0.0/16', quebec: '10.245.0.0/16', atlanta: '10.246.0.0/16' };
+    // Pod CIDRs come from the fleet IP plan; each cluster installs the mesh's Cilium chart.
     for (const site of fleet.sites) {
-      mesh.addCluster({ cluster: site.cluster(), podCidr: cidrs[site.name]!, meshEndpoint: `mesh.${site.name}.example.com`, apiServer: { host: `api.${site.name}.example.com`, port: 6443 } });
+      mesh.addCluster({ cluster: site.cluster(), meshEndpoint: `mesh.${site.name}.example.com`, apiServer: { host: `api.${site.name}.example.com`, port: 6443 } });
     }
     return { fleet, mesh };
   }
@@ -135,6 +135,9 @@ describe('CiliumMesh construct', () => {
     mesh.addFlow('fl-updates', { from: { cluster: q, namespace: 'flower', podLabels: { app: 'supernode' } }, to: { cluster: f, namespace: 'flower', podLabels: { app: 'superlink' } }, ports: [{ port: 9092 }] });
     mesh.addGlobalService({ name: 'superlink', namespace: 'flower', selector: { app: 'superlink' }, ports: [{ name: 'fleet', port: 9092 }], backends: [f], consumers: [q] });
     const tree = fleet.toTree();
+    for (const site of ['frankfurt', 'quebec', 'atlanta']) {
+      expect(tree.has(`sites/${site}/${site}/ciliumclusterwidenetworkpolicy.cilium.io_k0smos-default-deny.yaml`)).toBe(true);
+    }
     const baseline = parse(tree.get('sites/quebec/quebec/ciliumclusterwidenetworkpolicy.cilium.io_k0smos-default-deny.yaml')!);
     expect(baseline.spec.enableDefaultDeny).toEqual({ ingress: true, egress: true });
     expect(baseline.spec.endpointSelector.matchExpressions[0].values).toContain('kube-system');
@@ -153,15 +156,15 @@ describe('CiliumMesh construct', () => {
   });
 
   it('reports duplicate IDs and overlapping CIDRs at synth time with the mesh path', () => {
-    const fleet = buildReferenceFleet(new App());
+    const fleet = buildReferenceBase(new App());
     const mesh = new CiliumMesh(fleet, 'mesh');
-    mesh.addCluster({ cluster: fleet.site('quebec').cluster(), podCidr: '10.244.0.0/16', clusterId: 3, meshEndpoint: 'q', apiServer: { host: 'q', port: 6443 } });
-    mesh.addCluster({ cluster: fleet.site('atlanta').cluster(), podCidr: '10.244.0.0/16', clusterId: 3, meshEndpoint: 'a', apiServer: { host: 'a', port: 6443 } });
+    mesh.addCluster({ cluster: fleet.site('quebec').cluster(), podCidr: '10.244.0.0/16', clusterId: 3, meshEndpoint: 'q', apiServer: { host: 'q', port: 6443 }, install: false });
+    mesh.addCluster({ cluster: fleet.site('atlanta').cluster(), podCidr: '10.244.0.0/16', clusterId: 3, meshEndpoint: 'a', apiServer: { host: 'a', port: 6443 }, install: false });
     expect(() => fleet.toTree()).toThrow(/geo\/mesh: clusters: cluster ID 3 is given to atlanta and quebec[\s\S]*geo\/mesh: clusters: pod CIDRs of atlanta \(10\.244\.0\.0\/16\) and quebec/);
   });
 
   it('refuses flows and services over clusters outside the mesh, and a cluster added twice', () => {
-    const fleet = buildReferenceFleet(new App());
+    const fleet = buildReferenceBase(new App());
     const mesh = new CiliumMesh(fleet, 'mesh');
     const q = fleet.site('quebec').cluster();
     mesh.addCluster({ cluster: q, podCidr: '10.244.0.0/16', meshEndpoint: 'q', apiServer: { host: 'q', port: 6443 } });
