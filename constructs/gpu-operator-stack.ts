@@ -12,6 +12,7 @@ import { dnsLabel, type SiteSpec } from '../lib/model/fleet';
 import { LABELS } from '../lib/model/labels';
 import type { AmdComputePartition, AmdMemoryPartition, GpuVendor } from '../lib/model/gpu-models';
 import type { ClusterChart } from './folder-chart';
+import { K0sCluster } from './k0s-cluster';
 import { GpuTenant, objectId, type GpuTenantOptions } from './gpu-tenant';
 import { Site } from './site';
 
@@ -200,6 +201,10 @@ export class GpuOperatorStack extends Construct {
     });
     if (!result.plan) throw new ValidationError(inConstruct(this.node.path, result.issues), `invalid GPU operator stack '${id}'`);
     this.plan = result.plan;
+    // The nodes of each GPU pool register with the vendor/model/MIG labels and the vendor taint.
+    if (K0sCluster.isK0sCluster(chart)) {
+      for (const [pool, c] of Object.entries(this.plan.pools)) chart.addNodePoolConfig(pool, { labels: c.labels, taints: c.taints });
+    }
 
     const tenantNames = new Set(Object.keys(tenantOptions));
     const tenants: GpuTenant[] = [];

@@ -124,6 +124,16 @@ export interface K0sClusterProps {
   readonly addonDelivery?: AddonDelivery;
 }
 
+/** A taint that the nodes of a pool register with. */
+export interface NodeTaint {
+  /** Taint key, e.g. `nvidia.com/gpu`. */
+  readonly key: string;
+  /** Taint value. */
+  readonly value: string;
+  /** What the taint does to pods that do not tolerate it. */
+  readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
 const K0S_CLUSTER_SYMBOL = Symbol.for('cdk8s-k0smos.K0sCluster');
 
 /**
@@ -160,6 +170,7 @@ export class K0sCluster extends ClusterChart {
   private readonly props: K0sClusterProps;
   private readonly resolved?: ResolvedControlPlane;
   private readonly fleet: Fleet;
+  private readonly poolNodeConfig = new Map<string, { labels: Record<string, string>; taints: Map<string, NodeTaint> }>();
 
   constructor(site: ISite & Construct, id: string, props: K0sClusterProps = {}) {
     super(site, id, { site: site.name, cluster: id });
@@ -208,6 +219,14 @@ export class K0sCluster extends ClusterChart {
       else this.renderK0rdent();
     }
     for (const a of props.addons ?? []) this.addAddon(a);
+    this.node.addValidation({
+      validate: () =>
+        this.resolved?.mode === 'k0rdent' && this.nodePools.length > 1 && this.poolNodeConfig.size > 0
+          ? [
+              `node pools ${[...this.poolNodeConfig.keys()].sort().join(', ')} need labels and taints (${[...this.poolNodeConfig.keys()].sort().map((p) => this.workerArgs(p).join(' ')).join('; ')}), but a k0rdent template has one worker group; give the cluster one node pool (nodePools: [...]) or set the k0s worker args per machine in the template config`,
+            ]
+          : [],
+    });
     // §14.2: Cilium's cluster-pool CIDRs are the cluster's pod CIDR (derived when not given).
     this.node.addValidation({
       validate: () => {
@@ -280,15 +299,44 @@ export class K0sCluster extends ClusterChart {
     return Object.keys(s).some((k) => k !== 'name' && k !== 'nodePools');
   }
 
-  /** k0s worker arguments for a pool: its node labels. */
+  /**
+   * Adds node labels and taints that every worker of a pool registers with (a later layer's needs: the
+   * GPU stack's vendor taint and MIG config label). Refuses a pool outside this cluster and a label or
+   * taint key that another layer set to a different value.
+   */
+  public addNodePoolConfig(pool: string, config: { readonly labels?: Readonly<Record<string, string>>; readonly taints?: readonly NodeTaint[] }): void {
+    if (!this.nodePools.includes(pool)) throw new Error(`${this.node.path}: no node pool '${pool}' in cluster '${this.name}' (pools: ${this.nodePools.join(', ') || 'none'})`);
+    const own = this.site.nodePools.find((p) => p.name === pool)?.labels ?? {};
+    const entry = this.poolNodeConfig.get(pool) ?? { labels: {}, taints: new Map<string, NodeTaint>() };
+    for (const [k, v] of Object.entries(config.labels ?? {})) {
+      const had = entry.labels[k] ?? (own as Record<string, string>)[k];
+      if (had !== undefined && had !== v) throw new Error(`${this.node.path}: node pool '${pool}': label ${k} is '${had}' already, cannot also be '${v}'; drop one of them`);
+      entry.labels[k] = v;
+    }
+    for (const t of config.taints ?? []) {
+      const had = entry.taints.get(t.key);
+      if (had && (had.value !== t.value || had.effect !== t.effect)) throw new Error(`${this.node.path}: node pool '${pool}': taint ${t.key} is set twice with different values`);
+      entry.taints.set(t.key, t);
+    }
+    this.poolNodeConfig.set(pool, entry);
+  }
+
+  /** k0s worker arguments for a pool: its node labels (the pool's, then the layers'), and taints. */
   public workerArgs(pool: string | undefined): string[] {
     if (pool === undefined) return [];
     const spec = this.site.nodePools.find((p) => p.name === pool);
-    const labels = { 'k0smos.io/node-pool': pool, ...(spec?.labels ?? {}) };
+    const extra = this.poolNodeConfig.get(pool);
+    const labels: Record<string, string> = { 'k0smos.io/node-pool': pool, ...(spec?.labels ?? {}), ...(extra?.labels ?? {}) };
     const list = Object.keys(labels)
       .sort()
-      .map((k) => `${k}=${labels[k as keyof typeof labels]}`);
-    return [`--labels=${list.join(',')}`];
+      .map((k) => `${k}=${labels[k]}`);
+    const taints = [...(extra?.taints.values() ?? [])].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((t) => `${t.key}=${t.value}:${t.effect}`);
+    return [`--labels=${list.join(',')}`, ...(taints.length > 0 ? [`--taints=${taints.join(',')}`] : [])];
+  }
+
+  /** The one pool whose worker args a template-level setting can carry. */
+  private singlePool(): string | undefined {
+    return this.nodePools.length === 1 ? this.nodePools[0] : undefined;
   }
 
   private k0sConfigInput(helmExtensions: boolean) {
@@ -358,13 +406,11 @@ export class K0sCluster extends ClusterChart {
     const byPool = new Map<string, typeof r.workers>();
     for (const m of r.workers) byPool.set(m.nodePool ?? 'workers', [...(byPool.get(m.nodePool ?? 'workers') ?? []), m]);
     for (const [pool, machines] of [...byPool.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const args = this.workerArgs(pool === 'workers' && !this.nodePools.includes(pool) ? undefined : pool);
+      const poolName = pool === 'workers' && !this.nodePools.includes(pool) ? undefined : pool;
+      const w2 = { ...w, args: this.workerArgs(poolName) };
       const named = machines.map((m, i) => ({ name: `${this.name}-${pool}-${i}`, machine: m }));
-      if (r.workerMachines === 'pooled') {
-        pooledWorkers({ ...w, args }, `${this.name}-${pool}`, pool, named).forEach((o) => this.emit(scope, o));
-      } else {
-        for (const x of named) individualWorker({ ...w, args }, x.name, x.machine).forEach((o) => this.emit(scope, o));
-      }
+      const objects = r.workerMachines === 'pooled' ? pooledWorkers(w2, `${this.name}-${pool}`, pool, named) : named.flatMap((x) => individualWorker(w2, x.name, x.machine));
+      for (const o of objects) this.emit(scope, poolName === undefined ? o : lazyWorkerArgs(o, () => this.workerArgs(poolName)));
     }
   }
 
@@ -393,6 +439,8 @@ export class K0sCluster extends ClusterChart {
               k0sNetwork: k0sNetwork(this.k0sConfigInput(false)),
               labels: this.clusterLabels,
               identity: credential?.identityRef ?? { kind: 'Secret', name: r.credential },
+              // A template has one worker group: it carries the pool's labels and taints when the cluster has one pool.
+              ...(this.singlePool() !== undefined ? { workerArgs: this.workerArgs(this.singlePool()) } : {}),
             }),
             ...(addons.length > 0 ? { serviceSpec: { services: addons.map(serviceEntry) } } : {}),
           };
@@ -400,6 +448,15 @@ export class K0sCluster extends ClusterChart {
       }),
     });
   }
+}
+
+/** A worker bootstrap config whose k0s args are read at synth time: layers added after the cluster (the GPU stack) add labels and taints. */
+function lazyWorkerArgs(o: K8sObject, args: () => string[]): K8sObject {
+  const lazy = Lazy.any({ produce: args });
+  const spec = o.spec as Record<string, unknown> & { template?: { spec: Record<string, unknown> } };
+  if (o.kind === 'K0sWorkerConfig' && spec.args) return { ...o, spec: { ...spec, args: lazy } };
+  if (o.kind === 'K0sWorkerConfigTemplate' && spec.template?.spec.args) return { ...o, spec: { ...spec, template: { ...spec.template, spec: { ...spec.template.spec, args: lazy } } } };
+  return o;
 }
 
 function stripUndefined(o: Record<string, unknown>): Record<string, unknown> {

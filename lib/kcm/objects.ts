@@ -59,6 +59,16 @@ export interface DeploymentConfigInput {
   readonly k0sNetwork: Record<string, unknown>;
   readonly labels: Readonly<Record<string, string>>;
   readonly identity: { readonly kind: string; readonly name: string; readonly namespace?: string };
+  /** k0s worker arguments of the cluster's one node pool (labels, taints); added to the user's. */
+  readonly workerArgs?: readonly string[];
+}
+
+/** The user's worker args, then the derived ones whose flag the user did not set. */
+function joinArgs(user: unknown, derived: readonly string[]): string[] {
+  const mine = Array.isArray(user) ? user.filter((a): a is string => typeof a === 'string') : [];
+  const flag = (a: string) => a.split('=')[0];
+  const set = new Set(mine.map(flag));
+  return [...mine, ...derived.filter((a) => !set.has(flag(a)))];
 }
 
 /**
@@ -80,5 +90,19 @@ export function deploymentConfig(t: ClusterTemplateInfo, user: Readonly<Record<s
   if (t.k0s) {
     derived.k0s = { version: d.k0sVersion, ...(t.chart !== 'docker-hosted-cp' ? { network: d.k0sNetwork } : {}) };
   }
-  return mergeValues(user, derived) as Record<string, unknown>;
+  const out = mergeValues(user, derived) as Record<string, unknown>;
+  if (t.k0s && d.workerArgs && d.workerArgs.length > 0) {
+    if (t.chart === 'remote-cluster') {
+      // Each remote machine takes its own k0s worker args.
+      const machines = Array.isArray(out.machines) ? (out.machines as Record<string, unknown>[]) : [];
+      out.machines = machines.map((m) => {
+        const k0s = (m.k0s ?? {}) as Record<string, unknown>;
+        return { ...m, k0s: { ...k0s, args: joinArgs(k0s.args, d.workerArgs!) } };
+      });
+    } else {
+      const k0s = (out.k0s ?? {}) as Record<string, unknown>;
+      out.k0s = { ...k0s, workerArgs: joinArgs(k0s.workerArgs, d.workerArgs) };
+    }
+  }
+  return out;
 }

@@ -43,8 +43,18 @@ test('T4 -> H100: same operator, the MIG manager comes in and keeps MIG off on t
   const d = diff(t4.tree, h100.tree);
   expect(d.added).toEqual([]);
   expect(d.removed).toEqual([]);
-  // The site inventory (both the cluster's and the management's copy) and the GPU node config change, nothing else.
-  expect(d.changed).toEqual(['management/configmap_k0smos-system_cluster-quebec.yaml', `${Q}/configmap_k0smos-system_cluster-info.yaml`, `${Q}/configmap_k0smos-system_gpu-node-pools.yaml`]);
+  // The site inventory (both the cluster's and the management's copy), the GPU node config and the
+  // workers' registration labels change, nothing else.
+  expect(d.changed).toEqual([
+    'management/configmap_k0smos-system_cluster-quebec.yaml',
+    'management/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-gpu-0.yaml',
+    'management/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-gpu-1.yaml',
+    `${Q}/configmap_k0smos-system_cluster-info.yaml`,
+    `${Q}/configmap_k0smos-system_gpu-node-pools.yaml`,
+  ]);
+  const args = (t: Map<string, string>) => parseYaml(t.get('management/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-gpu-0.yaml')!).spec.args;
+  expect(args(t4.tree)).toEqual(['--labels=k0smos.io/gpu-model=T4,k0smos.io/gpu-vendor=nvidia,k0smos.io/node-pool=gpu', '--taints=nvidia.com/gpu=present:NoSchedule']);
+  expect(args(h100.tree)).toEqual(['--labels=k0smos.io/gpu-model=H100,k0smos.io/gpu-vendor=nvidia,k0smos.io/node-pool=gpu,nvidia.com/mig.config=all-disabled', '--taints=nvidia.com/gpu=present:NoSchedule']);
   expect(t4.stack.nodeConfig('gpu').labels).toEqual({ 'k0smos.io/gpu-model': 'T4', 'k0smos.io/gpu-vendor': 'nvidia' });
   expect(h100.stack.nodeConfig('gpu').labels).toEqual({ 'k0smos.io/gpu-model': 'H100', 'k0smos.io/gpu-vendor': 'nvidia', 'nvidia.com/mig.config': 'all-disabled' });
   expect(t4.stack.addons[0]!.values.migManager).toEqual({ enabled: false });
