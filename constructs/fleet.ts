@@ -20,6 +20,8 @@ import { renderTree, type FileTree } from '../lib/synth/render';
 import { writeTreeAtomically } from '../lib/synth/writer';
 import type { WorkloadSpec } from '../lib/model/workload';
 import { place } from '../lib/placement/place';
+import { partitionedFleet } from '../lib/placement/partitioning';
+import type { PoolPartitioning } from '../lib/gpu/plan';
 import { placementFiles, readPreviousPlacement } from '../lib/placement/report';
 import type { Placement, PlaceOptions } from '../lib/placement/types';
 import { FolderChart, ManagementChart, OutputFile } from './folder-chart';
@@ -334,7 +336,18 @@ export class Fleet extends Construct {
   /** Places the fleet's workloads (validating the fleet first). */
   public placement(options: FleetPlacementOptions = {}): Placement {
     const model = this.resolve();
-    return place(model, model.workloads, options);
+    return place(this.placementView(model), model.workloads, options);
+  }
+
+  /**
+   * The fleet as placement counts it: GPU pools partitioned by a cluster's GPU stack offer what their
+   * nodes advertise (a fixed MIG layout's slices, whole GPUs only where MIG is kept off, AMD partitions
+   * and time-sliced replicas as logical GPUs).
+   */
+  private placementView(model: FleetModel): FleetModel {
+    const parts = new Map<string, PoolPartitioning>();
+    for (const c of this.clusters()) for (const [pool, p] of c.gpuPartitioning) parts.set(`${c.siteName}/${pool}`, p);
+    return partitionedFleet(model, parts);
   }
 
   /** Renders the fleet into file contents without writing anything. Workloads, if any, add `placement.json` and `PLACEMENT.md`. */
@@ -368,7 +381,7 @@ export class Fleet extends Construct {
       if (!inFleet) stray.push({ path: c.node.path, message: 'object is outside the fleet, so it would not be written; create it in site.cluster() or fleet.management' });
     }
     if (stray.length > 0) throw new ValidationError(stray);
-    if (model.workloads.length > 0) files.push(...placementFiles(place(model, model.workloads, options), this.node.path));
+    if (model.workloads.length > 0) files.push(...placementFiles(place(this.placementView(model), model.workloads, options), this.node.path));
     return renderTree({ targets, objects, files });
   }
 

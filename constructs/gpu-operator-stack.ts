@@ -203,7 +203,10 @@ export class GpuOperatorStack extends Construct {
     this.plan = result.plan;
     // The nodes of each GPU pool register with the vendor/model/MIG labels and the vendor taint.
     if (K0sCluster.isK0sCluster(chart)) {
-      for (const [pool, c] of Object.entries(this.plan.pools)) chart.addNodePoolConfig(pool, { labels: c.labels, taints: c.taints });
+      for (const [pool, c] of Object.entries(this.plan.pools)) {
+        chart.addNodePoolConfig(pool, { labels: c.labels, taints: c.taints });
+        chart.setGpuPartitioning(pool, c.partitioning);
+      }
     }
 
     const tenantNames = new Set(Object.keys(tenantOptions));

@@ -1,6 +1,7 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { HelmChartAddon } from '../lib/addons/addon';
+import type { PoolPartitioning } from '../lib/gpu/plan';
 import {
   isCilium,
   resolveControlPlane,
@@ -171,6 +172,7 @@ export class K0sCluster extends ClusterChart {
   private readonly resolved?: ResolvedControlPlane;
   private readonly fleet: Fleet;
   private readonly poolNodeConfig = new Map<string, { labels: Record<string, string>; taints: Map<string, NodeTaint> }>();
+  private readonly gpuParts = new Map<string, PoolPartitioning>();
 
   constructor(site: ISite & Construct, id: string, props: K0sClusterProps = {}) {
     super(site, id, { site: site.name, cluster: id });
@@ -319,6 +321,17 @@ export class K0sCluster extends ClusterChart {
       entry.taints.set(t.key, t);
     }
     this.poolNodeConfig.set(pool, entry);
+  }
+
+  /** Records how a GPU pool's GPUs are partitioned (the GPU stack calls this), so placement counts what the nodes advertise. */
+  public setGpuPartitioning(pool: string, partitioning: PoolPartitioning): void {
+    if (!this.nodePools.includes(pool)) throw new Error(`${this.node.path}: no node pool '${pool}' in cluster '${this.name}' (pools: ${this.nodePools.join(', ') || 'none'})`);
+    this.gpuParts.set(pool, partitioning);
+  }
+
+  /** GPU partitioning per pool, as set by the cluster's GPU stack. */
+  public get gpuPartitioning(): ReadonlyMap<string, PoolPartitioning> {
+    return this.gpuParts;
   }
 
   /** k0s worker arguments for a pool: its node labels (the pool's, then the layers'), and taints. */

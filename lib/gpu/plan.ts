@@ -84,6 +84,8 @@ export interface PoolNodeConfig {
   readonly taints: readonly Taint[];
   /** What the pool's nodes advertise in total, by resource name. */
   readonly resources: Readonly<Record<string, number>>;
+  /** The partitioning in effect (what placement counts). */
+  readonly partitioning: PoolPartitioning;
 }
 
 export interface GpuStackPlan {
@@ -186,7 +188,9 @@ export function planGpuStack(input: GpuStackInput): { plan?: GpuStackPlan; issue
     // MIG-capable GPUs without a layout are kept whole: the MIG manager switches MIG off on them.
     if (model.mig && labels[GPU_LABELS.migConfig] === undefined) labels[GPU_LABELS.migConfig] = 'all-disabled';
     for (const [r, n] of Object.entries(res)) resources[r] = (resources[r] ?? 0) + n;
-    pools[p.name] = { vendor: model.vendor, model: model.name, labels: sortRecord(labels), taints: [vendorTaint(model.vendor)], resources: sortRecord(res) };
+    const effective: PoolPartitioning =
+      (part.kind === 'mig' && migStrategy !== 'none') || part.kind === 'time-slicing' || (part.kind === 'amd-partition' && model.partitionPairs) ? part : NONE;
+    pools[p.name] = { vendor: model.vendor, model: model.name, labels: sortRecord(labels), taints: [vendorTaint(model.vendor)], resources: sortRecord(res), partitioning: effective };
     poolLines.push(`${p.name} (${model.name}, ${model.vendor}, ${how})`);
   }
   const supply: GpuSupply = { resources: sortRecord(resources), pools: poolLines, vendors };

@@ -131,8 +131,19 @@ export type Infrastructures = Infrastructure;
 export interface NodeGpus {
   readonly vendor: GpuVendor;
   readonly model: string;
+  /** GPUs per node as Kubernetes advertises them (logical GPUs when partitioned, see `partitionedFrom`). */
   readonly count: number;
+  /** Memory per (logical) GPU. */
   readonly memoryGiB: number;
+  /**
+   * A fixed MIG layout the cluster's GPU stack applies: profile -> instances per GPU. The GPUs then
+   * offer these slices only, never whole GPUs. Unset: MIG-capable GPUs are split as the solver decides.
+   */
+  readonly migLayout?: Readonly<Record<string, number>>;
+  /** The GPU stack keeps MIG off on these GPUs: whole GPUs only. */
+  readonly migDisabled?: boolean;
+  /** How the GPUs were partitioned when `count`/`memoryGiB` describe partitions, e.g. `8 x MI300X in CPX/NPS4`. */
+  readonly partitionedFrom?: string;
 }
 
 export interface NodePoolModel {

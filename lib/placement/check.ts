@@ -79,8 +79,19 @@ export function checkPlacement(fleet: FleetModel, workloads: readonly WorkloadMo
   for (const [key, { pool, use }] of [...nodes.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (use.cpu > pool.cpu + 1e-9) bad('*', 'capacity', `node ${key} holds ${use.cpu} CPU, has ${pool.cpu}`);
     if (use.mem > pool.memoryGiB + 1e-9) bad('*', 'capacity', `node ${key} holds ${use.mem} GiB, has ${pool.memoryGiB}`);
+    const layout = pool.gpus?.migLayout;
     for (const [gi, g] of use.gpus) {
       if (g.whole > 1) bad('*', 'gpu-fit', `GPU ${gi} of node ${key} is given whole to ${g.whole} replicas`);
+      if (layout) {
+        // A fixed layout: every GPU holds all its profiles at once, and is never whole.
+        if (g.whole > 0) bad('*', 'gpu-fit', `GPU ${gi} of node ${key} is MIG-partitioned and cannot be given whole`);
+        for (const [profile, count] of g.mig) {
+          const max = layout[profile] ?? 0;
+          if (count > max) bad('*', 'gpu-fit', `GPU ${gi} of node ${key} holds ${count} ${profile} slices, its layout has ${max}`);
+        }
+        continue;
+      }
+      if (pool.gpus?.migDisabled && g.mig.size > 0) bad('*', 'gpu-fit', `GPU ${gi} of node ${key} holds MIG slices, but MIG is off there`);
       if (g.whole > 0 && g.mig.size > 0) bad('*', 'gpu-fit', `GPU ${gi} of node ${key} is both whole and split into MIG slices`);
       if (g.mig.size > 1) bad('*', 'gpu-fit', `GPU ${gi} of node ${key} mixes MIG profiles ${[...g.mig.keys()].sort().join(', ')}`);
       for (const [profile, count] of g.mig) {

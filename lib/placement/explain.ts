@@ -5,7 +5,7 @@
 import type { Costs } from './costs';
 import { replicasPerNode, type Instance, type Item, type PoolInfo } from './instance';
 import { FILTERS } from './plugins';
-import type { FleetState } from './state';
+import { freeSlices, type FleetState } from './state';
 import type { SiteReason } from './types';
 
 const ADMIT = FILTERS.filter((f) => f.admit);
@@ -77,10 +77,11 @@ function capacityReason(state: FleetState, item: Item, pools: readonly PoolInfo[
       bestGpu = Math.max(bestGpu, state.freeGpus(node));
       bestCpu = Math.max(bestCpu, node.cpuFree);
       bestMem = Math.max(bestMem, node.memFree);
-      if (w.gpu?.migProfile && node.gpus.some((g) => g.mode === 'mig' && g.profile === w.gpu!.migProfile && g.used < g.max)) migRoom = true;
+      if (w.gpu?.migProfile && freeSlices(node, w.gpu.migProfile) > 0) migRoom = true;
     }
   }
   const r = (x: number) => Math.round(x * 100) / 100;
+  if (w.gpu?.migProfile && !migRoom && pools.every((p) => p.fixedMig)) return `every ${w.gpu.migProfile} slice of the fixed MIG layout is taken`;
   if (w.gpu?.migProfile && !migRoom && bestGpu === 0) return `no free ${w.gpu.migProfile} slice and no free GPU to split`;
   if (w.gpu && !w.gpu.migProfile && bestGpu < w.gpu.count) return `needs ${w.gpu.count} GPU${w.gpu.count === 1 ? '' : 's'} on one node, largest free block is ${bestGpu}`;
   if (bestCpu < w.cpu) return `needs ${w.cpu} CPU on one node, most free is ${r(bestCpu)}`;

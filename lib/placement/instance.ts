@@ -21,8 +21,10 @@ export interface PoolInfo {
   readonly cpu: number;
   readonly memoryGiB: number;
   readonly gpus?: NodeGpus;
-  /** MIG profile name -> instances per GPU, for MIG-capable models. */
+  /** MIG profile name -> instances per GPU: the model's profiles, or the fixed layout's (then `fixedMig`); empty when MIG is off. */
   readonly mig: ReadonlyMap<string, number>;
+  /** Every GPU carries the fixed layout `mig` (all its profiles at once); no whole GPUs. */
+  readonly fixedMig: boolean;
 }
 
 /** A workload with what the engines need. */
@@ -64,8 +66,13 @@ export function buildInstance(fleet: FleetModel, workloads: readonly WorkloadMod
       for (const pn of cluster.nodePools) {
         const p = site.nodePools.find((x) => x.name === pn)!;
         const model = p.gpus ? gpuModel(p.gpus.model) : undefined;
-        const mig = new Map<string, number>((model?.mig?.profiles ?? []).map((m) => [m.name, m.maxPerGpu] as const));
-        pools.push({ index: pools.length, site, cluster: cluster.name, name: p.name, count: p.count, cpu: p.cpu, memoryGiB: p.memoryGiB, ...(p.gpus ? { gpus: p.gpus } : {}), mig });
+        const layout = p.gpus?.migLayout;
+        const mig = layout
+          ? new Map<string, number>(Object.keys(layout).sort().map((k) => [k, layout[k]!] as const))
+          : p.gpus?.migDisabled
+            ? new Map<string, number>()
+            : new Map<string, number>((model?.mig?.profiles ?? []).map((m) => [m.name, m.maxPerGpu] as const));
+        pools.push({ index: pools.length, site, cluster: cluster.name, name: p.name, count: p.count, cpu: p.cpu, memoryGiB: p.memoryGiB, ...(p.gpus ? { gpus: p.gpus } : {}), mig, fixedMig: layout !== undefined });
       }
     }
   }

@@ -247,8 +247,9 @@ export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: 
         return cols;
       });
       const profiles = [...new Set(list.map((it) => it.w.gpu?.migProfile).filter((p): p is string => p !== undefined))].sort();
-      const mig = new Map(profiles.map((pr) => [pr, Array.from({ length: pool.count }, () => addCol(0, pool.gpus?.count ?? 0, true))] as const));
-      migCols.set(pool.index, mig);
+      // A fixed layout offers every profile's slices at once: no split decision, no whole GPUs.
+      const mig = pool.fixedMig ? new Map<string, number[]>() : new Map(profiles.map((pr) => [pr, Array.from({ length: pool.count }, () => addCol(0, pool.gpus?.count ?? 0, true))] as const));
+      if (!pool.fixedMig) migCols.set(pool.index, mig);
       for (let n = 0; n < pool.count; n++) {
         const at = (f: (it: Item) => number) => {
           const cols: number[] = [];
@@ -266,7 +267,12 @@ export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: 
         if (cpu.cols.length > 0) addRow(-Infinity, pool.cpu, cpu.cols, cpu.coefs);
         const mem = at((it) => it.w.memoryGiB);
         if (mem.cols.length > 0) addRow(-Infinity, pool.memoryGiB, mem.cols, mem.coefs);
-        if (pool.gpus) {
+        if (pool.gpus && pool.fixedMig) {
+          for (const pr of profiles) {
+            const slices = at((it) => (it.w.gpu?.migProfile === pr ? 1 : 0));
+            if (slices.cols.length > 0) addRow(-Infinity, pool.gpus.count * (pool.mig.get(pr) ?? 0), slices.cols, slices.coefs);
+          }
+        } else if (pool.gpus) {
           const whole = at((it) => (it.w.gpu && !it.w.gpu.migProfile ? it.w.gpu.count : 0));
           const m = profiles.map((pr) => mig.get(pr)![n]!);
           if (whole.cols.length + m.length > 0) addRow(-Infinity, pool.gpus.count, [...whole.cols, ...m], [...whole.coefs, ...m.map(() => 1)]);
@@ -284,7 +290,15 @@ export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: 
       }
       continue;
     }
-    const pp = poolPatterns(pool, list);
+    if (pool.fixedMig && pool.gpus) {
+      // Identical nodes with a fixed layout: each profile's slices are an independent pool-wide capacity.
+      const profiles = [...new Set(list.map((it) => it.w.gpu?.migProfile).filter((p): p is string => p !== undefined))].sort();
+      for (const pr of profiles) {
+        const members = list.filter((it) => it.w.gpu?.migProfile === pr).map((it) => x.get(it.index)!.get(pool.index)!);
+        addRow(-Infinity, pool.count * pool.gpus.count * (pool.mig.get(pr) ?? 0), members, members.map(() => 1));
+      }
+    }
+    const pp = pool.fixedMig ? undefined : poolPatterns(pool, list);
     if (pp) {
       const cols = pp.patterns.map(() => addCol(0, pool.count, true));
       patterns.set(pool.index, { pp, cols });

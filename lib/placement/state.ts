@@ -6,7 +6,12 @@ import type { WorkloadModel } from '../model/workload';
 import type { Instance, PoolInfo } from './instance';
 import type { PlacementView } from './plugins/plugin';
 
-type GpuSlot = { readonly mode: 'free' } | { readonly mode: 'whole' } | { readonly mode: 'mig'; readonly profile: string; used: number; readonly max: number };
+type GpuSlot =
+  | { readonly mode: 'free' }
+  | { readonly mode: 'whole' }
+  | { readonly mode: 'mig'; readonly profile: string; used: number; readonly max: number }
+  /** A GPU with the pool's fixed MIG layout: slices in use per profile (capacity in `pool.mig`). */
+  | { readonly mode: 'fixed'; readonly used: Map<string, number> };
 
 export interface NodeState {
   readonly pool: PoolInfo;
@@ -26,6 +31,22 @@ export interface Placed {
 
 const EPS = 1e-9;
 
+function sliceCount(g: { readonly used: ReadonlyMap<string, number> }): number {
+  let n = 0;
+  for (const v of g.used.values()) n += v;
+  return n;
+}
+
+/** Free slices of a profile on a node (fixed MIG layouts and GPUs already split into that profile). */
+export function freeSlices(node: NodeState, profile: string): number {
+  let n = 0;
+  for (const g of node.gpus) {
+    if (g.mode === 'fixed') n += (node.pool.mig.get(profile) ?? 0) - (g.used.get(profile) ?? 0);
+    else if (g.mode === 'mig' && g.profile === profile) n += g.max - g.used;
+  }
+  return n;
+}
+
 export class FleetState implements PlacementView {
   public readonly nodes: NodeState[][];
   private readonly counts = new Map<string, Map<string, number>>();
@@ -37,7 +58,7 @@ export class FleetState implements PlacementView {
       Array.from({ length: pool.count }, (_, index) => ({
         pool,
         index,
-        gpus: Array.from({ length: pool.gpus?.count ?? 0 }, (): GpuSlot => ({ mode: 'free' })),
+        gpus: Array.from({ length: pool.gpus?.count ?? 0 }, (): GpuSlot => (pool.fixedMig ? { mode: 'fixed', used: new Map() } : { mode: 'free' })),
         cpuFree: pool.cpu,
         memFree: pool.memoryGiB,
       })),
@@ -68,6 +89,11 @@ export class FleetState implements PlacementView {
     if (!w.gpu) return [];
     if (w.gpu.migProfile) {
       const profile = w.gpu.migProfile;
+      if (node.pool.fixedMig) {
+        const max = node.pool.mig.get(profile) ?? 0;
+        const i = node.gpus.findIndex((g) => g.mode === 'fixed' && (g.used.get(profile) ?? 0) < max);
+        return i >= 0 ? [i] : undefined;
+      }
       const shared = node.gpus.findIndex((g) => g.mode === 'mig' && g.profile === profile && g.used < g.max);
       if (shared >= 0) return [shared];
       const free = node.gpus.findIndex((g) => g.mode === 'free');
@@ -90,6 +116,11 @@ export class FleetState implements PlacementView {
     const load = this.siteGpus.get(node.pool.site.name)!;
     for (const i of gpus) {
       const g = node.gpus[i]!;
+      if (g.mode === 'fixed') {
+        if (sliceCount(g) === 0) load.used += 1;
+        g.used.set(w.gpu!.migProfile!, (g.used.get(w.gpu!.migProfile!) ?? 0) + 1);
+        continue;
+      }
       if (g.mode === 'free') load.used += 1;
       if (w.gpu?.migProfile) {
         if (g.mode === 'mig') g.used += 1;
@@ -112,6 +143,13 @@ export class FleetState implements PlacementView {
     const load = this.siteGpus.get(node.pool.site.name)!;
     for (const i of p.gpus) {
       const g = node.gpus[i]!;
+      if (g.mode === 'fixed') {
+        const profile = w.gpu!.migProfile!;
+        g.used.set(profile, g.used.get(profile)! - 1);
+        if (g.used.get(profile) === 0) g.used.delete(profile);
+        if (sliceCount(g) === 0) load.used -= 1;
+        continue;
+      }
       if (g.mode === 'mig') g.used -= 1;
       if (g.mode !== 'mig' || g.used === 0) {
         node.gpus[i] = { mode: 'free' };
@@ -134,7 +172,7 @@ export class FleetState implements PlacementView {
     for (const node of this.nodes[pool]!) {
       const gpus = this.fit(w, node);
       if (!gpus) continue;
-      const sharesMig = w.gpu?.migProfile && node.gpus[gpus[0]!]!.mode === 'mig' ? -1 : 0;
+      const sharesMig = w.gpu?.migProfile && node.gpus[gpus[0]!]!.mode !== 'free' ? -1 : 0;
       const key: [number, number] = [this.freeGpus(node) - (w.gpu && !w.gpu.migProfile ? w.gpu.count : 0) + sharesMig, node.cpuFree - w.cpu];
       if (!best || key[0] < best.key[0] || (key[0] === best.key[0] && key[1] < best.key[1] - EPS)) best = { node, gpus, key };
     }

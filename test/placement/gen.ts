@@ -2,6 +2,8 @@
 import { parseFleet, type FleetModel, type FleetSpec } from '../../lib/model/fleet';
 import type { WorkloadSpec } from '../../lib/model/workload';
 import { mulberry32 } from '../../bench/placement/scenarios';
+import type { PoolPartitioning } from '../../lib/gpu/plan';
+import { partitionedFleet } from '../../lib/placement/partitioning';
 
 /** The benchmark's seeded PRNG (mulberry32), shared so both draw the same way. */
 export const rng = mulberry32;
@@ -62,4 +64,30 @@ export function randomFleet(seed: number, sizes: Sizes): FleetModel {
   });
   const spec: FleetSpec = { management: { site: sites[0]!.name }, sites, workloads };
   return parseFleet(spec);
+}
+
+/**
+ * The same fleet with its GPU pools partitioned as GPU stacks would: A100s with a fixed MIG layout
+ * (several profiles per GPU) or kept whole, MI300X in compute partitions, L4 time-sliced. Drawn from
+ * its own stream, so `randomFleet(seed)` stays as it was.
+ */
+export function randomPartitionedFleet(seed: number, sizes: Sizes): FleetModel {
+  const fleet = randomFleet(seed, sizes);
+  const r = rng(seed + 1_000_003);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const parts = new Map<string, PoolPartitioning>();
+  for (const s of fleet.sites) {
+    for (const p of s.nodePools) {
+      if (!p.gpus) continue;
+      const model = p.gpus.model;
+      const options: PoolPartitioning[] =
+        model === 'A100-80GB'
+          ? [{ kind: 'none' }, { kind: 'mig', layout: { '1g.10gb': 2, '2g.20gb': 1, '3g.40gb': 1 } }, { kind: 'mig', layout: { '1g.10gb': 7 } }, { kind: 'mig', layout: { '3g.40gb': 2 } }]
+          : model === 'MI300X'
+            ? [{ kind: 'none' }, { kind: 'amd-partition', partition: { compute: 'CPX', memory: 'NPS4' } }, { kind: 'amd-partition', partition: { compute: 'DPX', memory: 'NPS1' } }]
+            : [{ kind: 'none' }, { kind: 'time-slicing', replicas: 3 }];
+      parts.set(`${s.name}/${p.name}`, pick(options));
+    }
+  }
+  return partitionedFleet(fleet, parts);
 }

@@ -19,12 +19,16 @@ export const gpuFit: FilterPlugin = {
     if (need.vendor && has.vendor !== need.vendor) return `no ${VENDOR[need.vendor]} GPU (has ${has.model})`;
     if (need.migProfile) {
       const slices = pool.mig.get(need.migProfile);
+      if (has.migDisabled) return `MIG is off on ${has.model} here (the GPU stack keeps these GPUs whole)`;
+      if (slices === undefined && has.migLayout) return `the fixed MIG layout has no ${need.migProfile} slices (has ${Object.keys(has.migLayout).sort().join(', ')})`;
       if (slices === undefined) return `${has.model} has no MIG profile ${need.migProfile}`;
       const profile = gpuModel(has.model)?.mig?.profiles.find((p) => p.name === need.migProfile);
       if (need.memoryGiB !== undefined && profile && profile.memoryGiB < need.memoryGiB) return `MIG slice ${need.migProfile} has ${profile.memoryGiB} GiB, needs ${need.memoryGiB} GiB`;
       return undefined;
     }
-    if (need.memoryGiB !== undefined && has.memoryGiB < need.memoryGiB) return `${has.model} has ${has.memoryGiB} GiB per GPU, needs ${need.memoryGiB} GiB`;
+    if (has.migLayout) return `${has.model} GPUs are MIG-partitioned (${Object.keys(has.migLayout).sort().map((k) => `${k} x${has.migLayout![k]}`).join(', ')} per GPU); no whole GPUs`;
+    const what = has.partitionedFrom ? `${has.model} partition (${has.partitionedFrom})` : has.model;
+    if (need.memoryGiB !== undefined && has.memoryGiB < need.memoryGiB) return `${what} has ${has.memoryGiB} GiB per GPU, needs ${need.memoryGiB} GiB`;
     if (has.count < need.count) return `needs ${need.count} GPUs on one node, nodes have ${has.count}`;
     return undefined;
   },
