@@ -13,6 +13,8 @@ import { LABELS } from '../lib/model/labels';
 import type { AmdComputePartition, AmdMemoryPartition, GpuVendor } from '../lib/model/gpu-models';
 import type { ClusterChart } from './folder-chart';
 import { K0sCluster } from './k0s-cluster';
+import { clusterTemplate } from '../lib/model/cluster-templates';
+import type { TenantClusterFacts } from '../lib/gpu/tenancy';
 import { GpuTenant, objectId, type GpuTenantOptions } from './gpu-tenant';
 import { Site } from './site';
 
@@ -197,6 +199,7 @@ export class GpuOperatorStack extends Construct {
         .sort()
         .map((name) => ({ name, isolation: tenantOptions[name]!.isolation.spec, groups: tenantOptions[name]!.groups ?? [name] })),
       labels: { ...site.fleet.commonLabels(), [LABELS.site]: site.name, [LABELS.cluster]: chart.clusterName },
+      clusterFacts: clusterFacts(chart),
       path: '',
     });
     if (!result.plan) throw new ValidationError(inConstruct(this.node.path, result.issues), `invalid GPU operator stack '${id}'`);
@@ -238,6 +241,16 @@ export class GpuOperatorStack extends Construct {
     if (!c) throw new Error(`${this.node.path}: no GPU pool '${pool}' in cluster '${this.clusterName}' (GPU pools: ${Object.keys(this.plan.pools).join(', ') || 'none'})`);
     return c;
   }
+}
+
+/** How the cluster's control plane runs and which pools it has, for the tenancy checks. */
+function clusterFacts(chart: ClusterChart): TenantClusterFacts {
+  if (!K0sCluster.isK0sCluster(chart)) return {};
+  const cp = chart.controlPlane?.spec as { mode?: string; template?: string } | undefined;
+  const family = cp?.mode === 'k0rdent' && cp.template ? clusterTemplate(cp.template)?.family : undefined;
+  const hosted = cp?.mode === 'hosted' || family === 'hosted-cp' || family === 'remote';
+  const described = cp?.mode === 'standalone' ? 'standalone (k0sctl), with its controllers on the site nodes' : cp?.mode === 'k0rdent' ? `the k0rdent template ${cp.template} (${family ?? 'unknown'})` : (cp?.mode ?? 'no control plane');
+  return { hostedControlPlane: hosted, controlPlane: described, pools: chart.nodePools };
 }
 
 /** The pools of a cluster at a site, as the GPU stack sees them. */

@@ -36,8 +36,10 @@ export class TenantIsolation {
   }
 
   /**
-   * Its own k0s cluster with a hosted control plane. Recorded, but not available until the cluster
-   * layer is wired in: using it is a synth-time error.
+   * Its own k0s cluster with a hosted control plane: give the tenant a cluster of its own at the site
+   * (its node pools, `ControlPlane.hosted(...)` or a k0rdent hosted-cp/remote-cluster template) and
+   * make it the only tenant of that cluster's GPU stack. The tenant gets every GPU of the cluster and
+   * `admin` in its namespace. `workerPools`, when given, must be pools of that cluster.
    */
   public static clusterPerTenant(options: { readonly workerPools?: readonly string[] } = {}): TenantIsolation {
     return new TenantIsolation({ kind: 'cluster-per-tenant', ...(options.workerPools ? { workerPools: [...options.workerPools] } : {}) });

@@ -36,7 +36,7 @@ import {
   type NvidiaStackConfig,
 } from './nvidia';
 import { GPU_LABELS, VENDOR_RESOURCE, vendorTaint, vendorToleration, type Taint } from './scheduling';
-import { checkTenants, tenantObjects, type GpuSupply, type TenantSpec } from './tenancy';
+import { checkTenants, tenantObjects, type GpuSupply, type TenantClusterFacts, type TenantSpec } from './tenancy';
 
 /** How a pool's GPUs are partitioned or shared; one choice per pool. */
 export type PoolPartitioning =
@@ -70,6 +70,8 @@ export interface GpuStackInput {
   /** Kubernetes version of the cluster when GPU requests go through DRA. */
   readonly dra?: { readonly kubernetesVersion: string };
   readonly tenants: readonly TenantSpec[];
+  /** Facts about the cluster that tenancy checks need (control plane, pools). */
+  readonly clusterFacts?: TenantClusterFacts;
   /** Labels for every emitted object. */
   readonly labels: Readonly<Record<string, string>>;
   /** Where errors are reported (construct path). */
@@ -194,7 +196,7 @@ export function planGpuStack(input: GpuStackInput): { plan?: GpuStackPlan; issue
     poolLines.push(`${p.name} (${model.name}, ${model.vendor}, ${how})`);
   }
   const supply: GpuSupply = { resources: sortRecord(resources), pools: poolLines, vendors };
-  issues.push(...checkTenants(input.tenants, supply, input.cluster, path));
+  issues.push(...checkTenants(input.tenants, supply, input.cluster, path, input.clusterFacts));
   const reserved = [input.nvidiaNamespace, input.amdNamespace, SYSTEM_NAMESPACE, 'default', 'kube-system', 'kube-public', 'kube-node-lease'];
   for (const t of input.tenants) {
     if (reserved.includes(t.name)) issues.push({ path: at(`tenants[${t.name}]`), message: `'${t.name}' is a system namespace; a tenant's name is its namespace, choose another` });

@@ -36,7 +36,7 @@ export interface GpuSupply {
 export const TENANT_LABEL = 'k0smos.io/gpu-tenant';
 export const ISOLATION_LABEL = 'k0smos.io/gpu-isolation';
 
-/** The resources a tenant is granted, by resource name. Undefined when it gets none (cluster-per-tenant). */
+/** The resources a tenant is granted, by resource name (a cluster-per-tenant tenant gets all of its cluster's). */
 export function tenantDemand(t: TenantSpec, supply: GpuSupply): Record<string, number> | undefined {
   const iso = t.isolation;
   switch (iso.kind) {
@@ -49,15 +49,25 @@ export function tenantDemand(t: TenantSpec, supply: GpuSupply): Record<string, n
     case 'mig':
       return Object.fromEntries(layoutProfiles(iso.instances).map((p) => [`nvidia.com/mig-${p}`, iso.instances[p]!]));
     case 'cluster-per-tenant':
-      return undefined;
+      return { ...supply.resources };
   }
+}
+
+/** What the tenancy checks need to know about the cluster itself. */
+export interface TenantClusterFacts {
+  /** The cluster's control plane runs apart from its nodes (k0smotron, or a k0rdent hosted-cp/remote-cluster template). */
+  readonly hostedControlPlane?: boolean;
+  /** How the control plane runs, for messages, e.g. `standalone (k0sctl)`. */
+  readonly controlPlane?: string;
+  /** The cluster's node pools. */
+  readonly pools?: readonly string[];
 }
 
 /**
  * Checks every tenant against the cluster's GPUs: the isolation must be one the GPUs can give, and the
  * tenants together must not be granted more of a resource than the cluster has.
  */
-export function checkTenants(tenants: readonly TenantSpec[], supply: GpuSupply, cluster: string, path: string): ValidationIssue[] {
+export function checkTenants(tenants: readonly TenantSpec[], supply: GpuSupply, cluster: string, path: string, facts: TenantClusterFacts = {}): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const seen = new Set<string>();
   const granted = new Map<string, { total: number; by: string[] }>();
@@ -72,9 +82,16 @@ export function checkTenants(tenants: readonly TenantSpec[], supply: GpuSupply, 
     const before = issues.length;
     const bad = (message: string) => issues.push({ path: `${tp}.isolation`, message });
     if (iso.kind === 'cluster-per-tenant') {
-      bad(
-        `isolation 'cluster-per-tenant' needs a k0s cluster with a hosted control plane per tenant, which the cluster layer provides; it is not wired into GpuOperatorStack yet. Declare the tenant's cluster at the site (clusters: [...]) or use isolation 'mig' or 'namespace' for now`,
-      );
+      // The stack's cluster is the tenant's own: no other tenant in it, its control plane apart from the nodes.
+      const others = tenants.filter((x) => x.name !== t.name).map((x) => x.name);
+      if (others.length > 0) bad(`a cluster-per-tenant tenant must be its cluster's only tenant, but cluster '${cluster}' also has ${others.join(', ')}; declare a cluster per tenant at the site (clusters: [...], with its nodePools) and a GpuOperatorStack in each`);
+      if (facts.hostedControlPlane !== true) {
+        bad(`isolation 'cluster-per-tenant' needs a cluster with a hosted control plane (ControlPlane.hosted(...) or a k0rdent hosted-cp or remote-cluster template); cluster '${cluster}' runs ${facts.controlPlane ?? 'no control plane the fleet knows'}`);
+      }
+      for (const p of iso.workerPools ?? []) {
+        if (facts.pools && !facts.pools.includes(p)) bad(`workerPools names '${p}', which is not a node pool of cluster '${cluster}' (pools: ${facts.pools.join(', ') || 'none'})`);
+      }
+      if (supply.vendors.length === 0) bad(`cluster '${cluster}' has no GPU pools to give tenant '${t.name}' GPUs`);
       continue;
     }
     if (supply.vendors.length === 0) {
@@ -130,7 +147,8 @@ export function checkTenants(tenants: readonly TenantSpec[], supply: GpuSupply, 
 }
 
 /**
- * The objects of one tenant: its Namespace, a RoleBinding of its groups to `edit`, and a ResourceQuota
+ * The objects of one tenant: its Namespace, a RoleBinding of its groups to `edit` (`admin` in a
+ * cluster of its own), and a ResourceQuota
  * that grants its GPU resources and pins every other GPU resource of the cluster to zero.
  */
 export function tenantObjects(t: TenantSpec, supply: GpuSupply, labels: Record<string, string>): K8sObject[] {
@@ -145,8 +163,9 @@ export function tenantObjects(t: TenantSpec, supply: GpuSupply, labels: Record<s
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'RoleBinding',
-      metadata: { name: 'gpu-tenant-edit', namespace: t.name, labels: l },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
+      metadata: { name: t.isolation.kind === 'cluster-per-tenant' ? 'gpu-tenant-admin' : 'gpu-tenant-edit', namespace: t.name, labels: l },
+      // In its own cluster the tenant also manages its namespace's roles and bindings.
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: t.isolation.kind === 'cluster-per-tenant' ? 'admin' : 'edit' },
       subjects: [...t.groups].sort().map((g) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: g })),
     },
     { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'gpu-quota', namespace: t.name, labels: l }, spec: { hard } },

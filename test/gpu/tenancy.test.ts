@@ -1,5 +1,8 @@
 import { Partitioning, TenantIsolation } from '../../constructs';
-import { QUEBEC_STACK, atlantaSite, buildTestFleet, problems, quebecSite, withNodePools } from './fixtures';
+import { itWithSchemas } from '../helpers';
+import { parse as parseYaml } from 'yaml';
+import { validateDocument } from '../../lib/validate/validate';
+import { ATLANTA_STACK, QUEBEC_STACK, atlantaSite, buildTestFleet, problems, quebecSite, schemas, withNodePools } from './fixtures';
 
 
 describe('tenants asking for isolation their GPUs cannot give', () => {
@@ -37,10 +40,39 @@ describe('tenants asking for isolation their GPUs cannot give', () => {
     ]);
   });
 
-  test('cluster-per-tenant is recorded but refused until the cluster layer provides hosted control planes', () => {
-    const iso = TenantIsolation.clusterPerTenant({ workerPools: ['a100'] });
-    expect(iso.spec).toEqual({ kind: 'cluster-per-tenant', workerPools: ['a100'] });
-    expect(problems(() => buildTestFleet({ quebec: { tenants: { t: { isolation: iso } } } }))).toEqual([expect.stringContaining("isolation 'cluster-per-tenant' needs a k0s cluster with a hosted control plane")]);
+  describe('cluster-per-tenant', () => {
+    itWithSchemas('the tenant owns a hosted cluster: every GPU resource granted, admin in its namespace, objects schema-valid', () => {
+      const { fleet } = buildTestFleet({ quebec: { ...QUEBEC_STACK, tenants: { lab: { isolation: TenantIsolation.clusterPerTenant({ workerPools: ['a100', 'a100-mig'] }), groups: ['lab-admins'] } } } });
+      const tree = fleet.toTree();
+      const quota = parseYaml(tree.get('sites/quebec/quebec/resourcequota_lab_gpu-quota.yaml')!);
+      expect(quota.spec.hard).toEqual({ 'requests.nvidia.com/gpu': '16', 'requests.nvidia.com/mig-1g.10gb': '32', 'requests.nvidia.com/mig-2g.20gb': '16', 'requests.nvidia.com/mig-3g.40gb': '16' });
+      const rb = parseYaml(tree.get('sites/quebec/quebec/rolebinding_lab_gpu-tenant-admin.yaml')!);
+      expect(rb.roleRef.name).toBe('admin');
+      expect(rb.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'lab-admins' }]);
+      expect(parseYaml(tree.get('sites/quebec/quebec/namespace_lab.yaml')!).metadata.labels['k0smos.io/gpu-isolation']).toBe('cluster-per-tenant');
+      for (const f of ['namespace_lab.yaml', 'rolebinding_lab_gpu-tenant-admin.yaml', 'resourcequota_lab_gpu-quota.yaml']) {
+        expect(validateDocument(schemas(), parseYaml(tree.get(`sites/quebec/quebec/${f}`)!), f, 0)).toEqual([]);
+      }
+    });
+
+    test('a k0rdent remote-cluster (hosted by k0smotron) qualifies too', () => {
+      const { fleet } = buildTestFleet({ atlanta: { ...ATLANTA_STACK, tenants: { lab: { isolation: TenantIsolation.clusterPerTenant() } } } });
+      expect(parseYaml(fleet.toTree().get('sites/atlanta/atlanta/resourcequota_lab_gpu-quota.yaml')!).spec.hard).toEqual({ 'requests.amd.com/gpu': '128' });
+    });
+
+    test('refused with the reason: a shared cluster, pools of another cluster, a standalone control plane', () => {
+      expect(
+        problems(() => buildTestFleet({ quebec: { ...QUEBEC_STACK, tenants: { lab: { isolation: TenantIsolation.clusterPerTenant({ workerPools: ['h100'] }) }, other: { isolation: TenantIsolation.namespace({ gpus: 1 }) } } } })),
+      ).toEqual([
+        expect.stringMatching(/tenants\[lab\]\.isolation: a cluster-per-tenant tenant must be its cluster's only tenant, but cluster 'quebec' also has other; declare a cluster per tenant at the site/),
+        expect.stringMatching(/workerPools names 'h100', which is not a node pool of cluster 'quebec' \(pools: a100-mig, a100, cpu\)/),
+      ]);
+      const standalone = withNodePools(quebecSite(), [{ name: 'gpu', count: 1, cpu: 64, memoryGiB: 512, gpus: { model: 'A100-80GB', count: 8 } }]);
+      const site = { ...standalone, clusters: [{ name: 'quebec', controlPlane: { mode: 'standalone' as const, keyPath: '~/.ssh/k', hosts: [{ role: 'single' as const, address: '10.99.0.1', nodePool: 'gpu' }] } }] };
+      expect(problems(() => buildTestFleet({ quebecSite: site, quebec: { tenants: { lab: { isolation: TenantIsolation.clusterPerTenant() } } } }))).toEqual([
+        expect.stringContaining("needs a cluster with a hosted control plane (ControlPlane.hosted(...) or a k0rdent hosted-cp or remote-cluster template); cluster 'quebec' runs standalone (k0sctl)"),
+      ]);
+    });
   });
 
   test('tenants granted more than the cluster has is an error listing the grants', () => {
