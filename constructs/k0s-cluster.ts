@@ -2,6 +2,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { HelmChartAddon } from '../lib/addons/addon';
 import type { PoolPartitioning } from '../lib/gpu/plan';
+import { GPU_LABELS } from '../lib/gpu/scheduling';
 import {
   isCilium,
   resolveControlPlane,
@@ -339,7 +340,10 @@ export class K0sCluster extends ClusterChart {
     if (pool === undefined) return [];
     const spec = this.site.nodePools.find((p) => p.name === pool);
     const extra = this.poolNodeConfig.get(pool);
-    const labels: Record<string, string> = { 'k0smos.io/node-pool': pool, ...(spec?.labels ?? {}), ...(extra?.labels ?? {}) };
+    // GPU nodes say what they carry, with or without a GPU stack: workloads select them by vendor.
+    const gpu = spec?.gpus ? gpuModel(spec.gpus.model) : undefined;
+    const gpuLabels: Record<string, string> = gpu ? { [GPU_LABELS.vendor]: gpu.vendor, [GPU_LABELS.model]: gpu.name } : {};
+    const labels: Record<string, string> = { 'k0smos.io/node-pool': pool, ...gpuLabels, ...(spec?.labels ?? {}), ...(extra?.labels ?? {}) };
     const list = Object.keys(labels)
       .sort()
       .map((k) => `${k}=${labels[k]}`);

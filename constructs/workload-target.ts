@@ -6,6 +6,7 @@ import type { GpuResources } from '../lib/flower/objects';
 import { didYouMean } from '../lib/model/suggest';
 import { jurisdictionAllowed } from '../lib/model/jurisdictions';
 import { Fleet } from './fleet';
+import { gpuScheduling } from '../lib/gpu/scheduling';
 import type { Site } from './site';
 import type { SiteSpec } from '../lib/model/fleet';
 import type { ClusterChart } from './folder-chart';
@@ -61,8 +62,15 @@ export interface GpuRequestContext {
 /** Turns a GPU need into container resources; plug MIG profiles or DRA claims from the GPU layer in here. */
 export type GpuRequest = (ctx: GpuRequestContext) => GpuResources;
 
-/** Whole GPUs as the device plugins' extended resources: `nvidia.com/gpu` or `amd.com/gpu`. */
-export const extendedResourceGpuRequest: GpuRequest = (ctx) => ({ limits: { [ctx.vendor === 'nvidia' ? 'nvidia.com/gpu' : 'amd.com/gpu']: String(ctx.count) } });
+/**
+ * Whole GPUs as the device plugins' extended resources (`nvidia.com/gpu` or `amd.com/gpu`), on nodes of
+ * that vendor (node selector on `k0smos.io/gpu-vendor`), tolerating that vendor's GPU taint only.
+ */
+export const extendedResourceGpuRequest: GpuRequest = (ctx) => ({
+  limits: { [ctx.vendor === 'nvidia' ? 'nvidia.com/gpu' : 'amd.com/gpu']: String(ctx.count) },
+  nodeSelector: gpuScheduling(ctx.vendor).nodeSelector,
+  tolerations: gpuScheduling(ctx.vendor).tolerations.map((t) => ({ ...t })),
+});
 
 /** Looks a target up in the fleet; problems go to `issues` under `path`. */
 export function resolveTarget(scope: Construct, t: WorkloadTargetProps, path: string, issues: ValidationIssue[]): ResolvedTarget | undefined {

@@ -50,10 +50,18 @@ function cloudFleet(): FleetSpec {
 }
 
 describe('one value changed, only its dependents change', () => {
-  test('the GPU model of a pool: only the inventory of that cluster', () => {
-    const { changed } = diffAfter(referenceFleetSpec, (f) => (site(f, 'quebec').nodePools[0].gpus.model = 'H100'));
+  test('the GPU model of a pool: the inventory of that cluster and its nodes\' model label', () => {
+    const { changed, after } = diffAfter(referenceFleetSpec, (f) => (site(f, 'quebec').nodePools[0].gpus.model = 'H100'));
     // The placement report depends on the GPUs too: the reference workloads are placed again.
-    expect(changed).toEqual(['PLACEMENT.md', 'management/configmap_k0smos-system_cluster-quebec.yaml', 'placement.json', 'sites/quebec/quebec/configmap_k0smos-system_cluster-info.yaml']);
+    expect(changed).toEqual([
+      'PLACEMENT.md',
+      'management/configmap_k0smos-system_cluster-quebec.yaml',
+      'management/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-a100-mig-0.yaml',
+      'management/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-a100-mig-1.yaml',
+      'placement.json',
+      'sites/quebec/quebec/configmap_k0smos-system_cluster-info.yaml',
+    ]);
+    expect(after.get('management/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-a100-mig-0.yaml')).toContain('k0smos.io/gpu-model=H100,k0smos.io/gpu-vendor=nvidia');
   });
 
   test('the k0s version of the hosted cluster: its control plane, worker configs and machines', () => {

@@ -16,6 +16,9 @@ describe('TrainingJob and InferenceService', () => {
     expect(pj.spec.pytorchReplicaSpecs.Master.replicas).toBe(1);
     expect(pj.spec.pytorchReplicaSpecs.Worker.replicas).toBe(1);
     expect(pj.spec.pytorchReplicaSpecs.Worker.template.spec.containers[0].resources).toEqual({ limits: { 'amd.com/gpu': '8' } });
+    // AMD nodes only, tolerating the AMD GPU taint and no other.
+    expect(pj.spec.pytorchReplicaSpecs.Worker.template.spec.nodeSelector).toEqual({ 'k0smos.io/gpu-vendor': 'amd' });
+    expect(pj.spec.pytorchReplicaSpecs.Worker.template.spec.tolerations).toEqual([{ key: 'amd.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
     expect(job.placementNeeds).toEqual({ workload: 'geo/pretrain', role: 'training', replicas: 2, gpu: { vendor: 'amd', model: 'MI300X', count: 8 }, jurisdictions: ['US'], target: { site: 'atlanta', cluster: 'atlanta' } });
   });
 
