@@ -42,6 +42,7 @@ export const workloadSchema = z
     spread: z
       .strictObject({
         minSites: z.int().min(1).optional().describe('When any replica runs, at least this many sites run one.'),
+        maxSites: z.int().min(1).optional().describe('Replicas run at this many sites at most (1: all at one site, e.g. a training job).'),
         maxPerSite: z.int().min(1).optional().describe('At most this many replicas per site.'),
       })
       .optional(),
@@ -84,7 +85,7 @@ export interface WorkloadModel {
   readonly memoryGiB: number;
   readonly allowedJurisdictions?: readonly string[];
   readonly latency?: { readonly maxRttMs: number; readonly to: string | GeoPoint };
-  readonly spread: { readonly minSites?: number; readonly maxPerSite?: number };
+  readonly spread: { readonly minSites?: number; readonly maxPerSite?: number; readonly maxSites?: number };
   readonly affinity: readonly string[];
   readonly antiAffinity: readonly string[];
   readonly priority: number;
@@ -176,6 +177,9 @@ export function workloadIssues(input: unknown, ctx: WorkloadContext, base = 'wor
     if (typeof spread.minSites === 'number' && spread.minSites > replicas) {
       issues.push({ path: `${p}.spread.minSites`, message: `needs ${spread.minSites} sites but the workload has ${replicas} replica${replicas === 1 ? '' : 's'}; raise replicas or lower minSites` });
     }
+    if (typeof spread.minSites === 'number' && typeof spread.maxSites === 'number' && spread.minSites > spread.maxSites) {
+      issues.push({ path: `${p}.spread.minSites`, message: `minSites ${spread.minSites} is above maxSites ${spread.maxSites}; no placement can meet both` });
+    }
     if (typeof spread.minSites === 'number' && spread.minSites > 1 && site !== undefined) {
       issues.push({ path: `${p}.spread.minSites`, message: `a workload pinned to one site cannot spread over ${spread.minSites} sites; drop pinnedSite or minSites` });
     }
@@ -204,7 +208,11 @@ export function resolveWorkloads(data: z.output<typeof workloadsSchema>): Worklo
       memoryGiB: w.memoryGiB ?? 1,
       ...(w.allowedJurisdictions ? { allowedJurisdictions: [...w.allowedJurisdictions] } : {}),
       ...(w.latency ? { latency: { maxRttMs: w.latency.maxRttMs, to: typeof w.latency.to === 'string' ? w.latency.to : { lat: w.latency.to.lat, lon: w.latency.to.lon } } } : {}),
-      spread: { ...(w.spread?.minSites !== undefined ? { minSites: w.spread.minSites } : {}), ...(w.spread?.maxPerSite !== undefined ? { maxPerSite: w.spread.maxPerSite } : {}) },
+      spread: {
+        ...(w.spread?.minSites !== undefined ? { minSites: w.spread.minSites } : {}),
+        ...(w.spread?.maxPerSite !== undefined ? { maxPerSite: w.spread.maxPerSite } : {}),
+        ...(w.spread?.maxSites !== undefined ? { maxSites: w.spread.maxSites } : {}),
+      },
       affinity: [...(w.affinity ?? [])].sort(),
       antiAffinity: [...(w.antiAffinity ?? [])].sort(),
       priority: w.priority ?? 1,

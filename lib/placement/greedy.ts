@@ -71,6 +71,22 @@ export function greedy(inst: Instance, costs: Costs, state = new FleetState(inst
     const rollback = () => {
       for (const p of mine.reverse()) state.take(item.w, p);
     };
+    if (item.w.gang && item.w.spread.maxSites === 1) {
+      // All replicas at one site: try the sites one by one (in name order) until one holds the gang.
+      const sites = [...new Set(item.pools.map((p) => inst.pools[p]!.site.name))].sort();
+      for (const s of sites) {
+        const others = new Set(sites.filter((x) => x !== s));
+        while (mine.length < item.w.replicas) {
+          const p = placeOne(inst, state, costs, item, others);
+          if (!p) break;
+          mine.push(p);
+        }
+        if (mine.length === item.w.replicas) break;
+        rollback();
+        mine.length = 0;
+      }
+      continue;
+    }
     const minSites = item.w.spread.minSites ?? 1;
     if (minSites > 1) {
       const used = new Set<string>();

@@ -89,5 +89,11 @@ export function randomPartitionedFleet(seed: number, sizes: Sizes): FleetModel {
       parts.set(`${s.name}/${p.name}`, pick(options));
     }
   }
-  return partitionedFleet(fleet, parts);
+  // Some workloads keep to one or two sites (maxSites), the way a training job keeps to one.
+  const workloads = fleet.workloads.map((w) => {
+    if (r() >= 0.25) return w;
+    const maxSites = Math.max(w.spread.minSites ?? 1, r() < 0.6 ? 1 : 2);
+    return { ...w, spread: { ...w.spread, maxSites } };
+  });
+  return partitionedFleet({ ...fleet, workloads }, parts);
 }

@@ -37,8 +37,9 @@ describe('property: no placement ever breaks a hard constraint', () => {
     }
   });
 
-  test('GPU stacks\' partitioning (fixed MIG layouts, MIG kept off, AMD partitions, time-slicing): greedy over 1000 and MIP over 150 fleets', () => {
+  test('GPU stacks\' partitioning (fixed MIG layouts, MIG kept off, AMD partitions, time-slicing) and maxSites: greedy over 1000 and MIP over 150 fleets', () => {
     let fixedMigUsed = 0;
+    let oneSiteGangs = 0;
     for (let seed = 9001; seed <= 10000; seed++) {
       const fleet = randomPartitionedFleet(seed, { sites: 3, workloads: 6, maxReplicas: 4, maxNodes: 3, rich: true });
       const p = place(fleet);
@@ -46,7 +47,12 @@ describe('property: no placement ever breaks a hard constraint', () => {
       if (v.length > 0) throw new Error(`seed ${seed}: ${JSON.stringify(v)}`);
       const layoutPools = new Set(fleet.sites.flatMap((s) => s.nodePools.filter((x) => x.gpus?.migLayout).map((x) => `${s.name}/${x.name}`)));
       if (p.workloads.some((w) => w.assignments.some((a) => layoutPools.has(`${a.site}/${a.pool}`)))) fixedMigUsed++;
+      for (const w of fleet.workloads) {
+        const placed = p.workloads.find((x) => x.name === w.name)!;
+        if (w.gang && w.spread.maxSites === 1 && w.replicas > 1 && placed.placed === w.replicas) oneSiteGangs++;
+      }
     }
+    expect(oneSiteGangs).toBeGreaterThan(20);
     // Fixed layouts must actually take slices in a good share of the instances, or the property is vacuous.
     expect(fixedMigUsed).toBeGreaterThan(100);
     for (let seed = 12001; seed <= 12150; seed++) {
