@@ -65,6 +65,19 @@ export interface FleetProps {
   readonly multiClusterServices?: readonly MultiClusterServiceSpec[];
 }
 
+/** Where the solver put some replicas of a placed workload: one cluster, and the pools used there. */
+export interface PlacedAt {
+  readonly site: string;
+  readonly cluster: string;
+  /** Replicas the solver put in this cluster. */
+  readonly replicas: number;
+  /** Node pools those replicas use, sorted. */
+  readonly pools: readonly string[];
+}
+
+/** Renders a placed workload's objects for one cluster the solver chose. */
+export type PlacedRender = (at: PlacedAt) => K8sObject[];
+
 /** Options of the checks that run before writing. */
 export interface FleetCheckOptions {
   /**
@@ -172,6 +185,7 @@ export class Fleet extends Construct {
   public readonly ipPlan: IpPlanSpec;
   private readonly ipPlanGiven: boolean;
   private readonly workloadSpecs: WorkloadSpec[] = [];
+  private readonly renderers = new Map<string, { readonly path: string; readonly render: PlacedRender }>();
 
   constructor(scope: Construct, id: string, props: FleetProps) {
     super(scope, id);
@@ -285,6 +299,16 @@ export class Fleet extends Construct {
     this.workloadSpecs.push(spec);
   }
 
+  /**
+   * Adds a workload the solver places at synth, with the function that renders its objects into each
+   * cluster the solver chose (TrainingJob and InferenceService without a target use this). Replicas
+   * left unplaced are not rendered; `PLACEMENT.md` says why.
+   */
+  public addPlacedWorkload(spec: WorkloadSpec, source: IConstruct, render: PlacedRender): void {
+    this.addWorkload(spec);
+    this.renderers.set(spec.name, { path: source.node.path, render });
+  }
+
   /** The site of that name. */
   public site(name: string): Site {
     const s = this.sites.find((x) => x.name === name);
@@ -381,8 +405,38 @@ export class Fleet extends Construct {
       if (!inFleet) stray.push({ path: c.node.path, message: 'object is outside the fleet, so it would not be written; create it in site.cluster() or fleet.management' });
     }
     if (stray.length > 0) throw new ValidationError(stray);
-    if (model.workloads.length > 0) files.push(...placementFiles(place(this.placementView(model), model.workloads, options), this.node.path));
+    if (model.workloads.length > 0) {
+      const placement = place(this.placementView(model), model.workloads, options);
+      files.push(...placementFiles(placement, this.node.path));
+      objects.push(...this.placedObjects(placement, objects));
+    }
     return renderTree({ targets, objects, files });
+  }
+
+  /** The objects of placed workloads, in the clusters the solver chose (a Namespace another object of the folder brings is not repeated). */
+  private placedObjects(placement: Placement, existing: readonly PlacedObject[]): PlacedObject[] {
+    const out: PlacedObject[] = [];
+    const has = (target: Target, kind: string, name: string) =>
+      [...existing, ...out].some((o) => targetFolder(o.target) === targetFolder(target) && o.object.kind === kind && o.object.metadata.name === name && o.object.metadata.namespace === undefined);
+    for (const [name, r] of [...this.renderers].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const byCluster = new Map<string, { site: string; cluster: string; replicas: number; pools: Set<string> }>();
+      for (const a of placement.workloads.find((w) => w.name === name)?.assignments ?? []) {
+        const key = `${a.site}/${a.cluster}`;
+        const e = byCluster.get(key) ?? { site: a.site, cluster: a.cluster, replicas: 0, pools: new Set<string>() };
+        e.replicas += 1;
+        e.pools.add(a.pool);
+        byCluster.set(key, e);
+      }
+      for (const [, e] of [...byCluster].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        const chart = this.site(e.site).clusters.find((c) => c.clusterName === e.cluster);
+        if (!chart) continue;
+        for (const object of r.render({ site: e.site, cluster: e.cluster, replicas: e.replicas, pools: [...e.pools].sort() })) {
+          if (object.kind === 'Namespace' && has(chart.target, 'Namespace', object.metadata.name)) continue;
+          out.push({ target: chart.target, object, source: r.path });
+        }
+      }
+    }
+    return out;
   }
 
   /** Validates, renders and writes the fleet atomically to `outdir`. */

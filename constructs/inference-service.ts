@@ -4,7 +4,19 @@ import { ValidationError, inConstruct, type ValidationIssue } from '../lib/model
 import type { K8sObject } from '../lib/synth/objects';
 import type { PlacementNeeds } from '../lib/workloads/needs';
 import { Fleet } from './fleet';
-import { containerResources, ensureNamespace, podGpuFields, resolveWorkload, type GpuRequest, type WorkloadTargetProps } from './workload-target';
+import type { GpuResources } from '../lib/flower/objects';
+import {
+  containerResources,
+  ensureNamespace,
+  namespaceObject,
+  placedResources,
+  placedWorkloadSpec,
+  podGpuFields,
+  resolveWorkload,
+  type GpuRequest,
+  type WorkloadPlacementProps,
+  type WorkloadTargetProps,
+} from './workload-target';
 
 /** How the model is served. */
 export class InferenceRuntime {
@@ -25,8 +37,21 @@ export class InferenceRuntime {
 
 /** Properties of an {@link InferenceService}. */
 export interface InferenceServiceProps {
-  /** Where the service runs (until the placement solver supplies it). */
-  readonly target: WorkloadTargetProps;
+  /**
+   * Where the service runs.
+   * @default - the placement solver chooses at synth; replicas may spread over clusters (each gets its share)
+   */
+  readonly target?: WorkloadTargetProps;
+  /**
+   * What the solver needs when there is no target: the GPU vendor the image is built for, CPU, memory, priority.
+   * @default - no GPUs unless gpuVendor or gpuModel is given
+   */
+  readonly placement?: WorkloadPlacementProps;
+  /**
+   * At most this many replicas per site (placed services only).
+   * @default - no limit
+   */
+  readonly maxPerSite?: number;
   readonly runtime: InferenceRuntime;
   /**
    * Replicas.
@@ -78,12 +103,48 @@ export class InferenceService extends Construct {
     const issues: ValidationIssue[] = [];
     this.name = props.name ?? id;
     this.namespace = props.namespace ?? 'inference';
-    const { t, replicas, gpus, resources: res } = resolveWorkload(this, props, issues);
+    if (!props.target) {
+      const latency = props.maxLatencyMs ? { latency: { maxRttMs: props.maxLatencyMs.ms, to: props.maxLatencyMs.toSite } } : {};
+      const spread = props.maxPerSite !== undefined ? { spread: { maxPerSite: props.maxPerSite } } : {};
+      const { spec, vendor, gpus } = placedWorkloadSpec(this.name, props, { ...latency, ...spread }, issues);
+      if (issues.length > 0) throw new ValidationError(inConstruct(this.node.path, issues), `invalid inference service '${id}'`);
+      fleet.addPlacedWorkload(spec, this, (at) => {
+        const { resources } = placedResources(this, at, vendor, gpus, props.gpuRequest);
+        return [namespaceObject(this.namespace, fleet.commonLabels()), ...this.build(props, fleet, at.replicas, resources)];
+      });
+      this.objects = [];
+      this.placementNeeds = {
+        workload: this.node.path,
+        role: 'inference',
+        replicas: spec.replicas ?? 1,
+        ...(spec.gpu ? { gpu: { ...(vendor ? { vendor } : {}), ...(spec.gpu.model ? { model: spec.gpu.model } : {}), count: gpus } } : {}),
+        ...(props.jurisdictions ? { jurisdictions: [...props.jurisdictions] } : {}),
+        ...(props.maxLatencyMs ? { maxLatencyMs: { ...props.maxLatencyMs } } : {}),
+      };
+      return;
+    }
+    const { t, replicas, gpus, resources: res } = resolveWorkload(this, { ...props, target: props.target }, issues);
     const rtt = props.maxLatencyMs && t ? t.rttMs[props.maxLatencyMs.toSite] : undefined;
     if (props.maxLatencyMs && t && t.site !== props.maxLatencyMs.toSite && rtt !== undefined && rtt > props.maxLatencyMs.ms) {
       issues.push({ path: 'maxLatencyMs', message: `${t.site} is ${rtt} ms from ${props.maxLatencyMs.toSite}, above the bound of ${props.maxLatencyMs.ms} ms` });
     }
     if (issues.length > 0 || !t) throw new ValidationError(inConstruct(this.node.path, issues), `invalid inference service '${id}'`);
+    const objects = this.build(props, fleet, replicas, res);
+    this.objects = objects;
+    ensureNamespace(t.chart, this.namespace, fleet.commonLabels());
+    objects.forEach((o) => new ApiObject(t.chart, `${id}-${o.kind}-${o.metadata.name}`.toLowerCase(), o));
+    this.placementNeeds = {
+      workload: this.node.path,
+      role: 'inference',
+      replicas,
+      ...(gpus > 0 ? { gpu: { vendor: t.gpu!.vendor, model: t.gpu!.model, count: gpus } } : {}),
+      ...(props.jurisdictions ? { jurisdictions: [...props.jurisdictions] } : {}),
+      ...(props.maxLatencyMs ? { maxLatencyMs: { ...props.maxLatencyMs } } : {}),
+      target: { site: t.site, cluster: t.cluster },
+    };
+  }
+
+  private build(props: InferenceServiceProps, fleet: Fleet, replicas: number, res: GpuResources | undefined): K8sObject[] {
     const labels = { ...fleet.commonLabels(), 'k0smos.io/workload': this.name };
     const resources = containerResources(res);
     const meta = { name: this.name, namespace: this.namespace, labels };
@@ -98,6 +159,7 @@ export class InferenceService extends Construct {
           predictor: {
             minReplicas: replicas,
             ...(res?.nodeSelector ? { nodeSelector: { ...res.nodeSelector } } : {}),
+            ...(res?.tolerations ? { tolerations: res.tolerations.map((x) => ({ ...x })) } : {}),
             model: { modelFormat: { name: r.modelFormat }, storageUri: r.storageUri, ...(r.runtime ? { runtime: r.runtime } : {}), ...resources },
           },
         },
@@ -123,17 +185,6 @@ export class InferenceService extends Construct {
       });
       objects.push({ apiVersion: 'v1', kind: 'Service', metadata: meta, spec: { selector: sel, ports: [{ name: 'http', port: 80, targetPort: port }] } });
     }
-    this.objects = objects;
-    ensureNamespace(t.chart, this.namespace, fleet.commonLabels());
-    objects.forEach((o) => new ApiObject(t.chart, `${id}-${o.kind}-${o.metadata.name}`.toLowerCase(), o));
-    this.placementNeeds = {
-      workload: this.node.path,
-      role: 'inference',
-      replicas,
-      ...(gpus > 0 ? { gpu: { vendor: t.gpu!.vendor, model: t.gpu!.model, count: gpus } } : {}),
-      ...(props.jurisdictions ? { jurisdictions: [...props.jurisdictions] } : {}),
-      ...(props.maxLatencyMs ? { maxLatencyMs: { ...props.maxLatencyMs } } : {}),
-      target: { site: t.site, cluster: t.cluster },
-    };
+    return objects;
   }
 }

@@ -4,7 +4,19 @@ import { ValidationError, inConstruct, type ValidationIssue } from '../lib/model
 import type { K8sObject } from '../lib/synth/objects';
 import type { PlacementNeeds } from '../lib/workloads/needs';
 import { Fleet } from './fleet';
-import { containerResources, ensureNamespace, podGpuFields, resolveWorkload, type GpuRequest, type WorkloadTargetProps } from './workload-target';
+import type { GpuResources } from '../lib/flower/objects';
+import {
+  containerResources,
+  ensureNamespace,
+  namespaceObject,
+  placedResources,
+  placedWorkloadSpec,
+  podGpuFields,
+  resolveWorkload,
+  type GpuRequest,
+  type WorkloadPlacementProps,
+  type WorkloadTargetProps,
+} from './workload-target';
 
 /** Which controller runs the training. */
 export class TrainingOperator {
@@ -21,8 +33,16 @@ export class TrainingOperator {
 
 /** Properties of a {@link TrainingJob}. */
 export interface TrainingJobProps {
-  /** Where the job runs (until the placement solver supplies it). */
-  readonly target: WorkloadTargetProps;
+  /**
+   * Where the job runs.
+   * @default - the placement solver chooses one cluster at synth (all replicas together, as a gang)
+   */
+  readonly target?: WorkloadTargetProps;
+  /**
+   * What the solver needs when there is no target: the GPU vendor the image is built for, CPU, memory, priority.
+   * @default - no GPUs unless gpuVendor or gpuModel is given
+   */
+  readonly placement?: WorkloadPlacementProps;
   /** Training image. */
   readonly image: string;
   /**
@@ -90,8 +110,36 @@ export class TrainingJob extends Construct {
     const issues: ValidationIssue[] = [];
     this.name = props.name ?? id;
     this.namespace = props.namespace ?? 'training';
-    const { t, replicas, gpus, resources } = resolveWorkload(this, props, issues);
+    if (!props.target) {
+      // Placed at synth: one cluster for the whole gang.
+      const { spec, vendor, gpus } = placedWorkloadSpec(this.name, props, { gang: true, spread: { maxSites: 1 } }, issues);
+      if (issues.length > 0) throw new ValidationError(inConstruct(this.node.path, issues), `invalid training job '${id}'`);
+      const replicas = spec.replicas ?? 1;
+      fleet.addPlacedWorkload(spec, this, (at) => {
+        const { resources } = placedResources(this, at, vendor, gpus, props.gpuRequest);
+        return [namespaceObject(this.namespace, fleet.commonLabels()), ...this.build(props, fleet, at.replicas, resources)];
+      });
+      this.objects = [];
+      this.placementNeeds = { workload: this.node.path, role: 'training', replicas, ...(spec.gpu ? { gpu: { ...(vendor ? { vendor } : {}), ...(spec.gpu.model ? { model: spec.gpu.model } : {}), count: gpus } } : {}), ...(props.jurisdictions ? { jurisdictions: [...props.jurisdictions] } : {}) };
+      return;
+    }
+    const { t, replicas, gpus, resources } = resolveWorkload(this, { ...props, target: props.target }, issues);
     if (issues.length > 0 || !t) throw new ValidationError(inConstruct(this.node.path, issues), `invalid training job '${id}'`);
+    const objects = this.build(props, fleet, replicas, resources);
+    this.objects = objects;
+    ensureNamespace(t.chart, this.namespace, fleet.commonLabels());
+    objects.forEach((o) => new ApiObject(t.chart, `${id}-${o.kind}-${o.metadata.name}`.toLowerCase(), o));
+    this.placementNeeds = {
+      workload: this.node.path,
+      role: 'training',
+      replicas,
+      ...(gpus > 0 ? { gpu: { vendor: t.gpu!.vendor, model: t.gpu!.model, count: gpus } } : {}),
+      ...(props.jurisdictions ? { jurisdictions: [...props.jurisdictions] } : {}),
+      target: { site: t.site, cluster: t.cluster },
+    };
+  }
+
+  private build(props: TrainingJobProps, fleet: Fleet, replicas: number, resources: GpuResources | undefined): K8sObject[] {
     const labels = { ...fleet.commonLabels(), 'k0smos.io/workload': this.name };
     const port = props.port ?? 29500;
     const container = (name: string, env: Record<string, unknown>[] = []) => ({
@@ -133,16 +181,6 @@ export class TrainingJob extends Construct {
         },
       });
     }
-    this.objects = objects;
-    ensureNamespace(t.chart, this.namespace, fleet.commonLabels());
-    objects.forEach((o) => new ApiObject(t.chart, `${id}-${o.kind}-${o.metadata.name}`.toLowerCase(), o));
-    this.placementNeeds = {
-      workload: this.node.path,
-      role: 'training',
-      replicas,
-      ...(gpus > 0 ? { gpu: { vendor: t.gpu!.vendor, model: t.gpu!.model, count: gpus } } : {}),
-      ...(props.jurisdictions ? { jurisdictions: [...props.jurisdictions] } : {}),
-      target: { site: t.site, cluster: t.cluster },
-    };
+    return objects;
   }
 }

@@ -9,6 +9,8 @@ import { Fleet } from './fleet';
 import { gpuScheduling } from '../lib/gpu/scheduling';
 import type { Site } from './site';
 import type { SiteSpec } from '../lib/model/fleet';
+import type { WorkloadSpec } from '../lib/model/workload';
+import type { K8sObject } from '../lib/synth/objects';
 import type { ClusterChart } from './folder-chart';
 
 /** Where a workload is rendered: a site and, when the site has several clusters, one of them. */
@@ -102,23 +104,101 @@ export function resolveTarget(scope: Construct, t: WorkloadTargetProps, path: st
   };
 }
 
+/** A Namespace object with the fleet's labels. */
+export function namespaceObject(name: string, labels: Record<string, string>): K8sObject {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { ...labels } } };
+}
+
 /** Adds a Namespace to a cluster chart unless one of that name is there already (several workloads may share it). */
 export function ensureNamespace(chart: ClusterChart, name: string, labels: Record<string, string>): void {
   const exists = chart.node.findAll().some((c) => c instanceof ApiObject && c.kind === 'Namespace' && c.metadata.name === name);
   if (!exists) new ApiObject(chart, `namespace-${name}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
 }
 
+/** What a workload without a target tells the placement solver (besides replicas, GPUs and jurisdictions). */
+export interface WorkloadPlacementProps {
+  /**
+   * GPU vendor the image is built for; a workload without a target that takes GPUs needs this or `gpuModel`.
+   * @default - from gpuModel
+   */
+  readonly gpuVendor?: GpuVendor;
+  /**
+   * GPU model required.
+   * @default - any model of the vendor
+   */
+  readonly gpuModel?: string;
+  /**
+   * Least memory per GPU, in GiB.
+   * @default - no minimum
+   */
+  readonly gpuMemoryGiB?: number;
+  /**
+   * CPU cores per replica.
+   * @default 1
+   */
+  readonly cpu?: number;
+  /**
+   * Memory per replica, in GiB.
+   * @default 1
+   */
+  readonly memoryGiB?: number;
+  /**
+   * Placement priority (weight of each placed GPU).
+   * @default 1
+   */
+  readonly priority?: number;
+}
+
 /** The props every placed GPU workload shares. */
 export interface PlacedWorkloadProps {
-  readonly target: WorkloadTargetProps;
+  readonly target?: WorkloadTargetProps;
+  readonly placement?: WorkloadPlacementProps;
   readonly replicas?: number;
   readonly gpusPerReplica?: number;
   readonly jurisdictions?: readonly string[];
   readonly gpuRequest?: GpuRequest;
 }
 
+/**
+ * The workload spec of a workload without a target, for the solver. GPUs default to 1 when a vendor or
+ * model is given, else 0; taking GPUs without saying which vendor the image is built for is an error.
+ */
+export function placedWorkloadSpec(name: string, props: PlacedWorkloadProps, extra: Partial<WorkloadSpec>, issues: ValidationIssue[]): { spec: WorkloadSpec; vendor?: GpuVendor; gpus: number } {
+  const p = props.placement ?? {};
+  const replicas = props.replicas ?? 1;
+  if (!Number.isInteger(replicas) || replicas < 1) issues.push({ path: 'replicas', message: `must be a whole number of at least 1; got ${replicas}` });
+  const model = p.gpuModel !== undefined ? gpuModel(p.gpuModel) : undefined;
+  if (p.gpuModel !== undefined && !model) issues.push({ path: 'placement.gpuModel', message: `unknown GPU model '${p.gpuModel}'` });
+  if (model && p.gpuVendor && model.vendor !== p.gpuVendor) issues.push({ path: 'placement.gpuVendor', message: `${model.name} is ${model.vendor}, not ${p.gpuVendor}` });
+  const vendor = p.gpuVendor ?? model?.vendor;
+  const gpus = props.gpusPerReplica ?? (vendor ? 1 : 0);
+  if (gpus > 0 && !vendor) issues.push({ path: 'placement.gpuVendor', message: `a workload without a target that takes GPUs must say which vendor its image is built for (gpuVendor: 'nvidia' or 'amd', or gpuModel); or give target` });
+  const spec: WorkloadSpec = {
+    name,
+    replicas,
+    ...(p.cpu !== undefined ? { cpu: p.cpu } : {}),
+    ...(p.memoryGiB !== undefined ? { memoryGiB: p.memoryGiB } : {}),
+    ...(p.priority !== undefined ? { priority: p.priority } : {}),
+    ...(gpus > 0 ? { gpu: { count: gpus, ...(vendor ? { vendor } : {}), ...(model ? { model: model.name } : {}), ...(p.gpuMemoryGiB !== undefined ? { memoryGiB: p.gpuMemoryGiB } : {}) } } : {}),
+    ...(props.jurisdictions ? { allowedJurisdictions: [...props.jurisdictions] } : {}),
+    ...extra,
+  };
+  return { spec, ...(vendor ? { vendor } : {}), gpus };
+}
+
+/** The GPU resources of a placed workload in the cluster the solver chose. */
+export function placedResources(scope: Construct, at: { site: string; cluster: string }, vendor: GpuVendor | undefined, gpus: number, request: GpuRequest | undefined): { t: ResolvedTarget; resources?: GpuResources } {
+  const issues: ValidationIssue[] = [];
+  const t = resolveTarget(scope, at, 'target', issues);
+  if (!t) throw new Error(`${scope.node.path}: the solver chose ${at.site}/${at.cluster}, which the fleet does not have: ${issues.map((i) => i.message).join('; ')}`);
+  if (gpus === 0 || !vendor) return { t };
+  // The model is informational for the request (the cluster's first GPU pool of that vendor).
+  const model = t.gpu?.vendor === vendor ? t.gpu.model : '';
+  return { t, resources: (request ?? extendedResourceGpuRequest)({ site: t.site, cluster: t.cluster, vendor, model, count: gpus }) };
+}
+
 /** A workload's target, replica and GPU checks in one place; issues are collected, not thrown. */
-export function resolveWorkload(scope: Construct, props: PlacedWorkloadProps, issues: ValidationIssue[]): { t?: ResolvedTarget; replicas: number; gpus: number; resources?: GpuResources } {
+export function resolveWorkload(scope: Construct, props: PlacedWorkloadProps & { readonly target: WorkloadTargetProps }, issues: ValidationIssue[]): { t?: ResolvedTarget; replicas: number; gpus: number; resources?: GpuResources } {
   const replicas = props.replicas ?? 1;
   if (!Number.isInteger(replicas) || replicas < 1) issues.push({ path: 'replicas', message: `must be a whole number of at least 1; got ${replicas}` });
   const t = resolveTarget(scope, props.target, 'target', issues);

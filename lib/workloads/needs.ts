@@ -23,8 +23,8 @@ export interface PlacementNeeds {
   readonly maxLatencyMs?: { readonly toSite: string; readonly ms: number };
   /** Set when the solver may not move the workload (a SuperNode stays with its data). */
   readonly pinnedSite?: string;
-  /** Where it is rendered today: the explicit target, or the default (the management site for a SuperLink). */
-  readonly target: WorkloadTarget;
+  /** Where it is rendered: the explicit target, or the default (the management site for a SuperLink); undefined when the solver chooses at synth. */
+  readonly target?: WorkloadTarget;
 }
 
 /** Resources that give a container its GPUs; the seam for MIG profiles and DRA claims from the GPU layer. */

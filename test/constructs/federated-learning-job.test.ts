@@ -41,7 +41,7 @@ describe('FederatedLearningJob', () => {
 
   it('publishes placement needs with every SuperNode pinned to its data site', () => {
     const { job } = flFleet();
-    expect(job.placementNeeds.map((n) => [n.role, n.pinnedSite, n.target.site, n.gpu?.vendor])).toEqual([
+    expect(job.placementNeeds.map((n) => [n.role, n.pinnedSite, n.target?.site, n.gpu?.vendor])).toEqual([
       ['flower-superlink', undefined, 'frankfurt', undefined],
       ['flower-supernode', 'atlanta', 'atlanta', 'amd'],
       ['flower-supernode', 'quebec', 'quebec', 'nvidia'],

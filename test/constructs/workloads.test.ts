@@ -64,3 +64,56 @@ describe('TrainingJob and InferenceService', () => {
     expect(n).toBeGreaterThan(10);
   });
 });
+
+describe('TrainingJob and InferenceService placed by the solver (no target)', () => {
+  function placedFleet() {
+    const fleet = buildReferenceBase(new App());
+    // Priority 20 outranks the fleet's own MI300X batch work (priority 3).
+    const train = new TrainingJob(fleet, 'rocm-train', { image: 'ghcr.io/example/train:rocm', replicas: 2, gpusPerReplica: 8, jurisdictions: ['US', 'CA'], placement: { gpuVendor: 'amd', cpu: 16, memoryGiB: 128, priority: 20 } });
+    const chat = new InferenceService(fleet, 'chat-ca', {
+      runtime: InferenceRuntime.deployment({ image: 'ghcr.io/example/serve:cuda' }),
+      replicas: 2,
+      jurisdictions: ['CA'],
+      maxLatencyMs: { toSite: 'quebec', ms: 20 },
+      placement: { gpuVendor: 'nvidia', priority: 20 },
+    });
+    new TrainingJob(fleet, 'h100-train', { image: 'i', replicas: 1, placement: { gpuModel: 'H100' } });
+    return { fleet, train, chat };
+  }
+
+  it('renders each into the cluster the solver chose, with the vendor request, and reports it in PLACEMENT.md', () => {
+    const { fleet, train } = placedFleet();
+    expect(train.placementNeeds.target).toBeUndefined();
+    const tree = fleet.toTree();
+    const pj = parse(tree.get('sites/atlanta/atlanta/pytorchjob.kubeflow.org_training_rocm-train.yaml')!);
+    expect(pj.spec.pytorchReplicaSpecs.Worker.replicas).toBe(1);
+    expect(pj.spec.pytorchReplicaSpecs.Master.template.spec.containers[0].resources.limits).toEqual({ 'amd.com/gpu': '8' });
+    expect(pj.spec.pytorchReplicaSpecs.Master.template.spec.nodeSelector).toEqual({ 'k0smos.io/gpu-vendor': 'amd' });
+    expect(tree.has('sites/atlanta/atlanta/namespace_training.yaml')).toBe(true);
+    const dep = parse(tree.get('sites/quebec/quebec/deployment_inference_chat-ca.yaml')!);
+    expect(dep.spec.replicas).toBe(2);
+    expect(dep.spec.template.spec.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+    const report = tree.get('PLACEMENT.md')!;
+    expect(report).toMatch(/\| rocm-train \| 20 \| 2\/2 \| atlanta\/atlanta\/mi300x x2 \|/);
+    expect(report).toMatch(/\| chat-ca \| 20 \| 2\/2 \| quebec\/quebec\/a100 x2 \|/);
+  });
+
+  it('leaves out a job the fleet cannot hold, and says why in PLACEMENT.md', () => {
+    const tree = placedFleet().fleet.toTree();
+    expect([...tree.keys()].filter((k) => k.includes('h100-train'))).toEqual([]);
+    expect(tree.get('PLACEMENT.md')).toMatch(/## h100-train[\s\S]*no H100/);
+  });
+
+  it('asks which vendor an image is built for when a job without target takes GPUs', () => {
+    const fleet = buildReferenceBase(new App());
+    expect(() => new TrainingJob(fleet, 'x', { image: 'i', gpusPerReplica: 2 })).toThrow(/placement\.gpuVendor: a workload without a target that takes GPUs must say which vendor its image is built for/);
+    expect(() => new InferenceService(fleet, 'y', { runtime: InferenceRuntime.deployment({ image: 'i' }), placement: { gpuModel: 'MI300X', gpuVendor: 'nvidia' } })).toThrow(/MI300X is amd, not nvidia/);
+  });
+
+  itWithSchemas('placed objects validate against the schemas', () => {
+    const tree = placedFleet().fleet.toTree();
+    const files = [...tree.keys()].filter((f) => /rocm-train|chat-ca/.test(f));
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    for (const f of files) expect(validateDocument(schemaRegistry()!, parse(tree.get(f)!), f, 0)).toEqual([]);
+  });
+});
