@@ -4,13 +4,15 @@
  *
  * Schemas are made strict the way `kubectl apply` with server-side field validation is: a field the
  * schema does not declare is an error unless the schema preserves unknown fields.
- * CEL rules (`x-kubernetes-validations`) are not evaluated.
+ * CEL rules (`x-kubernetes-validations`) are not evaluated. Formats are checked where the API server
+ * checks them (see kube-formats.ts); resource.Quantity values against the quantity grammar.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { defaultDocumentSchemas } from './k0sctl-schema';
+import { CRD_QUANTITY_PATTERN, enforcedFormat, KUBE_FORMATS, QUANTITY_FORMAT } from './kube-formats';
 
 export interface KindSchema {
   /** Validates one object. */
@@ -60,7 +62,8 @@ export class SchemaRegistry {
     private readonly kubernetesVersions: readonly string[],
     documents: readonly DocumentSchema[],
   ) {
-    this.ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, unicodeRegExp: false });
+    this.ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true, unicodeRegExp: false });
+    for (const [name, f] of Object.entries(KUBE_FORMATS)) this.ajv.addFormat(name, { type: f.type, validate: f.validate } as Parameters<Ajv['addFormat']>[1]);
     this.documents = new Map(documents.map((d) => [`${d.apiVersion}|${d.kind}`, d]));
     this.indexCrds(dir);
   }
@@ -194,8 +197,10 @@ const CLUSTER_SCOPED_BUILTINS = new Set([
 /** Rewrites a swagger 2.0 definition into JSON Schema that Ajv checks like the API server would. */
 function swaggerDefinition(name: string, def: Record<string, unknown>): unknown {
   if (name === 'io.k8s.apimachinery.pkg.util.intstr.IntOrString') return { anyOf: [{ type: 'integer' }, { type: 'string' }] };
-  if (name === 'io.k8s.apimachinery.pkg.api.resource.Quantity') return { anyOf: [{ type: 'number' }, { type: 'string' }] };
-  if (name === 'io.k8s.apimachinery.pkg.apis.meta.v1.Time' || name === 'io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime') return { type: ['string', 'null'] };
+  // A quantity is a JSON number or a string in the quantity grammar (resource.Quantity's UnmarshalJSON).
+  if (name === 'io.k8s.apimachinery.pkg.api.resource.Quantity') return { type: ['number', 'string'], format: QUANTITY_FORMAT };
+  // metav1.Time marshals its zero value as null, so null is a valid time (e.g. `creationTimestamp: null`).
+  if (name === 'io.k8s.apimachinery.pkg.apis.meta.v1.Time' || name === 'io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime') return { type: ['string', 'null'], format: 'date-time' };
   // The API server accepts apiVersion/kind on every top-level kind; swagger marks them optional already.
   return kubeStrict(def, true);
 }
@@ -215,7 +220,13 @@ function transform(node: unknown, swagger: boolean, inJunctor = false): unknown 
   const src = node as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(src)) {
-    if (k === 'description' || k === 'x-kubernetes-validations' || k === 'example' || k === 'format') continue;
+    if (k === 'description' || k === 'x-kubernetes-validations' || k === 'example') continue;
+    if (k === 'format') {
+      // Only formats the API server checks; the others are dropped (kube-formats.ts lists which and why).
+      const f = typeof v === 'string' ? enforcedFormat(v) : undefined;
+      if (f) out.format = f;
+      continue;
+    }
     if (k === 'properties' || k === 'patternProperties' || k === 'definitions') {
       const props: Record<string, unknown> = {};
       for (const [pk, pv] of Object.entries(v as Record<string, unknown>)) props[pk] = transform(pv, swagger, inJunctor);
@@ -232,6 +243,11 @@ function transform(node: unknown, swagger: boolean, inJunctor = false): unknown 
   if (src['x-kubernetes-int-or-string'] === true) {
     delete out.type;
     const rest = { ...out };
+    // controller-gen marks resource.Quantity fields with this pattern; the quantity grammar is the exact check.
+    if (rest.pattern === CRD_QUANTITY_PATTERN) {
+      delete rest.pattern;
+      rest.format = QUANTITY_FORMAT;
+    }
     return { ...rest, anyOf: [{ type: 'integer' }, { type: 'string' }] };
   }
   if (src['x-kubernetes-embedded-resource'] === true) {

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { closest } from '../model/suggest';
+import { KUBE_FORMATS } from './kube-formats';
 import type { SchemaRegistry } from './schemas';
 
 /** One validation failure: which file, which document in it (0-based), where (JSON pointer) and what. */
@@ -38,7 +39,7 @@ export function validateDocument(registry: SchemaRegistry, doc: unknown, file: s
   }
   const failures: ConformanceFailure[] = [];
   if (!schema.validate(doc)) {
-    for (const e of schema.validate.errors ?? []) failures.push(fail(e.instancePath, describe(e)));
+    for (const e of schema.validate.errors ?? []) failures.push(fail(e.instancePath, describe(e, valueAt(doc, e.instancePath))));
   }
   if (schema.namespaced !== undefined) {
     const meta = (o.metadata ?? {}) as Record<string, unknown>;
@@ -50,8 +51,12 @@ export function validateDocument(registry: SchemaRegistry, doc: unknown, file: s
   return dedupe(failures);
 }
 
-function describe(e: ErrorObject): string {
+function describe(e: ErrorObject, value: unknown): string {
   switch (e.keyword) {
+    case 'format': {
+      const f = KUBE_FORMATS[(e.params as { format: string }).format];
+      return f ? `${f.expected}; got ${show(value)}` : (e.message ?? e.keyword);
+    }
     case 'additionalProperties':
       return `unknown field '${(e.params as { additionalProperty: string }).additionalProperty}'`;
     case 'enum':
@@ -61,6 +66,24 @@ function describe(e: ErrorObject): string {
     default:
       return e.message ?? e.keyword;
   }
+}
+
+/** The value at a JSON pointer of a document (undefined when the path does not exist). */
+export function valueAt(doc: unknown, pointer: string): unknown {
+  if (pointer === '') return doc;
+  let cur: unknown = doc;
+  for (const raw of pointer.slice(1).split('/')) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+/** A value for a message: JSON, long strings cut. */
+function show(value: unknown): string {
+  const s = JSON.stringify(value) ?? String(value);
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
 function dedupe(fs_: ConformanceFailure[]): ConformanceFailure[] {
