@@ -196,7 +196,7 @@ const CLUSTER_SCOPED_BUILTINS = new Set([
 
 /** Rewrites a swagger 2.0 definition into JSON Schema that Ajv checks like the API server would. */
 function swaggerDefinition(name: string, def: Record<string, unknown>): unknown {
-  if (name === 'io.k8s.apimachinery.pkg.util.intstr.IntOrString') return { anyOf: [{ type: 'integer' }, { type: 'string' }] };
+  if (name === 'io.k8s.apimachinery.pkg.util.intstr.IntOrString') return { type: ['integer', 'string'] };
   // A quantity is a JSON number or a string in the quantity grammar (resource.Quantity's UnmarshalJSON).
   if (name === 'io.k8s.apimachinery.pkg.api.resource.Quantity') return { type: ['number', 'string'], format: QUANTITY_FORMAT };
   // metav1.Time marshals its zero value as null, so null is a valid time (e.g. `creationTimestamp: null`).
@@ -240,15 +240,20 @@ function transform(node: unknown, swagger: boolean, inJunctor = false): unknown 
       out[k] = transform(v, swagger, inJunctor);
     }
   }
+  // null is a value only where the schema says `nullable: true`; elsewhere the API server drops it
+  // (the field counts as omitted) and we report it, since the author meant something else.
+  const nullable = src.nullable === true;
   if (src['x-kubernetes-int-or-string'] === true) {
-    delete out.type;
+    // A type list rather than anyOf: one clear error ("must be integer,string") instead of three.
     const rest = { ...out };
+    delete rest.anyOf;
+    delete rest.nullable;
     // controller-gen marks resource.Quantity fields with this pattern; the quantity grammar is the exact check.
     if (rest.pattern === CRD_QUANTITY_PATTERN) {
       delete rest.pattern;
       rest.format = QUANTITY_FORMAT;
     }
-    return { ...rest, anyOf: [{ type: 'integer' }, { type: 'string' }] };
+    return { ...rest, type: nullable ? ['integer', 'string', 'null'] : ['integer', 'string'] };
   }
   if (src['x-kubernetes-embedded-resource'] === true) {
     const props = { ...((out.properties as Record<string, unknown>) ?? {}) };
@@ -257,8 +262,11 @@ function transform(node: unknown, swagger: boolean, inJunctor = false): unknown 
     props.metadata ??= { type: 'object' };
     out.properties = props;
   }
-  if (src.nullable === true && typeof out.type === 'string') out.type = [out.type, 'null'];
-  const isObject = out.type === 'object' || (out.type === undefined && out.properties !== undefined);
+  if (nullable && typeof out.type === 'string') out.type = [out.type, 'null'];
+  if (nullable && Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
+  delete out.nullable;
+  // Decided on the declared type: a nullable object (type [object, null]) stays strict about its fields.
+  const isObject = src.type === 'object' || (src.type === undefined && out.properties !== undefined);
   if (!inJunctor && isObject && out.properties !== undefined && out.additionalProperties === undefined && src['x-kubernetes-preserve-unknown-fields'] !== true) {
     out.additionalProperties = false;
   }

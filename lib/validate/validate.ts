@@ -39,7 +39,13 @@ export function validateDocument(registry: SchemaRegistry, doc: unknown, file: s
   }
   const failures: ConformanceFailure[] = [];
   if (!schema.validate(doc)) {
-    for (const e of schema.validate.errors ?? []) failures.push(fail(e.instancePath, describe(e, valueAt(doc, e.instancePath))));
+    const errors = schema.validate.errors ?? [];
+    // A null that is not allowed is reported once, as a null; its enum/anyOf echoes would only confuse.
+    const nullAt = new Set(errors.filter((e) => e.keyword === 'type' && valueAt(doc, e.instancePath) === null).map((e) => e.instancePath));
+    for (const e of errors) {
+      if (nullAt.has(e.instancePath) && e.keyword !== 'type') continue;
+      failures.push(fail(e.instancePath, describe(e, valueAt(doc, e.instancePath))));
+    }
   }
   if (schema.namespaced !== undefined) {
     const meta = (o.metadata ?? {}) as Record<string, unknown>;
@@ -53,6 +59,11 @@ export function validateDocument(registry: SchemaRegistry, doc: unknown, file: s
 
 function describe(e: ErrorObject, value: unknown): string {
   switch (e.keyword) {
+    case 'type':
+      if (value === null) {
+        return `is null, but this field is not nullable (the schema wants ${[(e.params as { type: string | string[] }).type].flat().join(' or ')}); the API server drops null values, so the field would count as omitted: remove it or give it a value`;
+      }
+      return e.message ?? e.keyword;
     case 'format': {
       const f = KUBE_FORMATS[(e.params as { format: string }).format];
       return f ? `${f.expected}; got ${show(value)}` : (e.message ?? e.keyword);

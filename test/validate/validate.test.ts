@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { validateDirectory, validateDocument, validateYamlText } from '../../lib/validate/validate';
-import { itWithSchemas, schemaRegistry, tmpDir } from '../helpers';
+import { SchemaRegistry } from '../../lib/validate/schemas';
+import { describeWithSchemas, itWithSchemas, SCHEMAS_DIR, schemaRegistry, tmpDir } from '../helpers';
 
 const deployment = {
   apiVersion: 'apps/v1',
@@ -78,5 +79,55 @@ describe('conformance validator', () => {
   itWithSchemas('reports YAML that does not parse', () => {
     const r = schemaRegistry()!;
     expect(validateYamlText(r, 'a: [1,\n', 'x.yaml')[0]!.message).toMatch(/^not valid YAML/);
+  });
+});
+
+describeWithSchemas('null values', () => {
+  const backup = (lastBackup: unknown) => ({ apiVersion: 'k0rdent.mirantis.com/v1beta1', kind: 'ManagementBackup', metadata: { name: 'b' }, spec: {}, status: { lastBackup } });
+
+  it('accepts null where the CRD says nullable: true', () => {
+    const r = schemaRegistry()!;
+    expect(validateDocument(r, backup({ hookStatus: null, progress: null, startTimestamp: null, validationErrors: null }), 'f', 0)).toEqual([]);
+  });
+
+  it('keeps a nullable object strict about its fields', () => {
+    const r = schemaRegistry()!;
+    expect(validateDocument(r, backup({ hookStatus: { hooksAttempted: 1, hooksFaild: 0 } }), 'f', 0)).toEqual([
+      { file: 'f', document: 0, pointer: '/status/lastBackup/hookStatus', message: "unknown field 'hooksFaild'" },
+    ]);
+  });
+
+  it('reports a null where the field is not nullable, once, saying what the server does and how to fix it', () => {
+    const r = schemaRegistry()!;
+    const f = validateDocument(r, backup({ phase: null }), 'b.yaml', 0);
+    expect(f).toEqual([
+      {
+        file: 'b.yaml',
+        document: 0,
+        pointer: '/status/lastBackup/phase',
+        message: 'is null, but this field is not nullable (the schema wants string); the API server drops null values, so the field would count as omitted: remove it or give it a value',
+      },
+    ]);
+    const d = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'n' }, spec: { replicas: null, selector: {}, template: {}, strategy: { rollingUpdate: { maxSurge: null } } } };
+    expect(validateDocument(r, d, 'd.yaml', 0).map((x) => [x.pointer, x.message.slice(0, 70)])).toEqual([
+      ['/spec/replicas', 'is null, but this field is not nullable (the schema wants integer); th'],
+      ['/spec/strategy/rollingUpdate/maxSurge', 'is null, but this field is not nullable (the schema wants integer or s'],
+    ]);
+  });
+
+  it('allows null in nullable int-or-string and enum fields', () => {
+    const thing = {
+      type: 'object',
+      properties: {
+        apiVersion: { type: 'string' },
+        kind: { type: 'string' },
+        size: { 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }], nullable: true },
+        mode: { type: 'string', enum: ['a', 'b'], nullable: true },
+        strict: { 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }] },
+      },
+    };
+    const r = SchemaRegistry.load(SCHEMAS_DIR!, { documents: [{ apiVersion: 'example.com/v1', kind: 'Thing', schema: thing, source: 'test' }] });
+    expect(validateDocument(r, { apiVersion: 'example.com/v1', kind: 'Thing', size: null, mode: null }, 'f', 0)).toEqual([]);
+    expect(validateDocument(r, { apiVersion: 'example.com/v1', kind: 'Thing', mode: 'c', strict: null }, 'f', 0).map((x) => x.pointer)).toEqual(['/mode', '/strict']);
   });
 });
