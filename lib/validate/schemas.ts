@@ -17,8 +17,14 @@ import { CRD_QUANTITY_PATTERN, enforcedFormat, KUBE_FORMATS, QUANTITY_FORMAT } f
 export interface KindSchema {
   /** Validates one object. */
   readonly validate: ValidateFunction;
-  /** True for namespaced kinds, false for cluster-scoped ones, undefined for documents that are not API objects. */
+  /**
+   * True for namespaced kinds, false for cluster-scoped ones (from the CRD's `spec.scope`, or for
+   * built-in kinds from the swagger's REST paths), undefined for documents that are not API objects
+   * and for built-in kinds the swagger serves at no path of their own (List kinds, subresources).
+   */
   readonly namespaced: boolean | undefined;
+  /** True for Kubernetes API objects (they carry ObjectMeta), false for other documents (k0sctl.yaml). */
+  readonly apiObject: boolean;
   /** Where the schema came from (a file under the schemas folder). */
   readonly source: string;
 }
@@ -54,7 +60,7 @@ export class SchemaRegistry {
   private readonly ajv: Ajv;
   private readonly crds = new Map<string, CrdRef[]>();
   private readonly compiled = new Map<string, KindSchema | null>();
-  private readonly swaggers = new Map<string, { gvk: Map<string, string>; loaded: boolean } | null>();
+  private readonly swaggers = new Map<string, { gvk: Map<string, string>; namespaced: Map<string, boolean> } | null>();
   private readonly documents: Map<string, DocumentSchema>;
 
   private constructor(
@@ -85,7 +91,7 @@ export class SchemaRegistry {
   private findDocument(apiVersion: string, kind: string): KindSchema | undefined {
     const d = this.documents.get(`${apiVersion}|${kind}`);
     if (!d) return undefined;
-    return { validate: this.ajv.compile(kubeStrict(d.schema)), namespaced: undefined, source: d.source };
+    return { validate: this.ajv.compile(kubeStrict(d.schema)), namespaced: undefined, apiObject: false, source: d.source };
   }
 
   private indexCrds(dir: string): void {
@@ -115,19 +121,19 @@ export class SchemaRegistry {
       const v = crd.spec.versions.find((x) => x.name === version && x.served !== false);
       if (!v?.schema?.openAPIV3Schema) continue;
       const schema = kubeStrict(v.schema.openAPIV3Schema);
-      return { validate: this.ajv.compile(schema), namespaced: crd.spec.scope === 'Namespaced', source: path.relative(this.dir, ref.file) };
+      return { validate: this.ajv.compile(schema), namespaced: crd.spec.scope === 'Namespaced', apiObject: true, source: path.relative(this.dir, ref.file) };
     }
     return undefined;
   }
 
-  private swagger(version: string): { gvk: Map<string, string> } | undefined {
+  private swagger(version: string): { gvk: Map<string, string>; namespaced: Map<string, boolean> } | undefined {
     if (this.swaggers.has(version)) return this.swaggers.get(version) ?? undefined;
     const file = path.join(this.dir, 'kubernetes', version, 'swagger.json');
     if (!fs.existsSync(file)) {
       this.swaggers.set(version, null);
       return undefined;
     }
-    const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as { definitions: Record<string, Record<string, unknown>> };
+    const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as { definitions: Record<string, Record<string, unknown>>; paths?: Record<string, Record<string, unknown>> };
     const gvk = new Map<string, string>();
     const defs: Record<string, unknown> = {};
     for (const [name, def] of Object.entries(doc.definitions)) {
@@ -139,7 +145,7 @@ export class SchemaRegistry {
       }
     }
     this.ajv.addSchema({ $id: `k8s-${version}`, definitions: defs });
-    const entry = { gvk, loaded: true };
+    const entry = { gvk, namespaced: scopesFromPaths(doc.paths ?? {}) };
     this.swaggers.set(version, entry);
     return entry;
   }
@@ -150,7 +156,7 @@ export class SchemaRegistry {
       const def = sw?.gvk.get(`${apiVersion}|${kind}`);
       if (!def) continue;
       const validate = this.ajv.compile({ $ref: `k8s-${version}#/definitions/${def}` });
-      return { validate, namespaced: !CLUSTER_SCOPED_BUILTINS.has(kind), source: `kubernetes/${version}/swagger.json#/definitions/${def}` };
+      return { validate, namespaced: sw!.namespaced.get(`${apiVersion}|${kind}`), apiObject: true, source: `kubernetes/${version}/swagger.json#/definitions/${def}` };
     }
     return undefined;
   }
@@ -169,30 +175,28 @@ function splitApiVersion(apiVersion: string): [string, string] {
   return i < 0 ? ['', apiVersion] : [apiVersion.slice(0, i), apiVersion.slice(i + 1)];
 }
 
-/** Built-in kinds that are cluster-scoped (the swagger does not say; this is the API's fixed list for the kinds we may emit). */
-const CLUSTER_SCOPED_BUILTINS = new Set([
-  'Namespace',
-  'Node',
-  'PersistentVolume',
-  'ClusterRole',
-  'ClusterRoleBinding',
-  'CustomResourceDefinition',
-  'StorageClass',
-  'PriorityClass',
-  'RuntimeClass',
-  'DeviceClass',
-  'IngressClass',
-  'CSIDriver',
-  'CSINode',
-  'VolumeAttachment',
-  'MutatingWebhookConfiguration',
-  'ValidatingWebhookConfiguration',
-  'ValidatingAdmissionPolicy',
-  'ValidatingAdmissionPolicyBinding',
-  'APIService',
-  'CertificateSigningRequest',
-  'ResourceSlice',
-]);
+/**
+ * The scope of every built-in kind, read from the swagger's REST paths: a kind served at
+ * `/api/v1/namespaces/{namespace}/<resource>` or `/apis/<group>/<version>/namespaces/{namespace}/<resource>`
+ * is namespaced; one served only at `/api[s]/.../<resource>` is cluster-scoped. Subresource paths
+ * (`.../{name}/status`, `/scale`, `/eviction`) are skipped: they carry other kinds' GVKs.
+ */
+export function scopesFromPaths(paths: Record<string, Record<string, unknown>>): Map<string, boolean> {
+  const resourcePath = /^\/apis?\/(?:[^/]+\/)?[^/]+\/(namespaces\/\{namespace\}\/)?[^/{]+(?:\/\{name\})?$/;
+  const out = new Map<string, boolean>();
+  for (const [p, ops] of Object.entries(paths)) {
+    const m = resourcePath.exec(p);
+    if (!m) continue;
+    for (const op of Object.values(ops)) {
+      const g = (op as { 'x-kubernetes-group-version-kind'?: { group: string; version: string; kind: string } } | null)?.['x-kubernetes-group-version-kind'];
+      if (!g) continue;
+      const key = `${g.group ? `${g.group}/` : ''}${g.version}|${g.kind}`;
+      // The list-all path of a namespaced kind (/api/v1/pods) has no {namespace}: any namespaced path wins.
+      out.set(key, (out.get(key) ?? false) || m[1] !== undefined);
+    }
+  }
+  return out;
+}
 
 /** Rewrites a swagger 2.0 definition into JSON Schema that Ajv checks like the API server would. */
 function swaggerDefinition(name: string, def: Record<string, unknown>): unknown {

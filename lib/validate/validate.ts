@@ -47,11 +47,14 @@ export function validateDocument(registry: SchemaRegistry, doc: unknown, file: s
       failures.push(fail(e.instancePath, describe(e, valueAt(doc, e.instancePath))));
     }
   }
-  if (schema.namespaced !== undefined) {
+  if (schema.apiObject) {
     const meta = (o.metadata ?? {}) as Record<string, unknown>;
     if (typeof meta.name !== 'string' || meta.name.length === 0) failures.push(fail('/metadata/name', 'metadata.name is required'));
-    if (schema.namespaced === false && meta.namespace !== undefined) {
-      failures.push(fail('/metadata/namespace', `${kind} is cluster-scoped and must not have a namespace`));
+    // A namespaced object without a namespace is not reported: the API server puts it in the namespace
+    // of the request (kubectl's context, or the GitOps tool's target namespace), and nothing in this
+    // project requires one in the files. A namespace on a cluster-scoped kind is refused by the server.
+    if (schema.namespaced === false && meta.namespace !== undefined && meta.namespace !== null && meta.namespace !== '') {
+      failures.push(fail('/metadata/namespace', `${kind} is cluster-scoped and must not have a namespace; remove metadata.namespace`));
     }
   }
   return dedupe(failures);
