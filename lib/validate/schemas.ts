@@ -25,6 +25,8 @@ export interface KindSchema {
   readonly namespaced: boolean | undefined;
   /** True for Kubernetes API objects (they carry ObjectMeta), false for other documents (k0sctl.yaml). */
   readonly apiObject: boolean;
+  /** True for built-in kinds (from the swagger), whose pod templates' metadata the server also checks. */
+  readonly builtin: boolean;
   /** Where the schema came from (a file under the schemas folder). */
   readonly source: string;
 }
@@ -91,7 +93,7 @@ export class SchemaRegistry {
   private findDocument(apiVersion: string, kind: string): KindSchema | undefined {
     const d = this.documents.get(`${apiVersion}|${kind}`);
     if (!d) return undefined;
-    return { validate: this.ajv.compile(kubeStrict(d.schema)), namespaced: undefined, apiObject: false, source: d.source };
+    return { validate: this.ajv.compile(kubeStrict(d.schema)), namespaced: undefined, apiObject: false, builtin: false, source: d.source };
   }
 
   private indexCrds(dir: string): void {
@@ -120,10 +122,26 @@ export class SchemaRegistry {
       const crd = parseYaml(fs.readFileSync(ref.file, 'utf8'), { maxAliasCount: -1 }) as CrdDoc;
       const v = crd.spec.versions.find((x) => x.name === version && x.served !== false);
       if (!v?.schema?.openAPIV3Schema) continue;
-      const schema = kubeStrict(v.schema.openAPIV3Schema);
-      return { validate: this.ajv.compile(schema), namespaced: crd.spec.scope === 'Namespaced', apiObject: true, source: path.relative(this.dir, ref.file) };
+      const schema = this.withObjectMeta(kubeStrict(v.schema.openAPIV3Schema));
+      return { validate: this.ajv.compile(schema), namespaced: crd.spec.scope === 'Namespaced', apiObject: true, builtin: false, source: path.relative(this.dir, ref.file) };
     }
     return undefined;
+  }
+
+  /**
+   * CRDs leave `metadata` as `type: object`, but the API server decodes it as ObjectMeta: unknown
+   * fields and wrong types are refused. Points the CRD's metadata at the swagger's ObjectMeta (of the
+   * first Kubernetes version present), keeping any constraint the CRD adds.
+   */
+  private withObjectMeta(schema: Record<string, unknown>): Record<string, unknown> {
+    const version = this.kubernetesVersions.find((v) => this.swagger(v));
+    if (!version) return schema;
+    const ref = { $ref: `k8s-${version}#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta` };
+    const props = (schema.properties ?? {}) as Record<string, unknown>;
+    const own = { ...((props.metadata ?? {}) as Record<string, unknown>) };
+    delete own.additionalProperties; // our strictness, not the CRD's: ObjectMeta says which fields exist
+    const rest = Object.keys(own).filter((k) => k !== 'type');
+    return { ...schema, properties: { ...props, metadata: rest.length === 0 ? ref : { allOf: [ref, own] } } };
   }
 
   private swagger(version: string): { gvk: Map<string, string>; namespaced: Map<string, boolean> } | undefined {
@@ -156,7 +174,7 @@ export class SchemaRegistry {
       const def = sw?.gvk.get(`${apiVersion}|${kind}`);
       if (!def) continue;
       const validate = this.ajv.compile({ $ref: `k8s-${version}#/definitions/${def}` });
-      return { validate, namespaced: sw!.namespaced.get(`${apiVersion}|${kind}`), apiObject: true, source: `kubernetes/${version}/swagger.json#/definitions/${def}` };
+      return { validate, namespaced: sw!.namespaced.get(`${apiVersion}|${kind}`), apiObject: true, builtin: true, source: `kubernetes/${version}/swagger.json#/definitions/${def}` };
     }
     return undefined;
   }

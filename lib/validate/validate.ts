@@ -8,6 +8,7 @@ import type { ErrorObject } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { closest } from '../model/suggest';
 import { KUBE_FORMATS } from './kube-formats';
+import { BUILTIN_TEMPLATE_METADATA, checkObjectMeta } from './object-meta';
 import type { SchemaRegistry } from './schemas';
 
 /** One validation failure: which file, which document in it (0-based), where (JSON pointer) and what. */
@@ -56,6 +57,13 @@ export function validateDocument(registry: SchemaRegistry, doc: unknown, file: s
     if (schema.namespaced === false && meta.namespace !== undefined && meta.namespace !== null && meta.namespace !== '') {
       failures.push(fail('/metadata/namespace', `${kind} is cluster-scoped and must not have a namespace; remove metadata.namespace`));
     }
+    // What the server checks beyond the schema: name and namespace syntax, label and annotation keys and values.
+    const group = apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
+    const metaProblems = checkObjectMeta(o.metadata, { group, kind, at: '/metadata', root: true });
+    if (schema.builtin) {
+      for (const at of BUILTIN_TEMPLATE_METADATA) metaProblems.push(...checkObjectMeta(valueAt(doc, at), { group, kind, at, root: false }));
+    }
+    for (const p of metaProblems) failures.push(fail(p.pointer, p.message));
   }
   return dedupe(failures);
 }
