@@ -9,6 +9,7 @@ import { Fleet } from '../constructs';
 import { ValidationError } from '../lib/model/errors';
 import { fleetJsonSchema } from '../lib/model/fleet';
 import { readFleetFile } from '../lib/model/load';
+import { closest } from '../lib/model/suggest';
 import { loadHighs } from '../lib/placement/highs';
 import { readPreviousPlacement, renderPlacementJson, renderPlacementMarkdown } from '../lib/placement/report';
 import { SchemaRegistry } from '../lib/validate/schemas';
@@ -19,30 +20,78 @@ export type Command = (args: string[]) => Promise<number>;
 
 const PACKAGE_ROOT = path.resolve(__dirname, '..', ...(path.basename(path.resolve(__dirname, '..')) === 'build' ? ['..'] : []));
 
-/** Splits `--flag value` options from positional arguments. */
-export function parseArgs(args: readonly string[], valueFlags: readonly string[] = []): { positional: string[]; flags: Record<string, string | true> } {
+/** The options a command takes: those with a value (`--out DIR`, `--out=DIR`) and switches (`--json`). */
+export interface FlagSpec {
+  readonly value?: readonly string[];
+  readonly bool?: readonly string[];
+}
+
+/** A mistake in how the command was called: printed as one line with a usage hint, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/**
+ * Splits options from positional arguments. Refuses unknown options (suggesting the one meant), value
+ * options without a value (`--out=`, or `--out` last) and values given to switches.
+ */
+export function parseArgs(args: readonly string[], spec: FlagSpec = {}): { positional: string[]; flags: Record<string, string | true> } {
+  const valueFlags = spec.value ?? [];
+  const boolFlags = spec.bool ?? [];
   const positional: string[] = [];
   const flags: Record<string, string | true> = {};
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (a.startsWith('--')) {
-      const [k, v] = a.slice(2).split('=', 2) as [string, string | undefined];
-      if (v !== undefined) flags[k] = v;
-      else if (valueFlags.includes(k) && i + 1 < args.length) flags[k] = args[++i]!;
-      else flags[k] = true;
-    } else positional.push(a);
+    if (!a.startsWith('-') || a === '-') {
+      positional.push(a);
+      continue;
+    }
+    const body = a.replace(/^--?/, '');
+    const eq = body.indexOf('=');
+    const k = eq < 0 ? body : body.slice(0, eq);
+    const inline = eq < 0 ? undefined : body.slice(eq + 1);
+    if (valueFlags.includes(k)) {
+      const v = inline ?? (i + 1 < args.length && !args[i + 1]!.startsWith('--') ? args[++i]! : undefined);
+      if (v === undefined || v.trim() === '') throw new UsageError(`--${k} needs a value`);
+      flags[k] = v;
+    } else if (boolFlags.includes(k)) {
+      if (inline !== undefined) throw new UsageError(`--${k} takes no value; got '${a}'`);
+      flags[k] = true;
+    } else {
+      const known = [...valueFlags, ...boolFlags];
+      const near = closest(k, known);
+      throw new UsageError(`unknown option '${a}'${near ? `; did you mean --${near}?` : known.length === 0 ? '; this command takes no options' : ''}`);
+    }
   }
   return { positional, flags };
 }
 
+/** At most `max` positional arguments. */
+function expectAtMost(positional: readonly string[], max: number): void {
+  if (positional.length > max) throw new UsageError(`unexpected argument '${positional[max]}'`);
+}
+
+function mustBeFile(file: string, what: string): void {
+  if (!fs.existsSync(file)) throw new UsageError(`${what} '${file}' does not exist`);
+  if (!fs.statSync(file).isFile()) throw new UsageError(`${what} '${file}' is not a file`);
+}
+
+function mustBeFolder(dir: string, what: string): void {
+  if (!fs.existsSync(dir)) throw new UsageError(`${what} '${dir}' does not exist`);
+  if (!fs.statSync(dir).isDirectory()) throw new UsageError(`${what} '${dir}' is not a folder`);
+}
+
 const validate: Command = async (args) => {
-  const { positional, flags } = parseArgs(args, ['schemas']);
+  const { positional, flags } = parseArgs(args, { value: ['schemas'] });
+  expectAtMost(positional, 1);
   const dir = positional[0] ?? 'dist';
+  mustBeFolder(dir, 'folder');
+  if (typeof flags.schemas === 'string') mustBeFolder(flags.schemas, 'schemas folder');
   const schemas = typeof flags.schemas === 'string' ? flags.schemas : findSchemasDir(PACKAGE_ROOT);
-  if (!schemas) {
-    console.error('cdk8s-k0smos validate: no schemas folder; pass --schemas DIR or set K0SMOS_SCHEMAS');
-    return 2;
-  }
+  if (!schemas) throw new UsageError('no schemas folder; pass --schemas DIR or set K0SMOS_SCHEMAS');
   const registry = SchemaRegistry.load(schemas);
   const result = validateDirectory(registry, dir);
   // ClusterDeployment configs against their templates' values schemas, when the schemas folder has them.
@@ -58,12 +107,11 @@ const validate: Command = async (args) => {
 };
 
 const synth: Command = async (args) => {
-  const { positional, flags } = parseArgs(args, ['out']);
+  const { positional, flags } = parseArgs(args, { value: ['out'] });
+  expectAtMost(positional, 1);
   const file = positional[0];
-  if (!file) {
-    console.error('usage: cdk8s-k0smos synth <fleet.yaml> [--out dist]');
-    return 2;
-  }
+  if (!file) throw new UsageError('missing <fleet.yaml>');
+  mustBeFile(file, 'fleet file');
   const fleet = Fleet.fromSpec(new App(), 'fleet', readFleetFile(file));
   const result = fleet.synth({ outdir: typeof flags.out === 'string' ? flags.out : 'dist', highs: await loadHighs() });
   console.log(`wrote ${result.files} files to ${result.outdir}`);
@@ -71,11 +119,15 @@ const synth: Command = async (args) => {
 };
 
 const plan: Command = async (args) => {
-  const { positional, flags } = parseArgs(args, ['previous', 'time-limit']);
+  const { positional, flags } = parseArgs(args, { value: ['previous', 'time-limit'], bool: ['json', 'greedy'] });
+  expectAtMost(positional, 1);
   const file = positional[0];
-  if (!file) {
-    console.error('usage: cdk8s-k0smos plan <fleet.yaml> [--previous placement.json] [--json] [--greedy] [--time-limit SECONDS]');
-    return 2;
+  if (!file) throw new UsageError('missing <fleet.yaml>');
+  mustBeFile(file, 'fleet file');
+  if (typeof flags.previous === 'string') mustBeFile(flags.previous, 'previous placement');
+  const timeLimit = typeof flags['time-limit'] === 'string' ? Number(flags['time-limit']) : undefined;
+  if (timeLimit !== undefined && !(Number.isFinite(timeLimit) && timeLimit > 0)) {
+    throw new UsageError(`--time-limit must be a positive number of seconds; got '${flags['time-limit']}'`);
   }
   const fleet = Fleet.fromSpec(new App(), 'fleet', readFleetFile(file));
   let previous;
@@ -84,26 +136,34 @@ const plan: Command = async (args) => {
     if (read.ignored) console.error(`cdk8s-k0smos plan: ignoring ${flags.previous}: ${read.ignored}`);
     previous = read.previous;
   }
-  const timeLimit = typeof flags['time-limit'] === 'string' ? Number(flags['time-limit']) : undefined;
   const placement = fleet.placement({
     ...(previous ? { previous } : {}),
     ...(flags.greedy ? {} : { highs: await loadHighs() }),
-    ...(timeLimit !== undefined && Number.isFinite(timeLimit) ? { timeLimitSec: timeLimit } : {}),
+    ...(timeLimit !== undefined ? { timeLimitSec: timeLimit } : {}),
   });
   process.stdout.write(flags.json ? renderPlacementJson(placement) : renderPlacementMarkdown(placement));
   return placement.workloads.every((w) => w.placed === w.replicas) ? 0 : 3;
 };
 
-const schema: Command = async () => {
+const schema: Command = async (args) => {
+  expectAtMost(parseArgs(args).positional, 0);
   console.log(JSON.stringify(fleetJsonSchema(), null, 2));
   return 0;
 };
 
-export const COMMANDS: Record<string, { run: Command; help: string }> = {
-  validate: { run: validate, help: 'validate <dir> [--schemas DIR]   check every YAML document under <dir> against the upstream schemas' },
-  synth: { run: synth, help: 'synth <fleet.yaml> [--out DIR]    synthesize a fleet described in YAML' },
-  plan: { run: plan, help: 'plan <fleet.yaml> [--previous FILE] print the placement of the fleet\'s workloads (--json, --greedy, --time-limit S); exit 3 if some replica is unplaced' },
-  schema: { run: schema, help: 'schema                            print the JSON Schema of fleet.yaml' },
+export const COMMANDS: Record<string, { run: Command; usage: string; help: string }> = {
+  validate: {
+    run: validate,
+    usage: 'validate [<dir>] [--schemas DIR]',
+    help: 'validate <dir> [--schemas DIR]   check every YAML document under <dir> against the upstream schemas',
+  },
+  synth: { run: synth, usage: 'synth <fleet.yaml> [--out DIR]', help: 'synth <fleet.yaml> [--out DIR]    synthesize a fleet described in YAML' },
+  plan: {
+    run: plan,
+    usage: 'plan <fleet.yaml> [--previous FILE] [--json] [--greedy] [--time-limit SECONDS]',
+    help: 'plan <fleet.yaml> [--previous FILE] print the placement of the fleet\'s workloads (--json, --greedy, --time-limit S); exit 3 if some replica is unplaced',
+  },
+  schema: { run: schema, usage: 'schema', help: 'schema                            print the JSON Schema of fleet.yaml' },
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -113,9 +173,17 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`usage: cdk8s-k0smos <command>\n${Object.values(COMMANDS).map((c) => `  ${c.help}`).join('\n')}`);
     return name === undefined || name === '--help' || name === 'help' ? 0 : 2;
   }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(`usage: cdk8s-k0smos ${cmd.help}`);
+    return 0;
+  }
   try {
     return await cmd.run(rest);
   } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`cdk8s-k0smos ${name}: ${e.message}; usage: cdk8s-k0smos ${cmd.usage}`);
+      return 2;
+    }
     if (e instanceof ValidationError) {
       console.error(e.message);
       return 1;

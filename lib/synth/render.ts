@@ -10,6 +10,7 @@ import { toYaml, toYamlOrdered } from './serialize';
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 /** The rendered tree: relative POSIX path -> file content, sorted by path. */
 export type FileTree = ReadonlyMap<string, string>;
@@ -84,6 +85,8 @@ function checkObject(p: PlacedObject): ValidationIssue[] {
     issues.push({ path: where, message: `${o.kind}: metadata.name is missing; give the object a name` });
   } else if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
     issues.push({ path: where, message: `${o.kind} '${name}': metadata.name must be a DNS-1123 subdomain (lower-case letters, digits, '-' and '.', at most 253 characters)` });
+  } else if (`${apiGroup(o.apiVersion)}/${o.kind}` === '/Service' && (name.length > 63 || !DNS1035_LABEL.test(name))) {
+    issues.push({ path: where, message: `${o.kind} '${name}': metadata.name must be a DNS-1035 label (lower-case letters, digits and '-', starting with a letter, at most 63 characters)` });
   } else if (NAME_IS_LABEL.has(`${apiGroup(o.apiVersion)}/${o.kind}`) && (name.length > 63 || !DNS_LABEL.test(name))) {
     issues.push({ path: where, message: `${o.kind} '${name}': metadata.name must be a DNS-1123 label (lower-case letters, digits and '-', at most 63 characters)` });
   }
@@ -94,5 +97,5 @@ function checkObject(p: PlacedObject): ValidationIssue[] {
   return issues;
 }
 
-/** Kinds whose names the API server checks as DNS-1123 labels rather than subdomains. */
-const NAME_IS_LABEL = new Set(['/Namespace', '/Service']);
+/** Kinds whose names the API server checks as DNS-1123 labels rather than subdomains (Service: DNS-1035, above). */
+const NAME_IS_LABEL = new Set(['/Namespace']);

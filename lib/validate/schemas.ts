@@ -4,19 +4,29 @@
  *
  * Schemas are made strict the way `kubectl apply` with server-side field validation is: a field the
  * schema does not declare is an error unless the schema preserves unknown fields.
- * CEL rules (`x-kubernetes-validations`) are not evaluated.
+ * CEL rules (`x-kubernetes-validations`) are not evaluated. Formats are checked where the API server
+ * checks them (see kube-formats.ts); resource.Quantity values against the quantity grammar.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { defaultDocumentSchemas } from './k0sctl-schema';
+import { CRD_QUANTITY_PATTERN, enforcedFormat, KUBE_FORMATS, QUANTITY_FORMAT } from './kube-formats';
 
 export interface KindSchema {
   /** Validates one object. */
   readonly validate: ValidateFunction;
-  /** True for namespaced kinds, false for cluster-scoped ones, undefined for documents that are not API objects. */
+  /**
+   * True for namespaced kinds, false for cluster-scoped ones (from the CRD's `spec.scope`, or for
+   * built-in kinds from the swagger's REST paths), undefined for documents that are not API objects
+   * and for built-in kinds the swagger serves at no path of their own (List kinds, subresources).
+   */
   readonly namespaced: boolean | undefined;
+  /** True for Kubernetes API objects (they carry ObjectMeta), false for other documents (k0sctl.yaml). */
+  readonly apiObject: boolean;
+  /** True for built-in kinds (from the swagger), whose pod templates' metadata the server also checks. */
+  readonly builtin: boolean;
   /** Where the schema came from (a file under the schemas folder). */
   readonly source: string;
 }
@@ -52,7 +62,7 @@ export class SchemaRegistry {
   private readonly ajv: Ajv;
   private readonly crds = new Map<string, CrdRef[]>();
   private readonly compiled = new Map<string, KindSchema | null>();
-  private readonly swaggers = new Map<string, { gvk: Map<string, string>; loaded: boolean } | null>();
+  private readonly swaggers = new Map<string, { gvk: Map<string, string>; namespaced: Map<string, boolean> } | null>();
   private readonly documents: Map<string, DocumentSchema>;
 
   private constructor(
@@ -60,7 +70,8 @@ export class SchemaRegistry {
     private readonly kubernetesVersions: readonly string[],
     documents: readonly DocumentSchema[],
   ) {
-    this.ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, unicodeRegExp: false });
+    this.ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true, unicodeRegExp: false });
+    for (const [name, f] of Object.entries(KUBE_FORMATS)) this.ajv.addFormat(name, { type: f.type, validate: f.validate } as Parameters<Ajv['addFormat']>[1]);
     this.documents = new Map(documents.map((d) => [`${d.apiVersion}|${d.kind}`, d]));
     this.indexCrds(dir);
   }
@@ -82,7 +93,7 @@ export class SchemaRegistry {
   private findDocument(apiVersion: string, kind: string): KindSchema | undefined {
     const d = this.documents.get(`${apiVersion}|${kind}`);
     if (!d) return undefined;
-    return { validate: this.ajv.compile(kubeStrict(d.schema)), namespaced: undefined, source: d.source };
+    return { validate: this.ajv.compile(kubeStrict(d.schema)), namespaced: undefined, apiObject: false, builtin: false, source: d.source };
   }
 
   private indexCrds(dir: string): void {
@@ -111,20 +122,36 @@ export class SchemaRegistry {
       const crd = parseYaml(fs.readFileSync(ref.file, 'utf8'), { maxAliasCount: -1 }) as CrdDoc;
       const v = crd.spec.versions.find((x) => x.name === version && x.served !== false);
       if (!v?.schema?.openAPIV3Schema) continue;
-      const schema = kubeStrict(v.schema.openAPIV3Schema);
-      return { validate: this.ajv.compile(schema), namespaced: crd.spec.scope === 'Namespaced', source: path.relative(this.dir, ref.file) };
+      const schema = this.withObjectMeta(kubeStrict(v.schema.openAPIV3Schema));
+      return { validate: this.ajv.compile(schema), namespaced: crd.spec.scope === 'Namespaced', apiObject: true, builtin: false, source: path.relative(this.dir, ref.file) };
     }
     return undefined;
   }
 
-  private swagger(version: string): { gvk: Map<string, string> } | undefined {
+  /**
+   * CRDs leave `metadata` as `type: object`, but the API server decodes it as ObjectMeta: unknown
+   * fields and wrong types are refused. Points the CRD's metadata at the swagger's ObjectMeta (of the
+   * first Kubernetes version present), keeping any constraint the CRD adds.
+   */
+  private withObjectMeta(schema: Record<string, unknown>): Record<string, unknown> {
+    const version = this.kubernetesVersions.find((v) => this.swagger(v));
+    if (!version) return schema;
+    const ref = { $ref: `k8s-${version}#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta` };
+    const props = (schema.properties ?? {}) as Record<string, unknown>;
+    const own = { ...((props.metadata ?? {}) as Record<string, unknown>) };
+    delete own.additionalProperties; // our strictness, not the CRD's: ObjectMeta says which fields exist
+    const rest = Object.keys(own).filter((k) => k !== 'type');
+    return { ...schema, properties: { ...props, metadata: rest.length === 0 ? ref : { allOf: [ref, own] } } };
+  }
+
+  private swagger(version: string): { gvk: Map<string, string>; namespaced: Map<string, boolean> } | undefined {
     if (this.swaggers.has(version)) return this.swaggers.get(version) ?? undefined;
     const file = path.join(this.dir, 'kubernetes', version, 'swagger.json');
     if (!fs.existsSync(file)) {
       this.swaggers.set(version, null);
       return undefined;
     }
-    const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as { definitions: Record<string, Record<string, unknown>> };
+    const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as { definitions: Record<string, Record<string, unknown>>; paths?: Record<string, Record<string, unknown>> };
     const gvk = new Map<string, string>();
     const defs: Record<string, unknown> = {};
     for (const [name, def] of Object.entries(doc.definitions)) {
@@ -136,7 +163,7 @@ export class SchemaRegistry {
       }
     }
     this.ajv.addSchema({ $id: `k8s-${version}`, definitions: defs });
-    const entry = { gvk, loaded: true };
+    const entry = { gvk, namespaced: scopesFromPaths(doc.paths ?? {}) };
     this.swaggers.set(version, entry);
     return entry;
   }
@@ -147,7 +174,7 @@ export class SchemaRegistry {
       const def = sw?.gvk.get(`${apiVersion}|${kind}`);
       if (!def) continue;
       const validate = this.ajv.compile({ $ref: `k8s-${version}#/definitions/${def}` });
-      return { validate, namespaced: !CLUSTER_SCOPED_BUILTINS.has(kind), source: `kubernetes/${version}/swagger.json#/definitions/${def}` };
+      return { validate, namespaced: sw!.namespaced.get(`${apiVersion}|${kind}`), apiObject: true, builtin: true, source: `kubernetes/${version}/swagger.json#/definitions/${def}` };
     }
     return undefined;
   }
@@ -166,36 +193,36 @@ function splitApiVersion(apiVersion: string): [string, string] {
   return i < 0 ? ['', apiVersion] : [apiVersion.slice(0, i), apiVersion.slice(i + 1)];
 }
 
-/** Built-in kinds that are cluster-scoped (the swagger does not say; this is the API's fixed list for the kinds we may emit). */
-const CLUSTER_SCOPED_BUILTINS = new Set([
-  'Namespace',
-  'Node',
-  'PersistentVolume',
-  'ClusterRole',
-  'ClusterRoleBinding',
-  'CustomResourceDefinition',
-  'StorageClass',
-  'PriorityClass',
-  'RuntimeClass',
-  'DeviceClass',
-  'IngressClass',
-  'CSIDriver',
-  'CSINode',
-  'VolumeAttachment',
-  'MutatingWebhookConfiguration',
-  'ValidatingWebhookConfiguration',
-  'ValidatingAdmissionPolicy',
-  'ValidatingAdmissionPolicyBinding',
-  'APIService',
-  'CertificateSigningRequest',
-  'ResourceSlice',
-]);
+/**
+ * The scope of every built-in kind, read from the swagger's REST paths: a kind served at
+ * `/api/v1/namespaces/{namespace}/<resource>` or `/apis/<group>/<version>/namespaces/{namespace}/<resource>`
+ * is namespaced; one served only at `/api[s]/.../<resource>` is cluster-scoped. Subresource paths
+ * (`.../{name}/status`, `/scale`, `/eviction`) are skipped: they carry other kinds' GVKs.
+ */
+export function scopesFromPaths(paths: Record<string, Record<string, unknown>>): Map<string, boolean> {
+  const resourcePath = /^\/apis?\/(?:[^/]+\/)?[^/]+\/(namespaces\/\{namespace\}\/)?[^/{]+(?:\/\{name\})?$/;
+  const out = new Map<string, boolean>();
+  for (const [p, ops] of Object.entries(paths)) {
+    const m = resourcePath.exec(p);
+    if (!m) continue;
+    for (const op of Object.values(ops)) {
+      const g = (op as { 'x-kubernetes-group-version-kind'?: { group: string; version: string; kind: string } } | null)?.['x-kubernetes-group-version-kind'];
+      if (!g) continue;
+      const key = `${g.group ? `${g.group}/` : ''}${g.version}|${g.kind}`;
+      // The list-all path of a namespaced kind (/api/v1/pods) has no {namespace}: any namespaced path wins.
+      out.set(key, (out.get(key) ?? false) || m[1] !== undefined);
+    }
+  }
+  return out;
+}
 
 /** Rewrites a swagger 2.0 definition into JSON Schema that Ajv checks like the API server would. */
 function swaggerDefinition(name: string, def: Record<string, unknown>): unknown {
-  if (name === 'io.k8s.apimachinery.pkg.util.intstr.IntOrString') return { anyOf: [{ type: 'integer' }, { type: 'string' }] };
-  if (name === 'io.k8s.apimachinery.pkg.api.resource.Quantity') return { anyOf: [{ type: 'number' }, { type: 'string' }] };
-  if (name === 'io.k8s.apimachinery.pkg.apis.meta.v1.Time' || name === 'io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime') return { type: ['string', 'null'] };
+  if (name === 'io.k8s.apimachinery.pkg.util.intstr.IntOrString') return { type: ['integer', 'string'] };
+  // A quantity is a JSON number or a string in the quantity grammar (resource.Quantity's UnmarshalJSON).
+  if (name === 'io.k8s.apimachinery.pkg.api.resource.Quantity') return { type: ['number', 'string'], format: QUANTITY_FORMAT };
+  // metav1.Time marshals its zero value as null, so null is a valid time (e.g. `creationTimestamp: null`).
+  if (name === 'io.k8s.apimachinery.pkg.apis.meta.v1.Time' || name === 'io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime') return { type: ['string', 'null'], format: 'date-time' };
   // The API server accepts apiVersion/kind on every top-level kind; swagger marks them optional already.
   return kubeStrict(def, true);
 }
@@ -215,7 +242,13 @@ function transform(node: unknown, swagger: boolean, inJunctor = false): unknown 
   const src = node as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(src)) {
-    if (k === 'description' || k === 'x-kubernetes-validations' || k === 'example' || k === 'format') continue;
+    if (k === 'description' || k === 'x-kubernetes-validations' || k === 'example') continue;
+    if (k === 'format') {
+      // Only formats the API server checks; the others are dropped (kube-formats.ts lists which and why).
+      const f = typeof v === 'string' ? enforcedFormat(v) : undefined;
+      if (f) out.format = f;
+      continue;
+    }
     if (k === 'properties' || k === 'patternProperties' || k === 'definitions') {
       const props: Record<string, unknown> = {};
       for (const [pk, pv] of Object.entries(v as Record<string, unknown>)) props[pk] = transform(pv, swagger, inJunctor);
@@ -229,10 +262,20 @@ function transform(node: unknown, swagger: boolean, inJunctor = false): unknown 
       out[k] = transform(v, swagger, inJunctor);
     }
   }
+  // null is a value only where the schema says `nullable: true`; elsewhere the API server drops it
+  // (the field counts as omitted) and we report it, since the author meant something else.
+  const nullable = src.nullable === true;
   if (src['x-kubernetes-int-or-string'] === true) {
-    delete out.type;
+    // A type list rather than anyOf: one clear error ("must be integer,string") instead of three.
     const rest = { ...out };
-    return { ...rest, anyOf: [{ type: 'integer' }, { type: 'string' }] };
+    delete rest.anyOf;
+    delete rest.nullable;
+    // controller-gen marks resource.Quantity fields with this pattern; the quantity grammar is the exact check.
+    if (rest.pattern === CRD_QUANTITY_PATTERN) {
+      delete rest.pattern;
+      rest.format = QUANTITY_FORMAT;
+    }
+    return { ...rest, type: nullable ? ['integer', 'string', 'null'] : ['integer', 'string'] };
   }
   if (src['x-kubernetes-embedded-resource'] === true) {
     const props = { ...((out.properties as Record<string, unknown>) ?? {}) };
@@ -241,8 +284,11 @@ function transform(node: unknown, swagger: boolean, inJunctor = false): unknown 
     props.metadata ??= { type: 'object' };
     out.properties = props;
   }
-  if (src.nullable === true && typeof out.type === 'string') out.type = [out.type, 'null'];
-  const isObject = out.type === 'object' || (out.type === undefined && out.properties !== undefined);
+  if (nullable && typeof out.type === 'string') out.type = [out.type, 'null'];
+  if (nullable && Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
+  delete out.nullable;
+  // Decided on the declared type: a nullable object (type [object, null]) stays strict about its fields.
+  const isObject = src.type === 'object' || (src.type === undefined && out.properties !== undefined);
   if (!inJunctor && isObject && out.properties !== undefined && out.additionalProperties === undefined && src['x-kubernetes-preserve-unknown-fields'] !== true) {
     out.additionalProperties = false;
   }

@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { closest } from '../model/suggest';
+import { KUBE_FORMATS } from './kube-formats';
+import { BUILTIN_TEMPLATE_METADATA, checkObjectMeta } from './object-meta';
 import type { SchemaRegistry } from './schemas';
 
 /** One validation failure: which file, which document in it (0-based), where (JSON pointer) and what. */
@@ -38,20 +40,45 @@ export function validateDocument(registry: SchemaRegistry, doc: unknown, file: s
   }
   const failures: ConformanceFailure[] = [];
   if (!schema.validate(doc)) {
-    for (const e of schema.validate.errors ?? []) failures.push(fail(e.instancePath, describe(e)));
+    const errors = schema.validate.errors ?? [];
+    // A null that is not allowed is reported once, as a null; its enum/anyOf echoes would only confuse.
+    const nullAt = new Set(errors.filter((e) => e.keyword === 'type' && valueAt(doc, e.instancePath) === null).map((e) => e.instancePath));
+    for (const e of errors) {
+      if (nullAt.has(e.instancePath) && e.keyword !== 'type') continue;
+      failures.push(fail(e.instancePath, describe(e, valueAt(doc, e.instancePath))));
+    }
   }
-  if (schema.namespaced !== undefined) {
+  if (schema.apiObject) {
     const meta = (o.metadata ?? {}) as Record<string, unknown>;
     if (typeof meta.name !== 'string' || meta.name.length === 0) failures.push(fail('/metadata/name', 'metadata.name is required'));
-    if (schema.namespaced === false && meta.namespace !== undefined) {
-      failures.push(fail('/metadata/namespace', `${kind} is cluster-scoped and must not have a namespace`));
+    // A namespaced object without a namespace is not reported: the API server puts it in the namespace
+    // of the request (kubectl's context, or the GitOps tool's target namespace), and nothing in this
+    // project requires one in the files. A namespace on a cluster-scoped kind is refused by the server.
+    if (schema.namespaced === false && meta.namespace !== undefined && meta.namespace !== null && meta.namespace !== '') {
+      failures.push(fail('/metadata/namespace', `${kind} is cluster-scoped and must not have a namespace; remove metadata.namespace`));
     }
+    // What the server checks beyond the schema: name and namespace syntax, label and annotation keys and values.
+    const group = apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
+    const metaProblems = checkObjectMeta(o.metadata, { group, kind, at: '/metadata', root: true });
+    if (schema.builtin) {
+      for (const at of BUILTIN_TEMPLATE_METADATA) metaProblems.push(...checkObjectMeta(valueAt(doc, at), { group, kind, at, root: false }));
+    }
+    for (const p of metaProblems) failures.push(fail(p.pointer, p.message));
   }
   return dedupe(failures);
 }
 
-function describe(e: ErrorObject): string {
+function describe(e: ErrorObject, value: unknown): string {
   switch (e.keyword) {
+    case 'type':
+      if (value === null) {
+        return `is null, but this field is not nullable (the schema wants ${[(e.params as { type: string | string[] }).type].flat().join(' or ')}); the API server drops null values, so the field would count as omitted: remove it or give it a value`;
+      }
+      return e.message ?? e.keyword;
+    case 'format': {
+      const f = KUBE_FORMATS[(e.params as { format: string }).format];
+      return f ? `${f.expected}; got ${show(value)}` : (e.message ?? e.keyword);
+    }
     case 'additionalProperties':
       return `unknown field '${(e.params as { additionalProperty: string }).additionalProperty}'`;
     case 'enum':
@@ -61,6 +88,24 @@ function describe(e: ErrorObject): string {
     default:
       return e.message ?? e.keyword;
   }
+}
+
+/** The value at a JSON pointer of a document (undefined when the path does not exist). */
+export function valueAt(doc: unknown, pointer: string): unknown {
+  if (pointer === '') return doc;
+  let cur: unknown = doc;
+  for (const raw of pointer.slice(1).split('/')) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+/** A value for a message: JSON, long strings cut. */
+function show(value: unknown): string {
+  const s = JSON.stringify(value) ?? String(value);
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
 function dedupe(fs_: ConformanceFailure[]): ConformanceFailure[] {

@@ -74,15 +74,21 @@ describe('renderTree', () => {
     try {
       renderTree({
         targets: [site],
-        objects: [placed(obj('v1', 'ConfigMap', 'Bad_Name', 'a'), site, 'geo/cm'), placed(obj('v1', 'Service', 'a.b', 'a'), site, 'geo/svc')],
+        objects: [
+          placed(obj('v1', 'ConfigMap', 'Bad_Name', 'a'), site, 'geo/cm'),
+          placed(obj('v1', 'Service', 'a.b', 'a'), site, 'geo/svc'),
+          placed(obj('v1', 'Service', '9web', 'a'), site, 'geo/svc9'),
+        ],
         files: [{ path: '../escape.txt', content: 'x', source: 'geo/file' }],
       });
     } catch (e) {
       err = e as ValidationError;
     }
-    expect(err?.issues.map((i) => i.path)).toEqual(['geo/cm', 'geo/svc', 'geo/file']);
+    expect(err?.issues.map((i) => i.path)).toEqual(['geo/cm', 'geo/svc', 'geo/svc9', 'geo/file']);
     expect(err?.message).toContain('must be a DNS-1123 subdomain');
-    expect(err?.message).toContain("Service 'a.b': metadata.name must be a DNS-1123 label");
+    // The API server wants Service names to start with a letter (DNS-1035), not only to be DNS labels.
+    expect(err?.message).toContain("Service 'a.b': metadata.name must be a DNS-1035 label");
+    expect(err?.message).toContain("Service '9web': metadata.name must be a DNS-1035 label");
   });
 });
 

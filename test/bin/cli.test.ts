@@ -1,0 +1,88 @@
+import * as path from 'node:path';
+import { main, parseArgs, UsageError } from '../../bin/cli';
+import { tmpDir } from '../helpers';
+
+const FLEET = path.join(__dirname, '../../apps/fleet.yaml');
+
+/**
+ * Runs the CLI's main with stderr captured; the exit code and what it printed. It runs in an empty
+ * folder: before these checks, `synth --out=` wrote into the working folder and `synth --out` into dist/.
+ */
+async function run(...argv: string[]): Promise<{ code: number; err: string[] }> {
+  const cwd = process.cwd();
+  process.chdir(tmpDir());
+  const err: string[] = [];
+  const spy = jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => {
+    err.push(a.map(String).join(' '));
+  });
+  const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  try {
+    return { code: await main(argv), err };
+  } finally {
+    spy.mockRestore();
+    log.mockRestore();
+    process.chdir(cwd);
+  }
+}
+
+/** A usage error: exit 2, one line on stderr naming the command, the problem and the usage. */
+function expectUsageError(r: { code: number; err: string[] }, problem: RegExp, usage: string): void {
+  expect(r.code).toBe(2);
+  expect(r.err).toHaveLength(1);
+  expect(r.err[0]).not.toContain('\n');
+  expect(r.err[0]).toMatch(problem);
+  expect(r.err[0]!.endsWith(`; usage: cdk8s-k0smos ${usage}`)).toBe(true);
+}
+
+describe('cli argument errors', () => {
+  it('a missing input file is a one-line error, not a stack trace', async () => {
+    expectUsageError(await run('synth', 'no-such-fleet.yaml'), /^cdk8s-k0smos synth: fleet file 'no-such-fleet\.yaml' does not exist;/, 'synth <fleet.yaml> [--out DIR]');
+    expectUsageError(await run('plan', 'no-such-fleet.yaml', '--greedy'), /^cdk8s-k0smos plan: fleet file 'no-such-fleet\.yaml' does not exist;/, 'plan <fleet.yaml> [--previous FILE] [--json] [--greedy] [--time-limit SECONDS]');
+    expectUsageError(await run('plan', FLEET, '--previous', 'no-such.json'), /previous placement 'no-such\.json' does not exist/, 'plan <fleet.yaml> [--previous FILE] [--json] [--greedy] [--time-limit SECONDS]');
+    expectUsageError(await run('validate', 'no-such-dir'), /^cdk8s-k0smos validate: folder 'no-such-dir' does not exist;/, 'validate [<dir>] [--schemas DIR]');
+    expectUsageError(await run('validate', tmpDir(), '--schemas', 'no-such-schemas'), /schemas folder 'no-such-schemas' does not exist/, 'validate [<dir>] [--schemas DIR]');
+    expectUsageError(await run('synth', tmpDir()), /fleet file '.*' is not a file/, 'synth <fleet.yaml> [--out DIR]');
+  });
+
+  it('an option without its value is an error, whether empty or missing', async () => {
+    expectUsageError(await run('synth', FLEET, '--out='), /^cdk8s-k0smos synth: --out needs a value;/, 'synth <fleet.yaml> [--out DIR]');
+    expectUsageError(await run('synth', FLEET, '--out'), /--out needs a value/, 'synth <fleet.yaml> [--out DIR]');
+    expectUsageError(await run('synth', FLEET, '--out', '  '), /--out needs a value/, 'synth <fleet.yaml> [--out DIR]');
+    expectUsageError(await run('validate', '--schemas='), /--schemas needs a value/, 'validate [<dir>] [--schemas DIR]');
+    expectUsageError(await run('plan', FLEET, '--time-limit', 'soon'), /--time-limit must be a positive number of seconds; got 'soon'/, 'plan <fleet.yaml> [--previous FILE] [--json] [--greedy] [--time-limit SECONDS]');
+  });
+
+  it('an unknown option is an error that suggests the option meant', async () => {
+    expectUsageError(await run('synth', FLEET, '--outdir', 'x'), /^cdk8s-k0smos synth: unknown option '--outdir'; did you mean --out\?;/, 'synth <fleet.yaml> [--out DIR]');
+    expectUsageError(await run('plan', FLEET, '--gredy'), /unknown option '--gredy'; did you mean --greedy\?/, 'plan <fleet.yaml> [--previous FILE] [--json] [--greedy] [--time-limit SECONDS]');
+    expectUsageError(await run('plan', FLEET, '--json=yes'), /--json takes no value/, 'plan <fleet.yaml> [--previous FILE] [--json] [--greedy] [--time-limit SECONDS]');
+    expectUsageError(await run('schema', '--pretty'), /unknown option '--pretty'; this command takes no options/, 'schema');
+    expectUsageError(await run('synth', FLEET, 'extra.yaml'), /unexpected argument 'extra\.yaml'/, 'synth <fleet.yaml> [--out DIR]');
+  });
+
+  it('--help prints the command usage and exits 0', async () => {
+    const lines: string[] = [];
+    const log = jest.spyOn(console, 'log').mockImplementation((s: string) => void lines.push(s));
+    try {
+      expect(await main(['synth', '--help'])).toBe(0);
+    } finally {
+      log.mockRestore();
+    }
+    expect(lines).toEqual(['usage: cdk8s-k0smos synth <fleet.yaml> [--out DIR]    synthesize a fleet described in YAML']);
+  });
+});
+
+describe('parseArgs', () => {
+  it('reads --flag value, --flag=value and switches', () => {
+    expect(parseArgs(['a', '--out', 'd', '--json', '--previous=p.json'], { value: ['out', 'previous'], bool: ['json'] })).toEqual({
+      positional: ['a'],
+      flags: { out: 'd', json: true, previous: 'p.json' },
+    });
+    expect(parseArgs(['--out=a=b'], { value: ['out'] }).flags).toEqual({ out: 'a=b' });
+  });
+
+  it('throws usage errors rather than guessing', () => {
+    expect(() => parseArgs(['--out', '--json'], { value: ['out'], bool: ['json'] })).toThrow(new UsageError('--out needs a value'));
+    expect(() => parseArgs(['-o', 'x'], { value: ['out'] })).toThrow(UsageError);
+  });
+});
