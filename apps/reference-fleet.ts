@@ -4,8 +4,21 @@
  * k0smotron-hosted control plane in Frankfurt with workers joined over SSH; AMD MI300X nodes in
  * Atlanta, a k0rdent ClusterDeployment from the remote-cluster template.
  */
+import * as path from 'node:path';
 import type { Construct } from 'constructs';
-import { CiliumMesh, Fleet, GpuOperatorStack, Partitioning, TenantIsolation, type K0sCluster } from '../constructs';
+import {
+  CiliumMesh,
+  FederatedLearningJob,
+  Fleet,
+  GpuOperatorStack,
+  InferenceRuntime,
+  InferenceService,
+  Partitioning,
+  TenantIsolation,
+  TrainingJob,
+  type K0sCluster,
+} from '../constructs';
+import { readSignalsFile } from '../lib/energy/read';
 import type { FleetSpec } from '../lib/model/fleet';
 import type { WorkloadSpec } from '../lib/model/workload';
 
@@ -152,7 +165,7 @@ export function buildReferenceBase(scope: Construct, id = 'geo'): Fleet {
  * with a MIG plan and two tenants; Atlanta's MI300X in CPX/NPS4 partitions) and one Cilium mesh over
  * Frankfurt, Quebec and Atlanta. Their charts are delivered through each cluster's add-ons.
  */
-export function addReferenceLayers(fleet: Fleet): { mesh: CiliumMesh; stacks: GpuOperatorStack[] } {
+export function addReferenceLayers(fleet: Fleet): { mesh: CiliumMesh; stacks: GpuOperatorStack[]; fl: FederatedLearningJob; training: TrainingJob; inference: InferenceService } {
   const cluster = (site: string) => fleet.site(site).cluster() as K0sCluster;
   const stacks = [
     new GpuOperatorStack(cluster('quebec'), 'gpu', {
@@ -174,5 +187,51 @@ export function addReferenceLayers(fleet: Fleet): { mesh: CiliumMesh; stacks: Gp
     const c = cluster(site);
     mesh.addCluster({ cluster: c, meshEndpoint: `clustermesh.${site}.geo.example.net`, ...(c.apiEndpoint ? {} : { kubeProxyReplacement: false }) });
   }
-  return { mesh, stacks };
+  const ai = addReferenceAi(fleet, mesh);
+  return { mesh, stacks, ...ai };
+}
+
+/** The sample grid signals the reference Flower job schedules against (made by `scripts/make-signals.ts`). */
+export const SAMPLE_SIGNALS_FILE = path.join(__dirname, '..', 'data', 'signals', 'sample.json');
+
+/**
+ * The AI workloads on top: a Flower job aggregating in Frankfurt (the management site) with clients in
+ * Quebec (CUDA) and Atlanta (ROCm), on an energy schedule from the sample signals, its SuperNode ->
+ * SuperLink flows allowed through the mesh; a training job and an inference service the solver places.
+ */
+export function addReferenceAi(fleet: Fleet, mesh: CiliumMesh): { fl: FederatedLearningJob; training: TrainingJob; inference: InferenceService } {
+  const fl = new FederatedLearningJob(fleet, 'fl', {
+    clients: [
+      { site: 'quebec', nodeConfig: { 'partition-id': 0, 'num-partitions': 2 } },
+      { site: 'atlanta', nodeConfig: { 'partition-id': 1, 'num-partitions': 2 } },
+    ],
+    images: { serverApp: 'ghcr.io/example/fl-server:1.0', clientCuda: 'ghcr.io/example/fl-client:1.0-cuda', clientRocm: 'ghcr.io/example/fl-client:1.0-rocm' },
+    energy: {
+      signals: readSignalsFile(SAMPLE_SIGNALS_FILE),
+      rules: { minClients: 1, roundMinutes: 15, powerKw: { quebec: 2.8, atlanta: 6.0 }, maxIntensity: 450, minShare: 0.25 },
+    },
+  });
+  // Across clusters only SuperNode -> SuperLink on the Fleet API port passes the mesh's default deny.
+  for (const f of fl.flows) {
+    mesh.addFlow(`${fl.name}-${f.from.site}`, {
+      from: { cluster: fleet.site(f.from.site).cluster(f.from.cluster), namespace: f.from.namespace, podLabels: f.from.podLabels },
+      to: { cluster: fleet.site(f.to.site).cluster(f.to.cluster), namespace: f.to.namespace, podLabels: f.to.podLabels },
+      ports: [{ port: f.port, protocol: f.protocol }],
+    });
+  }
+  const training = new TrainingJob(fleet, 'pretrain', {
+    image: 'ghcr.io/example/train:1.0-rocm',
+    replicas: 2,
+    gpusPerReplica: 8,
+    jurisdictions: ['US', 'CA'],
+    placement: { gpuVendor: 'amd', cpu: 32, memoryGiB: 256, priority: 7 },
+  });
+  const inference = new InferenceService(fleet, 'chat', {
+    runtime: InferenceRuntime.kserve({ modelFormat: 'huggingface', storageUri: 'hf://example/chat-model' }),
+    replicas: 2,
+    jurisdictions: ['CA'],
+    maxLatencyMs: { toSite: 'quebec', ms: 20 },
+    placement: { gpuVendor: 'nvidia', gpuMemoryGiB: 40, cpu: 8, memoryGiB: 64, priority: 9 },
+  });
+  return { fl, training, inference };
 }

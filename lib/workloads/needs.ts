@@ -1,7 +1,7 @@
 /**
- * What a workload needs from placement, as plain data. Until the placement solver is wired in, constructs
- * render into an explicit target and publish these needs; at integration the solver reads them and supplies
- * the target (see docs/federated-learning.md, "Placement seam").
+ * What a workload needs from placement, as plain data, published by the workload constructs. Training jobs and
+ * inference services without a target are placed by the solver at synth; the rest render where their target
+ * says (see docs/federated-learning.md, "Seams for integration").
  */
 import type { GpuVendor } from '../model/gpu-models';
 

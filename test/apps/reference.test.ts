@@ -122,3 +122,40 @@ describe('reference fleet', () => {
     expect(readTree(target)).toEqual(readTree(out));
   }, 60000);
 });
+
+describe('reference fleet: the AI layer (issue 7)', () => {
+  const tree = buildReferenceFleet(new App()).toTree();
+  const doc = (f: string) => parseAllDocuments(tree.get(f) ?? '')[0]!.toJS();
+
+  it('aggregates in Frankfurt; each SuperNode stays at its data site with its vendor image, GPU request and TLS', () => {
+    expect(tree.has('sites/frankfurt/frankfurt/deployment_fl_fl-superlink.yaml')).toBe(true);
+    const sn = (site: string) => doc(`sites/${site}/${site}/deployment_fl_fl-supernode-${site}.yaml`).spec.template.spec;
+    expect([...tree.keys()].filter((k) => k.includes('fl-supernode-')).every((k) => /^sites\/(quebec|atlanta)\//.test(k) && k.includes(k.split('/')[1]!))).toBe(true);
+    const q = sn('quebec');
+    const a = sn('atlanta');
+    expect(q.containers.find((c: { name: string }) => c.name === 'superexec').image).toBe('ghcr.io/example/fl-client:1.0-cuda');
+    expect(a.containers.find((c: { name: string }) => c.name === 'superexec').image).toBe('ghcr.io/example/fl-client:1.0-rocm');
+    expect(q.nodeSelector).toEqual({ 'k0smos.io/gpu-vendor': 'nvidia' });
+    expect(a.tolerations).toEqual([{ key: 'amd.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+    for (const s of [q, a]) expect(s.containers[0].args).toContain('--root-certificates');
+  });
+
+  it('the mesh lets exactly SuperNode -> SuperLink cross clusters, on the Fleet API port', () => {
+    const egress = doc('sites/quebec/quebec/ciliumnetworkpolicy.cilium.io_fl_allow-fl-quebec-egress.yaml');
+    expect(egress.spec.egress).toEqual([expect.objectContaining({ toPorts: [{ ports: [{ port: '9092', protocol: 'TCP' }] }] })]);
+    expect(egress.spec.egress[0].toEndpoints[0].matchLabels['io.cilium.k8s.policy.cluster']).toBe('frankfurt');
+    const ingress = [...tree.keys()].filter((k) => k.startsWith('sites/frankfurt/') && k.includes('ciliumnetworkpolicy'));
+    expect(ingress).toEqual(['sites/frankfurt/frankfurt/ciliumnetworkpolicy.cilium.io_fl_allow-fl-atlanta-ingress.yaml', 'sites/frankfurt/frankfurt/ciliumnetworkpolicy.cilium.io_fl_allow-fl-quebec-ingress.yaml']);
+  });
+
+  it('the energy schedule scales each SuperNode and reports its carbon against always-on', () => {
+    expect(doc('sites/quebec/quebec/scaledobject.keda.sh_fl_fl-supernode-quebec.yaml').spec.triggers.length).toBeGreaterThan(0);
+    expect(tree.get('sites/frankfurt/frankfurt/flower-fl-participation.md')).toMatch(/always-on/i);
+  });
+
+  it('the training job and the inference service go where the solver put them', () => {
+    expect(tree.has('sites/atlanta/atlanta/pytorchjob.kubeflow.org_training_pretrain.yaml')).toBe(true);
+    expect(tree.has('sites/quebec/quebec/inferenceservice.serving.kserve.io_inference_chat.yaml')).toBe(true);
+    expect(tree.get('PLACEMENT.md')).toMatch(/\| pretrain \| 7 \| 2\/2 \| atlanta\/atlanta\/mi300x x2 \|/);
+  });
+});
