@@ -186,6 +186,13 @@ export interface FederatedLearningJobProps {
    */
   readonly energy?: FlowerEnergyProps;
   /**
+   * Priority of the job's parts in the placement solver's input. The SuperLink and every SuperNode are
+   * pinned to their cluster and written there regardless; with a high priority the solver leaves room for
+   * them (their GPUs, CPU and memory) when it places the fleet's other workloads.
+   * @default 100
+   */
+  readonly placementPriority?: number;
+  /**
    * Turns a GPU need into container resources (the seam for MIG profiles and DRA claims).
    * @default extendedResourceGpuRequest (`nvidia.com/gpu` / `amd.com/gpu`)
    */
@@ -331,6 +338,23 @@ export class FederatedLearningJob extends Construct {
         target: { site: sn.site, cluster: sn.cluster },
       })),
     ];
+
+    // The parts go into the solver's input, pinned where they are written, so placed work leaves them room.
+    const priority = props.placementPriority ?? 100;
+    fleet.addWorkload({ name: `${this.name}-superlink`, replicas: 1, cpu: 1, memoryGiB: 2, pinnedSite: aggregator.site, pinnedCluster: aggregator.cluster, priority });
+    for (const sn of supernodes) {
+      const c = clients.find((x) => x.t.site === sn.site)!;
+      fleet.addWorkload({
+        name: superNodeName(this.name, sn.site),
+        replicas: 1,
+        cpu: 1,
+        memoryGiB: 4,
+        pinnedSite: sn.site,
+        pinnedCluster: sn.cluster,
+        priority,
+        ...(sn.gpu ? { gpu: { vendor: c.t.gpu!.vendor, count: c.props.gpus ?? 1 } } : {}),
+      });
+    }
 
     this.node.addValidation({
       validate: () => {

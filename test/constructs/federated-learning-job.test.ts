@@ -217,3 +217,16 @@ describe('FederatedLearningJob', () => {
     expect([...flFleet().fleet.toTree()]).toEqual([...flFleet().fleet.toTree()]);
   });
 });
+
+describe('FederatedLearningJob in the placement solver', () => {
+  it('puts the SuperLink and every SuperNode into the solver pinned to their clusters, so placed work leaves them room', () => {
+    const { fleet } = flFleet();
+    const p = fleet.placement();
+    const where = (name: string) => p.workloads.find((w) => w.name === name)!.assignments.map((a) => `${a.site}/${a.cluster}/${a.pool}`);
+    expect(where('fl-superlink')).toEqual(['frankfurt/frankfurt/mgmt']);
+    expect(where('fl-supernode-quebec')).toEqual(['quebec/quebec/a100']);
+    expect(where('fl-supernode-atlanta')).toEqual(['atlanta/atlanta/mi300x']);
+    const spec = fleet.toSpec().workloads!.find((w) => w.name === 'fl-supernode-atlanta')!;
+    expect(spec).toMatchObject({ pinnedSite: 'atlanta', pinnedCluster: 'atlanta', gpu: { vendor: 'amd', count: 1 }, priority: 100 });
+  });
+});
