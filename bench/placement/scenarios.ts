@@ -191,6 +191,8 @@ export function scaleScenario(seed: number, W: number, S: number): Scenario {
       places[i]!.carbon,
     ),
   );
-  const spec: FleetSpec = { management: { site: sites[0]!.name }, sites, workloads };
+  // Up to 200 sites would collide on the IP plan's name-derived slots (256 of them): number them in order.
+  const numbered = sites.map((s, i) => ({ ...s, clusters: [{ name: s.name, network: { slot: i } }] }));
+  const spec: FleetSpec = { management: { site: sites[0]!.name }, sites: numbered, workloads };
   return { id: `c-scale-${W}x${S}`, description: `scale: ${W} workloads x ${S} sites`, fleet: parseFleet(spec) };
 }
