@@ -63,12 +63,31 @@ export interface DeploymentConfigInput {
   readonly workerArgs?: readonly string[];
 }
 
-/** The user's worker args, then the derived ones whose flag the user did not set. */
-function joinArgs(user: unknown, derived: readonly string[]): string[] {
+/**
+ * The user's worker args with the derived ones merged in: `--labels` and `--taints` lists are joined
+ * key by key (the user's value wins on an equal key), other derived flags are added when the user did
+ * not set them.
+ */
+export function joinArgs(user: unknown, derived: readonly string[]): string[] {
   const mine = Array.isArray(user) ? user.filter((a): a is string => typeof a === 'string') : [];
-  const flag = (a: string) => a.split('=')[0];
-  const set = new Set(mine.map(flag));
-  return [...mine, ...derived.filter((a) => !set.has(flag(a)))];
+  const flag = (a: string) => a.split('=')[0]!;
+  const value = (a: string) => a.slice(a.indexOf('=') + 1);
+  const out = [...mine];
+  for (const d of derived) {
+    const f = flag(d);
+    const i = out.findIndex((a) => flag(a) === f);
+    if (i < 0) {
+      out.push(d);
+      continue;
+    }
+    if (f !== '--labels' && f !== '--taints') continue;
+    const key = (item: string) => item.split(/[=:]/)[0]!;
+    const have = value(out[i]!).split(',').filter((x) => x.length > 0);
+    const keys = new Set(have.map(key));
+    const add = value(d).split(',').filter((x) => x.length > 0 && !keys.has(key(x)));
+    out[i] = `${f}=${[...have, ...add].join(',')}`;
+  }
+  return out;
 }
 
 /**

@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { Fleet, GpuOperatorStack, Partitioning } from '../../constructs';
 import type { SiteSpec } from '../../lib/model/fleet';
 import { buildTestFleet } from './fixtures';
+import { joinArgs } from '../../lib/kcm/objects';
 import { itWithSchemas, templateSchemas, treeFailures } from '../helpers';
 
 const argsOf = (flags: string[], flag: string) => flags.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1).split(',');
@@ -96,4 +97,12 @@ describe('standalone and template clusters', () => {
     new GpuOperatorStack(fleet.site('store').cluster(), 'gpu');
     expect(() => fleet.toTree()).toThrow(/node pools l4, t4 need labels and taints .*a k0rdent template has one worker group/);
   });
+});
+
+test('k0rdent worker args: the user\'s own --labels and --taints are merged with the derived ones, the user winning on a key', () => {
+  expect(joinArgs(['--labels=rack=r1,k0smos.io/gpu-vendor=x', '--kubelet-extra-args=--max-pods=200'], ['--labels=k0smos.io/gpu-vendor=amd,k0smos.io/node-pool=mi300x', '--taints=amd.com/gpu=present:NoSchedule'])).toEqual([
+    '--labels=rack=r1,k0smos.io/gpu-vendor=x,k0smos.io/node-pool=mi300x',
+    '--kubelet-extra-args=--max-pods=200',
+    '--taints=amd.com/gpu=present:NoSchedule',
+  ]);
 });
