@@ -185,7 +185,7 @@ export class Fleet extends Construct {
   public readonly ipPlan: IpPlanSpec;
   private readonly ipPlanGiven: boolean;
   private readonly workloadSpecs: WorkloadSpec[] = [];
-  private readonly renderers = new Map<string, { readonly path: string; readonly render: PlacedRender }>();
+  private readonly renderers = new Map<string, { readonly path: string; readonly render: PlacedRender; readonly oneCluster: boolean }>();
 
   constructor(scope: Construct, id: string, props: FleetProps) {
     super(scope, id);
@@ -304,9 +304,9 @@ export class Fleet extends Construct {
    * cluster the solver chose (TrainingJob and InferenceService without a target use this). Replicas
    * left unplaced are not rendered; `PLACEMENT.md` says why.
    */
-  public addPlacedWorkload(spec: WorkloadSpec, source: IConstruct, render: PlacedRender): void {
+  public addPlacedWorkload(spec: WorkloadSpec, source: IConstruct, render: PlacedRender, options: { readonly oneCluster?: boolean } = {}): void {
     this.addWorkload(spec);
-    this.renderers.set(spec.name, { path: source.node.path, render });
+    this.renderers.set(spec.name, { path: source.node.path, render, oneCluster: options.oneCluster ?? false });
   }
 
   /** The site of that name. */
@@ -426,6 +426,12 @@ export class Fleet extends Construct {
         e.replicas += 1;
         e.pools.add(a.pool);
         byCluster.set(key, e);
+      }
+      if (r.oneCluster && byCluster.size > 1) {
+        // The solver keeps a gang at one site; a site with several clusters could still split it.
+        throw new ValidationError([
+          { path: r.path, message: `the solver put its replicas in ${[...byCluster.keys()].sort().join(' and ')}, but it runs in one cluster; give target: { site, cluster }, or keep GPU work of a site in one cluster` },
+        ]);
       }
       for (const [, e] of [...byCluster].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
         const chart = this.site(e.site).clusters.find((c) => c.clusterName === e.cluster);

@@ -118,7 +118,7 @@ export class TrainingJob extends Construct {
       fleet.addPlacedWorkload(spec, this, (at) => {
         const { resources } = placedResources(this, at, vendor, gpus, props.gpuRequest);
         return [namespaceObject(this.namespace, fleet.commonLabels()), ...this.build(props, fleet, at.replicas, resources)];
-      });
+      }, { oneCluster: true });
       this.objects = [];
       this.placementNeeds = { workload: this.node.path, role: 'training', replicas, ...(spec.gpu ? { gpu: { ...(vendor ? { vendor } : {}), ...(spec.gpu.model ? { model: spec.gpu.model } : {}), count: gpus } } : {}), ...(props.jurisdictions ? { jurisdictions: [...props.jurisdictions] } : {}) };
       return;

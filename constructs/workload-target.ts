@@ -7,6 +7,8 @@ import { didYouMean } from '../lib/model/suggest';
 import { jurisdictionAllowed } from '../lib/model/jurisdictions';
 import { Fleet } from './fleet';
 import { gpuScheduling } from '../lib/gpu/scheduling';
+import { SHARED_GPU_RESOURCE } from '../lib/gpu/nvidia';
+import { K0sCluster } from './k0s-cluster';
 import type { Site } from './site';
 import type { SiteSpec } from '../lib/model/fleet';
 import type { WorkloadSpec } from '../lib/model/workload';
@@ -59,6 +61,8 @@ export interface GpuRequestContext {
   readonly vendor: GpuVendor;
   readonly model: string;
   readonly count: number;
+  /** The GPUs are time-sliced by the cluster's GPU stack: they are advertised as `nvidia.com/gpu.shared`. */
+  readonly shared?: boolean;
 }
 
 /** Turns a GPU need into container resources; plug MIG profiles or DRA claims from the GPU layer in here. */
@@ -69,7 +73,7 @@ export type GpuRequest = (ctx: GpuRequestContext) => GpuResources;
  * that vendor (node selector on `k0smos.io/gpu-vendor`), tolerating that vendor's GPU taint only.
  */
 export const extendedResourceGpuRequest: GpuRequest = (ctx) => ({
-  limits: { [ctx.vendor === 'nvidia' ? 'nvidia.com/gpu' : 'amd.com/gpu']: String(ctx.count) },
+  limits: { [ctx.vendor === 'amd' ? 'amd.com/gpu' : ctx.shared ? SHARED_GPU_RESOURCE : 'nvidia.com/gpu']: String(ctx.count) },
   nodeSelector: gpuScheduling(ctx.vendor).nodeSelector,
   tolerations: gpuScheduling(ctx.vendor).tolerations.map((t) => ({ ...t })),
 });
@@ -187,14 +191,24 @@ export function placedWorkloadSpec(name: string, props: PlacedWorkloadProps, ext
 }
 
 /** The GPU resources of a placed workload in the cluster the solver chose. */
-export function placedResources(scope: Construct, at: { site: string; cluster: string }, vendor: GpuVendor | undefined, gpus: number, request: GpuRequest | undefined): { t: ResolvedTarget; resources?: GpuResources } {
+export function placedResources(
+  scope: Construct,
+  at: { readonly site: string; readonly cluster: string; readonly pools: readonly string[] },
+  vendor: GpuVendor | undefined,
+  gpus: number,
+  request: GpuRequest | undefined,
+): { t: ResolvedTarget; resources?: GpuResources } {
   const issues: ValidationIssue[] = [];
   const t = resolveTarget(scope, at, 'target', issues);
   if (!t) throw new Error(`${scope.node.path}: the solver chose ${at.site}/${at.cluster}, which the fleet does not have: ${issues.map((i) => i.message).join('; ')}`);
   if (gpus === 0 || !vendor) return { t };
   // The model is informational for the request (the cluster's first GPU pool of that vendor).
   const model = t.gpu?.vendor === vendor ? t.gpu.model : '';
-  return { t, resources: (request ?? extendedResourceGpuRequest)({ site: t.site, cluster: t.cluster, vendor, model, count: gpus }) };
+  const parts = K0sCluster.isK0sCluster(t.chart) ? t.chart.gpuPartitioning : new Map();
+  const shared = at.pools.length > 0 && at.pools.every((p) => parts.get(p)?.kind === 'time-slicing');
+  const r = (request ?? extendedResourceGpuRequest)({ site: t.site, cluster: t.cluster, vendor, model, count: gpus, ...(shared ? { shared } : {}) });
+  // Onto the pool the solver counted on (its GPUs, memory and partitioning), not any node of the vendor.
+  return { t, resources: at.pools.length === 1 ? { ...r, nodeSelector: { ...(r.nodeSelector ?? {}), 'k0smos.io/node-pool': at.pools[0]! } } : r };
 }
 
 /** A workload's target, replica and GPU checks in one place; issues are collected, not thrown. */

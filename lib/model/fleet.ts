@@ -142,6 +142,8 @@ export interface NodeGpus {
   readonly migLayout?: Readonly<Record<string, number>>;
   /** The GPU stack keeps MIG off on these GPUs: whole GPUs only. */
   readonly migDisabled?: boolean;
+  /** Time-sliced by the GPU stack, this many slices per GPU: one slice per container, memory shared without isolation. */
+  readonly timeSliced?: number;
   /** How the GPUs were partitioned when `count`/`memoryGiB` describe partitions, e.g. `8 x MI300X in CPX/NPS4`. */
   readonly partitionedFrom?: string;
 }

@@ -148,6 +148,10 @@ function gpuRules(w: WorkloadModel, pool: NodePoolModel, gpus: readonly number[]
     if (!profile) bad(w.name, 'gpu-fit', `${has.model} on ${where} has no MIG profile ${need.migProfile}`);
     else if (need.memoryGiB !== undefined && profile.memoryGiB < need.memoryGiB) bad(w.name, 'gpu-fit', `slice ${need.migProfile} has ${profile.memoryGiB} GiB, needs ${need.memoryGiB}`);
   } else if (need.memoryGiB !== undefined && has.memoryGiB < need.memoryGiB) bad(w.name, 'gpu-fit', `${has.model} on ${where} has ${has.memoryGiB} GiB, needs ${need.memoryGiB}`);
+  if (has.timeSliced !== undefined && !need.migProfile) {
+    if (need.count > 1) bad(w.name, 'gpu-fit', `takes ${need.count} time slices on ${where}; a container gets one`);
+    if (need.memoryGiB !== undefined) bad(w.name, 'gpu-fit', `needs ${need.memoryGiB} GiB per GPU on time-sliced GPUs at ${where}, whose memory is shared without isolation`);
+  }
   for (const g of gpus) {
     let slot = use.gpus.get(g);
     if (!slot) use.gpus.set(g, (slot = { whole: 0, mig: new Map() }));

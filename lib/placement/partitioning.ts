@@ -25,7 +25,7 @@ export function partitionedGpus(g: NodeGpus, p: PoolPartitioning): NodeGpus {
     }
     case 'time-slicing':
       // Replicas share one GPU's memory without isolation; the memory figure stays the GPU's.
-      return { ...g, count: g.count * p.replicas, migDisabled: true, partitionedFrom: `${g.count} x ${g.model} time-sliced x${p.replicas}` };
+      return { ...g, count: g.count * p.replicas, migDisabled: true, timeSliced: p.replicas, partitionedFrom: `${g.count} x ${g.model} time-sliced x${p.replicas}` };
     case 'none':
       return model?.mig ? { ...g, migDisabled: true } : g;
   }

@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import { buildReferenceBase } from '../../apps/reference-fleet';
 import { InferenceRuntime, InferenceService } from '../../constructs/inference-service';
 import { TrainingJob, TrainingOperator } from '../../constructs/training-job';
+import { Fleet, GpuOperatorStack, Partitioning } from '../../constructs';
 import { ValidationError } from '../../lib/model/errors';
 import { validateDocument } from '../../lib/validate/validate';
 import { itWithSchemas, schemaRegistry } from '../helpers';
@@ -88,7 +89,8 @@ describe('TrainingJob and InferenceService placed by the solver (no target)', ()
     const pj = parse(tree.get('sites/atlanta/atlanta/pytorchjob.kubeflow.org_training_rocm-train.yaml')!);
     expect(pj.spec.pytorchReplicaSpecs.Worker.replicas).toBe(1);
     expect(pj.spec.pytorchReplicaSpecs.Master.template.spec.containers[0].resources.limits).toEqual({ 'amd.com/gpu': '8' });
-    expect(pj.spec.pytorchReplicaSpecs.Master.template.spec.nodeSelector).toEqual({ 'k0smos.io/gpu-vendor': 'amd' });
+    // Onto the pool the solver counted on.
+    expect(pj.spec.pytorchReplicaSpecs.Master.template.spec.nodeSelector).toEqual({ 'k0smos.io/gpu-vendor': 'amd', 'k0smos.io/node-pool': 'mi300x' });
     expect(tree.has('sites/atlanta/atlanta/namespace_training.yaml')).toBe(true);
     const dep = parse(tree.get('sites/quebec/quebec/deployment_inference_chat-ca.yaml')!);
     expect(dep.spec.replicas).toBe(2);
@@ -115,5 +117,43 @@ describe('TrainingJob and InferenceService placed by the solver (no target)', ()
     const files = [...tree.keys()].filter((f) => /rocm-train|chat-ca/.test(f));
     expect(files.length).toBeGreaterThanOrEqual(3);
     for (const f of files) expect(validateDocument(schemaRegistry()!, parse(tree.get(f)!), f, 0)).toEqual([]);
+  });
+});
+
+describe('placed workloads: what the solver chose is what the pods ask for', () => {
+  const site = (clusters: unknown[], nodePools: unknown[]) => ({
+    region: 'r',
+    jurisdiction: 'CA',
+    location: { lat: 45, lon: -73 },
+    infrastructure: 'bare-metal' as const,
+    nodePools,
+    clusters,
+  });
+  const hosts = (pool: string, ip: string) => ({ name: pool === 'g1' ? 'c1' : 'c2', nodePools: [pool], controlPlane: { mode: 'standalone', keyPath: '~/.ssh/k', hosts: [{ role: 'single', address: ip, nodePool: pool }] } });
+
+  it('refuses a gang the solver split over two clusters of one site, naming both and the fix', () => {
+    const fleet = new Fleet(new App(), 'f', { name: 'f', managementSite: 'dc' });
+    const pools = [
+      { name: 'g1', count: 1, cpu: 64, memoryGiB: 512, gpus: { model: 'H100', count: 8 } },
+      { name: 'g2', count: 1, cpu: 64, memoryGiB: 512, gpus: { model: 'H100', count: 8 } },
+    ];
+    fleet.addSite('dc', site([hosts('g1', '10.0.0.1'), hosts('g2', '10.0.0.2')], pools) as never);
+    new TrainingJob(fleet, 'train', { image: 'i', replicas: 2, gpusPerReplica: 8, placement: { gpuVendor: 'nvidia' } });
+    expect(() => fleet.toTree()).toThrow(/f\/train: the solver put its replicas in dc\/c1 and dc\/c2, but it runs in one cluster; give target/);
+  });
+
+  it('asks time-sliced GPUs for nvidia.com/gpu.shared, one slice, on the chosen pool', () => {
+    const fleet = new Fleet(new App(), 'f', { name: 'f', managementSite: 'edge' });
+    fleet.addSite('edge', site([{ name: 'edge', controlPlane: { mode: 'standalone', keyPath: '~/.ssh/k', hosts: [{ role: 'single', address: '10.0.0.9', nodePool: 'l4' }] } }], [{ name: 'l4', count: 1, cpu: 16, memoryGiB: 64, gpus: { model: 'L4', count: 1 } }]) as never);
+    new GpuOperatorStack(fleet.site('edge').cluster(), 'gpu', { partitioning: { l4: Partitioning.timeSlicing(4) } });
+    new InferenceService(fleet, 'small', { runtime: InferenceRuntime.deployment({ image: 'i' }), replicas: 4, placement: { gpuVendor: 'nvidia' } });
+    new InferenceService(fleet, 'big', { runtime: InferenceRuntime.deployment({ image: 'i' }), replicas: 1, placement: { gpuVendor: 'nvidia', gpuMemoryGiB: 20 } });
+    const tree = fleet.toTree();
+    const dep = parse(tree.get('sites/edge/edge/deployment_inference_small.yaml')!);
+    expect(dep.spec.replicas).toBe(4);
+    expect(dep.spec.template.spec.containers[0].resources.limits).toEqual({ 'nvidia.com/gpu.shared': '1' });
+    expect(dep.spec.template.spec.nodeSelector).toEqual({ 'k0smos.io/gpu-vendor': 'nvidia', 'k0smos.io/node-pool': 'l4' });
+    expect(tree.has('sites/edge/edge/deployment_inference_big.yaml')).toBe(false);
+    expect(tree.get('PLACEMENT.md')).toMatch(/time-sliced \(x4\): slices share the GPU's memory without isolation/);
   });
 });

@@ -84,3 +84,21 @@ test('the reference fleet places whole-GPU work on the whole A100s and MIG work 
   expect(pools('chat-inference')).toEqual(['quebec/a100']);
   expect(pools('embeddings')).toEqual(['quebec/a100-mig']);
 });
+
+test('time-sliced GPUs: one slice per replica, no memory promise; the checker agrees', () => {
+  const base = fleetWith(
+    [{ name: 'l4', count: 1, cpu: 64, memoryGiB: 256, gpus: { model: 'L4', count: 2 } }],
+    [
+      { name: 'one', replicas: 9, gpu: { count: 1 }, cpu: 1, memoryGiB: 1 },
+      { name: 'two', replicas: 1, gpu: { count: 2 }, cpu: 1, memoryGiB: 1 },
+      { name: 'mem', replicas: 1, gpu: { count: 1, memoryGiB: 8 }, cpu: 1, memoryGiB: 1 },
+    ],
+  );
+  const fleet = partitionedFleet(base, new Map([['q/l4', { kind: 'time-slicing', replicas: 4 }]]));
+  const p = place(fleet);
+  expect(checkPlacement(fleet, fleet.workloads, p)).toEqual([]);
+  expect(Object.fromEntries(p.workloads.map((w) => [w.name, w.placed]))).toEqual({ one: 8, two: 0, mem: 0 });
+  expect(p.workloads.find((w) => w.name === 'two')!.reasons[0]!.reason).toBe('L4 GPUs are time-sliced (x4): one slice per replica, needs 2');
+  const at = { site: 'q', cluster: 'q', pool: 'l4', node: 0 };
+  expect(checkPlacement(fleet, fleet.workloads, { workloads: [{ name: 'two', assignments: [{ ...at, gpus: [0, 1] }] }] }).map((v) => v.message)).toEqual(['takes 2 time slices on q/q/l4/0; a container gets one']);
+});

@@ -26,6 +26,11 @@ export const gpuFit: FilterPlugin = {
       if (need.memoryGiB !== undefined && profile && profile.memoryGiB < need.memoryGiB) return `MIG slice ${need.migProfile} has ${profile.memoryGiB} GiB, needs ${need.memoryGiB} GiB`;
       return undefined;
     }
+    if (has.timeSliced !== undefined) {
+      // The device plugin advertises slices and refuses a container asking for more than one.
+      if (need.count > 1) return `${has.model} GPUs are time-sliced (x${has.timeSliced}): one slice per replica, needs ${need.count}`;
+      if (need.memoryGiB !== undefined) return `${has.model} GPUs are time-sliced (x${has.timeSliced}): slices share the GPU's memory without isolation, so ${need.memoryGiB} GiB cannot be promised`;
+    }
     if (has.migLayout) return `${has.model} GPUs are MIG-partitioned (${Object.keys(has.migLayout).sort().map((k) => `${k} x${has.migLayout![k]}`).join(', ')} per GPU); no whole GPUs`;
     const what = has.partitionedFrom ? `${has.model} partition (${has.partitionedFrom})` : has.model;
     if (need.memoryGiB !== undefined && has.memoryGiB < need.memoryGiB) return `${what} has ${has.memoryGiB} GiB per GPU, needs ${need.memoryGiB} GiB`;
