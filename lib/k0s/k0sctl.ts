@@ -32,6 +32,7 @@ export function k0sctlCluster(i: K0sctlInput): Record<string, unknown> {
           role: h.role,
           ssh: { address: h.address, user: h.user, port: h.port, ...(h.keyPath !== undefined ? { keyPath: h.keyPath } : {}) },
           privateAddress: h.privateAddress,
+          ...(h.noTaints ? { noTaints: true } : {}),
           ...(args.length > 0 ? { installFlags: [...args] } : {}),
           ...(i.airgapBundle !== undefined ? { files: [{ name: 'k0s-airgap-bundle', src: i.airgapBundle, dstDir: '/var/lib/k0s/images/', perm: '0600' }] } : {}),
         };

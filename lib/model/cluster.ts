@@ -38,6 +38,10 @@ export const standaloneHostSchema = z
     ...hostFields,
     role: z.enum(CONTROLLER_ROLES).describe('k0s role: controller, worker, controller+worker, or single (a one-node cluster).'),
     keyPath: z.string().min(1).optional().describe('Path of the SSH private key on the machine that runs k0sctl (a path, never the key).'),
+    noTaints: z
+      .boolean()
+      .optional()
+      .describe('controller+worker only: run workloads on this node (k0s taints controller+worker nodes NoSchedule otherwise). Default: true when the cluster has no worker-only host, else false.'),
   })
   .describe('A machine of a k0sctl-bootstrapped cluster.');
 
@@ -225,6 +229,8 @@ export interface ResolvedHost {
 export interface ResolvedStandaloneHost extends ResolvedHost {
   readonly role: HostRole;
   readonly keyPath?: string;
+  /** controller+worker: schedule workloads here (k0sctl `noTaints`). */
+  readonly noTaints?: boolean;
 }
 export interface ResolvedRemoteMachine extends ResolvedHost {
   readonly useSudo: boolean;
@@ -362,6 +368,9 @@ export function clusterIssues(c: ClusterInput, ctx: ClusterContext, cp: string):
     const hosts = cpl.hosts;
     const controllers = hosts.filter((h) => h.role !== 'worker').length;
     if (controllers === 0) add('.controlPlane.hosts', 'no host has a controller role; give at least one host role controller, controller+worker or single');
+    hosts.forEach((h, i) => {
+      if (h.noTaints !== undefined && h.role !== 'controller+worker') add(`.controlPlane.hosts[${i}].noTaints`, `only a controller+worker host can be untainted (this one is ${h.role}); drop noTaints`);
+    });
     if (controllers === 2) {
       add(
         '.controlPlane.hosts',
@@ -513,7 +522,9 @@ export function resolveControlPlane(
         const keyPath = h.keyPath ?? cpl.keyPath;
         // Controllers without a worker run no pods: they belong to no pool.
         const { nodePool, ...rest } = base;
-        return { ...(h.role === 'controller' ? rest : base), role: h.role, ...(keyPath !== undefined ? { keyPath } : {}) };
+        // k0s taints controller+worker nodes NoSchedule; with no worker-only host nothing could run, so they take workloads.
+        const noTaints = h.role === 'controller+worker' ? (h.noTaints ?? !cpl.hosts.some((x) => x.role === 'worker')) : undefined;
+        return { ...(h.role === 'controller' ? rest : base), role: h.role, ...(keyPath !== undefined ? { keyPath } : {}), ...(noTaints ? { noTaints } : {}) };
       }),
       ...(cpl.externalAddress !== undefined ? { externalAddress: cpl.externalAddress } : {}),
     };

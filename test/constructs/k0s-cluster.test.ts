@@ -38,6 +38,21 @@ describe('standalone (k0sctl)', () => {
     expect(k.spec.hosts.map((h: Doc) => h.privateAddress)).toEqual(['192.168.0.1', '192.168.0.2', '192.168.0.3', '192.168.0.11', '192.168.0.12']);
   });
 
+  test('controller+worker hosts take workloads (k0sctl noTaints) only where no worker-only host exists; noTaints elsewhere is an error', () => {
+    // The hub has worker hosts: its controller+worker keeps the k0s control-plane taint.
+    expect(k.spec.hosts[2].noTaints).toBeUndefined();
+    const ref = parse(buildReferenceBase(new App()).toTree().get('sites/frankfurt/frankfurt/k0sctl.yaml')!);
+    expect(ref.spec.hosts.map((h: Doc) => [h.role, h.noTaints])).toEqual([
+      ['controller+worker', true],
+      ['controller+worker', true],
+      ['controller+worker', true],
+    ]);
+    const spec = clone(modesFleet());
+    const hub = spec.sites.find((x) => x.name === 'hub')!.clusters![0]!.controlPlane as { hosts: { noTaints?: boolean }[] };
+    hub.hosts[3]!.noTaints = true;
+    expect(() => fleetFrom(spec).toTree()).toThrow(/controlPlane\.hosts\[3\]\.noTaints: only a controller\+worker host can be untainted \(this one is worker\); drop noTaints/);
+  });
+
   test('k0s: release spelling; Cilium makes the provider custom and replaces kube-proxy with all three settings (§15.5)', () => {
     expect(k.spec.k0s.version).toBe('v1.36.3+k0s.2');
     const spec = k.spec.k0s.config.spec;
