@@ -64,6 +64,8 @@ export const referenceFleetSpec: FleetSpec = {
           controlPlane: {
             mode: 'standalone',
             keyPath: '~/.ssh/k0smos-frankfurt',
+            // A load balancer in front of the three controllers: the API address nodes and Cilium use.
+            externalAddress: '192.168.10.10',
             hosts: [
               { role: 'controller+worker', address: '192.168.10.11' },
               { role: 'controller+worker', address: '192.168.10.12' },

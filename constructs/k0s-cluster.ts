@@ -268,9 +268,10 @@ export class K0sCluster extends ClusterChart {
     const r = this.resolved;
     if (!r) return undefined;
     if (r.mode === 'standalone') {
-      const first = r.hosts.find((h) => h.role !== 'worker');
-      const host = r.externalAddress ?? first?.privateAddress;
-      return host !== undefined ? { host, port: 6443 } : undefined;
+      if (r.externalAddress !== undefined) return { host: r.externalAddress, port: 6443 };
+      // One controller is the API; with several, any one address would be a single point of failure.
+      const controllers = r.hosts.filter((h) => h.role !== 'worker');
+      return controllers.length === 1 ? { host: controllers[0]!.privateAddress, port: 6443 } : undefined;
     }
     if (r.mode === 'hosted') {
       if (r.externalAddress !== undefined) return { host: r.externalAddress, port: r.service.apiPort };

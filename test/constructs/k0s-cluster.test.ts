@@ -305,3 +305,11 @@ describe('snapshots (after the assertions above)', () => {
     expect(Object.fromEntries(pick.map((p) => [p, tree.get(p)]))).toMatchSnapshot();
   });
 });
+
+test('the API endpoint of a standalone cluster: its external address, or its one controller; several controllers without one give none', () => {
+  const spec = clone(modesFleet());
+  const hub = spec.sites.find((x) => x.name === 'hub')!.clusters![0]!.controlPlane as { externalAddress?: string };
+  delete hub.externalAddress;
+  expect(fleetFrom(spec).site('hub').cluster().apiEndpoint).toBeUndefined();
+  expect(buildReferenceBase(new App()).site('frankfurt').cluster().apiEndpoint).toEqual({ host: '192.168.10.10', port: 6443 });
+});
