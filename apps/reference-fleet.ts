@@ -184,7 +184,8 @@ export function addReferenceLayers(fleet: Fleet): { mesh: CiliumMesh; stacks: Gp
   // One mesh over the three sites: pod/service CIDRs and API endpoints come from the clusters, and each
   // cluster installs the mesh's Cilium chart through its add-ons. Atlanta's hosted control plane has
   // no address the fleet knows, so Cilium keeps kube-proxy there.
-  const mesh = new CiliumMesh(fleet, 'mesh');
+  // The training job and the inference service declare no flows yet: their namespaces stay open.
+  const mesh = new CiliumMesh(fleet, 'mesh', { exemptNamespaces: ['training', 'inference'] });
   for (const site of ['frankfurt', 'quebec', 'atlanta']) {
     const c = cluster(site);
     mesh.addCluster({ cluster: c, meshEndpoint: `clustermesh.${site}.geo.example.net`, ...(c.apiEndpoint ? {} : { kubeProxyReplacement: false }) });

@@ -115,7 +115,8 @@ export interface CiliumMeshProps {
   readonly defaultDeny?: boolean;
   /**
    * Namespaces the default-deny baseline leaves alone, in addition to the platform's own
-   * (kube-system, kube-public, kube-node-lease, cilium-secrets, gpu-operator, kube-amd-gpu, kcm-system, projectsveltos, k0smos-system).
+   * (kube-system, kube-public, kube-node-lease, cilium-secrets, cert-manager, gpu-operator, kube-amd-gpu, kcm-system, k0smotron,
+   * projectsveltos, k0smos-system, and the operators of objects the library writes: keda, kubeflow, kserve, knative-serving).
    * @default []
    */
   readonly exemptNamespaces?: readonly string[];

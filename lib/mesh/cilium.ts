@@ -21,14 +21,21 @@ const NAMESPACE_LABEL = 'k8s:io.kubernetes.pod.namespace';
 
 /** Namespaces the default-deny baseline leaves alone: the platform's own components must keep working. */
 export const DEFAULT_EXEMPT_NAMESPACES: readonly string[] = [
+  'cert-manager',
   'cilium-secrets',
   'gpu-operator',
-  'kcm-system',
+  'k0smotron',
   'k0smos-system',
+  'kcm-system',
+  // The operators of objects the library writes: KEDA (energy schedules), Kubeflow training, KServe.
+  'keda',
+  'knative-serving',
+  'kserve',
   'kube-amd-gpu',
   'kube-node-lease',
   'kube-public',
   'kube-system',
+  'kubeflow',
   'projectsveltos',
 ];
 
