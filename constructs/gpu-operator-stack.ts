@@ -13,6 +13,7 @@ import { LABELS } from '../lib/model/labels';
 import type { AmdComputePartition, AmdMemoryPartition, GpuVendor } from '../lib/model/gpu-models';
 import type { ClusterChart } from './folder-chart';
 import { K0sCluster } from './k0s-cluster';
+import type { GpuRequest } from './workload-target';
 import { clusterTemplate } from '../lib/model/cluster-templates';
 import type { TenantClusterFacts } from '../lib/gpu/tenancy';
 import { GpuTenant, objectId, type GpuTenantOptions } from './gpu-tenant';
@@ -233,6 +234,34 @@ export class GpuOperatorStack extends Construct {
   /** GPU vendors of the cluster. */
   public get vendors(): readonly GpuVendor[] {
     return this.plan.vendors;
+  }
+
+  /**
+   * A GPU request (for the `gpuRequest` prop of TrainingJob, InferenceService, FederatedLearningJob) that
+   * takes MIG slices of `profile` in this cluster instead of whole GPUs: `nvidia.com/mig-<profile>` under
+   * strategy mixed, `nvidia.com/gpu` on the pool of that layout under single; on NVIDIA nodes, tolerating
+   * their taint. Refuses a profile no pool's layout offers (listing those on offer), and use in another cluster.
+   */
+  public migRequest(profile: string): GpuRequest {
+    const offering = Object.keys(this.plan.pools)
+      .sort()
+      .filter((p) => {
+        const part = this.plan.pools[p]!.partitioning;
+        return part.kind === 'mig' && (part.layout[profile] ?? 0) > 0;
+      });
+    const offered = [...new Set(Object.values(this.plan.pools).flatMap((c) => (c.partitioning.kind === 'mig' ? Object.keys(c.partitioning.layout) : [])))].sort();
+    if (offering.length === 0) throw new Error(`${this.node.path}: no pool of cluster '${this.clusterName}' is partitioned into ${profile} (MIG profiles on offer: ${offered.join(', ') || 'none'})`);
+    const single = this.plan.migStrategy === 'single';
+    if (single && offering.length > 1) throw new Error(`${this.node.path}: under MIG strategy single, pools ${offering.join(', ')} all advertise ${profile} slices as nvidia.com/gpu next to whole GPUs; request them with a node selector of your own`);
+    const scheduling = gpuScheduling('nvidia');
+    return (ctx) => {
+      if (ctx.cluster !== this.clusterName) throw new Error(`${this.node.path}: migRequest('${profile}') is for cluster '${this.clusterName}', used for ${ctx.site}/${ctx.cluster}`);
+      return {
+        limits: { [single ? 'nvidia.com/gpu' : `nvidia.com/mig-${profile}`]: String(ctx.count) },
+        nodeSelector: { ...scheduling.nodeSelector, ...(single || offering.length === 1 ? { 'k0smos.io/node-pool': offering[0]! } : {}) },
+        tolerations: scheduling.tolerations.map((t) => ({ ...t })),
+      };
+    };
   }
 
   /** Labels and taints the nodes of a GPU pool must carry (for the cluster layer's worker config). */

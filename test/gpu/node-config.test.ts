@@ -8,6 +8,7 @@ import { Fleet, GpuOperatorStack, Partitioning } from '../../constructs';
 import type { SiteSpec } from '../../lib/model/fleet';
 import { buildTestFleet } from './fixtures';
 import { joinArgs } from '../../lib/kcm/objects';
+import { TrainingJob } from '../../constructs/training-job';
 import { itWithSchemas, templateSchemas, treeFailures } from '../helpers';
 
 const argsOf = (flags: string[], flag: string) => flags.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1).split(',');
@@ -105,4 +106,19 @@ test('k0rdent worker args: the user\'s own --labels and --taints are merged with
     '--kubelet-extra-args=--max-pods=200',
     '--taints=amd.com/gpu=present:NoSchedule',
   ]);
+});
+
+describe('GpuOperatorStack.migRequest: workloads take MIG slices the stack offers', () => {
+  test('mixed strategy: nvidia.com/mig-<profile> on the MIG pool; unknown profiles and other clusters refused', () => {
+    const { fleet, quebec } = buildTestFleet();
+    const req = quebec.migRequest('3g.40gb');
+    const job = new TrainingJob(fleet, 'ft', { target: { site: 'quebec' }, image: 'i', replicas: 2, gpusPerReplica: 1, gpuRequest: req });
+    const spec = job.objects[0]!.spec as { pytorchReplicaSpecs: { Master: { template: { spec: { containers: { resources: unknown }[]; nodeSelector: unknown; tolerations: unknown } } } } };
+    const pod = spec.pytorchReplicaSpecs.Master.template.spec;
+    expect(pod.containers[0]!.resources).toEqual({ limits: { 'nvidia.com/mig-3g.40gb': '1' } });
+    expect(pod.nodeSelector).toEqual({ 'k0smos.io/gpu-vendor': 'nvidia', 'k0smos.io/node-pool': 'a100-mig' });
+    expect(pod.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+    expect(() => quebec.migRequest('7g.80gb')).toThrow(/no pool of cluster 'quebec' is partitioned into 7g\.80gb \(MIG profiles on offer: 1g\.10gb, 2g\.20gb, 3g\.40gb\)/);
+    expect(() => new TrainingJob(fleet, 'wrong', { target: { site: 'atlanta' }, image: 'i', gpusPerReplica: 1, gpuRequest: req })).toThrow(/migRequest\('3g\.40gb'\) is for cluster 'quebec', used for atlanta\/atlanta/);
+  });
 });
