@@ -194,7 +194,7 @@ export function addReferenceLayers(fleet: Fleet): { mesh: CiliumMesh; stacks: Gp
   return { mesh, stacks, ...ai };
 }
 
-/** The sample grid signals the reference Flower job schedules against (made by `scripts/make-signals.ts`). */
+/** The sample grid signals the reference Flower job schedules against (made by `scripts/gen-signals.ts`). */
 export const SAMPLE_SIGNALS_FILE = path.join(__dirname, '..', 'data', 'signals', 'sample.json');
 
 /**
