@@ -15,8 +15,11 @@ const STATES: readonly [string, string, number, number][] = [
 
 /** Builds `count` edge sites, each with two nodes (one with an L4) and a small store app: ~10 objects per site. */
 export function buildEdgeFleet(app: App, count: number): Fleet {
-  const fleet = new Fleet(app, 'retail', { name: 'retail', managementSite: 'hq' });
+  // 1,200 clusters need more than the default plan's 256 slots: /21 pod and /24 service CIDRs give 4,096
+  // (2,048 pod IPs per store), and each store is numbered by its store number, as an operator would.
+  const fleet = new Fleet(app, 'retail', { name: 'retail', managementSite: 'hq', network: { podPrefixLength: 21, servicePrefixLength: 24 } });
   fleet.addSite('hq', {
+    clusters: [{ name: 'hq', network: { slot: 4095 } }],
     region: 'us-east',
     jurisdiction: 'US',
     location: { lat: 40.7, lon: -74 },
@@ -31,6 +34,7 @@ export function buildEdgeFleet(app: App, count: number): Fleet {
       jurisdiction: country,
       location: { lat: lat + (i % 97) / 100, lon: lon + (i % 89) / 100 },
       infrastructure: 'edge',
+      clusters: [{ name, network: { slot: i } }],
       nodePools: [
         { name: 'gpu', count: 1, cpu: 16, memoryGiB: 64, gpus: { model: 'L4', count: 1 } },
         { name: 'cpu', count: 1, cpu: 8, memoryGiB: 32 },

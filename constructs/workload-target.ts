@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { ValidationIssue } from '../lib/model/errors';
+import { ValidationError, type ValidationIssue } from '../lib/model/errors';
 import { gpuModel, type GpuVendor } from '../lib/model/gpu-models';
 import type { GpuResources } from '../lib/flower/objects';
 import { didYouMean } from '../lib/model/suggest';
@@ -38,6 +38,8 @@ export interface ResolvedTarget {
   readonly cluster: string;
   readonly chart: ClusterChart;
   readonly gpu?: ClusterGpu;
+  /** The cluster's node pools with GPUs, sorted. */
+  readonly gpuPools: readonly string[];
   readonly jurisdiction: string;
   /** Measured round-trip times to other sites, by site name. */
   readonly rttMs: Readonly<Record<string, number>>;
@@ -104,6 +106,7 @@ export function resolveTarget(scope: Construct, t: WorkloadTargetProps, path: st
     chart,
     jurisdiction: facts.jurisdiction,
     rttMs: { ...(facts.rttMs ?? {}) },
+    gpuPools: pools.filter((p) => p.gpus && gpuModel(p.gpus.model)).map((p) => p.name),
     ...(model ? { gpu: { vendor: model.vendor, model: model.name, perNode: gpuPool!.gpus!.count } } : {}),
   };
 }
@@ -205,7 +208,14 @@ export function placedResources(
   // The model is informational for the request (the cluster's first GPU pool of that vendor).
   const model = t.gpu?.vendor === vendor ? t.gpu.model : '';
   const parts = K0sCluster.isK0sCluster(t.chart) ? t.chart.gpuPartitioning : new Map();
-  const shared = at.pools.length > 0 && at.pools.every((p) => parts.get(p)?.kind === 'time-slicing');
+  const sliced = at.pools.filter((p) => parts.get(p)?.kind === 'time-slicing');
+  if (sliced.length > 0 && sliced.length < at.pools.length) {
+    // One object cannot ask for nvidia.com/gpu.shared on some nodes and nvidia.com/gpu on others.
+    throw new ValidationError([
+      { path: scope.node.path, message: `the solver put replicas on time-sliced pools (${sliced.join(', ')}) and whole-GPU pools (${at.pools.filter((p) => !sliced.includes(p)).join(', ')}) of ${at.site}/${at.cluster}, which advertise different resources; give gpuMemoryGiB (time slices promise none) or a target` },
+    ]);
+  }
+  const shared = sliced.length > 0;
   const r = (request ?? extendedResourceGpuRequest)({ site: t.site, cluster: t.cluster, vendor, model, count: gpus, ...(shared ? { shared } : {}) });
   // Onto the pool the solver counted on (its GPUs, memory and partitioning), not any node of the vendor.
   return { t, resources: at.pools.length === 1 ? { ...r, nodeSelector: { ...(r.nodeSelector ?? {}), 'k0smos.io/node-pool': at.pools[0]! } } : r };
@@ -222,7 +232,11 @@ export function resolveWorkload(scope: Construct, props: PlacedWorkloadProps & {
   if (t && props.jurisdictions && !jurisdictionAllowed(t.jurisdiction, props.jurisdictions)) {
     issues.push({ path: 'target.site', message: `site '${t.site}' (${t.jurisdiction}) is outside the allowed jurisdictions (${props.jurisdictions.join(', ')})` });
   }
-  const resources = t?.gpu && gpus > 0 && gpus <= t.gpu.perNode ? (props.gpuRequest ?? extendedResourceGpuRequest)({ site: t.site, cluster: t.cluster, vendor: t.gpu.vendor, model: t.gpu.model, count: gpus }) : undefined;
+  // A cluster whose GPU pools are all time-sliced advertises nvidia.com/gpu.shared only.
+  const parts = t && K0sCluster.isK0sCluster(t.chart) ? t.chart.gpuPartitioning : new Map();
+  const shared = t !== undefined && t.gpuPools.length > 0 && t.gpuPools.every((p) => parts.get(p)?.kind === 'time-slicing');
+  const resources =
+    t?.gpu && gpus > 0 && gpus <= t.gpu.perNode ? (props.gpuRequest ?? extendedResourceGpuRequest)({ site: t.site, cluster: t.cluster, vendor: t.gpu.vendor, model: t.gpu.model, count: gpus, ...(shared ? { shared } : {}) }) : undefined;
   return { ...(t ? { t } : {}), replicas, gpus, ...(resources ? { resources } : {}) };
 }
 

@@ -64,28 +64,41 @@ export interface DeploymentConfigInput {
 }
 
 /**
- * The user's worker args with the derived ones merged in: `--labels` and `--taints` lists are joined
- * key by key (the user's value wins on an equal key), other derived flags are added when the user did
- * not set them.
+ * The user's worker args, untouched, then the derived ones the user did not set: for `--labels` and
+ * `--taints`, a flag of our own with only the keys the user's flags lack (k0s merges repeated
+ * `--labels` and `--taints`); other derived flags only when the user did not give that flag. User
+ * flags may be written `--flag=value`, `--flag value` or as two list items.
  */
 export function joinArgs(user: unknown, derived: readonly string[]): string[] {
   const mine = Array.isArray(user) ? user.filter((a): a is string => typeof a === 'string') : [];
-  const flag = (a: string) => a.split('=')[0]!;
-  const value = (a: string) => a.slice(a.indexOf('=') + 1);
+  // The user's values per flag, whichever way they are written.
+  const given = new Map<string, string[]>();
+  for (let i = 0; i < mine.length; i++) {
+    const a = mine[i]!;
+    if (!a.startsWith('--')) continue;
+    const eq = a.indexOf('=');
+    const sp = a.indexOf(' ');
+    let flag = a;
+    let value: string | undefined;
+    if (eq > 0 && (sp < 0 || eq < sp)) [flag, value] = [a.slice(0, eq), a.slice(eq + 1)];
+    else if (sp > 0) [flag, value] = [a.slice(0, sp), a.slice(sp + 1).trim()];
+    else if (i + 1 < mine.length && !mine[i + 1]!.startsWith('--')) value = mine[i + 1];
+    given.set(flag, [...(given.get(flag) ?? []), ...(value !== undefined ? [value] : [])]);
+  }
+  const key = (item: string) => item.split(/[=:]/)[0]!;
   const out = [...mine];
   for (const d of derived) {
-    const f = flag(d);
-    const i = out.findIndex((a) => flag(a) === f);
-    if (i < 0) {
+    const eq = d.indexOf('=');
+    const flag = eq > 0 ? d.slice(0, eq) : d;
+    const values = given.get(flag);
+    if (values === undefined) {
       out.push(d);
       continue;
     }
-    if (f !== '--labels' && f !== '--taints') continue;
-    const key = (item: string) => item.split(/[=:]/)[0]!;
-    const have = value(out[i]!).split(',').filter((x) => x.length > 0);
-    const keys = new Set(have.map(key));
-    const add = value(d).split(',').filter((x) => x.length > 0 && !keys.has(key(x)));
-    out[i] = `${f}=${[...have, ...add].join(',')}`;
+    if (flag !== '--labels' && flag !== '--taints') continue;
+    const keys = new Set(values.flatMap((v) => v.split(',')).filter((x) => x.length > 0).map(key));
+    const add = d.slice(eq + 1).split(',').filter((x) => x.length > 0 && !keys.has(key(x)));
+    if (add.length > 0) out.push(`${flag}=${add.join(',')}`);
   }
   return out;
 }

@@ -147,7 +147,11 @@ export function planMesh(members: readonly MeshMember[], options: MeshOptions = 
       issues.push({ path: `${p}.clusterId`, message: `must be a whole number from 1 to ${max} (got ${m.clusterId})` });
     }
     if ((m.kubeProxyReplacement ?? true) && !m.apiServer) {
-      issues.push({ path: `${p}.apiServer`, message: 'kube-proxy replacement needs the API server address reachable from the nodes (k8sServiceHost/k8sServicePort); give apiServer or turn kubeProxyReplacement off' });
+      issues.push({
+        path: `${p}.apiServer`,
+        message:
+          "kube-proxy replacement needs the API server address reachable from the nodes (k8sServiceHost/k8sServicePort); give the cluster's controlPlane.externalAddress (a load balancer in front of its controllers), or apiServer, or turn kubeProxyReplacement off",
+      });
     }
   }
   for (const [name, n] of [...seen.entries()].sort()) {

@@ -41,7 +41,7 @@ export const standaloneHostSchema = z
     noTaints: z
       .boolean()
       .optional()
-      .describe('controller+worker only: run workloads on this node (k0s taints controller+worker nodes NoSchedule otherwise). Default: true when the cluster has no worker-only host, else false.'),
+      .describe('controller+worker only: run workloads on this node (k0s taints controller+worker nodes NoSchedule otherwise). Default true: the host counts in its node pool, so workloads are placed on it; set false to keep it for the control plane (and leave it out of the pool count).'),
   })
   .describe('A machine of a k0sctl-bootstrapped cluster.');
 
@@ -378,7 +378,8 @@ export function clusterIssues(c: ClusterInput, ctx: ClusterContext, cp: string):
       );
     }
     if (hosts.some((h) => h.role === 'single') && hosts.length !== 1) add('.controlPlane.hosts', `role 'single' is only for a one-host cluster (got ${hosts.length} hosts); use controller+worker`);
-    const priv = checkHosts(hosts, '.controlPlane.hosts', (i) => hosts[i]!.role !== 'controller');
+    // A tainted controller+worker (noTaints: false) runs no workloads: like a controller, it joins no pool.
+    const priv = checkHosts(hosts, '.controlPlane.hosts', (i) => hosts[i]!.role !== 'controller' && !(hosts[i]!.role === 'controller+worker' && hosts[i]!.noTaints === false));
     if (cpl.externalAddress !== undefined && priv.has(cpl.externalAddress)) {
       add('.controlPlane.externalAddress', `${cpl.externalAddress} is also the private address of ${priv.get(cpl.externalAddress)}; a VIP/load balancer address must not be a host address (k0sctl#1100)`);
     }
@@ -522,9 +523,9 @@ export function resolveControlPlane(
         const keyPath = h.keyPath ?? cpl.keyPath;
         // Controllers without a worker run no pods: they belong to no pool.
         const { nodePool, ...rest } = base;
-        // k0s taints controller+worker nodes NoSchedule; with no worker-only host nothing could run, so they take workloads.
-        const noTaints = h.role === 'controller+worker' ? (h.noTaints ?? !cpl.hosts.some((x) => x.role === 'worker')) : undefined;
-        return { ...(h.role === 'controller' ? rest : base), role: h.role, ...(keyPath !== undefined ? { keyPath } : {}), ...(noTaints ? { noTaints } : {}) };
+        // k0s taints controller+worker nodes NoSchedule; the host counts in its pool's capacity, so it takes workloads.
+        const noTaints = h.role === 'controller+worker' ? (h.noTaints ?? true) : undefined;
+        return { ...(h.role === 'controller' || noTaints === false ? rest : base), role: h.role, ...(keyPath !== undefined ? { keyPath } : {}), ...(noTaints ? { noTaints } : {}) };
       }),
       ...(cpl.externalAddress !== undefined ? { externalAddress: cpl.externalAddress } : {}),
     };

@@ -37,3 +37,9 @@ describe('edge test fleet', () => {
     expect(failures.map(formatFailure)).toEqual([]);
   });
 });
+
+test('the benchmark fleet at full size (1,200 stores) is a valid fleet: its IP plan numbers every store', () => {
+  const model = buildEdgeFleet(new App(), 1200).resolve();
+  expect(model.sites).toHaveLength(1201);
+  expect(model.ipPlan.clusters.size).toBe(1201);
+});

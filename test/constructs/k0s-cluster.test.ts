@@ -32,15 +32,16 @@ describe('standalone (k0sctl)', () => {
       role: 'controller+worker',
       ssh: { address: 'ctl-3.hub.example', user: 'admin', port: 22, keyPath: '~/.ssh/hub' },
       privateAddress: '192.168.0.3',
+      noTaints: true,
       installFlags: ['--labels=k0smos.io/node-pool=ctrl'],
     });
     expect(k.spec.hosts[0].installFlags).toBeUndefined();
     expect(k.spec.hosts.map((h: Doc) => h.privateAddress)).toEqual(['192.168.0.1', '192.168.0.2', '192.168.0.3', '192.168.0.11', '192.168.0.12']);
   });
 
-  test('controller+worker hosts take workloads (k0sctl noTaints) only where no worker-only host exists; noTaints elsewhere is an error', () => {
-    // The hub has worker hosts: its controller+worker keeps the k0s control-plane taint.
-    expect(k.spec.hosts[2].noTaints).toBeUndefined();
+  test('controller+worker hosts take workloads (k0sctl noTaints) unless set false, which keeps them out of their pool; noTaints elsewhere is an error', () => {
+    // Counted in its pool's capacity, so untainted.
+    expect(k.spec.hosts[2].noTaints).toBe(true);
     const ref = parse(buildReferenceBase(new App()).toTree().get('sites/frankfurt/frankfurt/k0sctl.yaml')!);
     expect(ref.spec.hosts.map((h: Doc) => [h.role, h.noTaints])).toEqual([
       ['controller+worker', true],
@@ -51,6 +52,10 @@ describe('standalone (k0sctl)', () => {
     const hub = spec.sites.find((x) => x.name === 'hub')!.clusters![0]!.controlPlane as { hosts: { noTaints?: boolean }[] };
     hub.hosts[3]!.noTaints = true;
     expect(() => fleetFrom(spec).toTree()).toThrow(/controlPlane\.hosts\[3\]\.noTaints: only a controller\+worker host can be untainted \(this one is worker\); drop noTaints/);
+    // Kept tainted: it no longer counts in pool 'ctrl', whose count then disagrees.
+    const kept = clone(modesFleet());
+    (kept.sites.find((x) => x.name === 'hub')!.clusters![0]!.controlPlane as { hosts: { noTaints?: boolean }[] }).hosts[2]!.noTaints = false;
+    expect(() => fleetFrom(kept).toTree()).toThrow(/node pool 'ctrl' has count 1 but 0 hosts join it/);
   });
 
   test('k0s: release spelling; Cilium makes the provider custom and replaces kube-proxy with all three settings (§15.5)', () => {

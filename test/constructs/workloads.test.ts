@@ -156,4 +156,27 @@ describe('placed workloads: what the solver chose is what the pods ask for', () 
     expect(tree.has('sites/edge/edge/deployment_inference_big.yaml')).toBe(false);
     expect(tree.get('PLACEMENT.md')).toMatch(/time-sliced \(x4\): slices share the GPU's memory without isolation/);
   });
+
+  it('a target on a time-sliced cluster asks for slices too; a placement over sliced and whole pools of one cluster is refused', () => {
+    const pools = [
+      { name: 'ts', count: 1, cpu: 16, memoryGiB: 64, gpus: { model: 'L4', count: 1 } },
+      { name: 'whole', count: 1, cpu: 16, memoryGiB: 64, gpus: { model: 'L4', count: 1 } },
+    ];
+    const hostsOf = [{ role: 'single', address: '10.0.0.9', nodePool: 'ts' }];
+    const sliced = new Fleet(new App(), 'f', { name: 'f', managementSite: 'edge' });
+    sliced.addSite('edge', site([{ name: 'edge', controlPlane: { mode: 'standalone', keyPath: '~/.ssh/k', hosts: hostsOf } }], [pools[0]]) as never);
+    new GpuOperatorStack(sliced.site('edge').cluster(), 'gpu', { partitioning: { ts: Partitioning.timeSlicing(4) } });
+    const fixed = new InferenceService(sliced, 'fixed', { target: { site: 'edge' }, runtime: InferenceRuntime.deployment({ image: 'i' }) });
+    expect((fixed.objects[0]!.spec as { template: { spec: { containers: { resources: unknown }[] } } }).template.spec.containers[0]!.resources).toEqual({ limits: { 'nvidia.com/gpu.shared': '1' } });
+
+    const mixed = new Fleet(new App(), 'f', { name: 'f', managementSite: 'edge' });
+    const both = [
+      { role: 'controller+worker', address: '10.0.0.1', nodePool: 'ts' },
+      { role: 'worker', address: '10.0.0.2', nodePool: 'whole' },
+    ];
+    mixed.addSite('edge', site([{ name: 'edge', controlPlane: { mode: 'standalone', keyPath: '~/.ssh/k', hosts: both } }], pools) as never);
+    new GpuOperatorStack(mixed.site('edge').cluster(), 'gpu', { partitioning: { ts: Partitioning.timeSlicing(4) } });
+    new InferenceService(mixed, 'five', { runtime: InferenceRuntime.deployment({ image: 'i' }), replicas: 5, placement: { gpuVendor: 'nvidia' } });
+    expect(() => mixed.toTree()).toThrow(/f\/five: the solver put replicas on time-sliced pools \(ts\) and whole-GPU pools \(whole\) of edge\/edge/);
+  });
 });

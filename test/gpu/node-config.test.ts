@@ -100,12 +100,22 @@ describe('standalone and template clusters', () => {
   });
 });
 
-test('k0rdent worker args: the user\'s own --labels and --taints are merged with the derived ones, the user winning on a key', () => {
-  expect(joinArgs(['--labels=rack=r1,k0smos.io/gpu-vendor=x', '--kubelet-extra-args=--max-pods=200'], ['--labels=k0smos.io/gpu-vendor=amd,k0smos.io/node-pool=mi300x', '--taints=amd.com/gpu=present:NoSchedule'])).toEqual([
-    '--labels=rack=r1,k0smos.io/gpu-vendor=x,k0smos.io/node-pool=mi300x',
+test('k0rdent worker args: the user\'s own flags stay as written; ours add the label and taint keys the user lacks', () => {
+  const derived = ['--labels=k0smos.io/gpu-vendor=amd,k0smos.io/node-pool=mi300x', '--taints=amd.com/gpu=present:NoSchedule'];
+  expect(joinArgs(['--labels=rack=r1,k0smos.io/gpu-vendor=x', '--kubelet-extra-args=--max-pods=200'], derived)).toEqual([
+    '--labels=rack=r1,k0smos.io/gpu-vendor=x',
     '--kubelet-extra-args=--max-pods=200',
+    '--labels=k0smos.io/node-pool=mi300x',
     '--taints=amd.com/gpu=present:NoSchedule',
   ]);
+  // Two list items, and a space instead of '=': understood, never rewritten.
+  expect(joinArgs(['--labels', 'team=a', '--taints amd.com/gpu=present:NoSchedule'], derived)).toEqual([
+    '--labels',
+    'team=a',
+    '--taints amd.com/gpu=present:NoSchedule',
+    '--labels=k0smos.io/gpu-vendor=amd,k0smos.io/node-pool=mi300x',
+  ]);
+  expect(joinArgs(undefined, derived)).toEqual(derived);
 });
 
 describe('GpuOperatorStack.migRequest: workloads take MIG slices the stack offers', () => {
