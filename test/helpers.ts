@@ -38,8 +38,17 @@ export function schemaRegistry(): SchemaRegistry | undefined {
 /** `it` when the schemas are present, `it.skip` otherwise. */
 export const itWithSchemas: jest.It = (findSchemasDir(ROOT) || process.env.CI === 'true' ? it : it.skip) as jest.It;
 
+const tmpDirs: string[] = [];
+// Every test file that imports this module removes the folders it made when it ends.
+afterAll(() => {
+  for (const d of tmpDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temporary folder, removed after the test file. */
 export function tmpDir(prefix = 'k0smos-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tmpDirs.push(d);
+  return d;
 }
 
 export const REPO_ROOT = ROOT;

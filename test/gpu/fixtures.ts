@@ -4,7 +4,6 @@
  * split into a MIG pool and a whole-GPU pool so the `namespace` tenant has whole GPUs to be granted.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { Fleet, GpuOperatorStack, Partitioning, TenantIsolation, type GpuOperatorStackProps } from '../../constructs';
@@ -13,6 +12,7 @@ import { ValidationError } from '../../lib/model/errors';
 import type { SiteSpec } from '../../lib/model/fleet';
 import { SchemaRegistry } from '../../lib/validate/schemas';
 import { findSchemasDir } from '../../lib/validate/validate';
+import { tmpDir } from '../helpers';
 
 /** The schemas folder (K0SMOS_SCHEMAS or ../shared/schemas); tests that read it run only when it exists. */
 export const SCHEMAS = findSchemasDir(path.resolve(__dirname, '../..')) ?? path.resolve(__dirname, '../../../shared/schemas');
@@ -77,7 +77,7 @@ export function buildTestFleet(o: { quebecSite?: SiteSpec; atlantaSite?: SiteSpe
 
 /** Synthesizes into a fresh temporary folder and returns it. */
 export function synthToTemp(fleet: Fleet): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k0smos-gpu-'));
+  const dir = tmpDir('k0smos-gpu-');
   fleet.synth({ outdir: path.join(dir, 'dist') });
   return path.join(dir, 'dist');
 }

@@ -1,5 +1,4 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
+import { tmpDir } from '../helpers';
 import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { main } from '../../bin/cli';
@@ -7,7 +6,7 @@ import { Fleet } from '../../constructs';
 import { buildReferenceFleet, referenceFleetSpec } from '../../apps/reference-fleet';
 import { readTree } from '../../lib/synth/writer';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'k0smos-placement-'));
+const tmp = () => tmpDir('k0smos-placement-');
 
 test('synth writes placement.json and PLACEMENT.md, and a re-synth over them changes nothing', () => {
   const out = path.join(tmp(), 'dist');
