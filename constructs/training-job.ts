@@ -112,7 +112,7 @@ export class TrainingJob extends Construct {
     this.namespace = props.namespace ?? 'training';
     if (!props.target) {
       // Placed at synth: one cluster for the whole gang.
-      const { spec, vendor, gpus } = placedWorkloadSpec(this.name, props, { gang: true, spread: { maxSites: 1 } }, issues);
+      const { spec, vendor, gpus } = placedWorkloadSpec(this.name, props, { gang: true, spread: { maxSites: 1, maxClusters: 1 } }, issues);
       if (issues.length > 0) throw new ValidationError(inConstruct(this.node.path, issues), `invalid training job '${id}'`);
       const replicas = spec.replicas ?? 1;
       fleet.addPlacedWorkload(spec, this, (at) => {

@@ -43,6 +43,7 @@ export const workloadSchema = z
       .strictObject({
         minSites: z.int().min(1).optional().describe('When any replica runs, at least this many sites run one.'),
         maxSites: z.int().min(1).optional().describe('Replicas run at this many sites at most (1: all at one site, e.g. a training job).'),
+        maxClusters: z.int().min(1).optional().describe('Replicas run in this many clusters at most (1: one cluster, e.g. a PyTorchJob).'),
         maxPerSite: z.int().min(1).optional().describe('At most this many replicas per site.'),
       })
       .optional(),
@@ -85,7 +86,7 @@ export interface WorkloadModel {
   readonly memoryGiB: number;
   readonly allowedJurisdictions?: readonly string[];
   readonly latency?: { readonly maxRttMs: number; readonly to: string | GeoPoint };
-  readonly spread: { readonly minSites?: number; readonly maxPerSite?: number; readonly maxSites?: number };
+  readonly spread: { readonly minSites?: number; readonly maxPerSite?: number; readonly maxSites?: number; readonly maxClusters?: number };
   readonly affinity: readonly string[];
   readonly antiAffinity: readonly string[];
   readonly priority: number;
@@ -212,6 +213,7 @@ export function resolveWorkloads(data: z.output<typeof workloadsSchema>): Worklo
         ...(w.spread?.minSites !== undefined ? { minSites: w.spread.minSites } : {}),
         ...(w.spread?.maxPerSite !== undefined ? { maxPerSite: w.spread.maxPerSite } : {}),
         ...(w.spread?.maxSites !== undefined ? { maxSites: w.spread.maxSites } : {}),
+        ...(w.spread?.maxClusters !== undefined ? { maxClusters: w.spread.maxClusters } : {}),
       },
       affinity: [...(w.affinity ?? [])].sort(),
       antiAffinity: [...(w.antiAffinity ?? [])].sort(),

@@ -108,6 +108,8 @@ export function checkPlacement(fleet: FleetModel, workloads: readonly WorkloadMo
       for (const s of used) if (counts.get(s)! > w.spread.maxPerSite) bad(w.name, 'spread', `${counts.get(s)} replicas at ${s}, maxPerSite ${w.spread.maxPerSite}`);
     }
     if (w.spread.minSites !== undefined && used.length > 0 && used.length < w.spread.minSites) bad(w.name, 'spread', `runs at ${used.length} site(s), minSites ${w.spread.minSites}`);
+    const clusters = [...new Set(placement.workloads.find((x) => x.name === w.name)?.assignments.map((a) => `${a.site}/${a.cluster}`) ?? [])].sort();
+    if (w.spread.maxClusters !== undefined && clusters.length > w.spread.maxClusters) bad(w.name, 'spread', `runs in ${clusters.length} clusters (${clusters.join(', ')}), maxClusters ${w.spread.maxClusters}`);
     if (w.spread.maxSites !== undefined && used.length > w.spread.maxSites) bad(w.name, 'spread', `runs at ${used.length} sites (${used.join(', ')}), maxSites ${w.spread.maxSites}`);
     for (const a of w.affinity) {
       const there = perSite.get(a) ?? new Map<string, number>();

@@ -30,13 +30,17 @@ export function greedyOrder(inst: Instance): Item[] {
 }
 
 /** Places one replica of `item` at its best admissible site, or returns undefined. */
-function placeOne(inst: Instance, state: FleetState, costs: Costs, item: Item, exclude?: ReadonlySet<string>): Placed | undefined {
+function placeOne(inst: Instance, state: FleetState, costs: Costs, item: Item, exclude?: ReadonlySet<string>, onlyCluster?: string): Placed | undefined {
   let best: { placed: { pool: number; node: ReturnType<FleetState['bestNode']> & object }; key: [number, number, number, string] } | undefined;
   const siteOk = new Map<string, boolean>();
+  const maxClusters = item.w.spread.maxClusters;
+  const usedClusters = maxClusters === undefined ? undefined : new Set(state.replicasOf(item.w.name).map((p) => clusterOf(inst, p.pool)));
   for (const pi of item.pools) {
     const pool = inst.pools[pi]!;
     const site = pool.site.name;
     if (exclude?.has(site)) continue;
+    if (onlyCluster !== undefined && clusterOf(inst, pi) !== onlyCluster) continue;
+    if (usedClusters && usedClusters.size >= maxClusters! && !usedClusters.has(clusterOf(inst, pi))) continue;
     let ok = siteOk.get(site);
     if (ok === undefined) {
       ok = ADMIT.every((f) => f.admit!(item.w, site, state, inst.ctx) === undefined);
@@ -55,6 +59,10 @@ function placeOne(inst: Instance, state: FleetState, costs: Costs, item: Item, e
   return state.put(item.w, best.placed.node.node, best.placed.node.gpus);
 }
 
+function clusterOf(inst: Instance, pool: number): string {
+  return `${inst.pools[pool]!.site.name}/${inst.pools[pool]!.cluster}`;
+}
+
 function less(a: [number, number, number, string], b: [number, number, number, string]): boolean {
   const eps = 1e-12;
   if (a[0] !== b[0]) return a[0] < b[0];
@@ -71,6 +79,20 @@ export function greedy(inst: Instance, costs: Costs, state = new FleetState(inst
     const rollback = () => {
       for (const p of mine.reverse()) state.take(item.w, p);
     };
+    if (item.w.gang && item.w.spread.maxClusters === 1) {
+      // All replicas in one cluster: try the clusters one by one (in name order) until one holds the gang.
+      for (const c of [...new Set(item.pools.map((p) => clusterOf(inst, p)))].sort()) {
+        while (mine.length < item.w.replicas) {
+          const p = placeOne(inst, state, costs, item, undefined, c);
+          if (!p) break;
+          mine.push(p);
+        }
+        if (mine.length === item.w.replicas) break;
+        rollback();
+        mine.length = 0;
+      }
+      continue;
+    }
     if (item.w.gang && item.w.spread.maxSites === 1) {
       // All replicas at one site: try the sites one by one (in name order) until one holds the gang.
       const sites = [...new Set(item.pools.map((p) => inst.pools[p]!.site.name))].sort();

@@ -184,6 +184,7 @@ export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: 
   // Site-use and any-use columns, created on demand by the relational plugins.
   const y = new Map<string, number>();
   const z = new Map<number, number>();
+  const u = new Map<string, number>(); // item/site/cluster -> cluster-use column
   const anyUse = (it: Item): number => {
     let c = z.get(it.index);
     if (c === undefined) {
@@ -206,8 +207,22 @@ export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: 
     }
     return c;
   };
+  const clusterKeyOf = (p: number) => `${inst.pools[p]!.site.name}/${inst.pools[p]!.cluster}`;
+  const clusterUse = (it: Item, key: string): number => {
+    const k = `${it.index}/${key}`;
+    let c = u.get(k);
+    if (c === undefined) {
+      c = addCol(0, 1, true);
+      u.set(k, c);
+      const cols = [...(x.get(it.index) ?? new Map()).entries()].filter(([p]) => clusterKeyOf(p) === key).map(([, xc]) => xc);
+      for (const xc of cols) addRow(-Infinity, 0, [xc, c], [1, -it.w.replicas]);
+    }
+    return c;
+  };
   const item = (name: string): Item => inst.byName.get(name)!;
   const mipRows: MipRows = {
+    eligibleClusters: (w) => [...new Set([...(x.get(item(w).index) ?? new Map()).keys()].map(clusterKeyOf))].sort(),
+    clusterUse: (w, key) => clusterUse(item(w), key),
     eligibleSites: (w) => sitesOf(item(w)),
     siteUse: (w, s) => siteUse(item(w), s),
     anyUse: (w) => anyUse(item(w)),
@@ -328,7 +343,7 @@ export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: 
   }
 
   const numCols = lower.length;
-  const start = greedyVector(inst, incumbent, numCols, x, patterns, y, z, d, xn, migCols);
+  const start = greedyVector(inst, incumbent, numCols, x, patterns, y, z, d, xn, migCols, u);
 
   const solve = (cost: number[], extra: Row | undefined, sense: 'max' | 'min', warm: Float64Array | number[], mip: boolean) => {
     const all = extra ? [...rows, extra] : rows;
@@ -458,8 +473,15 @@ function greedyVector(
   d: readonly { it: Item; site: string; col: number }[],
   xn: ReadonlyMap<number, ReadonlyMap<number, readonly number[]>>,
   migCols: ReadonlyMap<number, ReadonlyMap<string, readonly number[]>>,
+  u: ReadonlyMap<string, number>,
 ): Float64Array {
   const v = new Float64Array(numCols);
+  for (const it of inst.items) {
+    for (const p of state.replicasOf(it.w.name)) {
+      const c = u.get(`${it.index}/${inst.pools[p.pool]!.site.name}/${inst.pools[p.pool]!.cluster}`);
+      if (c !== undefined) v[c] = 1;
+    }
+  }
   for (const it of inst.items) {
     for (const p of state.replicasOf(it.w.name)) {
       const c = xn.get(it.index)?.get(p.pool)?.[p.node];

@@ -79,6 +79,10 @@ export class FleetState implements PlacementView {
     return this.counts.get(workload) ?? new Map();
   }
 
+  public clustersOf(workload: string): readonly string[] {
+    return [...new Set(this.replicasOf(workload).map((p) => `${this.inst.pools[p.pool]!.site.name}/${this.inst.pools[p.pool]!.cluster}`))].sort();
+  }
+
   public replicasOf(workload: string): readonly Placed[] {
     return this.placed.get(workload) ?? [];
   }

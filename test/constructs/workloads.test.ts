@@ -131,7 +131,7 @@ describe('placed workloads: what the solver chose is what the pods ask for', () 
   });
   const hosts = (pool: string, ip: string) => ({ name: pool === 'g1' ? 'c1' : 'c2', nodePools: [pool], controlPlane: { mode: 'standalone', keyPath: '~/.ssh/k', hosts: [{ role: 'single', address: ip, nodePool: pool }] } });
 
-  it('refuses a gang the solver split over two clusters of one site, naming both and the fix', () => {
+  it('keeps a gang in one cluster: two clusters of one 8-GPU node each cannot hold 2 x 8 GPUs, so nothing is written and PLACEMENT.md says why', () => {
     const fleet = new Fleet(new App(), 'f', { name: 'f', managementSite: 'dc' });
     const pools = [
       { name: 'g1', count: 1, cpu: 64, memoryGiB: 512, gpus: { model: 'H100', count: 8 } },
@@ -139,7 +139,10 @@ describe('placed workloads: what the solver chose is what the pods ask for', () 
     ];
     fleet.addSite('dc', site([hosts('g1', '10.0.0.1'), hosts('g2', '10.0.0.2')], pools) as never);
     new TrainingJob(fleet, 'train', { image: 'i', replicas: 2, gpusPerReplica: 8, placement: { gpuVendor: 'nvidia' } });
-    expect(() => fleet.toTree()).toThrow(/f\/train: the solver put its replicas in dc\/c1 and dc\/c2, but it runs in one cluster; give target/);
+    const tree = fleet.toTree();
+    expect([...tree.keys()].filter((k) => k.includes('pytorchjob'))).toEqual([]);
+    expect(tree.get('PLACEMENT.md')).toMatch(/\| train \| 1 \| 0\/2 \| - \|/);
+    expect(tree.get('PLACEMENT.md')).toMatch(/the gang needs all 2 at once/);
   });
 
   it('asks time-sliced GPUs for nvidia.com/gpu.shared, one slice, on the chosen pool', () => {

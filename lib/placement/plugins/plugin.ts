@@ -15,6 +15,8 @@ export interface FilterContext {
 /** A read-only view of a (partial) placement: replicas per workload and site. */
 export interface PlacementView {
   countAt(workload: string, site: string): number;
+  /** `site/cluster` keys where the workload runs now, sorted. */
+  clustersOf?(workload: string): readonly string[];
 }
 
 /** Rows a relational filter adds to the MIP. Columns are created on demand by the engine. */
@@ -27,6 +29,10 @@ export interface MipRows {
   anyUse(w: string): number;
   /** Replica-count columns of `w` at `site`. */
   replicaCols(w: string, site: string): readonly number[];
+  /** `site/cluster` keys where `w` has at least one eligible pool. */
+  eligibleClusters(w: string): readonly string[];
+  /** Binary column: `w` runs in cluster `key` (`site/cluster`); at least 1 when any replica does. */
+  clusterUse(w: string, key: string): number;
   /** Adds `lower <= Σ coef·col <= upper`. */
   addRow(lower: number, upper: number, cols: readonly number[], coefs: readonly number[]): void;
 }
