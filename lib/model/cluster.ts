@@ -383,6 +383,15 @@ export function clusterIssues(c: ClusterInput, ctx: ClusterContext, cp: string):
     if (cpl.externalAddress !== undefined && priv.has(cpl.externalAddress)) {
       add('.controlPlane.externalAddress', `${cpl.externalAddress} is also the private address of ${priv.get(cpl.externalAddress)}; a VIP/load balancer address must not be a host address (k0sctl#1100)`);
     }
+    if (cilium && ciliumReplacesKubeProxy(cilium.values ?? {}) && cpl.externalAddress === undefined && controllers > 1) {
+      const v = cilium.values ?? {};
+      if (v.k8sServiceHost === undefined || v.k8sServicePort === undefined) {
+        add(
+          `.addons[${cilium.name}].values`,
+          `Cilium replaces kube-proxy, so it must reach the API without it, and with ${controllers} controllers no one host address survives losing that controller: set the control plane externalAddress (a load balancer in front of the controllers), or k8sServiceHost and k8sServicePort (in a CiliumMesh: the member's apiServer, or kubeProxyReplacement: false)`,
+        );
+      }
+    }
   } else if (cpl.mode === 'hosted') {
     const type = cpl.service?.type ?? 'LoadBalancer';
     if (type !== 'LoadBalancer' && cpl.externalAddress === undefined && cpl.ingress === undefined) {
@@ -410,7 +419,7 @@ export function clusterIssues(c: ClusterInput, ctx: ClusterContext, cp: string):
     if (cilium && ciliumReplacesKubeProxy(cilium.values ?? {}) && cpl.externalAddress === undefined && cpl.ingress === undefined) {
       const v = cilium.values ?? {};
       if (v.k8sServiceHost === undefined || v.k8sServicePort === undefined) {
-        add(`.addons[${cilium.name}].values`, 'Cilium replaces kube-proxy, so it must reach the API without it; the LoadBalancer address is not known before it exists: set k8sServiceHost and k8sServicePort, or the control plane externalAddress');
+        add(`.addons[${cilium.name}].values`, 'Cilium replaces kube-proxy, so it must reach the API without it; the LoadBalancer address is not known before it exists: set k8sServiceHost and k8sServicePort, or the control plane externalAddress (in a CiliumMesh: the member\'s apiServer, or kubeProxyReplacement: false)');
       }
     }
     if (!['bare-metal', 'edge'].includes(ctx.infrastructure)) {
@@ -470,7 +479,7 @@ export function clusterIssues(c: ClusterInput, ctx: ClusterContext, cp: string):
       if (v.k8sServiceHost === undefined || v.k8sServicePort === undefined) {
         add(
           `.addons[${cilium.name}].values`,
-          'Cilium replaces kube-proxy, so it must reach the API without it: set k8sServiceHost and k8sServicePort (the address of the ClusterDeployment API is not known to this fleet)',
+          "Cilium replaces kube-proxy, so it must reach the API without it: set k8sServiceHost and k8sServicePort (the address of the ClusterDeployment API is not known to this fleet; in a CiliumMesh: the member's apiServer, or kubeProxyReplacement: false)",
         );
       }
     }

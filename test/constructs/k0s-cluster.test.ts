@@ -313,8 +313,11 @@ describe('snapshots (after the assertions above)', () => {
 
 test('the API endpoint of a standalone cluster: its external address, or its one controller; several controllers without one give none', () => {
   const spec = clone(modesFleet());
-  const hub = spec.sites.find((x) => x.name === 'hub')!.clusters![0]!.controlPlane as { externalAddress?: string };
-  delete hub.externalAddress;
+  const hubCluster = spec.sites.find((x) => x.name === 'hub')!.clusters![0]! as { controlPlane: { externalAddress?: string }; addons?: unknown };
+  delete hubCluster.controlPlane.externalAddress;
+  // Its Cilium replaces kube-proxy: with three controllers and no external address that is refused.
+  expect(() => fleetFrom(spec)).toThrow(/addons\[cilium\]\.values: Cilium replaces kube-proxy, so it must reach the API without it, and with 3 controllers no one host address survives/);
+  delete hubCluster.addons;
   expect(fleetFrom(spec).site('hub').cluster().apiEndpoint).toBeUndefined();
   expect(buildReferenceBase(new App()).site('frankfurt').cluster().apiEndpoint).toEqual({ host: '192.168.10.10', port: 6443 });
 });
