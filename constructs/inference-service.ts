@@ -8,9 +8,7 @@ import type { GpuResources } from '../lib/flower/objects';
 import {
   containerResources,
   ensureNamespace,
-  namespaceObject,
-  placedResources,
-  placedWorkloadSpec,
+  placeBySolver,
   podGpuFields,
   resolveWorkload,
   type GpuRequest,
@@ -104,23 +102,20 @@ export class InferenceService extends Construct {
     this.name = props.name ?? id;
     this.namespace = props.namespace ?? 'inference';
     if (!props.target) {
-      const latency = props.maxLatencyMs ? { latency: { maxRttMs: props.maxLatencyMs.ms, to: props.maxLatencyMs.toSite } } : {};
-      const spread = props.maxPerSite !== undefined ? { spread: { maxPerSite: props.maxPerSite } } : {};
-      const { spec, vendor, gpus } = placedWorkloadSpec(this.name, props, { ...latency, ...spread }, issues);
-      if (issues.length > 0) throw new ValidationError(inConstruct(this.node.path, issues), `invalid inference service '${id}'`);
-      fleet.addPlacedWorkload(spec, this, (at) => {
-        const { resources } = placedResources(this, at, vendor, gpus, props.gpuRequest);
-        return [namespaceObject(this.namespace, fleet.commonLabels()), ...this.build(props, fleet, at.replicas, resources)];
-      });
       this.objects = [];
-      this.placementNeeds = {
-        workload: this.node.path,
+      this.placementNeeds = placeBySolver(this, {
+        name: this.name,
+        namespace: this.namespace,
+        props,
         role: 'inference',
-        replicas: spec.replicas ?? 1,
-        ...(spec.gpu ? { gpu: { ...(vendor ? { vendor } : {}), ...(spec.gpu.model ? { model: spec.gpu.model } : {}), count: gpus } } : {}),
-        ...(props.jurisdictions ? { jurisdictions: [...props.jurisdictions] } : {}),
-        ...(props.maxLatencyMs ? { maxLatencyMs: { ...props.maxLatencyMs } } : {}),
-      };
+        rules: {
+          ...(props.maxLatencyMs ? { latency: { maxRttMs: props.maxLatencyMs.ms, to: props.maxLatencyMs.toSite } } : {}),
+          ...(props.maxPerSite !== undefined ? { spread: { maxPerSite: props.maxPerSite } } : {}),
+        },
+        needs: props.maxLatencyMs ? { maxLatencyMs: { ...props.maxLatencyMs } } : {},
+        what: `inference service '${id}'`,
+        build: (replicas, resources) => this.build(props, fleet, replicas, resources),
+      });
       return;
     }
     const { t, replicas, gpus, resources: res } = resolveWorkload(this, { ...props, target: props.target }, issues);

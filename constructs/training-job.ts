@@ -8,9 +8,7 @@ import type { GpuResources } from '../lib/flower/objects';
 import {
   containerResources,
   ensureNamespace,
-  namespaceObject,
-  placedResources,
-  placedWorkloadSpec,
+  placeBySolver,
   podGpuFields,
   resolveWorkload,
   type GpuRequest,
@@ -112,15 +110,17 @@ export class TrainingJob extends Construct {
     this.namespace = props.namespace ?? 'training';
     if (!props.target) {
       // Placed at synth: one cluster for the whole gang.
-      const { spec, vendor, gpus } = placedWorkloadSpec(this.name, props, { gang: true, spread: { maxSites: 1, maxClusters: 1 } }, issues);
-      if (issues.length > 0) throw new ValidationError(inConstruct(this.node.path, issues), `invalid training job '${id}'`);
-      const replicas = spec.replicas ?? 1;
-      fleet.addPlacedWorkload(spec, this, (at) => {
-        const { resources } = placedResources(this, at, vendor, gpus, props.gpuRequest);
-        return [namespaceObject(this.namespace, fleet.commonLabels()), ...this.build(props, fleet, at.replicas, resources)];
-      }, { oneCluster: true });
       this.objects = [];
-      this.placementNeeds = { workload: this.node.path, role: 'training', replicas, ...(spec.gpu ? { gpu: { ...(vendor ? { vendor } : {}), ...(spec.gpu.model ? { model: spec.gpu.model } : {}), count: gpus } } : {}), ...(props.jurisdictions ? { jurisdictions: [...props.jurisdictions] } : {}) };
+      this.placementNeeds = placeBySolver(this, {
+        name: this.name,
+        namespace: this.namespace,
+        props,
+        role: 'training',
+        rules: { gang: true, spread: { maxSites: 1, maxClusters: 1 } },
+        oneCluster: true,
+        what: `training job '${id}'`,
+        build: (replicas, resources) => this.build(props, fleet, replicas, resources),
+      });
       return;
     }
     const { t, replicas, gpus, resources } = resolveWorkload(this, { ...props, target: props.target }, issues);

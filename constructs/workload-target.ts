@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { ValidationError, type ValidationIssue } from '../lib/model/errors';
+import { ValidationError, inConstruct, type ValidationIssue } from '../lib/model/errors';
+import type { PlacementNeeds } from '../lib/workloads/needs';
 import { gpuModel, type GpuVendor } from '../lib/model/gpu-models';
 import type { GpuResources } from '../lib/flower/objects';
 import { didYouMean } from '../lib/model/suggest';
@@ -191,6 +192,52 @@ export function placedWorkloadSpec(name: string, props: PlacedWorkloadProps, ext
     ...extra,
   };
   return { spec, ...(vendor ? { vendor } : {}), gpus };
+}
+
+/** What {@link placeBySolver} needs from the construct. */
+export interface PlaceBySolverArgs {
+  readonly name: string;
+  readonly namespace: string;
+  readonly props: PlacedWorkloadProps & { readonly gpuRequest?: GpuRequest };
+  readonly role: PlacementNeeds['role'];
+  /** Rules the workload kind adds to its spec (gang, spread, latency). */
+  readonly rules: Partial<WorkloadSpec>;
+  /** Placement needs the kind adds (a latency bound). */
+  readonly needs?: Partial<PlacementNeeds>;
+  /** All replicas in one cluster (a gang that is one Kubernetes object). */
+  readonly oneCluster?: boolean;
+  /** How the construct is named in errors, e.g. `training job 'x'`. */
+  readonly what: string;
+  /** The kind's objects for some replicas in one cluster. */
+  readonly build: (replicas: number, resources: GpuResources | undefined) => K8sObject[];
+}
+
+/**
+ * Hands a workload without a target to the fleet's solver: its spec (problems thrown by field), and
+ * a renderer that writes its Namespace and objects into each cluster chosen. Returns its placement needs.
+ */
+export function placeBySolver(scope: Construct, a: PlaceBySolverArgs): PlacementNeeds {
+  const fleet = Fleet.of(scope);
+  const issues: ValidationIssue[] = [];
+  const { spec, vendor, gpus } = placedWorkloadSpec(a.name, a.props, a.rules, issues);
+  if (issues.length > 0) throw new ValidationError(inConstruct(scope.node.path, issues), `invalid ${a.what}`);
+  fleet.addPlacedWorkload(
+    spec,
+    scope,
+    (at) => {
+      const { resources } = placedResources(scope, at, vendor, gpus, a.props.gpuRequest);
+      return [namespaceObject(a.namespace, fleet.commonLabels()), ...a.build(at.replicas, resources)];
+    },
+    { oneCluster: a.oneCluster ?? false },
+  );
+  return {
+    workload: scope.node.path,
+    role: a.role,
+    replicas: spec.replicas ?? 1,
+    ...(spec.gpu ? { gpu: { ...(vendor ? { vendor } : {}), ...(spec.gpu.model ? { model: spec.gpu.model } : {}), count: gpus } } : {}),
+    ...(a.props.jurisdictions ? { jurisdictions: [...a.props.jurisdictions] } : {}),
+    ...a.needs,
+  };
 }
 
 /** The GPU resources of a placed workload in the cluster the solver chose. */
