@@ -5,17 +5,10 @@
  */
 import { parseFleet, type FleetModel, type FleetSpec, type NodePoolSpec, type SiteSpec } from '../../lib/model/fleet';
 import type { WorkloadSpec } from '../../lib/model/workload';
+import { mulberry32 } from '../../lib/energy/synthetic';
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same seeded PRNG the sample energy signals use. */
+export { mulberry32 };
 
 /** A scenario: a fleet with its workloads in arrival order (sequential baselines use that order). */
 export interface Scenario {
