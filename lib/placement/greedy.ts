@@ -29,8 +29,8 @@ export function greedyOrder(inst: Instance): Item[] {
   return out;
 }
 
-/** Places one replica of `item` at its best admissible site, or returns undefined. */
-function placeOne(inst: Instance, state: FleetState, costs: Costs, item: Item, exclude?: ReadonlySet<string>, onlyCluster?: string): Placed | undefined {
+/** Places one replica of `item` at its best admissible site among the pools `allow` accepts, or returns undefined. */
+function placeOne(inst: Instance, state: FleetState, costs: Costs, item: Item, allow?: (pool: number) => boolean): Placed | undefined {
   let best: { placed: { pool: number; node: ReturnType<FleetState['bestNode']> & object }; key: [number, number, number, string] } | undefined;
   const siteOk = new Map<string, boolean>();
   const maxClusters = item.w.spread.maxClusters;
@@ -38,8 +38,7 @@ function placeOne(inst: Instance, state: FleetState, costs: Costs, item: Item, e
   for (const pi of item.pools) {
     const pool = inst.pools[pi]!;
     const site = pool.site.name;
-    if (exclude?.has(site)) continue;
-    if (onlyCluster !== undefined && clusterOf(inst, pi) !== onlyCluster) continue;
+    if (allow && !allow(pi)) continue;
     if (usedClusters && usedClusters.size >= maxClusters! && !usedClusters.has(clusterOf(inst, pi))) continue;
     let ok = siteOk.get(site);
     if (ok === undefined) {
@@ -79,27 +78,19 @@ export function greedy(inst: Instance, costs: Costs, state = new FleetState(inst
     const rollback = () => {
       for (const p of mine.reverse()) state.take(item.w, p);
     };
-    if (item.w.gang && item.w.spread.maxClusters === 1) {
-      // All replicas in one cluster: try the clusters one by one (in name order) until one holds the gang.
-      for (const c of [...new Set(item.pools.map((p) => clusterOf(inst, p)))].sort()) {
+    // A gang kept to one cluster (or one site): try the clusters (sites) one by one, in name order,
+    // until one holds it whole.
+    const groupOf = !item.w.gang
+      ? undefined
+      : item.w.spread.maxClusters === 1
+        ? (pool: number) => clusterOf(inst, pool)
+        : item.w.spread.maxSites === 1
+          ? (pool: number) => inst.pools[pool]!.site.name
+          : undefined;
+    if (groupOf) {
+      for (const g of [...new Set(item.pools.map(groupOf))].sort()) {
         while (mine.length < item.w.replicas) {
-          const p = placeOne(inst, state, costs, item, undefined, c);
-          if (!p) break;
-          mine.push(p);
-        }
-        if (mine.length === item.w.replicas) break;
-        rollback();
-        mine.length = 0;
-      }
-      continue;
-    }
-    if (item.w.gang && item.w.spread.maxSites === 1) {
-      // All replicas at one site: try the sites one by one (in name order) until one holds the gang.
-      const sites = [...new Set(item.pools.map((p) => inst.pools[p]!.site.name))].sort();
-      for (const s of sites) {
-        const others = new Set(sites.filter((x) => x !== s));
-        while (mine.length < item.w.replicas) {
-          const p = placeOne(inst, state, costs, item, others);
+          const p = placeOne(inst, state, costs, item, (pool) => groupOf(pool) === g);
           if (!p) break;
           mine.push(p);
         }
@@ -113,7 +104,7 @@ export function greedy(inst: Instance, costs: Costs, state = new FleetState(inst
     if (minSites > 1) {
       const used = new Set<string>();
       for (let k = 0; k < minSites; k++) {
-        const p = placeOne(inst, state, costs, item, used);
+        const p = placeOne(inst, state, costs, item, (pool) => !used.has(inst.pools[pool]!.site.name));
         if (!p) break;
         mine.push(p);
         used.add(inst.pools[p.pool]!.site.name);
