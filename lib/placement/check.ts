@@ -39,6 +39,7 @@ export function checkPlacement(fleet: FleetModel, workloads: readonly WorkloadMo
   const byName = new Map(workloads.map((w) => [w.name, w] as const));
   const nodes = new Map<string, { pool: NodePoolModel; use: NodeUse }>();
   const perSite = new Map<string, Map<string, number>>();
+  const perCluster = new Map<string, Set<string>>();
 
   const seen = new Set<string>();
   for (const pw of placement.workloads) {
@@ -54,7 +55,10 @@ export function checkPlacement(fleet: FleetModel, workloads: readonly WorkloadMo
     if (w.gang && n > 0 && n < w.replicas) bad(w.name, 'gang', `gang placed ${n} of ${w.replicas} replicas`);
     const counts = new Map<string, number>();
     perSite.set(w.name, counts);
+    const clustersUsed = new Set<string>();
+    perCluster.set(w.name, clustersUsed);
     for (const a of pw.assignments) {
+      clustersUsed.add(`${a.site}/${a.cluster}`);
       const where = `${a.site}/${a.cluster}/${a.pool}/${a.node}`;
       const site = sites.get(a.site);
       const cluster = site?.clusters.find((c) => c.name === a.cluster);
@@ -108,7 +112,7 @@ export function checkPlacement(fleet: FleetModel, workloads: readonly WorkloadMo
       for (const s of used) if (counts.get(s)! > w.spread.maxPerSite) bad(w.name, 'spread', `${counts.get(s)} replicas at ${s}, maxPerSite ${w.spread.maxPerSite}`);
     }
     if (w.spread.minSites !== undefined && used.length > 0 && used.length < w.spread.minSites) bad(w.name, 'spread', `runs at ${used.length} site(s), minSites ${w.spread.minSites}`);
-    const clusters = [...new Set(placement.workloads.find((x) => x.name === w.name)?.assignments.map((a) => `${a.site}/${a.cluster}`) ?? [])].sort();
+    const clusters = [...(perCluster.get(w.name) ?? [])].sort();
     if (w.spread.maxClusters !== undefined && clusters.length > w.spread.maxClusters) bad(w.name, 'spread', `runs in ${clusters.length} clusters (${clusters.join(', ')}), maxClusters ${w.spread.maxClusters}`);
     if (w.spread.maxSites !== undefined && used.length > w.spread.maxSites) bad(w.name, 'spread', `runs at ${used.length} sites (${used.join(', ')}), maxSites ${w.spread.maxSites}`);
     for (const a of w.affinity) {
