@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { ValidationError, inConstruct, type ValidationIssue } from '../lib/model/errors';
 import type { PlacementNeeds } from '../lib/workloads/needs';
+import type { PoolPartitioning } from '../lib/gpu/plan';
 import { gpuModel, type GpuVendor } from '../lib/model/gpu-models';
 import type { GpuResources } from '../lib/flower/objects';
 import { didYouMean } from '../lib/model/suggest';
@@ -254,8 +255,7 @@ export function placedResources(
   if (gpus === 0 || !vendor) return { t };
   // The model is informational for the request (the cluster's first GPU pool of that vendor).
   const model = t.gpu?.vendor === vendor ? t.gpu.model : '';
-  const parts = K0sCluster.isK0sCluster(t.chart) ? t.chart.gpuPartitioning : new Map();
-  const sliced = at.pools.filter((p) => parts.get(p)?.kind === 'time-slicing');
+  const sliced = timeSlicedPools(t, at.pools);
   if (sliced.length > 0 && sliced.length < at.pools.length) {
     // One object cannot ask for nvidia.com/gpu.shared on some nodes and nvidia.com/gpu on others.
     throw new ValidationError([
@@ -266,6 +266,12 @@ export function placedResources(
   const r = (request ?? extendedResourceGpuRequest)({ site: t.site, cluster: t.cluster, vendor, model, count: gpus, ...(shared ? { shared } : {}) });
   // Onto the pool the solver counted on (its GPUs, memory and partitioning), not any node of the vendor.
   return { t, resources: at.pools.length === 1 ? { ...r, nodeSelector: { ...(r.nodeSelector ?? {}), 'k0smos.io/node-pool': at.pools[0]! } } : r };
+}
+
+/** The pools among `pools` whose GPUs the cluster's GPU stack time-slices (they advertise nvidia.com/gpu.shared). */
+function timeSlicedPools(t: ResolvedTarget, pools: readonly string[]): string[] {
+  const parts = K0sCluster.isK0sCluster(t.chart) ? t.chart.gpuPartitioning : new Map<string, PoolPartitioning>();
+  return pools.filter((p) => parts.get(p)?.kind === 'time-slicing');
 }
 
 /** A workload's target, replica and GPU checks in one place; issues are collected, not thrown. */
@@ -280,8 +286,7 @@ export function resolveWorkload(scope: Construct, props: PlacedWorkloadProps & {
     issues.push({ path: 'target.site', message: `site '${t.site}' (${t.jurisdiction}) is outside the allowed jurisdictions (${props.jurisdictions.join(', ')})` });
   }
   // A cluster whose GPU pools are all time-sliced advertises nvidia.com/gpu.shared only.
-  const parts = t && K0sCluster.isK0sCluster(t.chart) ? t.chart.gpuPartitioning : new Map();
-  const shared = t !== undefined && t.gpuPools.length > 0 && t.gpuPools.every((p) => parts.get(p)?.kind === 'time-slicing');
+  const shared = t !== undefined && t.gpuPools.length > 0 && timeSlicedPools(t, t.gpuPools).length === t.gpuPools.length;
   const resources =
     t?.gpu && gpus > 0 && gpus <= t.gpu.perNode ? (props.gpuRequest ?? extendedResourceGpuRequest)({ site: t.site, cluster: t.cluster, vendor: t.gpu.vendor, model: t.gpu.model, count: gpus, ...(shared ? { shared } : {}) }) : undefined;
   return { ...(t ? { t } : {}), replicas, gpus, ...(resources ? { resources } : {}) };
