@@ -122,7 +122,12 @@ export class MultiClusterAddon extends Construct {
     this.name = props.name ?? id;
     this.spec = {
       name: this.name,
-      addon: { ...props.addon, values: { ...props.addon.values } },
+      addon: (({ provides, needs, ...rest }) => ({
+        ...rest,
+        values: { ...rest.values },
+        ...(provides ? { provides: [...provides] } : {}),
+        ...(needs ? { needs: [...needs] } : {}),
+      }))(props.addon),
       clusterSelector: { ...props.clusterSelector },
       ...(props.selfManagement !== undefined ? { selfManagement: props.selfManagement } : {}),
     };

@@ -25,6 +25,7 @@ import { k0sctlCluster } from '../lib/k0s/k0sctl';
 import { hostedControlPlane, individualWorker, pooledWorkers } from '../lib/k0smotron/objects';
 import { deploymentConfig, KCM_API_VERSION, serviceEntry } from '../lib/kcm/objects';
 import type { K8sObject } from '../lib/synth/objects';
+import { isCapability, presentCapabilities, type Capability, type PresentSpec, type Requirement } from '../lib/readiness/capability';
 import { toYamlOrdered } from '../lib/synth/serialize';
 import { ClusterAddon, type AddonDelivery } from './cluster-addon';
 import { Fleet } from './fleet';
@@ -78,6 +79,8 @@ export interface ISite {
   readonly infrastructure: Infrastructure;
   readonly airgapped: boolean;
   readonly nodePools: readonly NodePoolSpec[];
+  /** What every cluster of the site already has, installed outside the fleet. */
+  readonly present?: PresentSpec;
 }
 
 /** Properties of a {@link K0sCluster}. The cluster's name is the construct id. */
@@ -124,6 +127,11 @@ export interface K0sClusterProps {
    * @default 'extensions'
    */
   readonly addonDelivery?: AddonDelivery;
+  /**
+   * What this cluster already has, installed outside the fleet (added to what its site declares).
+   * @default - nothing beyond the site's declaration
+   */
+  readonly present?: PresentSpec;
 }
 
 /** A taint that the nodes of a pool register with. */
@@ -174,6 +182,7 @@ export class K0sCluster extends ClusterChart {
   private readonly fleet: Fleet;
   private readonly poolNodeConfig = new Map<string, { labels: Record<string, string>; taints: Map<string, NodeTaint> }>();
   private readonly gpuParts = new Map<string, PoolPartitioning>();
+  private readonly needs: Requirement[] = [];
 
   constructor(site: ISite & Construct, id: string, props: K0sClusterProps = {}) {
     super(site, id, { site: site.name, cluster: id });
@@ -245,6 +254,29 @@ export class K0sCluster extends ClusterChart {
     });
   }
 
+  /**
+   * Declares that something in this cluster needs a capability that does not show in its objects (a
+   * chart value that makes a LoadBalancer Service, a CA Secret created out of band). Synth resolves it
+   * like the needs it reads from the objects: an add-on of the cluster provides it, the site or cluster
+   * declares it present, or synth fails and says how to meet it. What the objects themselves need
+   * (their API groups, PVCs, LoadBalancer Services) is read from them; no need to declare it.
+   */
+  public require(capability: Capability, by: { readonly by: string; readonly why: string; readonly source?: string }): void {
+    if (!isCapability(capability)) throw new Error(`${this.node.path}: '${capability}' is not a capability (api:<group>, storage:default, storageclass:<name>, loadbalancer, secret:<namespace>/<name>)`);
+    const r: Requirement = { capability, by: by.by, why: by.why, ...(by.source !== undefined ? { source: by.source } : {}) };
+    if (!this.needs.some((x) => x.capability === r.capability && x.by === r.by && x.why === r.why)) this.needs.push(r);
+  }
+
+  /** What was declared with {@link require}, sorted. */
+  public get requirements(): readonly Requirement[] {
+    return [...this.needs].sort((a, b) => cmp(a.capability, b.capability) || cmp(a.by, b.by) || cmp(a.why, b.why));
+  }
+
+  /** What the cluster already has, from its site's and its own `present` declarations. */
+  public get presentCapabilities(): Capability[] {
+    return [...new Set([...presentCapabilities(this.site.present), ...presentCapabilities(this.props.present)])].sort();
+  }
+
   /** Adds a Helm add-on; it is delivered the way this cluster's control plane takes add-ons. Refuses a second add-on of the same name. */
   public addAddon(addon: HelmChartAddon): ClusterAddon {
     if (this.node.tryFindChild(`addon-${addon.name}`)) throw new Error(`${this.node.path}: an add-on named '${addon.name}' exists already; release names must be unique in a cluster`);
@@ -294,6 +326,7 @@ export class K0sCluster extends ClusterChart {
       imageRepository: p.imageRepository,
       airgapBundle: p.airgapBundle,
       addonDelivery: p.addonDelivery,
+      present: p.present,
     });
   }
 
@@ -475,6 +508,10 @@ function lazyWorkerArgs(o: K8sObject, args: () => string[]): K8sObject {
   if (o.kind === 'K0sWorkerConfig' && spec.args) return { ...o, spec: { ...spec, args: lazy } };
   if (o.kind === 'K0sWorkerConfigTemplate' && spec.template?.spec.args) return { ...o, spec: { ...spec, template: { ...spec.template, spec: { ...spec.template.spec, args: lazy } } } };
   return o;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function stripUndefined(o: Record<string, unknown>): Record<string, unknown> {

@@ -14,6 +14,7 @@ import { gpuModel } from '../lib/model/gpu-models';
 import { clusterIssues } from '../lib/model/cluster';
 import { SYSTEM_NAMESPACE } from '../lib/model/labels';
 import { toYamlOrdered } from '../lib/synth/serialize';
+import type { PresentSpec } from '../lib/readiness/capability';
 import { Fleet } from './fleet';
 import { ControlPlane, K0sCluster, type ISite } from './k0s-cluster';
 
@@ -57,6 +58,13 @@ export interface SiteProps {
    * @default - none
    */
   readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * What every cluster of this site already has, installed outside the fleet: StorageClasses, a
+   * LoadBalancer provider, operators' API groups, Secrets created out of band. Requirements these meet
+   * are not installed by the fleet; the readiness report lists them as assumed.
+   * @default - nothing: the fleet installs what its objects need, or synth says what is missing
+   */
+  readonly present?: PresentSpec;
 }
 
 /**
@@ -79,6 +87,8 @@ export class Site extends Construct implements ISite {
   public readonly airgapped: boolean;
   /** The node pools, as given. */
   public readonly nodePools: readonly NodePoolSpec[];
+  /** What every cluster of this site already has (as declared). */
+  public readonly present: PresentSpec;
   private readonly given: SiteSpec;
   private readonly charts = new Map<string, K0sCluster>();
 
@@ -114,6 +124,7 @@ export class Site extends Construct implements ISite {
     this.jurisdiction = site.jurisdiction;
     this.infrastructure = site.infrastructure;
     this.airgapped = site.airgapped ?? false;
+    this.present = (spec.present ?? {}) as PresentSpec;
     this.nodePools = (spec.nodePools ?? []) as NodePoolSpec[];
     const clusters = (spec.clusters ?? [{ name: site.name }]) as ClusterSpec[];
     for (const c of clusters) {
@@ -127,6 +138,7 @@ export class Site extends Construct implements ISite {
         ...(c.imageRepository !== undefined ? { imageRepository: c.imageRepository } : {}),
         ...(c.airgapBundle !== undefined ? { airgapBundle: c.airgapBundle } : {}),
         ...(c.addonDelivery !== undefined ? { addonDelivery: c.addonDelivery } : {}),
+        ...(c.present !== undefined ? { present: c.present as PresentSpec } : {}),
       });
       const labels = chart.clusterLabels;
       new ApiObject(chart, 'namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: SYSTEM_NAMESPACE, labels } });

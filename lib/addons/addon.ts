@@ -1,3 +1,5 @@
+import type { Capability } from '../readiness/capability';
+
 /**
  * A Helm chart to install into a cluster, as plain data. One abstraction, two deliveries:
  * k0rdent ServiceTemplate + MultiClusterService / ClusterDeployment service spec for k0rdent-managed
@@ -25,4 +27,16 @@ export interface HelmChartAddon {
    * @default 100
    */
   readonly order?: number;
+  /**
+   * What the chart brings to its cluster (`api:keda.sh`, `storage:default`, `loadbalancer`, ...): the
+   * resolver counts these when it looks for what objects need.
+   * @default - what the add-on catalog knows of this chart, else nothing
+   */
+  readonly provides?: readonly Capability[];
+  /**
+   * What the chart needs in its cluster before it installs (`api:cert-manager.io` for KServe and the AMD
+   * operator). `api:` needs order the add-on after its provider; others only have to be met.
+   * @default - what the add-on catalog knows of this chart, else nothing
+   */
+  readonly needs?: readonly Capability[];
 }

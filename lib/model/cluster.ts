@@ -5,6 +5,7 @@
  *
  * This file imports nothing from fleet.ts at run time (fleet.ts imports it).
  */
+import { capabilitySchema, presentSchema } from '../readiness/capability';
 import { z } from 'zod';
 import type { ValidationIssue } from './errors';
 import { isIpAddress } from '../net/cidr';
@@ -133,6 +134,8 @@ export const addonSchema = z
     }),
     values: z.record(z.string(), z.unknown()).optional(),
     order: z.int().optional(),
+    provides: z.array(capabilitySchema).optional().describe('What the chart brings to the cluster (api:<group>, storage:default, storageclass:<name>, loadbalancer). Default: what the add-on catalog knows of the chart.'),
+    needs: z.array(capabilitySchema).optional().describe('What the chart needs in the cluster before it installs (api:cert-manager.io). Default: what the add-on catalog knows of the chart.'),
   })
   .describe('A Helm chart installed into the cluster.');
 
@@ -144,6 +147,7 @@ export const clusterFields = {
   addons: z.array(addonSchema).optional().describe('Helm charts to install.'),
   imageRepository: z.string().optional().describe('Registry mirror for every k0s image (k0s spec.images.repository). Default: none.'),
   airgapBundle: z.string().optional().describe('Path (on the k0sctl machine) of a k0s airgap image bundle uploaded to every host. Default: none.'),
+  present: presentSchema.optional().describe('What this cluster already has, installed outside the fleet (added to what its site declares).'),
   addonDelivery: z
     .enum(['extensions', 'charts'])
     .optional()

@@ -2,6 +2,7 @@
  * The fleet model: plain data describing sites, their hardware and the management plane.
  * The same zod schema validates a TypeScript literal and a parsed `fleet.yaml`.
  */
+import { presentSchema } from '../readiness/capability';
 import { z } from 'zod';
 import { ValidationError, fromZodIssues, type ValidationIssue } from './errors';
 import { gpuModel, gpuModelNames, type GpuVendor } from './gpu-models';
@@ -97,6 +98,7 @@ export const siteSchema = z
     rttMs: z.record(z.string(), z.number().min(0)).optional().describe('Measured round-trip times in milliseconds to other sites, by site name.'),
     airgapped: z.boolean().optional().describe('The site has no internet access; images come from a mirror or bundles. Default false.'),
     labels: z.record(z.string(), z.string()).optional().describe('Extra labels for objects that describe this site.'),
+    present: presentSchema.optional().describe("What every cluster of this site already has, installed outside the fleet: StorageClasses, a LoadBalancer provider, operators' API groups, Secrets."),
   })
   .describe('A place with machines: a data centre, a cloud region, a store.');
 

@@ -1,0 +1,66 @@
+/**
+ * What a cluster can have, and what objects and add-ons need from it. A capability is a string so it
+ * reads the same in TypeScript, fleet.yaml and the readiness report:
+ * - `api:<group>`: the API group is served (its CRDs exist and its controller runs), e.g. `api:keda.sh`;
+ * - `storage:default`: a default StorageClass (PVCs without `storageClassName`);
+ * - `storageclass:<name>`: a StorageClass of that name;
+ * - `loadbalancer`: something gives `type: LoadBalancer` Services an address (cloud CCM, MetalLB, Cilium LB IPAM);
+ * - `secret:<namespace>/<name>`: a Secret the fleet does not write (created out of band, e.g. a CA).
+ * Pure data; the resolver (`lib/readiness/resolve.ts`) matches needs against what add-ons provide and
+ * what the user declared present.
+ */
+import { z } from 'zod';
+
+export type Capability = `api:${string}` | 'storage:default' | `storageclass:${string}` | 'loadbalancer' | `secret:${string}/${string}`;
+
+const CAPABILITY = /^(api:[a-z0-9]([-a-z0-9.]*[a-z0-9])?|storage:default|storageclass:[a-z0-9]([-a-z0-9.]*[a-z0-9])?|loadbalancer|secret:[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/;
+
+/** True for a well-formed capability string. */
+export function isCapability(s: string): s is Capability {
+  return CAPABILITY.test(s);
+}
+
+export const capabilitySchema = z
+  .string()
+  .regex(CAPABILITY, { message: "must be 'api:<group>', 'storage:default', 'storageclass:<name>', 'loadbalancer' or 'secret:<namespace>/<name>'" })
+  .describe('A capability: api:<group>, storage:default, storageclass:<name>, loadbalancer or secret:<namespace>/<name>.') as unknown as z.ZodType<Capability, Capability>;
+
+/** What a site or cluster already has, installed outside this fleet (a Ceph StorageClass, a cloud load balancer, an operator). */
+export const presentSchema = z
+  .strictObject({
+    storageClasses: z
+      .array(z.strictObject({ name: z.string().min(1).max(253), default: z.boolean().optional().describe('It is the default StorageClass. Default false.') }))
+      .optional()
+      .describe('StorageClasses that exist already.'),
+    loadBalancer: z.boolean().optional().describe('LoadBalancer Services get an address from something outside the fleet (a cloud CCM, a hardware balancer). Default false.'),
+    apiGroups: z.array(z.string().min(1)).optional().describe('API groups whose operators are installed already, e.g. cert-manager.io.'),
+    secrets: z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, { message: "must be '<namespace>/<name>'" })).optional().describe('Secrets (namespace/name) created out of band, e.g. kube-system/cilium-ca.'),
+  })
+  .describe('What the cluster already has, installed outside this fleet.');
+
+export type PresentSpec = z.input<typeof presentSchema>;
+
+/** The capabilities a `present` declaration stands for. */
+export function presentCapabilities(p: PresentSpec | undefined): Capability[] {
+  if (!p) return [];
+  const out: Capability[] = [];
+  for (const sc of p.storageClasses ?? []) {
+    out.push(`storageclass:${sc.name}`);
+    if (sc.default) out.push('storage:default');
+  }
+  if (p.loadBalancer) out.push('loadbalancer');
+  for (const g of p.apiGroups ?? []) out.push(`api:${g}`);
+  for (const s of p.secrets ?? []) out.push(`secret:${s}` as Capability);
+  return [...new Set(out)].sort();
+}
+
+/** A need of one object or add-on in one cluster. */
+export interface Requirement {
+  readonly capability: Capability;
+  /** Who needs it, in the user's words: `Deployment fl/fl-superlink`, `add-on amd-gpu-operator`. */
+  readonly by: string;
+  /** Why, in one phrase, e.g. `PVC fl-superlink-state has no storageClassName`. */
+  readonly why: string;
+  /** Construct path, for errors. */
+  readonly source?: string;
+}
