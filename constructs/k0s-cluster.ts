@@ -25,7 +25,7 @@ import { k0sctlCluster } from '../lib/k0s/k0sctl';
 import { hostedControlPlane, individualWorker, pooledWorkers } from '../lib/k0smotron/objects';
 import { deploymentConfig, KCM_API_VERSION, serviceEntry } from '../lib/kcm/objects';
 import type { K8sObject } from '../lib/synth/objects';
-import { isCapability, presentCapabilities, type Capability, type PresentSpec, type Requirement } from '../lib/readiness/capability';
+import { isCapability, presentCapabilities, type Capability, type LoadBalancerSpec, type PresentSpec, type Requirement, type StorageProvider } from '../lib/readiness/capability';
 import { toYamlOrdered } from '../lib/synth/serialize';
 import { ClusterAddon, type AddonDelivery } from './cluster-addon';
 import { Fleet } from './fleet';
@@ -132,6 +132,17 @@ export interface K0sClusterProps {
    * @default - nothing beyond the site's declaration
    */
   readonly present?: PresentSpec;
+  /**
+   * A LoadBalancer provider the fleet installs here (MetalLB, or Cilium LB IPAM with L2 announcements),
+   * with the address ranges it hands out.
+   * @default - none: LoadBalancer Services need this, a cloud template's CCM, or `present.loadBalancer`
+   */
+  readonly loadBalancer?: LoadBalancerSpec;
+  /**
+   * What the fleet installs when objects need a default StorageClass and none is present.
+   * @default 'openebs-hostpath'
+   */
+  readonly storage?: StorageProvider;
 }
 
 /** A taint that the nodes of a pool register with. */
@@ -277,6 +288,34 @@ export class K0sCluster extends ClusterChart {
     return [...new Set([...presentCapabilities(this.site.present), ...presentCapabilities(this.props.present)])].sort();
   }
 
+  /** The LoadBalancer provider the fleet installs here, if any. */
+  public get loadBalancer(): LoadBalancerSpec | undefined {
+    return this.props.loadBalancer;
+  }
+
+  /** What the fleet installs when objects need a default StorageClass. */
+  public get storage(): StorageProvider {
+    return this.props.storage ?? 'openebs-hostpath';
+  }
+
+  /**
+   * Whether LoadBalancer Services get addresses here: the fleet installs a provider, the cluster or site
+   * declares one present, or the cluster's k0rdent cloud template brings its cloud controller manager.
+   */
+  public get hasLoadBalancer(): boolean {
+    return this.props.loadBalancer !== undefined || this.presentCapabilities.includes('loadbalancer') || this.templateBrings().includes('loadbalancer');
+  }
+
+  /** What the cluster's k0rdent template installs itself (a cloud template's CSI driver and CCM). */
+  public templateBrings(): Capability[] {
+    const r = this.resolved;
+    if (r?.mode !== 'k0rdent') return [];
+    const t = clusterTemplate(r.template);
+    // Cloud templates (hosted and standalone control planes on a provider) install the provider's CCM and CSI driver.
+    if (!t || t.infrastructure === undefined || t.infrastructure === 'kubevirt' || t.family === 'remote' || t.family === 'adopted') return [];
+    return ['loadbalancer', 'storage:default'];
+  }
+
   /** Adds a Helm add-on; it is delivered the way this cluster's control plane takes add-ons. Refuses a second add-on of the same name. */
   public addAddon(addon: HelmChartAddon): ClusterAddon {
     if (this.node.tryFindChild(`addon-${addon.name}`)) throw new Error(`${this.node.path}: an add-on named '${addon.name}' exists already; release names must be unique in a cluster`);
@@ -327,6 +366,8 @@ export class K0sCluster extends ClusterChart {
       airgapBundle: p.airgapBundle,
       addonDelivery: p.addonDelivery,
       present: p.present,
+      loadBalancer: p.loadBalancer,
+      storage: p.storage,
     });
   }
 

@@ -139,6 +139,8 @@ export class Site extends Construct implements ISite {
         ...(c.airgapBundle !== undefined ? { airgapBundle: c.airgapBundle } : {}),
         ...(c.addonDelivery !== undefined ? { addonDelivery: c.addonDelivery } : {}),
         ...(c.present !== undefined ? { present: c.present as PresentSpec } : {}),
+        ...(c.loadBalancer !== undefined ? { loadBalancer: c.loadBalancer } : {}),
+        ...(c.storage !== undefined ? { storage: c.storage } : {}),
       });
       const labels = chart.clusterLabels;
       new ApiObject(chart, 'namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: SYSTEM_NAMESPACE, labels } });

@@ -5,7 +5,7 @@
  *
  * This file imports nothing from fleet.ts at run time (fleet.ts imports it).
  */
-import { capabilitySchema, presentSchema } from '../readiness/capability';
+import { capabilitySchema, loadBalancerSchema, presentSchema, STORAGE_PROVIDERS } from '../readiness/capability';
 import { z } from 'zod';
 import type { ValidationIssue } from './errors';
 import { isIpAddress } from '../net/cidr';
@@ -148,6 +148,11 @@ export const clusterFields = {
   imageRepository: z.string().optional().describe('Registry mirror for every k0s image (k0s spec.images.repository). Default: none.'),
   airgapBundle: z.string().optional().describe('Path (on the k0sctl machine) of a k0s airgap image bundle uploaded to every host. Default: none.'),
   present: presentSchema.optional().describe('What this cluster already has, installed outside the fleet (added to what its site declares).'),
+  loadBalancer: loadBalancerSchema.optional().describe('A LoadBalancer provider the fleet installs (MetalLB or Cilium LB IPAM) with its address ranges. Default: none; LoadBalancer Services need one, or present.loadBalancer.'),
+  storage: z
+    .enum(STORAGE_PROVIDERS)
+    .optional()
+    .describe('What the fleet installs when objects need a default StorageClass and none is present: openebs-hostpath (node-local volumes) or none (synth fails instead). Default openebs-hostpath.'),
   addonDelivery: z
     .enum(['extensions', 'charts'])
     .optional()

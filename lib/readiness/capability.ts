@@ -64,3 +64,21 @@ export interface Requirement {
   /** Construct path, for errors. */
   readonly source?: string;
 }
+
+/** How LoadBalancer Services of a cluster get addresses when nothing outside the fleet gives them. */
+export const loadBalancerSchema = z
+  .strictObject({
+    provider: z.enum(['metallb', 'cilium']).describe('metallb: the MetalLB chart with an IPAddressPool and an L2Advertisement; cilium: Cilium LB IPAM with L2 announcements (Cilium must be the CNI, e.g. through a CiliumMesh).'),
+    addresses: z
+      .array(z.string().min(1))
+      .min(1)
+      .describe("Address ranges for LoadBalancer Services, as CIDRs or 'first-last' IPv4 ranges, on the nodes' LAN and outside every DHCP range and node address."),
+    interfaces: z.array(z.string().min(1)).optional().describe('Node interfaces that announce the addresses (regular expressions for Cilium). Default: all.'),
+  })
+  .describe('A LoadBalancer provider the fleet installs in this cluster.');
+
+export type LoadBalancerSpec = z.input<typeof loadBalancerSchema>;
+
+/** Which storage the fleet installs when objects of a cluster need a default StorageClass and none is present. */
+export const STORAGE_PROVIDERS = ['openebs-hostpath', 'none'] as const;
+export type StorageProvider = (typeof STORAGE_PROVIDERS)[number];
