@@ -61,6 +61,8 @@ export const referenceFleetSpec: FleetSpec = {
       clusters: [
         {
           name: 'frankfurt',
+          // MetalLB hands out addresses on the Frankfurt LAN: Atlanta's hosted control plane (a LoadBalancer Service) and the mesh's clustermesh-apiserver.
+          loadBalancer: { provider: 'metallb', addresses: ['192.168.10.240-192.168.10.250'] },
           controlPlane: {
             mode: 'standalone',
             keyPath: '~/.ssh/k0smos-frankfurt',

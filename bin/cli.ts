@@ -145,6 +145,41 @@ const plan: Command = async (args) => {
   return placement.workloads.every((w) => w.placed === w.replicas) ? 0 : 3;
 };
 
+/**
+ * Prints the readiness report of a synthesized folder (its readiness.json) or of a fleet.yaml (rendered
+ * in memory, nothing written); exit 1 on any unresolved requirement.
+ */
+const check: Command = async (args) => {
+  const { positional, flags } = parseArgs(args, { bool: ['json'] });
+  expectAtMost(positional, 1);
+  const target = positional[0] ?? 'dist';
+  if (!fs.existsSync(target)) throw new UsageError(`'${target}' does not exist`);
+  if (fs.statSync(target).isDirectory()) {
+    const file = path.join(target, 'readiness.json');
+    if (!fs.existsSync(file)) {
+      console.error(`cdk8s-k0smos check: ${file} does not exist; synthesize the fleet into ${target} first`);
+      return 1;
+    }
+    const text = fs.readFileSync(file, 'utf8');
+    let data: { ready?: unknown; clusters?: { cluster: string; unresolved?: { capability: string; by: string; fixes: string[] }[] }[] };
+    try {
+      data = JSON.parse(text);
+    } catch (e) {
+      console.error(`cdk8s-k0smos check: ${file} is not JSON (${(e as Error).message}); synthesize again`);
+      return 1;
+    }
+    const md = path.join(target, 'READINESS.md');
+    process.stdout.write(flags.json ? text : fs.existsSync(md) ? fs.readFileSync(md, 'utf8') : text);
+    const unresolved = (data.clusters ?? []).flatMap((c) => (c.unresolved ?? []).map((u) => `${c.cluster}: ${u.by} needs ${u.capability}; fix: ${u.fixes.join('; or ')}`));
+    for (const u of unresolved) console.error(`unresolved: ${u}`);
+    return data.ready === true && unresolved.length === 0 ? 0 : 1;
+  }
+  const fleet = Fleet.fromSpec(new App(), 'fleet', readFleetFile(target));
+  const tree = fleet.toTree({ highs: await loadHighs() });
+  process.stdout.write(tree.get(flags.json ? 'readiness.json' : 'READINESS.md') ?? '');
+  return 0;
+};
+
 const schema: Command = async (args) => {
   expectAtMost(parseArgs(args).positional, 0);
   console.log(JSON.stringify(fleetJsonSchema(), null, 2));
@@ -162,6 +197,11 @@ export const COMMANDS: Record<string, { run: Command; usage: string; help: strin
     run: plan,
     usage: 'plan <fleet.yaml> [--previous FILE] [--json] [--greedy] [--time-limit SECONDS]',
     help: 'plan <fleet.yaml> [--previous FILE] print the placement of the fleet\'s workloads (--json, --greedy, --time-limit S); exit 3 if some replica is unplaced',
+  },
+  check: {
+    run: check,
+    usage: 'check [<dir>|<fleet.yaml>] [--json]',
+    help: 'check <dir>|<fleet.yaml> [--json]  print what each cluster installs, assumes and allows; exit 1 on an unresolved requirement',
   },
   schema: { run: schema, usage: 'schema', help: 'schema                            print the JSON Schema of fleet.yaml' },
 };

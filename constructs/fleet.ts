@@ -26,6 +26,8 @@ import { placementFiles, readPreviousPlacement } from '../lib/placement/report';
 import type { Placement, PlaceOptions } from '../lib/placement/types';
 import { FolderChart, ManagementChart, OutputFile } from './folder-chart';
 import { Site, type SiteProps } from './site';
+import { applyInstalls, orphanManagementNeeds, planFleet, readinessFiles } from './readiness';
+
 
 /** Properties of a {@link Fleet}. */
 export interface FleetProps {
@@ -377,6 +379,25 @@ export class Fleet extends Construct {
   /** Renders the fleet into file contents without writing anything. Workloads, if any, add `placement.json` and `PLACEMENT.md`. */
   public toTree(options: FleetCheckOptions & FleetPlacementOptions = {}): FileTree {
     const model = this.resolve(options);
+    const placement = model.workloads.length > 0 ? place(this.placementView(model), model.workloads, options) : undefined;
+    let c = this.collect(placement);
+    // What the objects need in their clusters: install what the catalog has (once), then read again.
+    if (applyInstalls(this, planFleet(this, c.objects))) c = this.collect(placement);
+    const plans = planFleet(this, c.objects);
+    const unresolved: ValidationIssue[] = plans.flatMap((p) =>
+      p.unresolved.map((u) => ({
+        path: u.requirement.source ?? this.site(p.site).cluster(p.cluster).node.path,
+        message: `cluster '${p.cluster}': ${u.requirement.by} needs ${u.requirement.capability} (${u.requirement.why}), and nothing in the cluster provides it. Fix: ${u.fixes.join('; or ')}`,
+      })),
+    );
+    if (unresolved.length > 0) throw new ValidationError(unresolved, 'unresolved requirements');
+    const files = [...c.files, ...readinessFiles(this, plans, orphanManagementNeeds(this, c.objects))];
+    if (placement) files.push(...placementFiles(placement, this.node.path));
+    return renderTree({ targets: c.targets, objects: c.objects, files });
+  }
+
+  /** Collects every object and file of the fleet with its folder (placed workloads' objects included). */
+  private collect(placement: Placement | undefined): { targets: Target[]; objects: PlacedObject[]; files: AuxFile[] } {
     const objects: PlacedObject[] = [];
     const files: AuxFile[] = [];
     const targets: Target[] = [];
@@ -405,12 +426,8 @@ export class Fleet extends Construct {
       if (!inFleet) stray.push({ path: c.node.path, message: 'object is outside the fleet, so it would not be written; create it in site.cluster() or fleet.management' });
     }
     if (stray.length > 0) throw new ValidationError(stray);
-    if (model.workloads.length > 0) {
-      const placement = place(this.placementView(model), model.workloads, options);
-      files.push(...placementFiles(placement, this.node.path));
-      objects.push(...this.placedObjects(placement, objects));
-    }
-    return renderTree({ targets, objects, files });
+    if (placement) objects.push(...this.placedObjects(placement, objects));
+    return { targets, objects, files };
   }
 
   /** The objects of placed workloads, in the clusters the solver chose (a Namespace another object of the folder brings is not repeated). */

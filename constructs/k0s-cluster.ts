@@ -23,8 +23,11 @@ import { LABELS } from '../lib/model/labels';
 import { clusterConfig, clusterConfigSpec, deriveAddonValues, k0sNetwork, sortAddons } from '../lib/k0s/cluster-config';
 import { k0sctlCluster } from '../lib/k0s/k0sctl';
 import { hostedControlPlane, individualWorker, pooledWorkers } from '../lib/k0smotron/objects';
-import { deploymentConfig, KCM_API_VERSION, serviceEntry } from '../lib/kcm/objects';
+import { bundleTemplateName, deploymentConfig, KCM_API_VERSION, kustomizeServiceTemplate, serviceEntry } from '../lib/kcm/objects';
 import type { K8sObject } from '../lib/synth/objects';
+import { addonDependencies, derivedOrders } from '../lib/readiness/resolve';
+import type { CatalogEntry, KustomizeBundle } from '../lib/readiness/catalog';
+import { installEntry } from './readiness';
 import { isCapability, presentCapabilities, type Capability, type LoadBalancerSpec, type PresentSpec, type Requirement, type StorageProvider } from '../lib/readiness/capability';
 import { toYamlOrdered } from '../lib/synth/serialize';
 import { ClusterAddon, type AddonDelivery } from './cluster-addon';
@@ -194,6 +197,8 @@ export class K0sCluster extends ClusterChart {
   private readonly poolNodeConfig = new Map<string, { labels: Record<string, string>; taints: Map<string, NodeTaint> }>();
   private readonly gpuParts = new Map<string, PoolPartitioning>();
   private readonly needs: Requirement[] = [];
+  private readonly installed = new Map<string, { entry: CatalogEntry; because: Requirement[] }>();
+  private readonly bundles: KustomizeBundle[] = [];
 
   constructor(site: ISite & Construct, id: string, props: K0sClusterProps = {}) {
     super(site, id, { site: site.name, cluster: id });
@@ -242,6 +247,7 @@ export class K0sCluster extends ClusterChart {
       else this.renderK0rdent();
     }
     for (const a of props.addons ?? []) this.addAddon(a);
+    if (props.loadBalancer?.provider === 'metallb') this.renderMetalLb(props.loadBalancer);
     this.node.addValidation({
       validate: () =>
         this.resolved?.mode === 'k0rdent' && this.nodePools.length > 1 && this.poolNodeConfig.size > 0
@@ -288,6 +294,40 @@ export class K0sCluster extends ClusterChart {
     return [...new Set([...presentCapabilities(this.site.present), ...presentCapabilities(this.props.present)])].sort();
   }
 
+  /**
+   * Installs a catalog entry because of the given needs (the fleet's resolver calls this at synth).
+   * Returns false when it was installed already (the reasons are kept from the first time).
+   */
+  public recordInstall(entry: CatalogEntry, because: readonly Requirement[]): boolean {
+    if (this.installed.has(entry.id)) return false;
+    this.installed.set(entry.id, { entry, because: [...because] });
+    installEntry(this, entry);
+    return true;
+  }
+
+  /** What the fleet installed here because objects needed it: catalog id -> the entry and the needs that made it. */
+  public get installedByFleet(): ReadonlyMap<string, { readonly entry: CatalogEntry; readonly because: readonly Requirement[] }> {
+    return this.installed;
+  }
+
+  /** Adds a kustomize bundle (an operator that upstream ships without a Helm chart). Refuses a second one of the same name. */
+  public addKustomizeBundle(bundle: KustomizeBundle): void {
+    if (this.bundles.some((b) => b.name === bundle.name)) throw new Error(`${this.node.path}: a kustomize bundle named '${bundle.name}' exists already`);
+    this.bundles.push(bundle);
+    if (this.resolved?.mode === 'k0rdent') {
+      const id = `service-template-${this.fleet.managementNamespace}-${bundleTemplateName(bundle)}`;
+      if (!this.fleet.management.node.tryFindChild(id)) {
+        const o = kustomizeServiceTemplate(bundle, this.fleet.managementNamespace, this.fleet.commonLabels());
+        new ApiObject(this.fleet.management, id, { apiVersion: o.apiVersion, kind: o.kind, metadata: o.metadata, spec: o.spec });
+      }
+    }
+  }
+
+  /** The kustomize bundles of this cluster, by name. */
+  public get kustomizeBundles(): readonly KustomizeBundle[] {
+    return [...this.bundles].sort((a, b) => cmp(a.name, b.name));
+  }
+
   /** The LoadBalancer provider the fleet installs here, if any. */
   public get loadBalancer(): LoadBalancerSpec | undefined {
     return this.props.loadBalancer;
@@ -326,7 +366,10 @@ export class K0sCluster extends ClusterChart {
   public get addons(): HelmChartAddon[] {
     const api = this.apiEndpoint;
     const found = this.node.children.filter((c): c is ClusterAddon => c instanceof ClusterAddon).map((c) => c.addon);
-    return sortAddons(found).map((a) => deriveAddonValues(a, { podCIDR: this.podCIDR, ...(api ? { api } : {}) }));
+    // Each add-on installs after those that provide the API groups it needs (k0s Helm order).
+    const orders = derivedOrders(found);
+    const ordered = found.map((a) => (orders.get(a.name) !== (a.order ?? 100) ? { ...a, order: orders.get(a.name)! } : a));
+    return sortAddons(ordered).map((a) => deriveAddonValues(a, { podCIDR: this.podCIDR, ...(api ? { api } : {}) }));
   }
 
   /** The add-ons as plain data, as given (for `toSpec`). */
@@ -445,6 +488,26 @@ export class K0sCluster extends ClusterChart {
     };
   }
 
+  /**
+   * MetalLB's address pool and L2 announcement. Their kinds need MetalLB's API, so the fleet installs the
+   * chart at bootstrap; GitOps applies these after it (the pool webhook must be up: metallb/metallb#1597).
+   */
+  private renderMetalLb(lb: LoadBalancerSpec): void {
+    const labels = { ...this.fleet.commonLabels() };
+    new ApiObject(this, 'metallb-pool', {
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'IPAddressPool',
+      metadata: { name: 'k0smos', namespace: 'metallb-system', labels },
+      spec: { addresses: [...lb.addresses] },
+    });
+    new ApiObject(this, 'metallb-l2', {
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'L2Advertisement',
+      metadata: { name: 'k0smos', namespace: 'metallb-system', labels },
+      spec: { ipAddressPools: ['k0smos'], ...(lb.interfaces && lb.interfaces.length > 0 ? { interfaces: [...lb.interfaces] } : {}) },
+    });
+  }
+
   private renderStandalone(): void {
     const r = this.resolved;
     if (r?.mode !== 'standalone') return;
@@ -534,12 +597,21 @@ export class K0sCluster extends ClusterChart {
               // A template has one worker group: it carries the pool's labels and taints when the cluster has one pool.
               ...(this.singlePool() !== undefined ? { workerArgs: this.workerArgs(this.singlePool()) } : {}),
             }),
-            ...(addons.length > 0 ? { serviceSpec: { services: addons.map(serviceEntry) } } : {}),
+            ...(addons.length > 0 || this.bundles.length > 0
+              ? { serviceSpec: { services: [...k0rdentServices(addons), ...this.kustomizeBundles.map((b) => ({ name: b.name, namespace: b.namespace, template: bundleTemplateName(b) }))] } }
+              : {}),
           };
         },
       }),
     });
   }
+}
+
+/** The ClusterDeployment's services: each one `dependsOn` the services that provide the API groups it needs. */
+function k0rdentServices(addons: readonly HelmChartAddon[]): Record<string, unknown>[] {
+  const deps = addonDependencies(addons);
+  const byName = new Map(addons.map((a) => [a.name, a] as const));
+  return addons.map((a) => serviceEntry(a, (deps.get(a.name) ?? []).map((d) => ({ name: d, namespace: byName.get(d)!.namespace }))));
 }
 
 /** A worker bootstrap config whose k0s args are read at synth time: layers added after the cluster (the GPU stack) add labels and taints. */

@@ -3,6 +3,7 @@
  * Checked against the upstream CRDs by the tests.
  */
 import type { HelmChartAddon } from '../addons/addon';
+import type { KustomizeBundle } from '../readiness/catalog';
 import type { ClusterTemplateInfo } from '../model/cluster-templates';
 import { mergeValues } from '../validate/template-values';
 import { repositoryName } from '../k0s/cluster-config';
@@ -11,6 +12,8 @@ import type { K8sObject } from '../synth/objects';
 
 export const KCM_API_VERSION = 'k0rdent.mirantis.com/v1beta1';
 export const FLUX_SOURCE_API_VERSION = 'source.toolkit.fluxcd.io/v1';
+/** The label kcm's trimmed Flux needs on every source it should reconcile. */
+export const KCM_MANAGED_LABEL = 'k0rdent.mirantis.com/managed';
 
 /** The ServiceTemplate name of a chart version (templates are immutable: a new version is a new name). */
 export function serviceTemplateName(a: HelmChartAddon): string {
@@ -23,7 +26,8 @@ export function helmRepository(a: HelmChartAddon, namespace: string, labels: Rea
   return {
     apiVersion: FLUX_SOURCE_API_VERSION,
     kind: 'HelmRepository',
-    metadata: { name: repositoryName(a.chart.repo), namespace, labels: { ...labels } },
+    // kcm's Flux source-controller only watches sources with this label (k0rdent docs, ksm-service-templates).
+    metadata: { name: repositoryName(a.chart.repo), namespace, labels: { ...labels, [KCM_MANAGED_LABEL]: 'true' } },
     spec: { url: a.chart.repo, interval: '10m', ...(oci ? { type: 'oci' } : {}) },
   };
 }
@@ -47,9 +51,15 @@ export function serviceTemplate(a: HelmChartAddon, namespace: string, labels: Re
 }
 
 /** One entry of a `serviceSpec.services` list. */
-export function serviceEntry(a: HelmChartAddon): Record<string, unknown> {
+export function serviceEntry(a: HelmChartAddon, dependsOn: readonly { readonly name: string; readonly namespace: string }[] = []): Record<string, unknown> {
   const values = Object.keys(a.values).length > 0 ? { values: toYaml(a.values) } : {};
-  return { name: a.name, namespace: a.namespace, template: serviceTemplateName(a), ...values };
+  return {
+    name: a.name,
+    namespace: a.namespace,
+    template: serviceTemplateName(a),
+    ...values,
+    ...(dependsOn.length > 0 ? { dependsOn: dependsOn.map((d) => ({ name: d.name, namespace: d.namespace })) } : {}),
+  };
 }
 
 export interface DeploymentConfigInput {
@@ -137,4 +147,25 @@ export function deploymentConfig(t: ClusterTemplateInfo, user: Readonly<Record<s
     }
   }
   return out;
+}
+
+/** A kustomize bundle as kcm takes it: a ServiceTemplate whose source kcm fetches from Git itself. */
+export function kustomizeServiceTemplate(b: KustomizeBundle, namespace: string, labels: Readonly<Record<string, string>>): K8sObject {
+  return {
+    apiVersion: KCM_API_VERSION,
+    kind: 'ServiceTemplate',
+    metadata: { name: bundleTemplateName(b), namespace, labels: { ...labels } },
+    spec: {
+      kustomize: {
+        path: b.path,
+        deploymentType: 'Remote',
+        remoteSourceSpec: { git: { url: b.repo, ref: { tag: b.ref }, interval: '10m' } },
+      },
+    },
+  };
+}
+
+/** The ServiceTemplate name of a kustomize bundle version. */
+export function bundleTemplateName(b: KustomizeBundle): string {
+  return `${b.name}-${b.ref}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '').slice(0, 253);
 }

@@ -10,6 +10,7 @@
  * what the user declared present.
  */
 import { z } from 'zod';
+import { CATALOG, entryProvides } from './catalog';
 
 export type Capability = `api:${string}` | 'storage:default' | `storageclass:${string}` | 'loadbalancer' | `secret:${string}/${string}`;
 
@@ -34,6 +35,10 @@ export const presentSchema = z
       .describe('StorageClasses that exist already.'),
     loadBalancer: z.boolean().optional().describe('LoadBalancer Services get an address from something outside the fleet (a cloud CCM, a hardware balancer). Default false.'),
     apiGroups: z.array(z.string().min(1)).optional().describe('API groups whose operators are installed already, e.g. cert-manager.io.'),
+    addons: z
+      .array(z.enum(CATALOG.map((e) => e.id) as [string, ...string[]]))
+      .optional()
+      .describe('Add-ons of the catalog that are installed already (kcm on a management cluster bootstrapped elsewhere): what they provide counts as present.'),
     secrets: z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, { message: "must be '<namespace>/<name>'" })).optional().describe('Secrets (namespace/name) created out of band, e.g. kube-system/cilium-ca.'),
   })
   .describe('What the cluster already has, installed outside this fleet.');
@@ -51,6 +56,10 @@ export function presentCapabilities(p: PresentSpec | undefined): Capability[] {
   if (p.loadBalancer) out.push('loadbalancer');
   for (const g of p.apiGroups ?? []) out.push(`api:${g}`);
   for (const s of p.secrets ?? []) out.push(`secret:${s}` as Capability);
+  for (const id of p.addons ?? []) {
+    const e = CATALOG.find((x) => x.id === id);
+    if (e) out.push(...entryProvides(e));
+  }
   return [...new Set(out)].sort();
 }
 
@@ -70,7 +79,11 @@ export const loadBalancerSchema = z
   .strictObject({
     provider: z.enum(['metallb', 'cilium']).describe('metallb: the MetalLB chart with an IPAddressPool and an L2Advertisement; cilium: Cilium LB IPAM with L2 announcements (Cilium must be the CNI, e.g. through a CiliumMesh).'),
     addresses: z
-      .array(z.string().min(1))
+      .array(
+        z.string().regex(/^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|\d{1,3}(\.\d{1,3}){3}-\d{1,3}(\.\d{1,3}){3})$/, {
+          message: "must be an IPv4 CIDR ('192.168.10.240/28') or range ('192.168.10.240-192.168.10.250')",
+        }),
+      )
       .min(1)
       .describe("Address ranges for LoadBalancer Services, as CIDRs or 'first-last' IPv4 ranges, on the nodes' LAN and outside every DHCP range and node address."),
     interfaces: z.array(z.string().min(1)).optional().describe('Node interfaces that announce the addresses (regular expressions for Cilium). Default: all.'),

@@ -8,7 +8,8 @@ import { clone, describeWithSchemas, fleetFrom, templateSchemas, treeFailures } 
 
 function changedFiles(a: FileTree, b: FileTree): string[] {
   const keys = [...new Set([...a.keys(), ...b.keys()])].sort();
-  return keys.filter((k) => a.get(k) !== b.get(k));
+  // The readiness report describes every cluster's stack, so it follows any change; it is checked in test/readiness.
+  return keys.filter((k) => a.get(k) !== b.get(k) && k !== 'READINESS.md' && k !== 'readiness.json');
 }
 
 type Edit = (f: any) => void;
@@ -34,6 +35,8 @@ function cloudFleet(): FleetSpec {
         location: { lat: 50, lon: 8 },
         infrastructure: 'bare-metal',
         nodePools: [{ name: 'm', count: 1, cpu: 8, memoryGiB: 32 }],
+        // Hosted control planes of cloud templates are LoadBalancer Services in the management cluster.
+        present: { loadBalancer: true },
         clusters: [{ name: 'mgmt', controlPlane: { mode: 'standalone', hosts: [{ role: 'single', address: '192.168.1.10' }] } }],
       },
       {
@@ -78,8 +81,12 @@ describe('one value changed, only its dependents change', () => {
 
   test('the template of a k0rdent cluster: only its ClusterDeployment', () => {
     const { changed, after } = diffAfter(cloudFleet(), (f) => (site(f, 'dc').clusters[0].controlPlane.template = 'vsphere-standalone-cp'));
-    expect(changed).toEqual(['management/clusterdeployment.k0rdent.mirantis.com_kcm-system_dc.yaml']);
+    // A standalone control plane runs on the cloud's machines, so the management cluster no longer hosts its
+    // etcd: the volume provisioner it needed for that leaves the management cluster's k0sctl.yaml.
+    expect(changed).toEqual(['management/clusterdeployment.k0rdent.mirantis.com_kcm-system_dc.yaml', 'sites/mgmt/mgmt/k0sctl.yaml']);
     expect(after.get(changed[0]!)).toContain('template: vsphere-standalone-cp-1-0-42');
+    expect(fleetFrom(cloudFleet()).toTree().get(changed[1]!)).toContain('localpv-provisioner');
+    expect(after.get(changed[1]!)).not.toContain('localpv-provisioner');
   });
 
   test('the provider (site infrastructure): the derived template and the inventory, nothing else', () => {

@@ -1,0 +1,131 @@
+/**
+ * The glue between the fleet's constructs and the pure resolver (lib/readiness): reads each cluster's
+ * objects, add-ons and declarations into plain data, and installs what the resolver chose through the
+ * cluster's own add-on delivery. Used by `Fleet.toTree`; not part of the public API.
+ */
+import type { Requirement } from '../lib/readiness/capability';
+import type { CatalogEntry } from '../lib/readiness/catalog';
+import { crdGroup, objectNeeds } from '../lib/readiness/needs';
+import { addonDependencies, resolveCluster, type ClusterNeedsInput, type ClusterPlan } from '../lib/readiness/resolve';
+import { readinessJson, readinessMarkdown, type ReportCluster } from '../lib/readiness/report';
+import { targetFolder, type AuxFile, type PlacedObject } from '../lib/synth/objects';
+import type { Fleet } from './fleet';
+import type { K0sCluster } from './k0s-cluster';
+
+/** The cluster management/ is applied to: the management site's only cluster, or its cluster named after the site. */
+export function managementClusterOf(fleet: Fleet): K0sCluster | undefined {
+  const site = fleet.sites.find((s) => s.name === fleet.managementSite);
+  if (!site) return undefined;
+  const clusters = site.clusters;
+  return clusters.length === 1 ? clusters[0] : clusters.find((c) => c.name === site.name);
+}
+
+/** The resolver's view of every cluster, from the objects that will be written. */
+export function clusterInputs(fleet: Fleet, objects: readonly PlacedObject[]): ClusterNeedsInput[] {
+  const mgmt = managementClusterOf(fleet);
+  const byFolder = new Map<string, PlacedObject[]>();
+  for (const p of objects) {
+    const f = targetFolder(p.target);
+    byFolder.set(f, [...(byFolder.get(f) ?? []), p]);
+  }
+  return fleet.clusters().map((c) => {
+    const mine = [...(byFolder.get(targetFolder(c.target)) ?? []), ...(c === mgmt ? (byFolder.get('management') ?? []) : [])];
+    const requirements: Requirement[] = [...mine.flatMap((p) => objectNeeds(p.object, p.source)), ...c.requirements];
+    const crdGroups = [...new Set(mine.map((p) => crdGroup(p.object)).filter((g): g is string => g !== undefined))].sort();
+    return {
+      cluster: c.name,
+      site: c.siteName,
+      mode: c.controlPlane?.mode ?? 'external',
+      management: c === mgmt,
+      addons: c.addons,
+      bundles: c.kustomizeBundles,
+      present: c.presentCapabilities,
+      templateBrings: c.templateBrings(),
+      crdGroups,
+      requirements,
+      storage: c.storage,
+      ...(c.loadBalancer ? { loadBalancer: c.loadBalancer } : {}),
+    };
+  });
+}
+
+/** Needs of management/ objects when no cluster of the fleet is the management cluster (it is bootstrapped elsewhere). */
+export function orphanManagementNeeds(fleet: Fleet, objects: readonly PlacedObject[]): Requirement[] {
+  if (managementClusterOf(fleet)) return [];
+  return objects.filter((p) => p.target.kind === 'management').flatMap((p) => objectNeeds(p.object, p.source));
+}
+
+/** Resolves every cluster. */
+export function planFleet(fleet: Fleet, objects: readonly PlacedObject[]): ClusterPlan[] {
+  return clusterInputs(fleet, objects).map((i) => resolveCluster(i));
+}
+
+/**
+ * Installs what the plans chose into each cluster (charts as its add-ons, bundles as kustomize
+ * bundles), once: a second call finds them installed. Returns true when anything was added.
+ */
+export function applyInstalls(fleet: Fleet, plans: readonly ClusterPlan[]): boolean {
+  let changed = false;
+  for (const plan of plans) {
+    const cluster = fleet.clusters().find((c) => c.name === plan.cluster)!;
+    for (const i of plan.installs) {
+      if (cluster.recordInstall(i.entry, i.because)) changed = true;
+    }
+  }
+  return changed;
+}
+
+/** Installs one catalog entry into a cluster (used by K0sCluster.recordInstall). */
+export function installEntry(cluster: K0sCluster, entry: CatalogEntry): void {
+  for (const chart of entry.charts) {
+    if (!cluster.addonSpecs.some((a) => a.name === chart.name)) cluster.addAddon({ ...chart, values: { ...chart.values } });
+  }
+  if (entry.bundle) cluster.addKustomizeBundle(entry.bundle);
+}
+
+/** READINESS.md and readiness.json for the plans. */
+export function readinessFiles(fleet: Fleet, plans: readonly ClusterPlan[], orphan: readonly Requirement[]): AuxFile[] {
+  const clusters: ReportCluster[] = plans.map((plan) => {
+    const c = fleet.clusters().find((x) => x.name === plan.cluster)!;
+    const addons = c.addons;
+    const deps = addonDependencies(addons);
+    const reasonOf = (name: string): string => {
+      for (const [, i] of c.installedByFleet) {
+        if (i.entry.charts.some((ch) => ch.name === name) || i.entry.bundle?.name === name) {
+          return `installed by the fleet: ${[...new Set(i.because.map((b) => `${b.by} needs ${b.capability}`))].sort().join('; ')}`;
+        }
+      }
+      return 'declared in the fleet';
+    };
+    const mode = c.controlPlane?.mode ?? 'external';
+    return {
+      plan,
+      mode: mode === 'external' ? 'not bootstrapped by the fleet' : mode,
+      delivery:
+        mode === 'k0rdent'
+          ? 'as k0rdent services of its ClusterDeployment (ServiceTemplates in the management cluster, ordered by dependsOn)'
+          : mode === 'external'
+            ? 'by you (the fleet does not bootstrap this cluster)'
+            : c.addonDelivery === 'charts'
+              ? 'as k0s Chart objects in its folder (ordered by order)'
+              : `as k0s Helm extensions in its ${mode === 'standalone' ? 'k0sctl.yaml' : 'K0smotronControlPlane'} (ordered by order), before GitOps applies its folder`,
+      addons: addons.map((a) => ({
+        name: a.name,
+        namespace: a.namespace,
+        chart: `${a.chart.repo.replace(/\/+$/, '')}/${a.chart.name}`,
+        version: a.chart.version,
+        order: a.order ?? 100,
+        dependsOn: deps.get(a.name) ?? [],
+        reason: reasonOf(a.name),
+      })),
+      bundles: c.kustomizeBundles.map((b) => ({ name: b.name, source: `${b.repo}//${b.path}?ref=${b.ref}`, reason: reasonOf(b.name) })),
+      present: c.presentCapabilities,
+      templateBrings: c.templateBrings(),
+    };
+  });
+  const report = { clusters, orphanManagement: orphan };
+  return [
+    { path: 'READINESS.md', content: readinessMarkdown(report), source: fleet.node.path },
+    { path: 'readiness.json', content: readinessJson(report), source: fleet.node.path },
+  ];
+}
