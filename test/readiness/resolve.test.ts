@@ -1,3 +1,7 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Ajv2020 from 'ajv/dist/2020';
+import { itWithSchemas, SCHEMAS_DIR } from '../helpers';
 import { objectNeeds } from '../../lib/readiness/needs';
 import { addonDependencies, derivedOrders, resolveCluster, type ClusterNeedsInput } from '../../lib/readiness/resolve';
 import { presentCapabilities } from '../../lib/readiness/capability';
@@ -147,5 +151,17 @@ describe('catalog', () => {
       expect(installerOf(`api:${g}`)).toBeDefined();
     }
     expect(entryProvides(CATALOG.find((e) => e.id === 'kcm')!)).toContain('api:cluster.x-k8s.io');
+  });
+});
+
+describe('catalog values against the charts the schemas folder holds', () => {
+  // Only kcm's chart ships a values.schema.json among the catalog's charts (PROVENANCE.md); the others set
+  // only the keys ADDONS.md documents.
+  itWithSchemas('kcm values pass its values.schema.json', () => {
+    const schema = JSON.parse(fs.readFileSync(path.join(SCHEMAS_DIR!, 'kcm', 'kcm-chart', 'values.schema.json'), 'utf8'));
+    const validate = new Ajv2020({ strict: false, allErrors: true }).compile(schema);
+    const kcm = CATALOG.find((e) => e.id === 'kcm')!.charts[0]!;
+    expect(validate(kcm.values)).toBe(true);
+    expect(validate({ controller: { createManagement: 'yes' } })).toBe(false);
   });
 });
