@@ -1,6 +1,13 @@
 /**
  * Entry point run by `cdk8s synth` (see cdk8s.yaml) and `npm run synth`.
  * Synthesizes the reference fleet into `dist/` (or K0SMOS_OUTDIR) with the library's atomic writer.
+ *
+ * "Now" for the time checks comes from K0SMOS_NOW (an ISO 8601 date or instant) and from nowhere else: the
+ * reference fleet schedules against fixed sample signals (data/signals/sample.json, June 2026), so passing
+ * `new Date()` would make this synth fail from the day those dates passed, and the committed dist/ could no
+ * longer be regenerated. Without K0SMOS_NOW, synth prints a warning with the schedule's dates; with it (your
+ * own app, your own signals: pass `now: new Date()`), a schedule that has passed stops synth. Neither
+ * changes a byte of the output.
  */
 import * as fs from 'node:fs';
 import { App } from 'cdk8s';
@@ -15,7 +22,8 @@ if (process.env.CDK8S_OUTDIR) fs.mkdirSync(process.env.CDK8S_OUTDIR, { recursive
 void loadHighs().then((highs) => {
   try {
     const fleet = buildReferenceFleet(new App());
-    const result = fleet.synth({ outdir, highs });
+    const now = process.env.K0SMOS_NOW;
+    const result = fleet.synth({ outdir, highs, ...(now ? { now } : {}) });
     console.log(`cdk8s-k0smos: wrote ${result.files} files to ${result.outdir} (${result.folders.join(', ')})`);
   } catch (e) {
     if (e instanceof ValidationError) {

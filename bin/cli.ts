@@ -9,6 +9,7 @@ import { Fleet } from '../constructs';
 import { ValidationError } from '../lib/model/errors';
 import { fleetJsonSchema } from '../lib/model/fleet';
 import { readFleetFile } from '../lib/model/load';
+import { parseNow } from '../lib/energy/horizon';
 import { closest } from '../lib/model/suggest';
 import { loadHighs } from '../lib/placement/highs';
 import { readPreviousPlacement, renderPlacementJson, renderPlacementMarkdown } from '../lib/placement/report';
@@ -106,20 +107,30 @@ const validate: Command = async (args) => {
   return failures.length === 0 ? 0 : 1;
 };
 
+/** `--now <ISO date>`: the instant dated schedules are checked against (the CLI is the edge; nothing reads a clock). */
+function nowFlag(flags: Record<string, string | true>): { now?: string } {
+  if (typeof flags.now !== 'string') return {};
+  const parsed = parseNow(flags.now);
+  if ('problem' in parsed) throw new UsageError(`--now ${parsed.problem}`);
+  return { now: flags.now };
+}
+
 const synth: Command = async (args) => {
-  const { positional, flags } = parseArgs(args, { value: ['out'] });
+  const { positional, flags } = parseArgs(args, { value: ['out', 'now'] });
   expectAtMost(positional, 1);
   const file = positional[0];
   if (!file) throw new UsageError('missing <fleet.yaml>');
   mustBeFile(file, 'fleet file');
+  const now = nowFlag(flags);
   const fleet = Fleet.fromSpec(new App(), 'fleet', readFleetFile(file));
-  const result = fleet.synth({ outdir: typeof flags.out === 'string' ? flags.out : 'dist', highs: await loadHighs() });
+  // Fleet.synth prints its warnings (time checks) to stderr.
+  const result = fleet.synth({ outdir: typeof flags.out === 'string' ? flags.out : 'dist', highs: await loadHighs(), ...now });
   console.log(`wrote ${result.files} files to ${result.outdir}`);
   return 0;
 };
 
 const plan: Command = async (args) => {
-  const { positional, flags } = parseArgs(args, { value: ['previous', 'time-limit'], bool: ['json', 'greedy'] });
+  const { positional, flags } = parseArgs(args, { value: ['previous', 'time-limit', 'now'], bool: ['json', 'greedy'] });
   expectAtMost(positional, 1);
   const file = positional[0];
   if (!file) throw new UsageError('missing <fleet.yaml>');
@@ -129,6 +140,7 @@ const plan: Command = async (args) => {
   if (timeLimit !== undefined && !(Number.isFinite(timeLimit) && timeLimit > 0)) {
     throw new UsageError(`--time-limit must be a positive number of seconds; got '${flags['time-limit']}'`);
   }
+  const now = nowFlag(flags);
   const fleet = Fleet.fromSpec(new App(), 'fleet', readFleetFile(file));
   let previous;
   if (typeof flags.previous === 'string') {
@@ -140,7 +152,9 @@ const plan: Command = async (args) => {
     ...(previous ? { previous } : {}),
     ...(flags.greedy ? {} : { highs: await loadHighs() }),
     ...(timeLimit !== undefined ? { timeLimitSec: timeLimit } : {}),
+    ...now,
   });
+  for (const w of fleet.timeChecks(now.now).warnings) console.error(`cdk8s-k0smos plan: warning: ${w}`);
   process.stdout.write(flags.json ? renderPlacementJson(placement) : renderPlacementMarkdown(placement));
   return placement.workloads.every((w) => w.placed === w.replicas) ? 0 : 3;
 };
@@ -192,11 +206,15 @@ export const COMMANDS: Record<string, { run: Command; usage: string; help: strin
     usage: 'validate [<dir>] [--schemas DIR]',
     help: 'validate <dir> [--schemas DIR]   check every YAML document under <dir> against the upstream schemas',
   },
-  synth: { run: synth, usage: 'synth <fleet.yaml> [--out DIR]', help: 'synth <fleet.yaml> [--out DIR]    synthesize a fleet described in YAML' },
+  synth: {
+    run: synth,
+    usage: 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE]',
+    help: 'synth <fleet.yaml> [--out DIR]    synthesize a fleet described in YAML (--now D: check dated schedules against that instant)',
+  },
   plan: {
     run: plan,
-    usage: 'plan <fleet.yaml> [--previous FILE] [--json] [--greedy] [--time-limit SECONDS]',
-    help: 'plan <fleet.yaml> [--previous FILE] print the placement of the fleet\'s workloads (--json, --greedy, --time-limit S); exit 3 if some replica is unplaced',
+    usage: 'plan <fleet.yaml> [--previous FILE] [--json] [--greedy] [--time-limit SECONDS] [--now ISO-DATE]',
+    help: 'plan <fleet.yaml> [--previous FILE] print the placement of the fleet\'s workloads (--json, --greedy, --time-limit S, --now D); exit 3 if some replica is unplaced',
   },
   check: {
     run: check,

@@ -312,6 +312,19 @@ export class FederatedLearningJob extends Construct {
         extra.set(clusterKey(sn), [...(extra.get(clusterKey(sn)) ?? []), ...objs]);
       }
       new OutputFile(aggregator.chart, `${this.node.id}-participation`, { fileName: `flower-${this.name}-participation.md`, content: formatPlanReport(plan, `Flower job ${this.name}`) });
+      // Cron triggers carry no year: the fleet checks the horizon against the "now" given at the edge.
+      if (supernodes.some((sn) => (plan!.ranges[sn.site]?.length ?? 0) > 0) && plan.windows.length > 0) {
+        fleet.addDatedSchedule(
+          this,
+          {
+            what: `the participation schedule of Flower job '${this.name}'`,
+            start: plan.windows[0]!.start,
+            end: plan.windows[plan.windows.length - 1]!.end,
+            fix: 'give energy.signals (forecasts) for the days ahead and synthesize again',
+          },
+          'energy.signals',
+        );
+      }
     }
     for (const [key, objs] of built.byCluster) {
       for (const o of [...objs, ...(extra.get(key) ?? [])]) {

@@ -19,6 +19,7 @@ import { targetFolder } from '../lib/synth/objects';
 import { renderTree, type FileTree } from '../lib/synth/render';
 import { writeTreeAtomically } from '../lib/synth/writer';
 import type { WorkloadSpec } from '../lib/model/workload';
+import { checkDatedSchedule, parseNow, type DatedSchedule } from '../lib/energy/horizon';
 import { place } from '../lib/placement/place';
 import { partitionedFleet } from '../lib/placement/partitioning';
 import type { PoolPartitioning } from '../lib/gpu/plan';
@@ -89,6 +90,13 @@ export interface FleetCheckOptions {
    * @default - not checked by toTree; found by synth
    */
   readonly templates?: ClusterTemplateSchemas | 'skip';
+  /**
+   * The instant "now" for time checks, given at the edge (the app or the CLI's `--now`); nothing in the fleet
+   * reads a clock. With it, a dated schedule (KEDA crons from energy signals) whose horizon has passed is an
+   * error; without it, each dated schedule is a warning that prints its dates (`Fleet.synth` prints them).
+   * @default - no time checks beyond those warnings
+   */
+  readonly now?: Date | string;
 }
 
 /** Options of {@link Fleet.synth}. */
@@ -132,6 +140,8 @@ export interface FleetSynthResult {
   readonly files: number;
   /** Folders that received a kustomization.yaml (relative to outdir). */
   readonly folders: readonly string[];
+  /** Warnings printed at synth (time checks); never written into the output. */
+  readonly warnings: readonly string[];
 }
 
 const FLEET_SYMBOL = Symbol.for('cdk8s-k0smos.Fleet');
@@ -188,6 +198,7 @@ export class Fleet extends Construct {
   private readonly ipPlanGiven: boolean;
   private readonly workloadSpecs: WorkloadSpec[] = [];
   private readonly renderers = new Map<string, { readonly path: string; readonly render: PlacedRender; readonly oneCluster: boolean }>();
+  private readonly datedSchedules: { readonly path: string; readonly schedule: DatedSchedule }[] = [];
 
   constructor(scope: Construct, id: string, props: FleetProps) {
     super(scope, id);
@@ -311,6 +322,37 @@ export class Fleet extends Construct {
     this.renderers.set(spec.name, { path: source.node.path, render, oneCluster: options.oneCluster ?? false });
   }
 
+  /**
+   * Declares a schedule tied to calendar dates (a FederatedLearningJob's KEDA crons from its signals), so synth
+   * checks its horizon against the "now" given at the edge and reports it with its dates.
+   */
+  public addDatedSchedule(source: IConstruct, schedule: DatedSchedule, field?: string): void {
+    this.datedSchedules.push({ path: `${source.node.path}${field ? `: ${field}` : ''}`, schedule: { ...schedule } });
+  }
+
+  /**
+   * The time checks of the fleet's dated schedules against `now` (plain data from the edge), by construct path:
+   * errors (a horizon that has passed, or starts more than a year ahead) and warnings (no `now` given, or a
+   * horizon that has begun). An unreadable `now` is an error.
+   */
+  public timeChecks(now?: Date | string): { readonly issues: ValidationIssue[]; readonly warnings: string[] } {
+    const issues: ValidationIssue[] = [];
+    const warnings: string[] = [];
+    let nowMs: number | undefined;
+    if (now !== undefined) {
+      const parsed = parseNow(now);
+      if ('problem' in parsed) issues.push({ path: `${this.node.path}: now`, message: parsed.problem });
+      else nowMs = parsed.ms;
+    }
+    if (issues.length > 0) return { issues, warnings };
+    for (const d of [...this.datedSchedules].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+      const found = checkDatedSchedule(d.schedule, nowMs);
+      issues.push(...found.errors.map((message) => ({ path: d.path, message })));
+      warnings.push(...found.warnings.map((w) => `${d.path}: ${w}`));
+    }
+    return { issues, warnings };
+  }
+
   /** The site of that name. */
   public site(name: string): Site {
     const s = this.sites.find((x) => x.name === name);
@@ -355,13 +397,14 @@ export class Fleet extends Construct {
       for (const message of c.node.validate()) issues.push({ path: c.node.path, message });
     }
     if (options.templates !== undefined && options.templates !== 'skip') issues.push(...inConstruct(this.node.path, this.templateConfigIssues(options.templates)));
+    if (options.now !== undefined) issues.push(...this.timeChecks(options.now).issues);
     if (issues.length > 0 || !result.ok) throw new ValidationError(issues);
     return result.fleet;
   }
 
-  /** Places the fleet's workloads (validating the fleet first). */
-  public placement(options: FleetPlacementOptions = {}): Placement {
-    const model = this.resolve();
+  /** Places the fleet's workloads (validating the fleet first, and its dated schedules against `now` when given). */
+  public placement(options: FleetPlacementOptions & Pick<FleetCheckOptions, 'now'> = {}): Placement {
+    const model = this.resolve(options.now !== undefined ? { now: options.now } : {});
     return place(this.placementView(model), model.workloads, options);
   }
 
@@ -467,10 +510,18 @@ export class Fleet extends Construct {
     const outdir = options.outdir ?? 'dist';
     const previousFile = path.join(outdir, 'placement.json');
     const previous = fs.existsSync(previousFile) ? readPreviousPlacement(fs.readFileSync(previousFile, 'utf8')).previous : undefined;
-    const tree = this.toTree({ templates: options.templates ?? this.findTemplates(), ...(previous ? { previous } : {}), ...(options.highs ? { highs: options.highs } : {}) });
+    const tree = this.toTree({
+      templates: options.templates ?? this.findTemplates(),
+      ...(previous ? { previous } : {}),
+      ...(options.highs ? { highs: options.highs } : {}),
+      ...(options.now !== undefined ? { now: options.now } : {}),
+    });
     writeTreeAtomically(outdir, tree);
+    // Warnings go to the console, never into the tree: the output must not change with the day synth runs.
+    const warnings = this.timeChecks(options.now).warnings;
+    for (const w of warnings) console.warn(`cdk8s-k0smos: warning: ${w}`);
     const folders = [...tree.keys()].filter((p) => p.endsWith('/kustomization.yaml')).map((p) => p.slice(0, -'/kustomization.yaml'.length));
-    return { outdir: path.resolve(outdir), files: tree.size, folders };
+    return { outdir: path.resolve(outdir), files: tree.size, folders, warnings };
   }
 
   /**

@@ -4,7 +4,7 @@ import { ValidationError, inConstruct, type ValidationIssue } from '../lib/model
 import type { K8sObject } from '../lib/synth/objects';
 import type { PlacementNeeds } from '../lib/workloads/needs';
 import { Fleet } from './fleet';
-import type { GpuResources } from '../lib/flower/objects';
+import { K0sCluster } from './k0s-cluster';
 import {
   containerResources,
   ensureNamespace,
@@ -12,14 +12,29 @@ import {
   podGpuFields,
   resolveWorkload,
   type GpuRequest,
+  type PodResources,
+  type ResolvedTarget,
   type WorkloadPlacementProps,
   type WorkloadTargetProps,
 } from './workload-target';
 
+/**
+ * How KServe runs a predictor. `Standard` (KServe's name since v0.16 for what was `RawDeployment`): a plain
+ * Deployment and Service, needing only KServe and cert-manager. `Knative`: a Knative Service (scale to zero),
+ * needing Knative Serving and a networking layer in the cluster.
+ */
+export type KServeDeploymentMode = 'Standard' | 'Knative';
+
+/** The annotation that sets an InferenceService's deployment mode (KServe's chart default is Knative). */
+export const KSERVE_DEPLOYMENT_MODE_ANNOTATION = 'serving.kserve.io/deploymentMode';
+
 /** How the model is served. */
 export class InferenceRuntime {
-  /** A KServe `InferenceService` (serving.kserve.io/v1beta1) with a model predictor. */
-  public static kserve(options: { readonly modelFormat: string; readonly storageUri: string; readonly runtime?: string }): InferenceRuntime {
+  /**
+   * A KServe `InferenceService` (serving.kserve.io/v1beta1) with a model predictor, in deployment mode
+   * `Standard` (plain Deployment, no Knative) unless `deploymentMode: 'Knative'`.
+   */
+  public static kserve(options: { readonly modelFormat: string; readonly storageUri: string; readonly runtime?: string; readonly deploymentMode?: KServeDeploymentMode }): InferenceRuntime {
     return new InferenceRuntime({ kind: 'kserve', ...options });
   }
   /** A Deployment and a ClusterIP Service running your serving image, where KServe is absent. */
@@ -28,7 +43,7 @@ export class InferenceRuntime {
   }
   private constructor(
     public readonly spec:
-      | { readonly kind: 'kserve'; readonly modelFormat: string; readonly storageUri: string; readonly runtime?: string }
+      | { readonly kind: 'kserve'; readonly modelFormat: string; readonly storageUri: string; readonly runtime?: string; readonly deploymentMode?: KServeDeploymentMode }
       | { readonly kind: 'deployment'; readonly image: string; readonly port?: number; readonly args?: readonly string[] },
   ) {}
 }
@@ -114,17 +129,21 @@ export class InferenceService extends Construct {
         },
         needs: props.maxLatencyMs ? { maxLatencyMs: { ...props.maxLatencyMs } } : {},
         what: `inference service '${id}'`,
-        build: (replicas, resources) => this.build(props, fleet, replicas, resources),
+        build: (replicas, pod, at) => {
+          this.requireKnative(props, fleet.site(at.site).clusters.find((c) => c.clusterName === at.cluster));
+          return this.build(props, fleet, replicas, pod);
+        },
       });
       return;
     }
-    const { t, replicas, gpus, resources: res } = resolveWorkload(this, { ...props, target: props.target }, issues);
+    const { t, replicas, gpus, pod } = resolveWorkload(this, { ...props, target: props.target }, issues);
     const rtt = props.maxLatencyMs && t ? t.rttMs[props.maxLatencyMs.toSite] : undefined;
     if (props.maxLatencyMs && t && t.site !== props.maxLatencyMs.toSite && rtt !== undefined && rtt > props.maxLatencyMs.ms) {
       issues.push({ path: 'maxLatencyMs', message: `${t.site} is ${rtt} ms from ${props.maxLatencyMs.toSite}, above the bound of ${props.maxLatencyMs.ms} ms` });
     }
     if (issues.length > 0 || !t) throw new ValidationError(inConstruct(this.node.path, issues), `invalid inference service '${id}'`);
-    const objects = this.build(props, fleet, replicas, res);
+    const objects = this.build(props, fleet, replicas, pod);
+    this.requireKnative(props, t.chart);
     this.objects = objects;
     ensureNamespace(t.chart, this.namespace, fleet.commonLabels());
     objects.forEach((o) => new ApiObject(t.chart, `${id}-${o.kind}-${o.metadata.name}`.toLowerCase(), o));
@@ -139,9 +158,17 @@ export class InferenceService extends Construct {
     };
   }
 
-  private build(props: InferenceServiceProps, fleet: Fleet, replicas: number, res: GpuResources | undefined): K8sObject[] {
+  /** Knative mode needs Knative Serving in the cluster, which no object shows: say so on the cluster. */
+  private requireKnative(props: InferenceServiceProps, chart: ResolvedTarget['chart'] | undefined): void {
+    const r = props.runtime.spec;
+    if (r.kind !== 'kserve' || r.deploymentMode !== 'Knative' || !chart || !K0sCluster.isK0sCluster(chart)) return;
+    chart.require('api:serving.knative.dev', { by: this.node.path, why: `InferenceService '${this.name}' runs in KServe's Knative deployment mode (a Knative Service per predictor)` });
+  }
+
+  private build(props: InferenceServiceProps, fleet: Fleet, replicas: number, pod: PodResources): K8sObject[] {
     const labels = { ...fleet.commonLabels(), 'k0smos.io/workload': this.name };
-    const resources = containerResources(res);
+    const resources = containerResources(pod);
+    const res = pod.gpu;
     const meta = { name: this.name, namespace: this.namespace, labels };
     const objects: K8sObject[] = [];
     const r = props.runtime.spec;
@@ -149,10 +176,13 @@ export class InferenceService extends Construct {
       objects.push({
         apiVersion: 'serving.kserve.io/v1beta1',
         kind: 'InferenceService',
-        metadata: meta,
+        // Without the annotation KServe's chart default (Knative) applies, and nothing here installs Knative.
+        metadata: { ...meta, annotations: { [KSERVE_DEPLOYMENT_MODE_ANNOTATION]: r.deploymentMode ?? 'Standard' } },
         spec: {
           predictor: {
+            // Exactly the replicas the fleet reserved room for: no autoscaling beyond them.
             minReplicas: replicas,
+            maxReplicas: replicas,
             ...(res?.nodeSelector ? { nodeSelector: { ...res.nodeSelector } } : {}),
             ...(res?.tolerations ? { tolerations: res.tolerations.map((x) => ({ ...x })) } : {}),
             model: { modelFormat: { name: r.modelFormat }, storageUri: r.storageUri, ...(r.runtime ? { runtime: r.runtime } : {}), ...resources },
@@ -173,7 +203,7 @@ export class InferenceService extends Construct {
             metadata: { labels: { ...labels, ...sel } },
             spec: {
               containers: [{ name: 'server', image: r.image, ...(r.args ? { args: [...r.args] } : {}), ports: [{ name: 'http', containerPort: port }], ...resources }],
-              ...podGpuFields(res),
+              ...podGpuFields(pod.gpu),
             },
           },
         },

@@ -4,7 +4,7 @@ import { ValidationError, inConstruct, type ValidationIssue } from '../lib/model
 import type { K8sObject } from '../lib/synth/objects';
 import type { PlacementNeeds } from '../lib/workloads/needs';
 import { Fleet } from './fleet';
-import type { GpuResources } from '../lib/flower/objects';
+import { defaultShmGiB, memoryQuantity } from '../lib/workloads/resources';
 import {
   containerResources,
   ensureNamespace,
@@ -12,6 +12,7 @@ import {
   podGpuFields,
   resolveWorkload,
   type GpuRequest,
+  type PodResources,
   type WorkloadPlacementProps,
   type WorkloadTargetProps,
 } from './workload-target';
@@ -84,10 +85,18 @@ export interface TrainingJobProps {
    */
   readonly jurisdictions?: readonly string[];
   /**
-   * Rendezvous port.
+   * Rendezvous port. For a PyTorchJob it is the container port named `pytorchjob-port`, which the Kubeflow
+   * training operator passes to every pod as MASTER_PORT (without it the operator adds port 23456).
    * @default 29500
    */
   readonly port?: number;
+  /**
+   * Size of the `/dev/shm` tmpfs (emptyDir, medium Memory) of pods with more than one GPU, in GiB; 0 for none.
+   * NCCL's shared-memory transport and DataLoader workers use it, and container runtimes give only 64 MiB.
+   * Its pages count against the pod's memory.
+   * @default - half of placement.memoryGiB; 1 GiB per GPU when no memory is given
+   */
+  readonly shmSizeGiB?: number;
   /**
    * GPU request seam (MIG profiles, DRA claims).
    * @default extendedResourceGpuRequest
@@ -108,7 +117,9 @@ export class TrainingJob extends Construct {
     const issues: ValidationIssue[] = [];
     this.name = props.name ?? id;
     this.namespace = props.namespace ?? 'training';
+    if (props.shmSizeGiB !== undefined && !(Number.isFinite(props.shmSizeGiB) && props.shmSizeGiB >= 0)) issues.push({ path: 'shmSizeGiB', message: `must be a number of GiB, 0 or more; got ${props.shmSizeGiB}` });
     if (!props.target) {
+      if (issues.length > 0) throw new ValidationError(inConstruct(this.node.path, issues), `invalid training job '${id}'`);
       // Placed at synth: one cluster for the whole gang.
       this.objects = [];
       this.placementNeeds = placeBySolver(this, {
@@ -119,13 +130,13 @@ export class TrainingJob extends Construct {
         rules: { gang: true, spread: { maxSites: 1, maxClusters: 1 } },
         oneCluster: true,
         what: `training job '${id}'`,
-        build: (replicas, resources) => this.build(props, fleet, replicas, resources),
+        build: (replicas, pod) => this.build(props, fleet, replicas, pod),
       });
       return;
     }
-    const { t, replicas, gpus, resources } = resolveWorkload(this, { ...props, target: props.target }, issues);
+    const { t, replicas, gpus, pod } = resolveWorkload(this, { ...props, target: props.target }, issues);
     if (issues.length > 0 || !t) throw new ValidationError(inConstruct(this.node.path, issues), `invalid training job '${id}'`);
-    const objects = this.build(props, fleet, replicas, resources);
+    const objects = this.build(props, fleet, replicas, pod);
     this.objects = objects;
     ensureNamespace(t.chart, this.namespace, fleet.commonLabels());
     objects.forEach((o) => new ApiObject(t.chart, `${id}-${o.kind}-${o.metadata.name}`.toLowerCase(), o));
@@ -139,22 +150,28 @@ export class TrainingJob extends Construct {
     };
   }
 
-  private build(props: TrainingJobProps, fleet: Fleet, replicas: number, resources: GpuResources | undefined): K8sObject[] {
+  private build(props: TrainingJobProps, fleet: Fleet, replicas: number, pod: PodResources): K8sObject[] {
     const labels = { ...fleet.commonLabels(), 'k0smos.io/workload': this.name };
     const port = props.port ?? 29500;
+    const pytorchJob = (props.operator ?? TrainingOperator.pytorchJob()).kind === 'pytorchjob';
+    // Several GPUs in one pod talk through /dev/shm (NCCL); the runtime's 64 MiB default is far too small.
+    const shmGiB = pod.gpus > 1 ? (props.shmSizeGiB ?? defaultShmGiB(pod.memoryGiB, pod.gpus)) : 0;
+    const shm = shmGiB > 0 ? { volume: { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: memoryQuantity(shmGiB) } }, mount: { name: 'dshm', mountPath: '/dev/shm' } } : undefined;
     const container = (name: string, env: Record<string, unknown>[] = []) => ({
       name,
       image: props.image,
       ...(props.command ? { command: [...props.command] } : {}),
       ...(props.args ? { args: [...props.args] } : {}),
       ...(env.length ? { env } : {}),
-      ports: [{ name: 'rendezvous', containerPort: port }],
-      ...containerResources(resources),
+      // The Kubeflow operator reads MASTER_PORT from the Master's port of this name; Workers carry the same.
+      ports: [{ name: pytorchJob ? 'pytorchjob-port' : 'rendezvous', containerPort: port }],
+      ...containerResources(pod),
+      ...(shm ? { volumeMounts: [{ ...shm.mount }] } : {}),
     });
-    const podExtras = podGpuFields(resources);
+    const podExtras = { ...podGpuFields(pod.gpu), ...(shm ? { volumes: [{ ...shm.volume }] } : {}) };
     const meta = { name: this.name, namespace: this.namespace, labels };
     const objects: K8sObject[] = [];
-    if ((props.operator ?? TrainingOperator.pytorchJob()).kind === 'pytorchjob') {
+    if (pytorchJob) {
       // The operator names its container 'pytorch' and sets MASTER_ADDR, WORLD_SIZE and RANK itself.
       const spec = (n: number) => ({ replicas: n, restartPolicy: 'OnFailure', template: { metadata: { labels }, spec: { containers: [container('pytorch')], ...podExtras } } });
       objects.push({ apiVersion: 'kubeflow.org/v1', kind: 'PyTorchJob', metadata: meta, spec: { pytorchReplicaSpecs: { Master: spec(1), ...(replicas > 1 ? { Worker: spec(replicas - 1) } : {}) } } });

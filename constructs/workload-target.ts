@@ -13,7 +13,11 @@ import { SHARED_GPU_RESOURCE } from '../lib/gpu/nvidia';
 import { K0sCluster } from './k0s-cluster';
 import type { Site } from './site';
 import type { SiteSpec } from '../lib/model/fleet';
-import type { WorkloadSpec } from '../lib/model/workload';
+import { DEFAULT_REPLICA_CPU, DEFAULT_REPLICA_MEMORY_GIB, type WorkloadSpec } from '../lib/model/workload';
+import type { MigStrategy } from '../lib/gpu/mig';
+import { VENDOR_RESOURCE } from '../lib/gpu/scheduling';
+import { poolGpuResource, resourceRequirements, type PoolGpuFacts, type ReplicaGpuNeed } from '../lib/workloads/resources';
+import { GpuOperatorStack } from './gpu-operator-stack';
 import type { K8sObject } from '../lib/synth/objects';
 import type { ClusterChart } from './folder-chart';
 
@@ -42,6 +46,10 @@ export interface ResolvedTarget {
   readonly gpu?: ClusterGpu;
   /** The cluster's node pools with GPUs, sorted. */
   readonly gpuPools: readonly string[];
+  /** The same pools with their vendor, GPUs per node and the partitioning the cluster's GPU stack gives them. */
+  readonly gpuPoolFacts: readonly PoolGpuFacts[];
+  /** The cluster's MIG strategy (from its GPU stack); `none` when no pool uses MIG. */
+  readonly migStrategy: MigStrategy | 'none';
   readonly jurisdiction: string;
   /** Measured round-trip times to other sites, by site name. */
   readonly rttMs: Readonly<Record<string, number>>;
@@ -67,17 +75,25 @@ export interface GpuRequestContext {
   readonly count: number;
   /** The GPUs are time-sliced by the cluster's GPU stack: they are advertised as `nvidia.com/gpu.shared`. */
   readonly shared?: boolean;
+  /**
+   * The extended resource the pools chosen for the pods advertise for this need (`nvidia.com/gpu`,
+   * `nvidia.com/mig-1g.10gb`, `nvidia.com/gpu.shared`, `amd.com/gpu`), when the library worked it out.
+   */
+  readonly resource?: string;
+  /** The MIG profile of one slice, when the workload asks for a slice instead of whole GPUs. */
+  readonly migProfile?: string;
 }
 
 /** Turns a GPU need into container resources; plug MIG profiles or DRA claims from the GPU layer in here. */
 export type GpuRequest = (ctx: GpuRequestContext) => GpuResources;
 
 /**
- * Whole GPUs as the device plugins' extended resources (`nvidia.com/gpu` or `amd.com/gpu`), on nodes of
+ * GPUs as the device plugins' extended resources: the resource the chosen pools advertise (`ctx.resource`),
+ * else whole GPUs (`nvidia.com/gpu` or `amd.com/gpu`, `nvidia.com/gpu.shared` when time-sliced), on nodes of
  * that vendor (node selector on `k0smos.io/gpu-vendor`), tolerating that vendor's GPU taint only.
  */
 export const extendedResourceGpuRequest: GpuRequest = (ctx) => ({
-  limits: { [ctx.vendor === 'amd' ? 'amd.com/gpu' : ctx.shared ? SHARED_GPU_RESOURCE : 'nvidia.com/gpu']: String(ctx.count) },
+  limits: { [ctx.resource ?? (ctx.vendor === 'amd' ? 'amd.com/gpu' : ctx.shared ? SHARED_GPU_RESOURCE : 'nvidia.com/gpu')]: String(ctx.count) },
   nodeSelector: gpuScheduling(ctx.vendor).nodeSelector,
   tolerations: gpuScheduling(ctx.vendor).tolerations.map((t) => ({ ...t })),
 });
@@ -102,13 +118,23 @@ export function resolveTarget(scope: Construct, t: WorkloadTargetProps, path: st
   const pools = [...facts.nodePools].filter((p) => !clusterSpec?.nodePools || clusterSpec.nodePools.includes(p.name)).sort((a, b) => (a.name < b.name ? -1 : 1));
   const gpuPool = pools.find((p) => p.gpus && gpuModel(p.gpus.model));
   const model = gpuPool ? gpuModel(gpuPool.gpus!.model)! : undefined;
+  const parts = K0sCluster.isK0sCluster(chart) ? chart.gpuPartitioning : new Map<string, PoolPartitioning>();
+  const stack = chart.node.children.find((c): c is GpuOperatorStack => c instanceof GpuOperatorStack);
+  const gpuPoolFacts: PoolGpuFacts[] = pools
+    .filter((p) => p.gpus && gpuModel(p.gpus.model))
+    .map((p) => {
+      const m = gpuModel(p.gpus!.model)!;
+      return { name: p.name, vendor: m.vendor, model: m.name, perNode: p.gpus!.count, partitioning: parts.get(p.name) ?? { kind: 'none' } };
+    });
   return {
     site: site.name,
     cluster: chart.clusterName,
     chart,
     jurisdiction: facts.jurisdiction,
     rttMs: { ...(facts.rttMs ?? {}) },
-    gpuPools: pools.filter((p) => p.gpus && gpuModel(p.gpus.model)).map((p) => p.name),
+    gpuPools: gpuPoolFacts.map((p) => p.name),
+    gpuPoolFacts,
+    migStrategy: stack?.plan.migStrategy ?? 'none',
     ...(model ? { gpu: { vendor: model.vendor, model: model.name, perNode: gpuPool!.gpus!.count } } : {}),
   };
 }
@@ -124,11 +150,15 @@ export function ensureNamespace(chart: ClusterChart, name: string, labels: Recor
   if (!exists) new ApiObject(chart, `namespace-${name}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
 }
 
-/** What a workload without a target tells the placement solver (besides replicas, GPUs and jurisdictions). */
+/**
+ * What each replica takes: the solver reserves it for a workload without a target, and every pod requests it.
+ * With a target, pods request the CPU, memory and GPU kind given here (nothing for what is left out), and the
+ * vendor and model pick the target cluster's GPU pools.
+ */
 export interface WorkloadPlacementProps {
   /**
-   * GPU vendor the image is built for; a workload without a target that takes GPUs needs this or `gpuModel`.
-   * @default - from gpuModel
+   * GPU vendor the image is built for; a workload without a target that takes GPUs needs this, `gpuModel` or `migProfile`.
+   * @default - from gpuModel (NVIDIA with migProfile); with a target, the vendor of the cluster's first GPU pool
    */
   readonly gpuVendor?: GpuVendor;
   /**
@@ -142,13 +172,20 @@ export interface WorkloadPlacementProps {
    */
   readonly gpuMemoryGiB?: number;
   /**
-   * CPU cores per replica.
-   * @default 1
+   * One NVIDIA MIG slice of this profile per replica (e.g. '1g.10gb') instead of whole GPUs: pods ask for
+   * `nvidia.com/mig-<profile>` (`nvidia.com/gpu` under MIG strategy single) on a pool whose GPU stack layout
+   * has that slice. `gpusPerReplica` must then be 1 or unset.
+   * @default - whole GPUs
+   */
+  readonly migProfile?: string;
+  /**
+   * CPU cores per replica, reserved by the solver and requested by every pod (no CPU limit).
+   * @default 1 without a target; with a target, no CPU request
    */
   readonly cpu?: number;
   /**
-   * Memory per replica, in GiB.
-   * @default 1
+   * Memory per replica, in GiB, reserved by the solver and requested by every pod (also its memory limit).
+   * @default 1 without a target; with a target, no memory request
    */
   readonly memoryGiB?: number;
   /**
@@ -168,18 +205,32 @@ export interface PlacedWorkloadProps {
   readonly gpuRequest?: GpuRequest;
 }
 
+/** What each pod of a workload asks for. */
+export interface PodResources {
+  /** GPU resources and the scheduling fields that go with them; undefined without GPUs. */
+  readonly gpu?: GpuResources;
+  /** GPUs (or slices) per pod; 0 without GPUs. */
+  readonly gpus: number;
+  /** CPU cores each pod requests; undefined: none. */
+  readonly cpu?: number;
+  /** Memory each pod requests (and is limited to), in GiB; undefined: none. */
+  readonly memoryGiB?: number;
+}
+
 /**
- * The workload spec of a workload without a target, for the solver. GPUs default to 1 when a vendor or
- * model is given, else 0; taking GPUs without saying which vendor the image is built for is an error.
+ * The workload spec of a workload without a target, for the solver. GPUs default to 1 when a vendor, model
+ * or MIG profile is given, else 0; taking GPUs without saying which vendor the image is built for is an error.
  */
-export function placedWorkloadSpec(name: string, props: PlacedWorkloadProps, extra: Partial<WorkloadSpec>, issues: ValidationIssue[]): { spec: WorkloadSpec; vendor?: GpuVendor; gpus: number } {
+export function placedWorkloadSpec(name: string, props: PlacedWorkloadProps, extra: Partial<WorkloadSpec>, issues: ValidationIssue[]): { spec: WorkloadSpec; vendor?: GpuVendor; gpus: number; need?: ReplicaGpuNeed } {
   const p = props.placement ?? {};
   const replicas = props.replicas ?? 1;
   if (!Number.isInteger(replicas) || replicas < 1) issues.push({ path: 'replicas', message: `must be a whole number of at least 1; got ${replicas}` });
   const model = p.gpuModel !== undefined ? gpuModel(p.gpuModel) : undefined;
   if (p.gpuModel !== undefined && !model) issues.push({ path: 'placement.gpuModel', message: `unknown GPU model '${p.gpuModel}'` });
   if (model && p.gpuVendor && model.vendor !== p.gpuVendor) issues.push({ path: 'placement.gpuVendor', message: `${model.name} is ${model.vendor}, not ${p.gpuVendor}` });
-  const vendor = p.gpuVendor ?? model?.vendor;
+  const mig = p.migProfile;
+  const vendor = p.gpuVendor ?? model?.vendor ?? (mig !== undefined ? 'nvidia' : undefined);
+  issues.push(...migIssues(mig, vendor, props.gpusPerReplica));
   const gpus = props.gpusPerReplica ?? (vendor ? 1 : 0);
   if (gpus > 0 && !vendor) issues.push({ path: 'placement.gpuVendor', message: `a workload without a target that takes GPUs must say which vendor its image is built for (gpuVendor: 'nvidia' or 'amd', or gpuModel); or give target` });
   const spec: WorkloadSpec = {
@@ -188,11 +239,23 @@ export function placedWorkloadSpec(name: string, props: PlacedWorkloadProps, ext
     ...(p.cpu !== undefined ? { cpu: p.cpu } : {}),
     ...(p.memoryGiB !== undefined ? { memoryGiB: p.memoryGiB } : {}),
     ...(p.priority !== undefined ? { priority: p.priority } : {}),
-    ...(gpus > 0 ? { gpu: { count: gpus, ...(vendor ? { vendor } : {}), ...(model ? { model: model.name } : {}), ...(p.gpuMemoryGiB !== undefined ? { memoryGiB: p.gpuMemoryGiB } : {}) } } : {}),
+    ...(gpus > 0
+      ? { gpu: { count: gpus, ...(vendor ? { vendor } : {}), ...(model ? { model: model.name } : {}), ...(p.gpuMemoryGiB !== undefined ? { memoryGiB: p.gpuMemoryGiB } : {}), ...(mig !== undefined ? { migProfile: mig } : {}) } }
+      : {}),
     ...(props.jurisdictions ? { allowedJurisdictions: [...props.jurisdictions] } : {}),
     ...extra,
   };
-  return { spec, ...(vendor ? { vendor } : {}), gpus };
+  const need: ReplicaGpuNeed | undefined = gpus > 0 && vendor ? { vendor, count: gpus, ...(mig !== undefined ? { migProfile: mig } : {}) } : undefined;
+  return { spec, ...(vendor ? { vendor } : {}), gpus, ...(need ? { need } : {}) };
+}
+
+/** A MIG slice is one NVIDIA slice per replica. */
+function migIssues(mig: string | undefined, vendor: GpuVendor | undefined, gpusPerReplica: number | undefined): ValidationIssue[] {
+  if (mig === undefined) return [];
+  const out: ValidationIssue[] = [];
+  if (vendor !== undefined && vendor !== 'nvidia') out.push({ path: 'placement.migProfile', message: `MIG slices are NVIDIA's; the workload is built for ${vendor}: drop migProfile or the vendor` });
+  if (gpusPerReplica !== undefined && gpusPerReplica !== 1) out.push({ path: 'gpusPerReplica', message: `a replica with migProfile '${mig}' takes one slice; set gpusPerReplica to 1 or leave it out (got ${gpusPerReplica})` });
+  return out;
 }
 
 /** What {@link placeBySolver} needs from the construct. */
@@ -209,25 +272,28 @@ export interface PlaceBySolverArgs {
   readonly oneCluster?: boolean;
   /** How the construct is named in errors, e.g. `training job 'x'`. */
   readonly what: string;
-  /** The kind's objects for some replicas in one cluster. */
-  readonly build: (replicas: number, resources: GpuResources | undefined) => K8sObject[];
+  /** The kind's objects for some replicas in one cluster, each pod asking for `pod`. */
+  readonly build: (replicas: number, pod: PodResources, at: { readonly site: string; readonly cluster: string }) => K8sObject[];
 }
 
 /**
  * Hands a workload without a target to the fleet's solver: its spec (problems thrown by field), and
- * a renderer that writes its Namespace and objects into each cluster chosen. Returns its placement needs.
+ * a renderer that writes its Namespace and objects into each cluster chosen, every pod requesting what the
+ * solver reserved for it. Returns its placement needs.
  */
 export function placeBySolver(scope: Construct, a: PlaceBySolverArgs): PlacementNeeds {
   const fleet = Fleet.of(scope);
   const issues: ValidationIssue[] = [];
-  const { spec, vendor, gpus } = placedWorkloadSpec(a.name, a.props, a.rules, issues);
+  const { spec, vendor, gpus, need } = placedWorkloadSpec(a.name, a.props, a.rules, issues);
   if (issues.length > 0) throw new ValidationError(inConstruct(scope.node.path, issues), `invalid ${a.what}`);
+  // What the solver reserves per replica (resolveWorkloads fills the same defaults).
+  const reserved = { cpu: spec.cpu ?? DEFAULT_REPLICA_CPU, memoryGiB: spec.memoryGiB ?? DEFAULT_REPLICA_MEMORY_GIB };
   fleet.addPlacedWorkload(
     spec,
     scope,
     (at) => {
-      const { resources } = placedResources(scope, at, vendor, gpus, a.props.gpuRequest);
-      return [namespaceObject(a.namespace, fleet.commonLabels()), ...a.build(at.replicas, resources)];
+      const { pod } = placedPodResources(scope, at, need, a.props.gpuRequest, reserved);
+      return [namespaceObject(a.namespace, fleet.commonLabels()), ...a.build(at.replicas, pod, at)];
     },
     { oneCluster: a.oneCluster ?? false },
   );
@@ -241,61 +307,140 @@ export function placeBySolver(scope: Construct, a: PlaceBySolverArgs): Placement
   };
 }
 
-/** The GPU resources of a placed workload in the cluster the solver chose. */
-export function placedResources(
+/**
+ * What each pod of a placed workload asks for in the cluster the solver chose: the CPU and memory it reserved,
+ * and the GPU resource the chosen pools advertise under their GPU stack's partitioning (whole GPUs, MIG slices,
+ * time slices, AMD partitions), on the pool it counted on. A pool that cannot take the pods as asked (the solver
+ * and the GPU stack disagree) is an error naming the pool, not a pod that stays Pending.
+ */
+export function placedPodResources(
   scope: Construct,
   at: { readonly site: string; readonly cluster: string; readonly pools: readonly string[] },
-  vendor: GpuVendor | undefined,
-  gpus: number,
+  need: ReplicaGpuNeed | undefined,
   request: GpuRequest | undefined,
-): { t: ResolvedTarget; resources?: GpuResources } {
+  reserved: { readonly cpu: number; readonly memoryGiB: number },
+): { t: ResolvedTarget; pod: PodResources } {
   const issues: ValidationIssue[] = [];
   const t = resolveTarget(scope, at, 'target', issues);
   if (!t) throw new Error(`${scope.node.path}: the solver chose ${at.site}/${at.cluster}, which the fleet does not have: ${issues.map((i) => i.message).join('; ')}`);
-  if (gpus === 0 || !vendor) return { t };
-  // The model is informational for the request (the cluster's first GPU pool of that vendor).
-  const model = t.gpu?.vendor === vendor ? t.gpu.model : '';
-  const sliced = timeSlicedPools(t, at.pools);
-  if (sliced.length > 0 && sliced.length < at.pools.length) {
-    // One object cannot ask for nvidia.com/gpu.shared on some nodes and nvidia.com/gpu on others.
-    throw new ValidationError([
-      { path: scope.node.path, message: `the solver put replicas on time-sliced pools (${sliced.join(', ')}) and whole-GPU pools (${at.pools.filter((p) => !sliced.includes(p)).join(', ')}) of ${at.site}/${at.cluster}, which advertise different resources; give gpuMemoryGiB (time slices promise none) or a target` },
-    ]);
+  const base = { cpu: reserved.cpu, memoryGiB: reserved.memoryGiB };
+  if (!need) return { t, pod: { ...base, gpus: 0 } };
+  const where = `${at.site}/${at.cluster}`;
+  const pools = at.pools.map((name) => t.gpuPoolFacts.find((f) => f.name === name) ?? { name, vendor: need.vendor, model: '', perNode: 0, partitioning: { kind: 'none' as const } });
+  const offers = pools.map((f) => ({ pool: f.name, kind: f.partitioning.kind, r: poolGpuResource(f, need, t.migStrategy) }));
+  const model = t.gpuPoolFacts.find((f) => f.name === at.pools[0])?.model ?? (t.gpu?.vendor === need.vendor ? t.gpu.model : '');
+  let r: GpuResources;
+  if (request) {
+    // The user's seam decides the resource; tell it what the pools advertise when they agree.
+    const names = [...new Set(offers.flatMap((o) => (o.r.ok ? [o.r.resource] : [])))];
+    const shared = offers.some((o) => o.kind === 'time-slicing');
+    r = request({ site: t.site, cluster: t.cluster, vendor: need.vendor, model, count: need.count, ...(shared ? { shared } : {}), ...(names.length === 1 ? { resource: names[0]! } : {}), ...(need.migProfile !== undefined ? { migProfile: need.migProfile } : {}) });
+  } else {
+    const bad = offers.filter((o) => !o.r.ok);
+    if (bad.length > 0) {
+      throw new ValidationError([
+        { path: scope.node.path, message: `the solver put replicas on ${where}, but ${bad.map((o) => (o.r.ok ? '' : o.r.reason)).join('; ')}; pods asking for that would stay Pending. Fix the pool's GPU stack partitioning, or give a target or gpuRequest` },
+      ]);
+    }
+    const names = [...new Set(offers.map((o) => (o.r.ok ? o.r.resource : '')))].sort();
+    if (names.length > 1) {
+      const sliced = offers.filter((o) => o.kind === 'time-slicing').map((o) => o.pool);
+      // One object cannot ask for one resource on some nodes and another on others.
+      throw new ValidationError([
+        sliced.length > 0
+          ? { path: scope.node.path, message: `the solver put replicas on time-sliced pools (${sliced.join(', ')}) and whole-GPU pools (${at.pools.filter((p) => !sliced.includes(p)).join(', ')}) of ${where}, which advertise different resources; give gpuMemoryGiB (time slices promise none) or a target` }
+          : { path: scope.node.path, message: `the solver put replicas on pools of ${where} that advertise different GPU resources (${offers.map((o) => `${o.pool}: ${o.r.ok ? o.r.resource : ''}`).join('; ')}); one object asks for one resource: give a target or gpuModel` },
+      ]);
+    }
+    const resource = names[0]!;
+    r = extendedResourceGpuRequest({ site: t.site, cluster: t.cluster, vendor: need.vendor, model, count: need.count, resource, ...(resource === SHARED_GPU_RESOURCE ? { shared: true } : {}), ...(need.migProfile !== undefined ? { migProfile: need.migProfile } : {}) });
   }
-  const shared = sliced.length > 0;
-  const r = (request ?? extendedResourceGpuRequest)({ site: t.site, cluster: t.cluster, vendor, model, count: gpus, ...(shared ? { shared } : {}) });
   // Onto the pool the solver counted on (its GPUs, memory and partitioning), not any node of the vendor.
-  return { t, resources: at.pools.length === 1 ? { ...r, nodeSelector: { ...(r.nodeSelector ?? {}), 'k0smos.io/node-pool': at.pools[0]! } } : r };
+  const gpu = at.pools.length === 1 ? { ...r, nodeSelector: { ...(r.nodeSelector ?? {}), 'k0smos.io/node-pool': at.pools[0]! } } : r;
+  return { t, pod: { ...base, gpus: need.count, gpu } };
 }
 
-/** The pools among `pools` whose GPUs the cluster's GPU stack time-slices (they advertise nvidia.com/gpu.shared). */
-function timeSlicedPools(t: ResolvedTarget, pools: readonly string[]): string[] {
-  const parts = K0sCluster.isK0sCluster(t.chart) ? t.chart.gpuPartitioning : new Map<string, PoolPartitioning>();
-  return pools.filter((p) => parts.get(p)?.kind === 'time-slicing');
-}
-
-/** A workload's target, replica and GPU checks in one place; issues are collected, not thrown. */
-export function resolveWorkload(scope: Construct, props: PlacedWorkloadProps & { readonly target: WorkloadTargetProps }, issues: ValidationIssue[]): { t?: ResolvedTarget; replicas: number; gpus: number; resources?: GpuResources } {
+/**
+ * A workload's target, replica and GPU checks in one place; issues are collected, not thrown. Pods ask for the
+ * CPU and memory the user gave, and for the GPU resource that the target cluster's pools advertise for the need
+ * (whole GPUs, a MIG slice with `placement.migProfile`, time slices, AMD partitions); a cluster none of whose
+ * pools advertises it (whole GPUs on a MIG-only pool) is an issue, not a pod that stays Pending.
+ */
+export function resolveWorkload(scope: Construct, props: PlacedWorkloadProps & { readonly target: WorkloadTargetProps }, issues: ValidationIssue[]): { t?: ResolvedTarget; replicas: number; gpus: number; pod: PodResources } {
   const replicas = props.replicas ?? 1;
   if (!Number.isInteger(replicas) || replicas < 1) issues.push({ path: 'replicas', message: `must be a whole number of at least 1; got ${replicas}` });
+  const p = props.placement ?? {};
   const t = resolveTarget(scope, props.target, 'target', issues);
-  const gpus = props.gpusPerReplica ?? (t?.gpu ? 1 : 0);
-  if (t && gpus > 0 && !t.gpu) issues.push({ path: 'gpusPerReplica', message: `site '${t.site}' has no GPUs; set gpusPerReplica: 0 or target a GPU site` });
-  if (t?.gpu && gpus > t.gpu.perNode) issues.push({ path: 'gpusPerReplica', message: `${gpus} GPUs per pod but ${t.site}'s nodes have ${t.gpu.perNode} ${t.gpu.model}` });
+  const model = p.gpuModel !== undefined ? gpuModel(p.gpuModel) : undefined;
+  if (p.gpuModel !== undefined && !model) issues.push({ path: 'placement.gpuModel', message: `unknown GPU model '${p.gpuModel}'` });
+  const mig = p.migProfile;
+  const vendor = p.gpuVendor ?? model?.vendor ?? (mig !== undefined ? 'nvidia' : t?.gpu?.vendor);
+  issues.push(...migIssues(mig, vendor, props.gpusPerReplica));
+  const gpus = props.gpusPerReplica ?? (mig !== undefined || t?.gpu ? 1 : 0);
+  const base = { ...(p.cpu !== undefined ? { cpu: p.cpu } : {}), ...(p.memoryGiB !== undefined ? { memoryGiB: p.memoryGiB } : {}) };
   if (t && props.jurisdictions && !jurisdictionAllowed(t.jurisdiction, props.jurisdictions)) {
     issues.push({ path: 'target.site', message: `site '${t.site}' (${t.jurisdiction}) is outside the allowed jurisdictions (${props.jurisdictions.join(', ')})` });
   }
-  // A cluster whose GPU pools are all time-sliced advertises nvidia.com/gpu.shared only.
-  const shared = t !== undefined && t.gpuPools.length > 0 && timeSlicedPools(t, t.gpuPools).length === t.gpuPools.length;
-  const resources =
-    t?.gpu && gpus > 0 && gpus <= t.gpu.perNode ? (props.gpuRequest ?? extendedResourceGpuRequest)({ site: t.site, cluster: t.cluster, vendor: t.gpu.vendor, model: t.gpu.model, count: gpus, ...(shared ? { shared } : {}) }) : undefined;
-  return { ...(t ? { t } : {}), replicas, gpus, ...(resources ? { resources } : {}) };
+  if (!t || gpus === 0) return { ...(t ? { t } : {}), replicas, gpus, pod: { ...base, gpus: 0 } };
+  if (!t.gpu) {
+    issues.push({ path: 'gpusPerReplica', message: `site '${t.site}' has no GPUs; set gpusPerReplica: 0 or target a GPU site` });
+    return { t, replicas, gpus, pod: { ...base, gpus: 0 } };
+  }
+  const pools = t.gpuPoolFacts.filter((f) => f.vendor === vendor && (!model || f.model === model.name));
+  if (pools.length === 0) {
+    const what = model ? model.name : `${vendor} GPUs`;
+    issues.push({ path: model ? 'placement.gpuModel' : 'placement.gpuVendor', message: `cluster ${t.site}/${t.cluster} has no ${what} (GPU pools: ${t.gpuPoolFacts.map((f) => `${f.name} ${f.model}`).join(', ')}); target another cluster or build the image for what is there` });
+    return { t, replicas, gpus, pod: { ...base, gpus: 0 } };
+  }
+  const need: ReplicaGpuNeed = { vendor: vendor!, count: gpus, ...(mig !== undefined ? { migProfile: mig } : {}) };
+  if (props.gpuRequest) {
+    // The user's seam decides the resource.
+    const perNode = Math.max(...pools.map((f) => f.perNode));
+    if (mig === undefined && gpus > perNode) issues.push({ path: 'gpusPerReplica', message: `${gpus} GPUs per pod but ${t.site}'s nodes have ${perNode} ${pools[0]!.model}` });
+    const shared = pools.every((f) => f.partitioning.kind === 'time-slicing');
+    const gpu = props.gpuRequest({ site: t.site, cluster: t.cluster, vendor: need.vendor, model: pools[0]!.model, count: gpus, ...(shared ? { shared } : {}), ...(mig !== undefined ? { migProfile: mig } : {}) });
+    return { t, replicas, gpus, pod: { ...base, gpus, gpu } };
+  }
+  const offers = pools.map((f) => ({ f, r: poolGpuResource(f, need, t.migStrategy) }));
+  const ok = offers.filter((o): o is { f: PoolGpuFacts; r: Extract<typeof o.r, { ok: true }> } => o.r.ok);
+  if (ok.length === 0) {
+    const slices = [...new Set(pools.flatMap((f) => (f.partitioning.kind === 'mig' ? Object.keys(f.partitioning.layout).filter((k) => (f.partitioning as { layout: Record<string, number> }).layout[k]! > 0) : [])))].sort();
+    const fix =
+      mig === undefined && slices.length > 0
+        ? `ask for a MIG slice (placement.migProfile: one of ${slices.join(', ')}), or target a cluster with whole GPUs`
+        : mig !== undefined
+          ? slices.length > 0
+            ? `use a profile the layout has (${slices.join(', ')})`
+            : `partition a pool with MIG in the cluster's GpuOperatorStack, or drop migProfile`
+          : `target another cluster`;
+    issues.push({
+      path: mig !== undefined ? 'placement.migProfile' : 'gpusPerReplica',
+      message: `no GPU pool of ${t.site}/${t.cluster} advertises what the pods would ask for: ${offers.map((o) => (o.r.ok ? '' : o.r.reason)).join('; ')}; ${fix}`,
+    });
+    return { t, replicas, gpus, pod: { ...base, gpus: 0 } };
+  }
+  // Whole GPUs where the cluster has them; otherwise what the pools offer (time slices, partitions, slices).
+  const names = [...new Set(ok.map((o) => o.r.resource))].sort();
+  const resource = names.includes(VENDOR_RESOURCE[need.vendor]) && mig === undefined ? VENDOR_RESOURCE[need.vendor] : names[0]!;
+  const chosen = ok.filter((o) => o.r.resource === resource);
+  const perNode = Math.max(...chosen.map((o) => o.r.perNode));
+  if (gpus > perNode) issues.push({ path: 'gpusPerReplica', message: `${gpus} GPUs per pod but ${t.site}'s nodes have ${perNode} ${chosen[0]!.f.model}${chosen[0]!.f.partitioning.kind === 'none' ? '' : ` (${resource})`}` });
+  // Pools of the vendor that advertise the same name for something else (MIG slices under strategy single).
+  const others = pools.filter((f) => !chosen.some((o) => o.f.name === f.name));
+  if (chosen.length > 1 && others.some((f) => f.partitioning.kind === 'mig' && t.migStrategy === 'single')) {
+    issues.push({ path: 'target', message: `under MIG strategy single, ${others.map((f) => f.name).join(', ')} advertise MIG slices as ${resource} next to the pools ${chosen.map((o) => o.f.name).join(', ')}; give gpuRequest with a node selector of your own, or use MIG strategy mixed` });
+  }
+  const r = extendedResourceGpuRequest({ site: t.site, cluster: t.cluster, vendor: need.vendor, model: chosen[0]!.f.model, count: gpus, resource, ...(resource === SHARED_GPU_RESOURCE ? { shared: true } : {}), ...(mig !== undefined ? { migProfile: mig } : {}) });
+  const gpu = chosen.length === 1 && others.length > 0 ? { ...r, nodeSelector: { ...(r.nodeSelector ?? {}), 'k0smos.io/node-pool': chosen[0]!.f.name } } : r;
+  return { t, replicas, gpus, pod: { ...base, gpus, gpu } };
 }
 
-/** Container `resources` for a GPU request, including references to DRA claims. */
-export function containerResources(r: GpuResources | undefined): Record<string, unknown> {
-  if (!r) return {};
-  return { resources: { limits: { ...r.limits }, ...(r.resourceClaims ? { claims: r.resourceClaims.map((c) => ({ name: c.name })) } : {}) } };
+/** Container `resources` of a pod: CPU, memory and GPUs requested, memory and GPUs limited, DRA claims referenced. */
+export function containerResources(pod: PodResources | undefined): Record<string, unknown> {
+  if (!pod) return {};
+  const req = resourceRequirements({ ...(pod.cpu !== undefined ? { cpu: pod.cpu } : {}), ...(pod.memoryGiB !== undefined ? { memoryGiB: pod.memoryGiB } : {}), ...(pod.gpu ? { extended: pod.gpu.limits } : {}) });
+  const claims = pod.gpu?.resourceClaims ? { claims: pod.gpu.resourceClaims.map((c) => ({ name: c.name })) } : {};
+  return req.requests || req.limits || claims.claims ? { resources: { ...req, ...claims } } : {};
 }
 
 /** Pod-level fields of a GPU request: node selector, tolerations, DRA claims. */

@@ -225,7 +225,12 @@ export function formatPlanReport(plan: ParticipationPlan, title: string): string
   const e = plan.estimate;
   lines.push(`- windows: ${plan.windows.length} of ${plan.windowMinutes} min; rounds per window: ${plan.windows[0]?.rounds ?? 0}`);
   lines.push(`- estimated ${plan.unit}: ${e.scheduled} scheduled vs ${e.alwaysOn} always-on; saved ${e.saved} (${e.savedPercent} %)`);
-  lines.push(`- schedulable: ${plan.ok ? 'yes' : `no, ${plan.unschedulable.length} window(s)`}`, '');
+  lines.push(`- schedulable: ${plan.ok ? 'yes' : `no, ${plan.unschedulable.length} window(s)`}`);
+  const first = plan.windows[0];
+  const last = plan.windows[plan.windows.length - 1];
+  // Dates only, no verdict: whether they lie ahead depends on the day synth runs, which the report must not.
+  if (first && last) lines.push(`- horizon: ${first.start} to ${last.end}; cron triggers carry no year and repeat on these dates every year: synthesize again with fresh signals before ${last.end}`);
+  lines.push('');
   for (const u of plan.unschedulable) lines.push(`  - ${u.window}: ${u.reason}`);
   lines.push('| site | takes part (UTC) |', '| --- | --- |');
   for (const s of Object.keys(plan.ranges).sort()) {

@@ -8,6 +8,11 @@ import { gpuModel, gpuModelNames, gpuModels } from './gpu-models';
 import { isJurisdiction } from './jurisdictions';
 import { didYouMean } from './suggest';
 
+/** CPU cores the solver reserves for a replica that does not say (pods placed by the solver request the same). */
+export const DEFAULT_REPLICA_CPU = 1;
+/** Memory in GiB the solver reserves for a replica that does not say (pods placed by the solver request the same). */
+export const DEFAULT_REPLICA_MEMORY_GIB = 1;
+
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const name = z.string().max(63).regex(NAME, { message: `must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit` });
 
@@ -205,8 +210,8 @@ export function resolveWorkloads(data: z.output<typeof workloadsSchema>): Worklo
             },
           }
         : {}),
-      cpu: w.cpu ?? 1,
-      memoryGiB: w.memoryGiB ?? 1,
+      cpu: w.cpu ?? DEFAULT_REPLICA_CPU,
+      memoryGiB: w.memoryGiB ?? DEFAULT_REPLICA_MEMORY_GIB,
       ...(w.allowedJurisdictions ? { allowedJurisdictions: [...w.allowedJurisdictions] } : {}),
       ...(w.latency ? { latency: { maxRttMs: w.latency.maxRttMs, to: typeof w.latency.to === 'string' ? w.latency.to : { lat: w.latency.to.lat, lon: w.latency.to.lon } } } : {}),
       spread: {

@@ -16,7 +16,8 @@ describe('TrainingJob and InferenceService', () => {
     const pj = parse(tree.get('sites/atlanta/atlanta/pytorchjob.kubeflow.org_training_pretrain.yaml')!);
     expect(pj.spec.pytorchReplicaSpecs.Master.replicas).toBe(1);
     expect(pj.spec.pytorchReplicaSpecs.Worker.replicas).toBe(1);
-    expect(pj.spec.pytorchReplicaSpecs.Worker.template.spec.containers[0].resources).toEqual({ limits: { 'amd.com/gpu': '8' } });
+    // GPUs requested and limited alike (no CPU or memory given with a target: none asked for).
+    expect(pj.spec.pytorchReplicaSpecs.Worker.template.spec.containers[0].resources).toEqual({ requests: { 'amd.com/gpu': '8' }, limits: { 'amd.com/gpu': '8' } });
     // AMD nodes only, tolerating the AMD GPU taint and no other.
     expect(pj.spec.pytorchReplicaSpecs.Worker.template.spec.nodeSelector).toEqual({ 'k0smos.io/gpu-vendor': 'amd' });
     expect(pj.spec.pytorchReplicaSpecs.Worker.template.spec.tolerations).toEqual([{ key: 'amd.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
@@ -39,7 +40,7 @@ describe('TrainingJob and InferenceService', () => {
     new InferenceService(fleet, 'chat-plain', { target: { site: 'atlanta' }, runtime: InferenceRuntime.deployment({ image: 'ghcr.io/example/serve:rocm' }) });
     const tree = fleet.toTree();
     const isvc = parse(tree.get('sites/quebec/quebec/inferenceservice.serving.kserve.io_inference_chat.yaml')!);
-    expect(isvc.spec.predictor.model.resources).toEqual({ limits: { 'nvidia.com/gpu': '1' } });
+    expect(isvc.spec.predictor.model.resources).toEqual({ requests: { 'nvidia.com/gpu': '1' }, limits: { 'nvidia.com/gpu': '1' } });
     expect(tree.has('sites/atlanta/atlanta/service_inference_chat-plain.yaml')).toBe(true);
     expect(svc.placementNeeds.maxLatencyMs).toEqual({ toSite: 'atlanta', ms: 50 });
     expect(() => new InferenceService(fleet, 'eu-only', { target: { site: 'quebec' }, jurisdictions: ['EU'], maxLatencyMs: { toSite: 'frankfurt', ms: 50 }, runtime: InferenceRuntime.deployment({ image: 'x' }) })).toThrow(ValidationError);
@@ -88,7 +89,8 @@ describe('TrainingJob and InferenceService placed by the solver (no target)', ()
     const tree = fleet.toTree();
     const pj = parse(tree.get('sites/atlanta/atlanta/pytorchjob.kubeflow.org_training_rocm-train.yaml')!);
     expect(pj.spec.pytorchReplicaSpecs.Worker.replicas).toBe(1);
-    expect(pj.spec.pytorchReplicaSpecs.Master.template.spec.containers[0].resources.limits).toEqual({ 'amd.com/gpu': '8' });
+    // What the solver reserved: 16 CPUs, 128 GiB and 8 GPUs per replica.
+    expect(pj.spec.pytorchReplicaSpecs.Master.template.spec.containers[0].resources).toEqual({ requests: { 'amd.com/gpu': '8', cpu: '16', memory: '128Gi' }, limits: { 'amd.com/gpu': '8', memory: '128Gi' } });
     // Onto the pool the solver counted on.
     expect(pj.spec.pytorchReplicaSpecs.Master.template.spec.nodeSelector).toEqual({ 'k0smos.io/gpu-vendor': 'amd', 'k0smos.io/node-pool': 'mi300x' });
     expect(tree.has('sites/atlanta/atlanta/namespace_training.yaml')).toBe(true);
@@ -154,7 +156,8 @@ describe('placed workloads: what the solver chose is what the pods ask for', () 
     const tree = fleet.toTree();
     const dep = parse(tree.get('sites/edge/edge/deployment_inference_small.yaml')!);
     expect(dep.spec.replicas).toBe(4);
-    expect(dep.spec.template.spec.containers[0].resources.limits).toEqual({ 'nvidia.com/gpu.shared': '1' });
+    // One slice, and the solver's default CPU and memory (1 core, 1 GiB), which it counted.
+    expect(dep.spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '1', memory: '1Gi', 'nvidia.com/gpu.shared': '1' }, limits: { memory: '1Gi', 'nvidia.com/gpu.shared': '1' } });
     expect(dep.spec.template.spec.nodeSelector).toEqual({ 'k0smos.io/gpu-vendor': 'nvidia', 'k0smos.io/node-pool': 'l4' });
     expect(tree.has('sites/edge/edge/deployment_inference_big.yaml')).toBe(false);
     expect(tree.get('PLACEMENT.md')).toMatch(/time-sliced \(x4\): slices share the GPU's memory without isolation/);
@@ -170,7 +173,7 @@ describe('placed workloads: what the solver chose is what the pods ask for', () 
     sliced.addSite('edge', site([{ name: 'edge', controlPlane: { mode: 'standalone', keyPath: '~/.ssh/k', hosts: hostsOf } }], [pools[0]]) as never);
     new GpuOperatorStack(sliced.site('edge').cluster(), 'gpu', { partitioning: { ts: Partitioning.timeSlicing(4) } });
     const fixed = new InferenceService(sliced, 'fixed', { target: { site: 'edge' }, runtime: InferenceRuntime.deployment({ image: 'i' }) });
-    expect((fixed.objects[0]!.spec as { template: { spec: { containers: { resources: unknown }[] } } }).template.spec.containers[0]!.resources).toEqual({ limits: { 'nvidia.com/gpu.shared': '1' } });
+    expect((fixed.objects[0]!.spec as { template: { spec: { containers: { resources: unknown }[] } } }).template.spec.containers[0]!.resources).toEqual({ requests: { 'nvidia.com/gpu.shared': '1' }, limits: { 'nvidia.com/gpu.shared': '1' } });
 
     const mixed = new Fleet(new App(), 'f', { name: 'f', managementSite: 'edge' });
     const both = [

@@ -125,7 +125,7 @@ describe('GpuOperatorStack.migRequest: workloads take MIG slices the stack offer
     const job = new TrainingJob(fleet, 'ft', { target: { site: 'quebec' }, image: 'i', replicas: 2, gpusPerReplica: 1, gpuRequest: req });
     const spec = job.objects[0]!.spec as { pytorchReplicaSpecs: { Master: { template: { spec: { containers: { resources: unknown }[]; nodeSelector: unknown; tolerations: unknown } } } } };
     const pod = spec.pytorchReplicaSpecs.Master.template.spec;
-    expect(pod.containers[0]!.resources).toEqual({ limits: { 'nvidia.com/mig-3g.40gb': '1' } });
+    expect(pod.containers[0]!.resources).toEqual({ requests: { 'nvidia.com/mig-3g.40gb': '1' }, limits: { 'nvidia.com/mig-3g.40gb': '1' } });
     expect(pod.nodeSelector).toEqual({ 'k0smos.io/gpu-vendor': 'nvidia', 'k0smos.io/node-pool': 'a100-mig' });
     expect(pod.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
     expect(() => quebec.migRequest('7g.80gb')).toThrow(/no pool of cluster 'quebec' is partitioned into 7g\.80gb \(MIG profiles on offer: 1g\.10gb, 2g\.20gb, 3g\.40gb\)/);
