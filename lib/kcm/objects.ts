@@ -46,10 +46,15 @@ export function serviceTemplate(a: HelmChartAddon, namespace: string, labels: Re
   };
 }
 
-/** One entry of a `serviceSpec.services` list. */
+/**
+ * One entry of a `serviceSpec.services` list. `valuesFrom` names ConfigMaps or Secrets in the
+ * ClusterDeployment's namespace whose data kcm passes to the chart as values (for values that must not
+ * be written into the output, such as a CA key).
+ */
 export function serviceEntry(a: HelmChartAddon): Record<string, unknown> {
   const values = Object.keys(a.values).length > 0 ? { values: toYaml(a.values) } : {};
-  return { name: a.name, namespace: a.namespace, template: serviceTemplateName(a), ...values };
+  const valuesFrom = a.valuesFrom && a.valuesFrom.length > 0 ? { valuesFrom: a.valuesFrom.map((v) => ({ kind: v.kind, name: v.name })) } : {};
+  return { name: a.name, namespace: a.namespace, template: serviceTemplateName(a), ...values, ...valuesFrom };
 }
 
 export interface DeploymentConfigInput {
