@@ -97,9 +97,9 @@ export interface SharedSecretCaOptions {
   /**
    * The manifest of the `cilium-ca` Secret (kube-system, keys `ca.crt` and `ca.key`) on the machine that
    * runs k0sctl: uploaded to every controller of standalone members, into the k0s manifest deployer's
-   * folder, before k0s starts. An absolute path, or one relative to where k0sctl runs. Keep it out of
-   * the GitOps folder.
-   * @default 'mesh-ca/cilium-ca.yaml'
+   * folder, before k0s starts. An absolute path: k0sctl reads a relative one against the folder of
+   * `k0sctl.yaml`, inside the GitOps tree, where the key would end up committed.
+   * @default '/etc/k0smos/mesh-ca/cilium-ca.yaml'
    */
   readonly manifestFile?: string;
   /**
@@ -162,6 +162,13 @@ export class MeshCa {
    * `cilium-ca` Secret in kube-system first.
    */
   public static sharedSecret(options: SharedSecretCaOptions = {}): MeshCa {
+    const f = options.manifestFile;
+    if (f !== undefined && !f.startsWith('/')) {
+      throw new Error(
+        `MeshCa.sharedSecret: manifestFile '${f}' is relative; k0sctl reads relative paths against the folder of k0sctl.yaml, inside the GitOps tree, where the CA key would be committed. Give an absolute path on the machine that runs k0sctl`,
+      );
+    }
+    if (f !== undefined && !/\.ya?ml$/.test(f)) throw new Error(`MeshCa.sharedSecret: manifestFile '${f}' must end in .yaml or .yml (the k0s manifest deployer applies only those)`);
     return new MeshCa({ kind: 'shared-secret' }, options, undefined);
   }
   /**
@@ -182,7 +189,7 @@ export class MeshCa {
 
   /** The manifest file uploaded to standalone members. */
   public get manifestFile(): string {
-    return this.options.manifestFile ?? 'mesh-ca/cilium-ca.yaml';
+    return this.options.manifestFile ?? '/etc/k0smos/mesh-ca/cilium-ca.yaml';
   }
   /** The Secret mounted into hosted members' control planes. */
   public get manifestSecret(): string {
