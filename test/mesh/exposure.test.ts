@@ -28,7 +28,7 @@ function meshed(edits: Record<string, ClusterEdit> = {}, members: Record<string,
   return { fleet, mesh };
 }
 
-const values = (tree: Map<string, string>, site: 'hub' | 'store'): any =>
+const values = (tree: ReadonlyMap<string, string>, site: 'hub' | 'store'): any =>
   site === 'hub'
     ? parse(parse(tree.get('sites/hub/hub/k0sctl.yaml')!).spec.k0s.config.spec.extensions.helm.charts.find((c: { name: string }) => c.name === 'cilium').values)
     : parse(parse(tree.get('management/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_store.yaml')!).spec.k0sConfig.spec.extensions.helm.charts.find((c: { name: string }) => c.name === 'cilium').values);

@@ -31,7 +31,7 @@ function meshed(ca?: MeshCa, edit: (spec: FleetSpec) => void = () => undefined, 
   return { fleet, mesh };
 }
 
-const ciliumValues = (tree: Map<string, string>, site: string): any => {
+const ciliumValues = (tree: ReadonlyMap<string, string>, site: string): any => {
   if (site === 'hub') return parse(parse(tree.get(K0SCTL)!).spec.k0s.config.spec.extensions.helm.charts.find((c: { name: string }) => c.name === 'cilium').values);
   if (site === 'store') return parse(parse(tree.get(CP)!).spec.k0sConfig.spec.extensions.helm.charts.find((c: { name: string }) => c.name === 'cilium').values);
   return parse(parse(tree.get(CD)!).spec.serviceSpec.services.find((s: { name: string }) => s.name === 'cilium').values);
