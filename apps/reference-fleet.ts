@@ -61,8 +61,6 @@ export const referenceFleetSpec: FleetSpec = {
       clusters: [
         {
           name: 'frankfurt',
-          // MetalLB hands out addresses on the Frankfurt LAN: Atlanta's hosted control plane (a LoadBalancer Service) and the mesh's clustermesh-apiserver.
-          loadBalancer: { provider: 'metallb', addresses: ['192.168.10.240-192.168.10.250'] },
           controlPlane: {
             mode: 'standalone',
             keyPath: '~/.ssh/k0smos-frankfurt',
@@ -74,6 +72,13 @@ export const referenceFleetSpec: FleetSpec = {
               { role: 'controller+worker', address: '192.168.10.13' },
             ],
           },
+          // MetalLB gives LoadBalancer Services (the clustermesh-apiserver, Atlanta's hosted control
+          // plane) addresses on the node network, outside the nodes and the VIP; on OpenStack the ports
+          // of the nodes need this range in their allowed address pairs.
+          loadBalancer: { provider: 'metallb', addresses: ['192.168.10.240-192.168.10.250'] },
+          // Made once by the operator (README: Cilium mesh): the mesh CA for Quebec's control plane and
+          // for Atlanta's Cilium, in the management namespace.
+          present: { secrets: ['kcm-system/cilium-ca-manifest', 'kcm-system/cilium-ca-values'] },
         },
       ],
       power: { carbonIntensity: 380, energyPrice: 0.21, pue: 1.3 },
@@ -110,6 +115,7 @@ export const referenceFleetSpec: FleetSpec = {
               { address: '10.20.0.22', nodePool: 'cpu', user: 'ubuntu' },
             ],
           },
+          loadBalancer: { provider: 'metallb', addresses: ['10.20.0.240-10.20.0.250'] },
         },
       ],
       power: { carbonIntensity: 30, energyPrice: 0.07, pue: 1.2 },
@@ -138,6 +144,7 @@ export const referenceFleetSpec: FleetSpec = {
               ],
             },
           },
+          loadBalancer: { provider: 'metallb', addresses: ['10.30.0.240-10.30.0.250'] },
         },
       ],
       power: { carbonIntensity: 390, energyPrice: 0.09, pue: 1.35 },
@@ -186,11 +193,16 @@ export function addReferenceLayers(fleet: Fleet): { mesh: CiliumMesh; stacks: Gp
   // One mesh over the three sites: pod/service CIDRs and API endpoints come from the clusters, and each
   // cluster installs the mesh's Cilium chart through its add-ons. Atlanta's hosted control plane has
   // no address the fleet knows, so Cilium keeps kube-proxy there.
+  // Each clustermesh-apiserver is a LoadBalancer Service (every cluster runs MetalLB) at the last
+  // address of its site's range, requested for it, so the peers' endpoints are known before install
+  // (addresses are handed out lowest first, so the end of a range stays free for the request).
+  // The shared CA (MeshCa.sharedSecret, the default) is made once by the operator (README: Cilium mesh).
   // The training job and the inference service declare no flows yet: their namespaces stay open.
   const mesh = new CiliumMesh(fleet, 'mesh', { exemptNamespaces: ['training', 'inference'] });
+  const meshEndpoints: Record<string, string> = { frankfurt: '192.168.10.250', quebec: '10.20.0.250', atlanta: '10.30.0.250' };
   for (const site of ['frankfurt', 'quebec', 'atlanta']) {
     const c = cluster(site);
-    mesh.addCluster({ cluster: c, meshEndpoint: `clustermesh.${site}.geo.example.net`, ...(c.apiEndpoint ? {} : { kubeProxyReplacement: false }) });
+    mesh.addCluster({ cluster: c, meshEndpoint: meshEndpoints[site]!, ...(c.apiEndpoint ? {} : { kubeProxyReplacement: false }) });
   }
   const ai = addReferenceAi(fleet, mesh);
   return { mesh, stacks, ...ai };

@@ -34,6 +34,11 @@ export class ClusterAddon extends Construct {
     // Cilium mesh's peer list grows with each addCluster) renders its final values.
     this.props = props;
     const mode = cluster.controlPlane?.mode;
+    if (mode !== 'k0rdent' && (props.valuesFrom ?? []).length > 0) {
+      throw new Error(
+        `${cluster.node.path}: add-on '${props.name}': valuesFrom needs a k0rdent-managed cluster; k0s Helm extensions and Chart objects take inline values only (never put keys there)`,
+      );
+    }
     if (mode === 'k0rdent') {
       const fleet = Fleet.of(cluster);
       ensureServiceTemplate(fleet, this.addon, fleet.managementNamespace);
@@ -122,11 +127,12 @@ export class MultiClusterAddon extends Construct {
     this.name = props.name ?? id;
     this.spec = {
       name: this.name,
-      addon: (({ provides, needs, ...rest }) => ({
+      addon: (({ provides, needs, valuesFrom, ...rest }) => ({
         ...rest,
         values: { ...rest.values },
         ...(provides ? { provides: [...provides] } : {}),
         ...(needs ? { needs: [...needs] } : {}),
+        ...(valuesFrom ? { valuesFrom: valuesFrom.map((v) => ({ ...v })) } : {}),
       }))(props.addon),
       clusterSelector: { ...props.clusterSelector },
       ...(props.selfManagement !== undefined ? { selfManagement: props.selfManagement } : {}),

@@ -21,8 +21,8 @@ import { gpuModel, type GpuVendor } from '../lib/model/gpu-models';
 import { clusterAddresses } from '../lib/model/ip-plan';
 import { LABELS } from '../lib/model/labels';
 import { clusterConfig, clusterConfigSpec, deriveAddonValues, k0sNetwork, sortAddons } from '../lib/k0s/cluster-config';
-import { k0sctlCluster } from '../lib/k0s/k0sctl';
-import { hostedControlPlane, individualWorker, pooledWorkers } from '../lib/k0smotron/objects';
+import { K0S_MANIFESTS_DIR, k0sctlCluster } from '../lib/k0s/k0sctl';
+import { hostedControlPlane, individualWorker, manifestVolumes, pooledWorkers } from '../lib/k0smotron/objects';
 import { bundleTemplateName, deploymentConfig, KCM_API_VERSION, kustomizeServiceTemplate, serviceEntry } from '../lib/kcm/objects';
 import type { K8sObject } from '../lib/synth/objects';
 import { addonDependencies, derivedOrders } from '../lib/readiness/resolve';
@@ -148,6 +148,12 @@ export interface K0sClusterProps {
   readonly storage?: StorageProvider;
 }
 
+/**
+ * Where a {@link K0sCluster.addManifestStack} stack comes from: a file on the machine that runs k0sctl
+ * (standalone control planes), or a Secret in the management namespace (hosted control planes).
+ */
+export type ManifestStackSource = { readonly file: string } | { readonly secret: string };
+
 /** A taint that the nodes of a pool register with. */
 export interface NodeTaint {
   /** Taint key, e.g. `nvidia.com/gpu`. */
@@ -199,6 +205,7 @@ export class K0sCluster extends ClusterChart {
   private readonly needs: Requirement[] = [];
   private readonly installed = new Map<string, { entry: CatalogEntry; because: Requirement[] }>();
   private readonly bundles: KustomizeBundle[] = [];
+  private readonly stacks = new Map<string, ManifestStackSource>();
 
   constructor(site: ISite & Construct, id: string, props: K0sClusterProps = {}) {
     super(site, id, { site: site.name, cluster: id });
@@ -253,6 +260,15 @@ export class K0sCluster extends ClusterChart {
         this.resolved?.mode === 'k0rdent' && this.nodePools.length > 1 && this.poolNodeConfig.size > 0
           ? [
               `node pools ${[...this.poolNodeConfig.keys()].sort().join(', ')} need labels and taints (${[...this.poolNodeConfig.keys()].sort().map((p) => this.workerArgs(p).join(' ')).join('; ')}), but a k0rdent template has one worker group; give the cluster one node pool (nodePools: [...]) or set the k0s worker args per machine in the template config`,
+            ]
+          : [],
+    });
+    // Cilium LB IPAM hands out addresses only where Cilium is the CNI.
+    this.node.addValidation({
+      validate: () =>
+        this.props.loadBalancer?.provider === 'cilium' && !this.addonSpecs.some(isCilium) && !this.presentCapabilities.includes('api:cilium.io')
+          ? [
+              "loadBalancer.provider 'cilium' gives LoadBalancer Services addresses with Cilium LB IPAM and L2 announcements, but Cilium is not this cluster's CNI: add the cluster to a CiliumMesh (mesh.addCluster), add a Cilium add-on, declare Cilium installed (present.apiGroups: [cilium.io]), or use provider 'metallb'",
             ]
           : [],
     });
@@ -354,6 +370,34 @@ export class K0sCluster extends ClusterChart {
     // Cloud templates (hosted and standalone control planes on a provider) install the provider's CCM and CSI driver.
     if (!t || t.infrastructure === undefined || t.infrastructure === 'kubevirt' || t.family === 'remote' || t.family === 'adopted') return [];
     return ['loadbalancer', 'storage:default'];
+  }
+
+  /**
+   * Adds a stack of manifests that the k0s manifest deployer applies when the control plane starts
+   * (`/var/lib/k0s/manifests/<stack>/`), before any Helm extension or GitOps folder: for objects that
+   * must exist first and must not be written into the output (a CA Secret). Standalone: `file` is a
+   * YAML file on the machine that runs k0sctl (a path, like keyPath), uploaded to every controller
+   * with mode 0600. Hosted: `secret` is a Secret in the management namespace whose keys (`*.yaml`)
+   * become the stack's files, mounted into the control-plane pods (`K0smotronControlPlane.spec.manifests`).
+   * Refuses other control planes, a second stack of the same name, and the other source.
+   */
+  public addManifestStack(stack: string, source: ManifestStackSource): void {
+    const where = `${this.node.path}: manifest stack '${stack}'`;
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(stack) || stack.length > 63) throw new Error(`${where}: the stack name must be a DNS label (it names a folder and a volume)`);
+    if (this.stacks.has(stack)) throw new Error(`${where} exists already`);
+    const mode = this.controlPlane?.mode;
+    if ('file' in source) {
+      if (mode !== 'standalone') throw new Error(`${where}: a file uploaded by k0sctl needs a standalone control plane (this one is ${mode ?? 'not bootstrapped by the fleet'}); give a Secret for a hosted control plane`);
+      if (!/\.ya?ml$/.test(source.file)) throw new Error(`${where}: the k0s manifest deployer applies only *.yaml and *.yml files (got '${source.file}'); rename the file`);
+    } else if (mode !== 'hosted') {
+      throw new Error(`${where}: a Secret mounted into the control plane needs a hosted control plane (this one is ${mode ?? 'not bootstrapped by the fleet'}); give a file for a standalone control plane`);
+    }
+    this.stacks.set(stack, source);
+  }
+
+  /** The stacks added with {@link addManifestStack}, sorted by name. */
+  public get manifestStacks(): { readonly stack: string; readonly source: ManifestStackSource }[] {
+    return [...this.stacks.entries()].sort(([a], [b]) => cmp(a, b)).map(([stack, source]) => ({ stack, source }));
   }
 
   /** Adds a Helm add-on; it is delivered the way this cluster's control plane takes add-ons. Refuses a second add-on of the same name. */
@@ -522,6 +566,9 @@ export class K0sCluster extends ClusterChart {
             config: clusterConfig('k0s', this.k0sConfigInput(this.addonDelivery === 'extensions')),
             workerArgs: (pool) => this.workerArgs(pool),
             ...(this.props.airgapBundle !== undefined ? { airgapBundle: this.props.airgapBundle } : {}),
+            controllerFiles: this.manifestStacks.flatMap(({ stack, source }) =>
+              'file' in source ? [{ name: stack, src: source.file, dstDir: `${K0S_MANIFESTS_DIR}/${stack}`, perm: '0600' }] : [],
+            ),
           }),
         ),
     });
@@ -555,6 +602,13 @@ export class K0sCluster extends ClusterChart {
       ...(r.ingress ? { ingress: r.ingress } : {}),
       persistence: r.persistence,
       k0sConfigSpec: Lazy.any({ produce: () => clusterConfigSpec(this.k0sConfigInput(this.addonDelivery === 'extensions')) }),
+      // Read when rendered: layers (the mesh CA) add stacks after the cluster exists.
+      manifests: Lazy.any({
+        produce: () => {
+          const secrets = this.manifestStacks.flatMap(({ stack, source }) => ('secret' in source ? [{ name: stack, secretName: source.secret }] : []));
+          return secrets.length > 0 ? manifestVolumes(secrets) : undefined;
+        },
+      }),
     });
     cp.forEach((o) => this.emit(scope, o));
     const w = { cluster: this.name, namespace: ns, labels: this.clusterLabels, k0sVersion: this.k0sVersion, sshKeySecret: r.sshKeySecret };

@@ -39,4 +39,18 @@ export interface HelmChartAddon {
    * @default - what the add-on catalog knows of this chart, else nothing
    */
   readonly needs?: readonly Capability[];
+  /**
+   * Helm values read when the chart installs from a ConfigMap or Secret in the management namespace
+   * (the k0rdent service's `valuesFrom`): how values that must never be written into the output (keys,
+   * CA material) reach a chart. Only k0rdent-managed clusters take it: k0s Helm extensions and `Chart`
+   * objects carry inline values only.
+   * @default - none
+   */
+  readonly valuesFrom?: readonly ValuesSource[];
+}
+
+/** A ConfigMap or Secret, in the management namespace, holding Helm values (YAML) under any key. */
+export interface ValuesSource {
+  readonly kind: 'ConfigMap' | 'Secret';
+  readonly name: string;
 }

@@ -32,6 +32,25 @@ export interface HostedClusterInput {
   readonly persistence: string;
   /** The k0s ClusterConfig spec (network, extensions); produced when rendered. */
   readonly k0sConfigSpec: unknown;
+  /**
+   * `spec.manifests`: volumes mounted into the control-plane pods at `/var/lib/k0s/manifests/<name>`,
+   * applied by the k0s manifest deployer when the control plane starts (see {@link manifestVolumes});
+   * may be produced when rendered. Omitted when undefined.
+   */
+  readonly manifests?: unknown;
+}
+
+/** A stack of manifests for the k0s manifest deployer, held by a Secret in the management namespace. */
+export interface ManifestStackSecret {
+  /** Stack (folder) name under `/var/lib/k0s/manifests/`. */
+  readonly name: string;
+  /** Secret whose keys become the stack's files (name them `*.yaml`). */
+  readonly secretName: string;
+}
+
+/** The `K0smotronControlPlane.spec.manifests` volumes for Secret-held stacks, sorted by name. */
+export function manifestVolumes(stacks: readonly ManifestStackSecret[]): Record<string, unknown>[] {
+  return [...stacks].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((m) => ({ name: m.name, secret: { secretName: m.secretName } }));
 }
 
 const meta = (name: string, namespace: string, labels: Labels, cluster: string) => ({ name, namespace, labels: { ...labels, [CLUSTER_NAME_LABEL]: cluster } });
@@ -64,6 +83,7 @@ export function hostedControlPlane(i: HostedClusterInput): K8sObject[] {
           ? { ingress: { apiHost: i.ingress.apiHost, konnectivityHost: i.ingress.konnectivityHost, port: i.ingress.port, ...(i.ingress.className ? { className: i.ingress.className } : {}) } }
           : {}),
         persistence: { type: i.persistence },
+        ...(i.manifests !== undefined ? { manifests: i.manifests } : {}),
         k0sConfig: { apiVersion: 'k0s.k0sproject.io/v1beta1', kind: 'ClusterConfig', metadata: { name: 'k0s' }, spec: i.k0sConfigSpec },
       },
     },

@@ -50,14 +50,20 @@ export function serviceTemplate(a: HelmChartAddon, namespace: string, labels: Re
   };
 }
 
-/** One entry of a `serviceSpec.services` list. */
+/**
+ * One entry of a `serviceSpec.services` list. `valuesFrom` names ConfigMaps or Secrets in the
+ * ClusterDeployment's namespace whose data kcm passes to the chart as values (for values that must not
+ * be written into the output, such as a CA key); `dependsOn` names the services that must be ready first.
+ */
 export function serviceEntry(a: HelmChartAddon, dependsOn: readonly { readonly name: string; readonly namespace: string }[] = []): Record<string, unknown> {
   const values = Object.keys(a.values).length > 0 ? { values: toYaml(a.values) } : {};
+  const valuesFrom = a.valuesFrom && a.valuesFrom.length > 0 ? { valuesFrom: a.valuesFrom.map((v) => ({ kind: v.kind, name: v.name })) } : {};
   return {
     name: a.name,
     namespace: a.namespace,
     template: serviceTemplateName(a),
     ...values,
+    ...valuesFrom,
     ...(dependsOn.length > 0 ? { dependsOn: dependsOn.map((d) => ({ name: d.name, namespace: d.namespace })) } : {}),
   };
 }

@@ -9,9 +9,11 @@
  * cluster unless they name one with `io.cilium.k8s.policy.cluster`.
  */
 import type { HelmChartAddon } from '../addons/addon';
+import type { Capability } from '../readiness/capability';
 import type { ValidationIssue } from '../model/errors';
 import type { K8sObject } from '../synth/objects';
-import { contains, coveringCidr, formatCidr, overlaps, parseCidr, type Cidr } from '../net/cidr';
+import { contains, coveringCidr, formatCidr, isIpAddress, overlaps, parseCidr, parseIpv4, type Cidr } from '../net/cidr';
+import { parseAddressRange, rangeContains, type AddressRange } from '../net/range';
 
 export const CILIUM_CHART = { repo: 'https://helm.cilium.io', name: 'cilium', version: '1.19.4' } as const;
 export const CILIUM_NAMESPACE = 'kube-system';
@@ -51,8 +53,20 @@ export interface MeshMember {
   readonly clusterId?: number;
   /** Address (IP or DNS name) where peers reach this cluster's clustermesh-apiserver. */
   readonly meshEndpoint: string;
-  /** Port of that endpoint. @default 2379 */
+  /** Port of that endpoint. @default 2379 for a LoadBalancer Service, the node port for a NodePort Service */
   readonly meshPort?: number;
+  /** Type of the clustermesh-apiserver Service. @default 'LoadBalancer' */
+  readonly serviceType?: MeshServiceType;
+  /** Node port of a NodePort clustermesh-apiserver Service (the Kubernetes node port range). @default 32379 */
+  readonly nodePort?: number;
+  /**
+   * The LoadBalancer provider the fleet installs in this cluster, with its address ranges: `cilium`
+   * turns on L2 announcements in the values (for every LoadBalancer Service of the cluster); an IP
+   * `meshEndpoint` of a LoadBalancer Service must lie in the ranges and is requested for the Service
+   * (`loadBalancerIP`, honoured by MetalLB and Cilium LB IPAM).
+   * @default - none known to the fleet (a cloud CCM or a balancer declared present)
+   */
+  readonly loadBalancer?: { readonly provider: 'metallb' | 'cilium'; readonly addresses: readonly string[] };
   /** API server address reachable from the nodes; required when kube-proxy is replaced. */
   readonly apiServer?: { readonly host: string; readonly port: number };
   /** Replace kube-proxy (k0s must then disable kube-proxy). @default true */
@@ -60,6 +74,16 @@ export interface MeshMember {
 }
 
 export type Encryption = 'wireguard' | 'ipsec' | 'none';
+export type MeshServiceType = 'LoadBalancer' | 'NodePort';
+
+/** The default node port of the clustermesh-apiserver (chart 1.19 `clustermesh.apiserver.service.nodePort`). */
+export const MESH_NODE_PORT = 32379;
+/** The clustermesh-apiserver's own port (etcd protocol over mTLS). */
+export const MESH_API_PORT = 2379;
+/** Where the mesh CA comes from; see {@link meshCaValues}. */
+export type MeshCaSpec =
+  | { readonly kind: 'shared-secret' }
+  | { readonly kind: 'cert-manager'; readonly issuer: { readonly name: string; readonly kind: 'Issuer' | 'ClusterIssuer' } };
 
 export interface MeshOptions {
   /** 255 (default) or 511; identical mesh-wide and fixed after install. */
@@ -70,10 +94,8 @@ export interface MeshOptions {
   readonly routingMode?: 'tunnel' | 'native';
   /** With native routing: must cover every pod CIDR; derived as their covering network when absent. */
   readonly ipv4NativeRoutingCidr?: string;
-  /** clustermesh-apiserver service type. @default 'LoadBalancer' */
-  readonly apiServerServiceType?: 'LoadBalancer' | 'NodePort';
   /** Where the shared mesh CA comes from. @default { kind: 'shared-secret' } */
-  readonly ca?: { readonly kind: 'shared-secret' } | { readonly kind: 'cert-manager'; readonly issuer: { readonly name: string; readonly kind: 'Issuer' | 'ClusterIssuer' } };
+  readonly ca?: MeshCaSpec;
   /** Extra Helm values merged into every cluster's values (last word wins on conflicts). */
   readonly extraValues?: Readonly<Record<string, unknown>>;
 }
@@ -146,6 +168,18 @@ export function planMesh(members: readonly MeshMember[], options: MeshOptions = 
     if (m.clusterId !== undefined && (!Number.isInteger(m.clusterId) || m.clusterId < 1 || m.clusterId > max)) {
       issues.push({ path: `${p}.clusterId`, message: `must be a whole number from 1 to ${max} (got ${m.clusterId})` });
     }
+    const type = m.serviceType ?? 'LoadBalancer';
+    if (type === 'NodePort' && m.nodePort !== undefined && (!Number.isInteger(m.nodePort) || m.nodePort < 30000 || m.nodePort > 32767)) {
+      issues.push({ path: `${p}.nodePort`, message: `must be a port in the Kubernetes node port range 30000-32767 (got ${m.nodePort}); drop it for ${MESH_NODE_PORT}` });
+    }
+    if (m.loadBalancer?.provider === 'cilium' && !(m.kubeProxyReplacement ?? true)) {
+      issues.push({
+        path: `${p}.kubeProxyReplacement`,
+        message: `loadBalancer.provider 'cilium' announces LoadBalancer addresses with Cilium's L2 announcements, which need kube-proxy replacement (off here); give the member's apiServer so Cilium can replace kube-proxy, or use loadBalancer.provider 'metallb'`,
+      });
+    }
+    const pin = loadBalancerIp(m);
+    if (typeof pin === 'string' && pin.startsWith('!')) issues.push({ path: `${p}.meshEndpoint`, message: pin.slice(1) });
     if ((m.kubeProxyReplacement ?? true) && !m.apiServer) {
       issues.push({
         path: `${p}.apiServer`,
@@ -213,8 +247,11 @@ export function planMesh(members: readonly MeshMember[], options: MeshOptions = 
   for (const m of sorted) {
     const id = ids.get(m.cluster);
     if (id === undefined) continue;
-    const peers = sorted.filter((x) => x.cluster !== m.cluster).map((x) => ({ name: x.cluster, address: x.meshEndpoint, port: x.meshPort ?? 2379 }));
+    const peers = sorted.filter((x) => x.cluster !== m.cluster).map((x) => ({ name: x.cluster, address: x.meshEndpoint, port: meshPortOf(x) }));
     const kpr = m.kubeProxyReplacement ?? true;
+    const ca = meshCaValues(options.ca ?? { kind: 'shared-secret' });
+    // Cilium gives the cluster's LoadBalancer Services (this one and any other) their addresses.
+    const l2 = m.loadBalancer?.provider === 'cilium';
     const values: Record<string, unknown> = {
       cluster: { name: m.cluster, id },
       ipam: { mode: 'cluster-pool', operator: { clusterPoolIPv4PodCIDRList: [m.podCidr] } },
@@ -222,32 +259,96 @@ export function planMesh(members: readonly MeshMember[], options: MeshOptions = 
       ...(nativeCidr ? { ipv4NativeRoutingCIDR: nativeCidr } : {}),
       kubeProxyReplacement: kpr,
       ...(kpr && m.apiServer ? { k8sServiceHost: m.apiServer.host, k8sServicePort: m.apiServer.port } : {}),
+      ...(l2 ? { l2announcements: { enabled: true }, k8sClientRateLimit: { ...L2_CLIENT_RATE_LIMIT } } : {}),
       encryption: encryption === 'none' ? { enabled: false } : { enabled: true, type: encryption, ...(encryption === 'wireguard' ? { nodeEncryption: false } : {}) },
       clustermesh: {
         useAPIServer: true,
         maxConnectedClusters: max,
         policyDefaultLocalCluster: true,
         apiserver: {
-          service: { type: options.apiServerServiceType ?? 'LoadBalancer' },
-          tls: {
-            auto:
-              options.ca?.kind === 'cert-manager'
-                ? { enabled: true, method: 'certmanager', certManagerIssuerRef: { group: 'cert-manager.io', kind: options.ca.issuer.kind, name: options.ca.issuer.name } }
-                : { enabled: true, method: 'cronJob' },
-          },
+          service: serviceValues(m),
+          tls: { auto: ca.auto, server: serverSans(m.meshEndpoint) },
         },
         config: { enabled: true, domain: 'mesh.cilium.io', clusters: peers },
       },
-      hubble: { relay: { enabled: true } },
+      hubble: { relay: { enabled: true }, ...(ca.hubble ? { tls: { auto: ca.hubble } } : {}) },
+      ...(ca.certgen ? { certgen: ca.certgen } : {}),
     };
+    // What the chart needs that its objects do not show: cert-manager's API for its Certificates, and
+    // something that gives its LoadBalancer Service an address.
+    const needs: Capability[] = [...(options.ca?.kind === 'cert-manager' ? (['api:cert-manager.io'] as const) : []), ...((m.serviceType ?? 'LoadBalancer') === 'LoadBalancer' ? (['loadbalancer'] as const) : [])];
+    const provides: Capability[] = ['api:cilium.io', ...(l2 ? (['loadbalancer'] as const) : [])];
     clusters.push({
       cluster: m.cluster,
       site: m.site,
       clusterId: id,
-      addon: { name: 'cilium', namespace: CILIUM_NAMESPACE, chart: { ...CILIUM_CHART }, values: deepMerge(values, options.extraValues ?? {}), order: 0 },
+      addon: { name: 'cilium', namespace: CILIUM_NAMESPACE, chart: { ...CILIUM_CHART }, values: deepMerge(values, options.extraValues ?? {}), order: 0, provides, ...(needs.length > 0 ? { needs } : {}) },
     });
   }
   return { clusters, issues };
+}
+
+/**
+ * Client rate limit of the Cilium agent with L2 announcements: each announced Service holds a lease
+ * that every node renews every few seconds, so the chart's defaults (10 qps, burst 20) throttle the
+ * agent's other API calls; upstream's L2 announcements guide asks to raise them with the number of
+ * Services. Override with `extraValues` for many LoadBalancer Services.
+ */
+export const L2_CLIENT_RATE_LIMIT = { qps: 50, burst: 100 } as const;
+
+/** The port peers dial: the member's own, else 2379 behind a load balancer or the node port. */
+export function meshPortOf(m: Pick<MeshMember, 'meshPort' | 'serviceType' | 'nodePort'>): number {
+  if (m.meshPort !== undefined) return m.meshPort;
+  return (m.serviceType ?? 'LoadBalancer') === 'NodePort' ? (m.nodePort ?? MESH_NODE_PORT) : MESH_API_PORT;
+}
+
+/**
+ * The address to request for a LoadBalancer clustermesh-apiserver: the member's IP endpoint when the
+ * fleet installs the provider and knows its ranges. A string starting with `!` is a problem to report.
+ */
+function loadBalancerIp(m: MeshMember): string | undefined {
+  if ((m.serviceType ?? 'LoadBalancer') !== 'LoadBalancer' || !m.loadBalancer) return undefined;
+  const ip = parseIpv4(m.meshEndpoint);
+  if (ip === undefined) return undefined;
+  const ranges = m.loadBalancer.addresses.map(parseAddressRange).filter((r): r is AddressRange => typeof r !== 'string');
+  if (!ranges.some((r) => rangeContains(r, ip))) {
+    return `!${m.meshEndpoint} is not in the cluster's loadBalancer.addresses (${m.loadBalancer.addresses.join(', ')}), so ${m.loadBalancer.provider === 'cilium' ? 'Cilium LB IPAM' : 'MetalLB'} cannot give it to the clustermesh-apiserver Service; pick an address from those ranges, or use a DNS name that points at the address the Service gets`;
+  }
+  return m.meshEndpoint;
+}
+
+function serviceValues(m: MeshMember): Record<string, unknown> {
+  if ((m.serviceType ?? 'LoadBalancer') === 'NodePort') return { type: 'NodePort', nodePort: m.nodePort ?? MESH_NODE_PORT };
+  const ip = loadBalancerIp(m);
+  return { type: 'LoadBalancer', ...(ip !== undefined && !ip.startsWith('!') ? { loadBalancerIP: ip } : {}) };
+}
+
+/**
+ * The peers dial `https://<meshEndpoint>:<port>` and check the server certificate against that name,
+ * so the clustermesh-apiserver certificate carries the endpoint besides its defaults (the in-cluster
+ * Service name and `*.mesh.cilium.io`).
+ */
+function serverSans(endpoint: string): Record<string, unknown> {
+  return isIpAddress(endpoint) ? { extraIpAddresses: [endpoint] } : { extraDnsNames: [endpoint] };
+}
+
+/**
+ * Chart values that make every member trust one CA (Cilium chart 1.19.4):
+ * - shared Secret: the `cilium-ca` Secret in kube-system is delivered before Cilium starts (or its
+ *   `tls.ca.cert`/`tls.ca.key` values come from a Secret through k0rdent's valuesFrom, and the chart
+ *   writes it). The clustermesh and Hubble certificates are issued by the chart's certgen Job (method
+ *   `cronJob`), which reuses `cilium-ca`; `certgen.generateCA: false` keeps it from ever making a CA of
+ *   its own: without the shared CA the Job fails and retries instead of splitting the mesh. Method
+ *   `helm` is avoided: with it (and by default for Hubble) the chart renders `cilium-ca` itself, and
+ *   Helm refuses to take over a Secret created before it.
+ * - cert-manager: the clustermesh certificates are Certificates from the given issuer, which must be a
+ *   CA issuer over the same CA in every cluster; Hubble keeps the chart's default.
+ */
+export function meshCaValues(ca: MeshCaSpec): { auto: Record<string, unknown>; hubble?: Record<string, unknown>; certgen?: Record<string, unknown> } {
+  if (ca.kind === 'cert-manager') {
+    return { auto: { enabled: true, method: 'certmanager', certManagerIssuerRef: { group: 'cert-manager.io', kind: ca.issuer.kind, name: ca.issuer.name } } };
+  }
+  return { auto: { enabled: true, method: 'cronJob' }, hubble: { method: 'cronJob' }, certgen: { generateCA: false } };
 }
 
 function deepMerge(a: Record<string, unknown>, b: Readonly<Record<string, unknown>>): Record<string, unknown> {

@@ -136,6 +136,10 @@ export const addonSchema = z
     order: z.int().optional(),
     provides: z.array(capabilitySchema).optional().describe('What the chart brings to the cluster (api:<group>, storage:default, storageclass:<name>, loadbalancer). Default: what the add-on catalog knows of the chart.'),
     needs: z.array(capabilitySchema).optional().describe('What the chart needs in the cluster before it installs (api:cert-manager.io). Default: what the add-on catalog knows of the chart.'),
+    valuesFrom: z
+      .array(z.strictObject({ kind: z.enum(['ConfigMap', 'Secret']), name: label(253) }))
+      .optional()
+      .describe('ConfigMaps or Secrets in the management namespace whose data k0rdent passes to the chart as values (for values that must not be written into the output, such as keys). k0rdent-managed clusters only. Default: none.'),
   })
   .describe('A Helm chart installed into the cluster.');
 
@@ -337,6 +341,13 @@ export function clusterIssues(c: ClusterInput, ctx: ClusterContext, cp: string):
   }
 
   const cpl = c.controlPlane;
+  if (cpl?.mode !== 'k0rdent') {
+    for (const a of addons) {
+      if ((a.valuesFrom ?? []).length > 0) {
+        add(`.addons[${a.name}].valuesFrom`, 'only k0rdent-managed clusters read chart values from a ConfigMap or Secret; k0s Helm extensions and Chart objects take inline values only (never put keys there): drop valuesFrom, or manage the cluster with k0rdent');
+      }
+    }
+  }
   if (cpl?.mode === 'k0rdent' && c.addonDelivery !== undefined) {
     add('.addonDelivery', 'k0rdent-managed clusters receive add-ons as ServiceTemplates in the ClusterDeployment; addonDelivery is for k0s clusters (standalone, hosted)');
   }

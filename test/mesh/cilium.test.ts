@@ -96,8 +96,21 @@ describe('mesh plan', () => {
     const schema = JSON.parse(fs.readFileSync(path.join(chartDir(), 'values.schema.json'), 'utf8'));
     const defaults = parse(fs.readFileSync(path.join(chartDir(), 'values.yaml'), 'utf8'));
     const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
-    for (const opts of [{}, { routingMode: 'native' as const, encryption: 'ipsec' as const }, { ca: { kind: 'cert-manager' as const, issuer: { name: 'mesh-ca', kind: 'ClusterIssuer' as const } } }]) {
-      for (const c of planMesh(three, opts).clusters) {
+    // Every exposure: LoadBalancer (a requested IP, Cilium L2 announcements), NodePort.
+    const exposed = [
+      member('frankfurt', '10.244.0.0/16', { serviceType: 'NodePort', nodePort: 31000 }),
+      member('quebec', '10.245.0.0/16', { meshEndpoint: '10.20.0.250', loadBalancer: { provider: 'cilium', addresses: ['10.20.0.240-10.20.0.250'] } }),
+      member('atlanta', '10.246.0.0/16', { meshEndpoint: '10.30.0.250', loadBalancer: { provider: 'metallb', addresses: ['10.30.0.240/28'] } }),
+    ];
+    for (const [members, opts] of [
+      [three, {}],
+      [three, { routingMode: 'native' as const, encryption: 'ipsec' as const }],
+      [three, { ca: { kind: 'cert-manager' as const, issuer: { name: 'mesh-ca', kind: 'ClusterIssuer' as const } } }],
+      [exposed, {}],
+    ] as const) {
+      const plan = planMesh(members, opts);
+      expect(plan.issues).toEqual([]);
+      for (const c of plan.clusters) {
         expect(validate(c.addon.values)).toBe(true);
         expect(unknownKeys(c.addon.values, defaults)).toEqual([]);
       }
