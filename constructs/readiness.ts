@@ -92,7 +92,7 @@ export function readinessFiles(fleet: Fleet, plans: readonly ClusterPlan[], orph
     const reasonOf = (name: string): string => {
       for (const [, i] of c.installedByFleet) {
         if (i.entry.charts.some((ch) => ch.name === name) || i.entry.bundle?.name === name) {
-          return `installed by the fleet: ${[...new Set(i.because.map((b) => `${b.by} needs ${b.capability}`))].sort().join('; ')}`;
+          return `installed by the fleet: ${becauseText(i.because)}`;
         }
       }
       return 'declared in the fleet';
@@ -128,4 +128,17 @@ export function readinessFiles(fleet: Fleet, plans: readonly ClusterPlan[], orph
     { path: 'READINESS.md', content: readinessMarkdown(report), source: fleet.node.path },
     { path: 'readiness.json', content: readinessJson(report), source: fleet.node.path },
   ];
+}
+
+/** "needs X: A (and 3 more); needs Y: B", one clause per capability, in order. */
+function becauseText(because: readonly Requirement[]): string {
+  const byCap = new Map<string, Set<string>>();
+  for (const b of because) byCap.set(b.capability, (byCap.get(b.capability) ?? new Set<string>()).add(b.by));
+  return [...byCap]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([cap, bys]) => {
+      const list = [...bys].sort();
+      return `${cap} for ${list[0]}${list.length > 1 ? ` and ${list.length - 1} more` : ''}`;
+    })
+    .join('; ');
 }

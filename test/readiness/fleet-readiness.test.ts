@@ -48,7 +48,7 @@ describe('storage', () => {
     expect(charts(tree).map((c) => c.name)).toEqual(['openebs-localpv']);
     const report = JSON.parse(tree.get('readiness.json')!);
     expect(report.ready).toBe(true);
-    expect(report.clusters[0].installs[0].reason).toContain('PersistentVolumeClaim app/data needs storage:default');
+    expect(report.clusters[0].installs[0].reason).toContain('storage:default for PersistentVolumeClaim app/data');
   });
 
   it("with storage: 'none' the claim fails synth, naming the object, the cluster and each fix", () => {
