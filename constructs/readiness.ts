@@ -10,6 +10,7 @@ import { addonDependencies, resolveCluster, type ClusterNeedsInput, type Cluster
 import { readinessJson, readinessMarkdown, type ReportCluster } from '../lib/readiness/report';
 import { targetFolder, type AuxFile, type PlacedObject } from '../lib/synth/objects';
 import type { Fleet } from './fleet';
+import { CiliumMesh } from './cilium-mesh';
 import type { K0sCluster } from './k0s-cluster';
 
 /** The cluster management/ is applied to: the management site's only cluster, or its cluster named after the site. */
@@ -121,6 +122,7 @@ export function readinessFiles(fleet: Fleet, plans: readonly ClusterPlan[], orph
       bundles: c.kustomizeBundles.map((b) => ({ name: b.name, source: `${b.repo}//${b.path}?ref=${b.ref}`, reason: reasonOf(b.name) })),
       present: c.presentCapabilities,
       templateBrings: c.templateBrings(),
+      notes: meshNotes(fleet, c.name),
     };
   });
   const report = { clusters, orphanManagement: orphan };
@@ -141,4 +143,27 @@ function becauseText(because: readonly Requirement[]): string {
       return `${cap} for ${list[0]}${list.length > 1 ? ` and ${list.length - 1} more` : ''}`;
     })
     .join('; ');
+}
+
+/** What each mesh the cluster is in needs from the networks between sites, as report lines. */
+function meshNotes(fleet: Fleet, cluster: string): { title: string; lines: string[] }[] {
+  const out: { title: string; lines: string[] }[] = [];
+  const meshes = fleet.node.findAll().filter((x): x is CiliumMesh => x instanceof CiliumMesh);
+  for (const mesh of meshes.sort((a, b) => (a.node.path < b.node.path ? -1 : 1))) {
+    const r = mesh.reachabilityReport().find((m) => m.cluster === cluster);
+    if (!r) continue;
+    const list = (xs: readonly string[] | 'unknown') => (xs === 'unknown' ? 'addresses the fleet does not know' : xs.join(', '));
+    const lines = [
+      `clustermesh-apiserver at ${r.endpoint.address}:${r.endpoint.port}/${r.endpoint.protocol} (${r.endpoint.serviceType})`,
+      ...r.inbound.map(
+        (i) =>
+          `accept ${i.name} ${i.protocol}${i.port !== undefined ? ` ${i.port}` : ''} at ${list(i.to)} from ${i.from.map((f) => `${f.cluster} (${list(f.nodes)})`).join(', ') || 'no peer'}: ${i.why}`,
+      ),
+      ...r.dns.map((d) => `${d.name} must resolve to ${d.to} in ${d.resolveIn.join(', ')}`),
+      ...r.routes.map((x) => `route ${x.cidr} to ${x.to} from ${x.from.join(', ')}`),
+      ...r.notes,
+    ];
+    out.push({ title: `Mesh ${mesh.node.id}: what the networks between sites must carry`, lines });
+  }
+  return out;
 }
