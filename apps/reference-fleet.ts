@@ -183,14 +183,15 @@ export function addReferenceLayers(fleet: Fleet): { mesh: CiliumMesh; stacks: Gp
 
   // One mesh over the three sites: pod/service CIDRs and API endpoints come from the clusters, and each
   // cluster installs the mesh's Cilium chart through its add-ons. Atlanta's hosted control plane has
-  // no address the fleet knows, so Cilium keeps kube-proxy there.
-  // The training job and the inference service declare no flows yet: their namespaces stay open.
-  const mesh = new CiliumMesh(fleet, 'mesh', { exemptNamespaces: ['training', 'inference'] });
+  // no address the fleet knows, so Cilium keeps kube-proxy there. Every workload declares its own flows
+  // (Flower's parts, the training gang, the inference service's clients, the GPU tenants), so the mesh's
+  // default deny exempts only the infrastructure namespaces.
+  const mesh = new CiliumMesh(fleet, 'mesh');
   for (const site of ['frankfurt', 'quebec', 'atlanta']) {
     const c = cluster(site);
     mesh.addCluster({ cluster: c, meshEndpoint: `clustermesh.${site}.geo.example.net`, ...(c.apiEndpoint ? {} : { kubeProxyReplacement: false }) });
   }
-  const ai = addReferenceAi(fleet, mesh);
+  const ai = addReferenceAi(fleet);
   return { mesh, stacks, ...ai };
 }
 
@@ -199,10 +200,10 @@ export const SAMPLE_SIGNALS_FILE = path.join(__dirname, '..', 'data', 'signals',
 
 /**
  * The AI workloads on top: a Flower job aggregating in Frankfurt (the management site) with clients in
- * Quebec (CUDA) and Atlanta (ROCm), on an energy schedule from the sample signals, its SuperNode ->
- * SuperLink flows allowed through the mesh; a training job and an inference service the solver places.
+ * Quebec (CUDA) and Atlanta (ROCm), on an energy schedule from the sample signals; a training job and an
+ * inference service the solver places. Each declares its flows, which the mesh allows at both ends.
  */
-export function addReferenceAi(fleet: Fleet, mesh: CiliumMesh): { fl: FederatedLearningJob; training: TrainingJob; inference: InferenceService } {
+export function addReferenceAi(fleet: Fleet): { fl: FederatedLearningJob; training: TrainingJob; inference: InferenceService } {
   const fl = new FederatedLearningJob(fleet, 'fl', {
     clients: [
       { site: 'quebec', nodeConfig: { 'partition-id': 0, 'num-partitions': 2 } },
@@ -214,14 +215,6 @@ export function addReferenceAi(fleet: Fleet, mesh: CiliumMesh): { fl: FederatedL
       rules: { minClients: 1, roundMinutes: 15, powerKw: { quebec: 2.8, atlanta: 6.0 }, maxIntensity: 450, minShare: 0.25 },
     },
   });
-  // Across clusters only SuperNode -> SuperLink on the Fleet API port passes the mesh's default deny.
-  for (const f of fl.flows) {
-    mesh.addFlow(`${fl.name}-${f.from.site}`, {
-      from: { cluster: fleet.site(f.from.site).cluster(f.from.cluster), namespace: f.from.namespace, podLabels: f.from.podLabels },
-      to: { cluster: fleet.site(f.to.site).cluster(f.to.cluster), namespace: f.to.namespace, podLabels: f.to.podLabels },
-      ports: [{ port: f.port, protocol: f.protocol }],
-    });
-  }
   const training = new TrainingJob(fleet, 'pretrain', {
     image: 'ghcr.io/example/train:1.0-rocm',
     replicas: 2,

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { ValidationError, inConstruct, type ValidationIssue } from '../lib/model/errors';
 import type { K8sObject } from '../lib/synth/objects';
 import type { PlacementNeeds } from '../lib/workloads/needs';
+import { Connections, Peer, Port } from './connections';
 import { Fleet } from './fleet';
 import type { GpuResources } from '../lib/flower/objects';
 import {
@@ -101,6 +102,12 @@ export class TrainingJob extends Construct {
   public readonly namespace: string;
   public readonly placementNeeds: PlacementNeeds;
   public readonly objects: readonly K8sObject[];
+  /**
+   * The job's network flows: its pods to each other on every port (rendezvous, the `pytorchjob-port`
+   * master port, NCCL/RCCL) and to DNS are declared already; add what else the job reaches
+   * (`connections.allowTo(Peer.world(['198.51.100.0/24']), Port.tcp(443))`).
+   */
+  public readonly connections: Connections;
 
   constructor(scope: Construct, id: string, props: TrainingJobProps) {
     super(scope, id);
@@ -108,6 +115,13 @@ export class TrainingJob extends Construct {
     const issues: ValidationIssue[] = [];
     this.name = props.name ?? id;
     this.namespace = props.namespace ?? 'training';
+    const podLabels = { 'k0smos.io/workload': this.name };
+    const declareFlows = (self: Peer) => {
+      const c = new Connections(this, self, this.name);
+      c.allowInternally(Port.allTraffic(), { name: `${this.name}-gang`, description: 'the pods of the gang to each other on every port (rendezvous, master port, collectives)' });
+      c.allowDns({ description: 'name lookups (the master Service, the rendezvous address)' });
+      return c;
+    };
     if (!props.target) {
       // Placed at synth: one cluster for the whole gang.
       this.objects = [];
@@ -121,6 +135,7 @@ export class TrainingJob extends Construct {
         what: `training job '${id}'`,
         build: (replicas, resources) => this.build(props, fleet, replicas, resources),
       });
+      this.connections = declareFlows(Peer.placedPods(this.name, this.namespace, podLabels));
       return;
     }
     const { t, replicas, gpus, resources } = resolveWorkload(this, { ...props, target: props.target }, issues);
@@ -129,6 +144,7 @@ export class TrainingJob extends Construct {
     this.objects = objects;
     ensureNamespace(t.chart, this.namespace, fleet.commonLabels());
     objects.forEach((o) => new ApiObject(t.chart, `${id}-${o.kind}-${o.metadata.name}`.toLowerCase(), o));
+    this.connections = declareFlows(Peer.pods(t.chart, this.namespace, podLabels));
     this.placementNeeds = {
       workload: this.node.path,
       role: 'training',
