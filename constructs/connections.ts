@@ -42,12 +42,7 @@ export class Peer {
     return new Peer(undefined);
   }
 
-  private constructor(
-    /** The end as plain data; undefined for {@link Peer.sameNamespace}, which takes the other end's. */
-    public readonly spec: FlowEndpoint | undefined,
-  ) {}
-
-  /** The other end's cluster for a DNS or API-server peer of a placed workload. */
+  /** The DNS of the cluster a pods peer is in (also for a placed workload, whose cluster the solver chooses). */
   public static dnsOf(at: Peer): Peer {
     const s = at.spec;
     if (!s || s.kind !== 'pods') throw new Error('Peer.dnsOf needs a pods peer');
@@ -59,6 +54,11 @@ export class Peer {
     if (!s || s.kind !== 'pods') throw new Error('Peer.apiServerOf needs a pods peer');
     return new Peer({ kind: 'api-server', at: { ...s.at } });
   }
+
+  private constructor(
+    /** The end as plain data; undefined for {@link Peer.sameNamespace}, which takes the other end's. */
+    public readonly spec: FlowEndpoint | undefined,
+  ) {}
 }
 
 /** Destination ports of a flow. */
