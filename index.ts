@@ -21,8 +21,9 @@ export { defaultDocumentSchemas, k0sctlDocumentSchema } from './lib/validate/k0s
 export { ClusterTemplateSchemas, checkTemplateConfig } from './lib/validate/template-values';
 export { validateDirectory, validateDocument, validateYamlText, formatFailure, findSchemasDir, type ConformanceFailure } from './lib/validate/validate';
 export * from './lib/energy';
-export { buildFlowerObjects, formatNodeConfig, fleetAddress, type FlowerSpec, type FlowerFlow, type FlowerObjects, type GpuResources } from './lib/flower/objects';
+export { buildFlowerObjects, formatNodeConfig, fleetAddress, type FlowerSpec, type FlowerFlow, type FlowerEnd, type FlowerPods, type FlowerObjects, type GpuResources } from './lib/flower/objects';
 export { checkFlowerWiring } from './lib/flower/wiring';
+export { checkFlows, describeEndpoint, describePorts, resolveFlows, uniqueFlows, type FlowCluster, type FlowEndpoint, type FlowPort, type FlowProtocol, type FlowSpec, type PlacedClusters, type ResolvedEndpoint, type ResolvedFlow } from './lib/net/flows';
 export { kedaScaledObject, scalingCronJobs, cronAt } from './lib/flower/scaling';
 export { FLOWER_VERSION, FLOWER_PORTS, FLOWER_IMAGES } from './lib/flower/constants';
 export type { PlacementNeeds, WorkloadTarget } from './lib/workloads/needs';

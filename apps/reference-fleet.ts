@@ -197,14 +197,15 @@ export function addReferenceLayers(fleet: Fleet): { mesh: CiliumMesh; stacks: Gp
   // address of its site's range, requested for it, so the peers' endpoints are known before install
   // (addresses are handed out lowest first, so the end of a range stays free for the request).
   // The shared CA (MeshCa.sharedSecret, the default) is made once by the operator (README: Cilium mesh).
-  // The training job and the inference service declare no flows yet: their namespaces stay open.
-  const mesh = new CiliumMesh(fleet, 'mesh', { exemptNamespaces: ['training', 'inference'] });
+  // Every workload declares its own flows (Flower's parts, the training gang, the inference service's
+  // clients, the GPU tenants), so the mesh's default deny exempts only the infrastructure namespaces.
+  const mesh = new CiliumMesh(fleet, 'mesh');
   const meshEndpoints: Record<string, string> = { frankfurt: '192.168.10.250', quebec: '10.20.0.250', atlanta: '10.30.0.250' };
   for (const site of ['frankfurt', 'quebec', 'atlanta']) {
     const c = cluster(site);
     mesh.addCluster({ cluster: c, meshEndpoint: meshEndpoints[site]!, ...(c.apiEndpoint ? {} : { kubeProxyReplacement: false }) });
   }
-  const ai = addReferenceAi(fleet, mesh);
+  const ai = addReferenceAi(fleet);
   return { mesh, stacks, ...ai };
 }
 
@@ -213,10 +214,10 @@ export const SAMPLE_SIGNALS_FILE = path.join(__dirname, '..', 'data', 'signals',
 
 /**
  * The AI workloads on top: a Flower job aggregating in Frankfurt (the management site) with clients in
- * Quebec (CUDA) and Atlanta (ROCm), on an energy schedule from the sample signals, its SuperNode ->
- * SuperLink flows allowed through the mesh; a training job and an inference service the solver places.
+ * Quebec (CUDA) and Atlanta (ROCm), on an energy schedule from the sample signals; a training job and an
+ * inference service the solver places. Each declares its flows, which the mesh allows at both ends.
  */
-export function addReferenceAi(fleet: Fleet, mesh: CiliumMesh): { fl: FederatedLearningJob; training: TrainingJob; inference: InferenceService } {
+export function addReferenceAi(fleet: Fleet): { fl: FederatedLearningJob; training: TrainingJob; inference: InferenceService } {
   const fl = new FederatedLearningJob(fleet, 'fl', {
     clients: [
       { site: 'quebec', nodeConfig: { 'partition-id': 0, 'num-partitions': 2 } },
@@ -228,14 +229,6 @@ export function addReferenceAi(fleet: Fleet, mesh: CiliumMesh): { fl: FederatedL
       rules: { minClients: 1, roundMinutes: 15, powerKw: { quebec: 2.8, atlanta: 6.0 }, maxIntensity: 450, minShare: 0.25 },
     },
   });
-  // Across clusters only SuperNode -> SuperLink on the Fleet API port passes the mesh's default deny.
-  for (const f of fl.flows) {
-    mesh.addFlow(`${fl.name}-${f.from.site}`, {
-      from: { cluster: fleet.site(f.from.site).cluster(f.from.cluster), namespace: f.from.namespace, podLabels: f.from.podLabels },
-      to: { cluster: fleet.site(f.to.site).cluster(f.to.cluster), namespace: f.to.namespace, podLabels: f.to.podLabels },
-      ports: [{ port: f.port, protocol: f.protocol }],
-    });
-  }
   const training = new TrainingJob(fleet, 'pretrain', {
     image: 'ghcr.io/example/train:1.0-rocm',
     replicas: 2,

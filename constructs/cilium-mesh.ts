@@ -18,8 +18,10 @@ import {
 import { ciliumLoadBalancerObjects } from '../lib/mesh/cilium-lb';
 import { knownNodeAddresses, meshReachability, type MeshReachability } from '../lib/mesh/reachability';
 import { formatIssue, type ValidationIssue } from '../lib/model/errors';
+import type { ResolvedFlow } from '../lib/net/flows';
 import type { Capability } from '../lib/readiness/capability';
-import type { K8sObject } from '../lib/synth/objects';
+import type { K8sObject, PlacedObject } from '../lib/synth/objects';
+import { Peer, Port, declareFlow } from './connections';
 import { Fleet } from './fleet';
 import type { ClusterChart } from './folder-chart';
 import { K0sCluster } from './k0s-cluster';
@@ -234,14 +236,17 @@ export interface CiliumMeshProps {
    */
   readonly ca?: MeshCa;
   /**
-   * Deny all traffic of workload namespaces by default (DNS allowed), so only declared flows pass.
+   * Deny all traffic of pods outside the exempt namespaces by default (DNS allowed), so only declared flows
+   * pass. Endpoints without a namespace (cilium-health, the host) are never selected.
    * @default true
    */
   readonly defaultDeny?: boolean;
   /**
-   * Namespaces the default-deny baseline leaves alone, in addition to the platform's own
-   * (kube-system, kube-public, kube-node-lease, cilium-secrets, cert-manager, gpu-operator, kube-amd-gpu, kcm-system, k0smotron,
-   * projectsveltos, k0smos-system, and the operators of objects the library writes: keda, kubeflow, kserve, knative-serving).
+   * Namespaces the default-deny baseline leaves alone, in addition to the infrastructure and GitOps ones
+   * (`DEFAULT_EXEMPT_NAMESPACES`: kube-system, kube-public, kube-node-lease, cilium-secrets, k0smotron,
+   * kcm-system, projectsveltos, k0smos-system, flux-system, argocd, cert-manager, keda, kserve,
+   * knative-serving, kubeflow, kubeflow-system, gpu-operator, kube-amd-gpu, metallb-system, openebs,
+   * local-path-storage).
    * @default []
    */
   readonly exemptNamespaces?: readonly string[];
@@ -283,7 +288,8 @@ export interface MeshGlobalServiceProps {
 /**
  * A Cilium ClusterMesh over clusters of the fleet: unique cluster names and IDs, disjoint pod CIDRs,
  * per-cluster Helm values (ClusterMesh on, each peer's endpoint, WireGuard by default, kube-proxy
- * replacement), a default-deny baseline per cluster, policies for declared flows, and global services.
+ * replacement), a default-deny baseline per cluster, policies for every flow declared in the fleet whose
+ * ends are in the mesh (egress at the source, ingress at the destination), and global services.
  * The Cilium chart of each cluster is exposed as a {@link HelmChartAddon} (`addonFor`).
  */
 export class CiliumMesh extends Construct {
@@ -298,11 +304,18 @@ export class CiliumMesh extends Construct {
     super(scope, id);
     this.props = props;
     this.node.addValidation({ validate: () => this.problems().map((i) => formatIssue(i)) });
+    // Flows are rendered with the tree, once placement has put every placed workload in its cluster.
+    Fleet.of(this).addFlowRenderer((flows) => this.flowObjects(flows));
   }
 
   /** The shared CA of the mesh. */
   public get ca(): MeshCa {
     return this.props.ca ?? MeshCa.sharedSecret();
+  }
+
+  /** The namespaces the default-deny baseline leaves alone: the defaults and `exemptNamespaces`, sorted. */
+  public get exemptNamespaces(): string[] {
+    return [...new Set([...DEFAULT_EXEMPT_NAMESPACES, ...(this.props.exemptNamespaces ?? [])])].sort();
   }
 
   /** Adds a cluster to the mesh. Refuses a cluster that is in it already. */
@@ -316,25 +329,38 @@ export class CiliumMesh extends Construct {
     this.deliverCa(member, k0s);
     if (k0s?.loadBalancer?.provider === 'cilium') this.addCiliumLoadBalancer(k0s);
     if (this.props.defaultDeny ?? true) {
-      this.emit(member.cluster, `baseline-${member.cluster.clusterName}`, baselinePolicy([...DEFAULT_EXEMPT_NAMESPACES, ...(this.props.exemptNamespaces ?? [])]));
+      this.emit(member.cluster, `baseline-${member.cluster.clusterName}`, baselinePolicy(this.exemptNamespaces));
     }
     return this;
   }
 
-  /** Allows traffic from one set of pods to another, across clusters of the mesh: egress at the source, ingress at the destination. */
+  /**
+   * Allows traffic from one set of pods to another, across clusters of the mesh: egress at the source,
+   * ingress at the destination. The flow is declared on the fleet like any workload's own (a flow declared
+   * twice gets one pair of policies); prefer letting the workload declare it (`connections.allowTo`).
+   */
   public addFlow(name: string, flow: { from: MeshFlowEnd; to: MeshFlowEnd; ports: readonly { port: number; protocol?: 'TCP' | 'UDP' }[] }): this {
     for (const end of [flow.from, flow.to]) this.requireMember(end.cluster, `flow '${name}'`);
-    const data = {
+    declareFlow(
+      this,
       name,
-      from: { cluster: flow.from.cluster.clusterName, namespace: flow.from.namespace, podLabels: flow.from.podLabels },
-      to: { cluster: flow.to.cluster.clusterName, namespace: flow.to.namespace, podLabels: flow.to.podLabels },
-      ports: flow.ports,
-    };
-    for (const p of flowPolicies(data)) {
-      const chart = p.cluster === flow.from.cluster.clusterName ? flow.from.cluster : flow.to.cluster;
-      this.emit(chart, `flow-${name}-${p.object.metadata.name}-${p.cluster}`, p.object);
-    }
+      Peer.pods(flow.from.cluster, flow.from.namespace, flow.from.podLabels),
+      Peer.pods(flow.to.cluster, flow.to.namespace, flow.to.podLabels),
+      flow.ports.map((p) => Port.of(p.port, p.protocol ?? 'TCP')),
+    );
     return this;
+  }
+
+  /** The policies of the flows whose ends are in this mesh, into the clusters of both ends. */
+  private flowObjects(flows: readonly ResolvedFlow[]): PlacedObject[] {
+    const charts = new Map(this.members.map((m) => [m.cluster.clusterName, m.cluster]));
+    const out: PlacedObject[] = [];
+    for (const f of flows) {
+      for (const p of flowPolicies(f, (c) => charts.has(c))) {
+        out.push({ target: charts.get(p.cluster)!.target, object: p.object, source: this.node.path });
+      }
+    }
+    return out;
   }
 
   /** A Service with the same name and namespace in each listed cluster, marked global for the mesh. */

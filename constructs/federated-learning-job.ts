@@ -4,14 +4,16 @@ import { ValidationError, inConstruct, type ValidationIssue } from '../lib/model
 import type { GpuVendor } from '../lib/model/gpu-models';
 import type { Signals } from '../lib/energy/signals';
 import { formatPlanReport, planParticipation, type ParticipationPlan, type ParticipationRules } from '../lib/energy/schedule';
-import { FLOWER_APP_UID, FLOWER_IMAGES } from '../lib/flower/constants';
-import { buildFlowerObjects, clusterKey, superNodeName, type FleetApiExposureSpec, type FlowerFlow, type FlowerIsolation, type FlowerTlsSpec, type FlowerSpec } from '../lib/flower/objects';
+import { COMPONENT_LABEL, FLOWER_APP_UID, FLOWER_IMAGES, JOB_LABEL } from '../lib/flower/constants';
+import { buildFlowerObjects, clusterKey, superNodeName, type FleetApiExposureSpec, type FlowerEnd, type FlowerFlow, type FlowerIsolation, type FlowerTlsSpec, type FlowerSpec } from '../lib/flower/objects';
 import { checkFlowerWiring } from '../lib/flower/wiring';
 import { kedaScaledObject, scalingCronJobs } from '../lib/flower/scaling';
+import { parseCidr, parseIpv4 } from '../lib/net/cidr';
 import type { K8sObject } from '../lib/synth/objects';
 import type { PlacementNeeds } from '../lib/workloads/needs';
+import { Peer, Port, declareFlow } from './connections';
 import { Fleet } from './fleet';
-import { OutputFile } from './folder-chart';
+import { OutputFile, type ClusterChart } from './folder-chart';
 import { extendedResourceGpuRequest, resolveTarget, type GpuRequest, type ResolvedTarget, type WorkloadTargetProps } from './workload-target';
 
 /** TLS between SuperNodes and the SuperLink, from named Secrets. */
@@ -35,9 +37,29 @@ export class FleetApiExposure {
   public static ciliumGlobal(): FleetApiExposure {
     return new FleetApiExposure({ type: 'cilium-global' });
   }
-  /** A LoadBalancer Service; `host` is the DNS name or IP SuperNodes dial (it must be in the server certificate). */
-  public static loadBalancer(options: { readonly host: string; readonly annotations?: Record<string, string>; readonly loadBalancerClass?: string }): FleetApiExposure {
-    return new FleetApiExposure({ type: 'load-balancer', ...options });
+  /**
+   * A LoadBalancer Service; `host` is the DNS name or IP SuperNodes dial (it must be in the server certificate).
+   * The SuperLink admits only `sourceRanges` (the client sites' egress addresses as the SuperLink's cluster
+   * sees them; the Service keeps client addresses with `externalTrafficPolicy: Local`), and SuperNodes may dial
+   * only `addresses` (the load balancer's IPs; derived from `host` when it is an IPv4 address). To admit any
+   * address, say so: `sourceRanges: ['0.0.0.0/0']`.
+   */
+  public static loadBalancer(options: {
+    readonly host: string;
+    readonly sourceRanges: readonly string[];
+    readonly addresses?: readonly string[];
+    readonly annotations?: Record<string, string>;
+    readonly loadBalancerClass?: string;
+  }): FleetApiExposure {
+    const ip = parseIpv4(options.host) !== undefined;
+    return new FleetApiExposure({
+      type: 'load-balancer',
+      host: options.host,
+      sourceRanges: [...(options.sourceRanges ?? [])],
+      addresses: [...(options.addresses ?? (ip ? [`${options.host}/32`] : []))],
+      ...(options.annotations ? { annotations: options.annotations } : {}),
+      ...(options.loadBalancerClass ? { loadBalancerClass: options.loadBalancerClass } : {}),
+    });
   }
   private constructor(public readonly spec: FleetApiExposureSpec) {}
 }
@@ -208,7 +230,11 @@ export class FederatedLearningJob extends Construct {
   public readonly namespace: string;
   /** The participation plan, when energy props were given. */
   public readonly plan?: ParticipationPlan;
-  /** Allowed network flows (SuperNode -> SuperLink Fleet API), for Cilium policies in the mesh layer. */
+  /**
+   * The flows between the job's parts (ServerApp -> SuperLink ServerAppIo, SuperNodes -> SuperLink Fleet API),
+   * sorted by name. The job declares them on the fleet itself, with DNS for the parts that resolve names and
+   * the API server for CronJob scalers, so a mesh allows them at both ends.
+   */
   public readonly flows: readonly FlowerFlow[];
   /** What each part needs from placement (the SuperLink, and every SuperNode pinned to its site). */
   public readonly placementNeeds: readonly PlacementNeeds[];
@@ -226,6 +252,19 @@ export class FederatedLearningJob extends Construct {
     if (props.insecureWithoutTls && props.tls) issues.push({ path: 'tls', message: 'give tls or insecureWithoutTls: true, not both' });
     if (props.insecureWithoutTls && props.nodeAuth) issues.push({ path: 'nodeAuth', message: 'Flower node authentication needs TLS; drop insecureWithoutTls' });
     if (props.clients.length === 0) issues.push({ path: 'clients', message: 'list at least one client site' });
+    const exposureSpec = (props.exposure ?? FleetApiExposure.ciliumGlobal()).spec;
+    if (exposureSpec.type === 'load-balancer') {
+      if (exposureSpec.sourceRanges.length === 0) {
+        issues.push({ path: 'exposure.sourceRanges', message: `the SuperLink admits only the addresses listed here; got none. Give the client sites' egress CIDRs (or ['0.0.0.0/0'] to admit any address on purpose)` });
+      }
+      if (exposureSpec.addresses.length === 0) {
+        issues.push({ path: 'exposure.addresses', message: `host '${exposureSpec.host}' is a name, so SuperNode NetworkPolicies cannot name it; give the load balancer's addresses as CIDRs (e.g. ['203.0.113.10/32'])` });
+      }
+      for (const c of [...exposureSpec.sourceRanges, ...exposureSpec.addresses]) {
+        const parsed = parseCidr(c);
+        if (typeof parsed === 'string') issues.push({ path: 'exposure', message: parsed });
+      }
+    }
     const seen = new Set<string>();
     for (const c of props.clients) {
       if (seen.has(c.site)) issues.push({ path: `clients[${c.site}]`, message: `site '${c.site}' is listed twice; one SuperNode per site` });
@@ -284,7 +323,7 @@ export class FederatedLearningJob extends Construct {
       labels: fleet.commonLabels(),
       isolation,
       tls,
-      exposure: (props.exposure ?? FleetApiExposure.ciliumGlobal()).spec,
+      exposure: exposureSpec,
       nodeAuth: props.nodeAuth ?? false,
       superlink: {
         site: aggregator.site,
@@ -306,7 +345,7 @@ export class FederatedLearningJob extends Construct {
       const scaler = props.energy!.scaler ?? ScheduleScaler.keda();
       for (const sn of supernodes) {
         const ranges = plan.ranges[sn.site] ?? [];
-        const target = { deployment: superNodeName(this.name, sn.site), namespace: this.namespace, labels: fleet.commonLabels() };
+        const target = { deployment: superNodeName(this.name, sn.site), namespace: this.namespace, labels: fleet.commonLabels(), podLabels: scalerLabels(this.name, sn.site) };
         // A site that never takes part gets no scaler; its Deployment keeps replicas: 1 unless scaled, so pin it to 0.
         const objs = ranges.length === 0 ? [] : scaler.kind === 'keda' ? [kedaScaledObject(target, ranges)] : scalingCronJobs(target, ranges, scaler.kubectlImage);
         extra.set(clusterKey(sn), [...(extra.get(clusterKey(sn)) ?? []), ...objs]);
@@ -333,6 +372,8 @@ export class FederatedLearningJob extends Construct {
         this.emitted.set(key, [...(this.emitted.get(key) ?? []), api]);
       }
     }
+    this.declareFlows(built, charts, plan, props.energy?.scaler ?? ScheduleScaler.keda());
+
     this.placementNeeds = [
       {
         workload: `${this.node.path}/superlink`,
@@ -379,11 +420,32 @@ export class FederatedLearningJob extends Construct {
     });
   }
 
+  /**
+   * Declares the job's flows on the fleet: its parts to each other, DNS for the parts that resolve names,
+   * the API server for CronJob scalers (they run `kubectl scale`).
+   */
+  private declareFlows(built: ReturnType<typeof buildFlowerObjects>, charts: ReadonlyMap<string, ClusterChart>, plan: ParticipationPlan | undefined, scaler: ScheduleScaler): void {
+    const peer = (e: FlowerEnd): Peer => ('outside' in e ? Peer.world(e.outside) : Peer.pods(charts.get(clusterKey(e))!, e.namespace, e.podLabels));
+    for (const f of built.flows) declareFlow(this, f.name, peer(f.from), peer(f.to), [Port.tcp(f.port)], f.description);
+    for (const c of built.dnsClients) declareFlow(this, c.name, peer(c), Peer.dns(charts.get(clusterKey(c))!), [Port.dns()], 'name lookups');
+    if (plan && scaler.kind === 'cronjobs') {
+      for (const [key, chart] of [...charts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        if ((plan.ranges[chart.siteName]?.length ?? 0) === 0 || !built.dnsClients.some((c) => clusterKey(c) === key && c.podLabels[COMPONENT_LABEL] === 'supernode')) continue;
+        declareFlow(this, `${this.name}-scaler-${chart.siteName}-to-api-server`, Peer.pods(chart, this.namespace, scalerLabels(this.name, chart.siteName)), Peer.apiServer(chart), [Port.allTraffic()], 'kubectl scale of the SuperNode');
+      }
+    }
+  }
+
   /** The objects this job emitted into a cluster (`site/cluster`), as plain JSON. */
   public objectsIn(site: string, cluster?: string): K8sObject[] {
     const key = [...this.emitted.keys()].find((k) => k === `${site}/${cluster ?? site}` || (cluster === undefined && k.startsWith(`${site}/`)));
     return key ? this.emitted.get(key)!.map((a) => a.toJson() as K8sObject) : [];
   }
+}
+
+/** Labels of the pods that scale a SuperNode on schedule (CronJob scaler). */
+function scalerLabels(job: string, site: string): Record<string, string> {
+  return { [JOB_LABEL]: job, [COMPONENT_LABEL]: 'scaler', 'k0smos.io/site': site };
 }
 
 function gpuNeed(c: { props: FlowerClientProps; t: ResolvedTarget }): { vendor: GpuVendor; model: string; count: number } {

@@ -25,6 +25,7 @@ import { partitionedFleet } from '../lib/placement/partitioning';
 import type { PoolPartitioning } from '../lib/gpu/plan';
 import { placementFiles, readPreviousPlacement } from '../lib/placement/report';
 import type { Placement, PlaceOptions } from '../lib/placement/types';
+import { checkFlows, normalFlow, resolveFlows, uniqueFlows, type FlowSpec, type PlacedClusters, type ResolvedFlow } from '../lib/net/flows';
 import { FolderChart, ManagementChart, OutputFile } from './folder-chart';
 import { Site, type SiteProps } from './site';
 import { applyInstalls, orphanManagementNeeds, planFleet, readinessFiles } from './readiness';
@@ -147,6 +148,12 @@ export interface FleetSynthResult {
 const FLEET_SYMBOL = Symbol.for('cdk8s-k0smos.Fleet');
 
 /**
+ * Turns the fleet's flows, with every cluster known, into objects (a mesh's policies at both ends).
+ * Called when the tree is rendered, after placement.
+ */
+export type FlowRenderer = (flows: readonly ResolvedFlow[]) => readonly PlacedObject[];
+
+/**
  * The root of a fleet: sites, their clusters, and the management plane. `synth()` validates the whole
  * fleet, then writes one folder per place that objects are applied to, in one pass and atomically.
  */
@@ -199,6 +206,8 @@ export class Fleet extends Construct {
   private readonly workloadSpecs: WorkloadSpec[] = [];
   private readonly renderers = new Map<string, { readonly path: string; readonly render: PlacedRender; readonly oneCluster: boolean }>();
   private readonly datedSchedules: { readonly path: string; readonly schedule: DatedSchedule }[] = [];
+  private readonly declaredFlows: FlowSpec[] = [];
+  private readonly flowRenderers: FlowRenderer[] = [];
 
   constructor(scope: Construct, id: string, props: FleetProps) {
     super(scope, id);
@@ -353,6 +362,35 @@ export class Fleet extends Construct {
     return { issues, warnings };
   }
 
+  /**
+   * Records a network flow (both ends, the ports) as plain data. Workload constructs declare their own
+   * (`connections.allowTo(...)`, see `constructs/connections.ts`); a flow declared again with the same ends
+   * and ports is kept once; one name given to two different flows is reported at synth.
+   */
+  public addFlow(flow: FlowSpec): void {
+    this.declaredFlows.push(normalFlow(flow));
+  }
+
+  /**
+   * Every declared flow, once each, sorted by name, as plain data. An end placed by the solver names its
+   * workload (`at: { placedWith }`); {@link flowsFor} gives them with their clusters.
+   */
+  public get flows(): FlowSpec[] {
+    return uniqueFlows(this.declaredFlows);
+  }
+
+  /** The flows with every cluster known: ends placed by the solver stand for each cluster it chose. */
+  public flowsFor(placement: Placement | undefined): ResolvedFlow[] {
+    const placed = new Map<string, { site: string; cluster: string }[]>();
+    for (const w of placement?.workloads ?? []) placed.set(w.name, w.assignments.map((a) => ({ site: a.site, cluster: a.cluster })));
+    return resolveFlows(this.declaredFlows, placed as PlacedClusters);
+  }
+
+  /** Registers what turns flows into objects when the tree is rendered (a mesh registers itself). */
+  public addFlowRenderer(render: FlowRenderer): void {
+    this.flowRenderers.push(render);
+  }
+
   /** The site of that name. */
   public site(name: string): Site {
     const s = this.sites.find((x) => x.name === name);
@@ -398,6 +436,7 @@ export class Fleet extends Construct {
     }
     if (options.templates !== undefined && options.templates !== 'skip') issues.push(...inConstruct(this.node.path, this.templateConfigIssues(options.templates)));
     if (options.now !== undefined) issues.push(...this.timeChecks(options.now).issues);
+    issues.push(...inConstruct(this.node.path, checkFlows(this.declaredFlows, [...this.renderers.keys()])));
     if (issues.length > 0 || !result.ok) throw new ValidationError(issues);
     return result.fleet;
   }
@@ -434,7 +473,7 @@ export class Fleet extends Construct {
       })),
     );
     if (unresolved.length > 0) throw new ValidationError(unresolved, 'unresolved requirements');
-    const files = [...c.files, ...readinessFiles(this, plans, orphanManagementNeeds(this, c.objects))];
+    const files = [...c.files, ...readinessFiles(this, plans, orphanManagementNeeds(this, c.objects), this.flowsFor(placement))];
     if (placement) files.push(...placementFiles(placement, this.node.path));
     return renderTree({ targets: c.targets, objects: c.objects, files });
   }
@@ -470,6 +509,9 @@ export class Fleet extends Construct {
     }
     if (stray.length > 0) throw new ValidationError(stray);
     if (placement) objects.push(...this.placedObjects(placement, objects));
+    // Flow policies follow placement: a placed workload's flows are written where the solver put it.
+    const flows = this.flowsFor(placement);
+    for (const render of this.flowRenderers) objects.push(...render(flows));
     return { targets, objects, files };
   }
 

@@ -4,6 +4,8 @@ import type { GpuVendor } from '../lib/model/gpu-models';
 import type { K8sObject } from '../lib/synth/objects';
 import type { MigLayout } from '../lib/gpu/mig';
 import type { TenantIsolationSpec } from '../lib/gpu/tenancy';
+import { Connections, Peer, Port } from './connections';
+import { FolderChart, type ClusterChart } from './folder-chart';
 
 /**
  * How a tenant's GPU work is kept apart from other tenants'. One choice per tenant; see docs/gpu.md
@@ -71,17 +73,28 @@ export interface GpuTenantProps {
 /**
  * One tenant's objects in a cluster (Namespace, RoleBinding, ResourceQuota, DRA claim templates).
  * Created by {@link GpuOperatorStack} from its `tenants` prop, which checks every tenant against the
- * cluster's GPUs first.
+ * cluster's GPUs first. The tenant's pods may talk to each other and to DNS (declared flows, so a
+ * default-deny mesh keeps them working); traffic to or from other namespaces is the tenant's to declare
+ * (`tenant.connections.allowTo(...)`).
  */
 export class GpuTenant extends Construct {
   public readonly name: string;
   public readonly isolation: TenantIsolation;
+  /** Every pod of the tenant's namespace, as one end of flows. */
+  public readonly connections: Connections;
 
   constructor(scope: Construct, id: string, props: GpuTenantProps) {
     super(scope, id);
     this.name = props.name;
     this.isolation = props.isolation;
     for (const o of props.objects) new ApiObject(this, objectId(o), o);
+    const chart = FolderChart.find(this);
+    if (!chart || chart.target.kind !== 'cluster') throw new Error(`${this.node.path}: a GPU tenant lives in a cluster's chart`);
+    const cluster = chart as ClusterChart;
+    // Tenants of different clusters may share a name: the cluster goes into the flow names.
+    this.connections = new Connections(this, Peer.namespace(cluster, this.name), `${cluster.clusterName}-${this.name}`);
+    this.connections.allowInternally(Port.allTraffic(), { description: `pods of tenant ${this.name} to each other` });
+    this.connections.allowDns();
   }
 }
 

@@ -6,6 +6,7 @@ export * from './cluster-addon';
 export * from './credential';
 export * from './region';
 export * from './cilium-mesh';
+export * from './connections';
 export * from './gpu-operator-stack';
 export * from './gpu-tenant';
 export * from './workload-target';

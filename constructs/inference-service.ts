@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { ValidationError, inConstruct, type ValidationIssue } from '../lib/model/errors';
 import type { K8sObject } from '../lib/synth/objects';
 import type { PlacementNeeds } from '../lib/workloads/needs';
+import { Connections, Peer, Port } from './connections';
 import { Fleet } from './fleet';
 import { K0sCluster } from './k0s-cluster';
 import {
@@ -101,7 +102,24 @@ export interface InferenceServiceProps {
    * @default extendedResourceGpuRequest
    */
   readonly gpuRequest?: GpuRequest;
+  /**
+   * Who may call the model server: each peer may open connections to the predictor's port (8080 for KServe,
+   * the runtime's port for a Deployment). More can be added with `connections.allowFrom`.
+   * @default [Peer.sameNamespace()] - pods of the service's own namespace, in its cluster
+   */
+  readonly clients?: readonly Peer[];
+  /**
+   * Where the predictor downloads its model (KServe's storage initializer, or the server itself) and on which
+   * ports; `false` for none.
+   * @default - for KServe with a remote storageUri (anything but pvc://): any outside address on TCP 443 (`Peer.world()`); none otherwise
+   */
+  readonly modelDownload?: { readonly from: Peer; readonly ports?: readonly Port[] } | false;
 }
+
+/** Label KServe puts on every pod of an InferenceService, with its name. */
+const KSERVE_POD_LABEL = 'serving.kserve.io/inferenceservice';
+/** The port KServe's model servers listen on in the predictor pod. */
+const KSERVE_PREDICTOR_PORT = 8080;
 
 /** A model server in one cluster: KServe InferenceService or Deployment + Service. */
 export class InferenceService extends Construct {
@@ -109,6 +127,10 @@ export class InferenceService extends Construct {
   public readonly namespace: string;
   public readonly placementNeeds: PlacementNeeds;
   public readonly objects: readonly K8sObject[];
+  /** The service's network flows: DNS, the model download, its clients; add more with `allowFrom`/`allowTo`. */
+  public readonly connections: Connections;
+  /** The port the model server listens on in its pods (what clients' flows allow). */
+  public readonly predictorPort: number;
 
   constructor(scope: Construct, id: string, props: InferenceServiceProps) {
     super(scope, id);
@@ -116,6 +138,17 @@ export class InferenceService extends Construct {
     const issues: ValidationIssue[] = [];
     this.name = props.name ?? id;
     this.namespace = props.namespace ?? 'inference';
+    const r = props.runtime.spec;
+    this.predictorPort = r.kind === 'kserve' ? KSERVE_PREDICTOR_PORT : (r.port ?? 8080);
+    const podLabels: Record<string, string> = r.kind === 'kserve' ? { [KSERVE_POD_LABEL]: this.name } : { 'k0smos.io/workload': this.name };
+    const declareFlows = (self: Peer) => {
+      const c = new Connections(this, self, this.name);
+      c.allowDns();
+      const download = props.modelDownload ?? (r.kind === 'kserve' && !r.storageUri.startsWith('pvc://') ? { from: Peer.world(), ports: [Port.tcp(443)] } : false);
+      if (download) c.allowTo(download.from, download.ports ?? [Port.tcp(443)], { name: `${this.name}-model-download`, description: `model download${r.kind === 'kserve' ? ` from ${r.storageUri}` : ''}` });
+      for (const client of props.clients ?? [Peer.sameNamespace()]) c.allowFrom(client, Port.tcp(this.predictorPort), { description: 'calls to the model server' });
+      return c;
+    };
     if (!props.target) {
       this.objects = [];
       this.placementNeeds = placeBySolver(this, {
@@ -134,6 +167,7 @@ export class InferenceService extends Construct {
           return this.build(props, fleet, replicas, pod);
         },
       });
+      this.connections = declareFlows(Peer.placedPods(this.name, this.namespace, podLabels));
       return;
     }
     const { t, replicas, gpus, pod } = resolveWorkload(this, { ...props, target: props.target }, issues);
@@ -147,6 +181,7 @@ export class InferenceService extends Construct {
     this.objects = objects;
     ensureNamespace(t.chart, this.namespace, fleet.commonLabels());
     objects.forEach((o) => new ApiObject(t.chart, `${id}-${o.kind}-${o.metadata.name}`.toLowerCase(), o));
+    this.connections = declareFlows(Peer.pods(t.chart, this.namespace, podLabels));
     this.placementNeeds = {
       workload: this.node.path,
       role: 'inference',

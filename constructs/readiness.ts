@@ -11,6 +11,7 @@ import { readinessJson, readinessMarkdown, type ReportCluster } from '../lib/rea
 import { targetFolder, type AuxFile, type PlacedObject } from '../lib/synth/objects';
 import type { Fleet } from './fleet';
 import { CiliumMesh } from './cilium-mesh';
+import { describeEndpoint, describePorts, type ResolvedFlow } from '../lib/net/flows';
 import type { K0sCluster } from './k0s-cluster';
 
 /** The cluster management/ is applied to: the management site's only cluster, or its cluster named after the site. */
@@ -85,7 +86,7 @@ export function installEntry(cluster: K0sCluster, entry: CatalogEntry): void {
 }
 
 /** READINESS.md and readiness.json for the plans. */
-export function readinessFiles(fleet: Fleet, plans: readonly ClusterPlan[], orphan: readonly Requirement[]): AuxFile[] {
+export function readinessFiles(fleet: Fleet, plans: readonly ClusterPlan[], orphan: readonly Requirement[], flows: readonly ResolvedFlow[]): AuxFile[] {
   const clusters: ReportCluster[] = plans.map((plan) => {
     const c = fleet.clusters().find((x) => x.name === plan.cluster)!;
     const addons = c.addons;
@@ -122,7 +123,7 @@ export function readinessFiles(fleet: Fleet, plans: readonly ClusterPlan[], orph
       bundles: c.kustomizeBundles.map((b) => ({ name: b.name, source: `${b.repo}//${b.path}?ref=${b.ref}`, reason: reasonOf(b.name) })),
       present: c.presentCapabilities,
       templateBrings: c.templateBrings(),
-      notes: meshNotes(fleet, c.name),
+      notes: [...flowNotes(flows, c.name), ...meshNotes(fleet, c.name)],
     };
   });
   const report = { clusters, orphanManagement: orphan };
@@ -166,4 +167,17 @@ function meshNotes(fleet: Fleet, cluster: string): { title: string; lines: strin
     out.push({ title: `Mesh ${mesh.node.id}: what the networks between sites must carry`, lines });
   }
   return out;
+}
+
+/** The flows a cluster's policies must allow (declared by its workloads), one line each. */
+function flowNotes(flows: readonly ResolvedFlow[], cluster: string): { title: string; lines: string[] }[] {
+  const inCluster = (e: ResolvedFlow['from']) => 'cluster' in e && e.cluster === cluster;
+  const mine = flows.filter((f) => inCluster(f.from) || inCluster(f.to));
+  if (mine.length === 0) return [];
+  return [
+    {
+      title: 'Flows its workloads declare (allowed at both ends under a mesh default deny)',
+      lines: mine.map((f) => `${f.name}: ${describeEndpoint(f.from)} -> ${describeEndpoint(f.to)}, ${describePorts(f.ports)} (${f.description})`),
+    },
+  ];
 }

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { ValidationError, inConstruct, type ValidationIssue } from '../lib/model/errors';
 import type { K8sObject } from '../lib/synth/objects';
 import type { PlacementNeeds } from '../lib/workloads/needs';
+import { Connections, Peer, Port } from './connections';
 import { Fleet } from './fleet';
 import { defaultShmGiB, memoryQuantity } from '../lib/workloads/resources';
 import {
@@ -110,6 +111,12 @@ export class TrainingJob extends Construct {
   public readonly namespace: string;
   public readonly placementNeeds: PlacementNeeds;
   public readonly objects: readonly K8sObject[];
+  /**
+   * The job's network flows: its pods to each other on every port (rendezvous, the `pytorchjob-port`
+   * master port, NCCL/RCCL) and to DNS are declared already; add what else the job reaches
+   * (`connections.allowTo(Peer.world(['198.51.100.0/24']), Port.tcp(443))`).
+   */
+  public readonly connections: Connections;
 
   constructor(scope: Construct, id: string, props: TrainingJobProps) {
     super(scope, id);
@@ -118,6 +125,13 @@ export class TrainingJob extends Construct {
     this.name = props.name ?? id;
     this.namespace = props.namespace ?? 'training';
     if (props.shmSizeGiB !== undefined && !(Number.isFinite(props.shmSizeGiB) && props.shmSizeGiB >= 0)) issues.push({ path: 'shmSizeGiB', message: `must be a number of GiB, 0 or more; got ${props.shmSizeGiB}` });
+    const podLabels = { 'k0smos.io/workload': this.name };
+    const declareFlows = (self: Peer) => {
+      const c = new Connections(this, self, this.name);
+      c.allowInternally(Port.allTraffic(), { name: `${this.name}-gang`, description: 'the pods of the gang to each other on every port (rendezvous, master port, collectives)' });
+      c.allowDns({ description: 'name lookups (the master Service, the rendezvous address)' });
+      return c;
+    };
     if (!props.target) {
       if (issues.length > 0) throw new ValidationError(inConstruct(this.node.path, issues), `invalid training job '${id}'`);
       // Placed at synth: one cluster for the whole gang.
@@ -132,6 +146,7 @@ export class TrainingJob extends Construct {
         what: `training job '${id}'`,
         build: (replicas, pod) => this.build(props, fleet, replicas, pod),
       });
+      this.connections = declareFlows(Peer.placedPods(this.name, this.namespace, podLabels));
       return;
     }
     const { t, replicas, gpus, pod } = resolveWorkload(this, { ...props, target: props.target }, issues);
@@ -140,6 +155,7 @@ export class TrainingJob extends Construct {
     this.objects = objects;
     ensureNamespace(t.chart, this.namespace, fleet.commonLabels());
     objects.forEach((o) => new ApiObject(t.chart, `${id}-${o.kind}-${o.metadata.name}`.toLowerCase(), o));
+    this.connections = declareFlows(Peer.pods(t.chart, this.namespace, podLabels));
     this.placementNeeds = {
       workload: this.node.path,
       role: 'training',

@@ -6,6 +6,9 @@
 import type { K8sObject } from '../synth/objects';
 import { AUTH_DIR, CERT_DIR, COMPONENT_LABEL, FLOWER_PORTS, JOB_LABEL, STATE_DIR } from './constants';
 
+/** Cilium's label naming an endpoint's cluster; Kubernetes NetworkPolicies under Cilium select by it too. */
+const CILIUM_CLUSTER_LABEL = 'io.cilium.k8s.policy.cluster';
+
 /** Resources and scheduling hints that make a container get its GPUs. The seam for MIG profiles and DRA claims. */
 export interface GpuResources {
   /** Container limits (and requests), e.g. `{ 'nvidia.com/gpu': '1' }` or `{ 'nvidia.com/mig-1g.10gb': '2' }`. */
@@ -20,7 +23,16 @@ export type FlowerIsolation = 'subprocess' | 'process';
 
 export type FleetApiExposureSpec =
   | { readonly type: 'cilium-global' }
-  | { readonly type: 'load-balancer'; readonly host: string; readonly annotations?: Readonly<Record<string, string>>; readonly loadBalancerClass?: string };
+  | {
+      readonly type: 'load-balancer';
+      readonly host: string;
+      /** Where SuperNode connections come from, as the SuperLink's cluster sees them (their sites' egress addresses). */
+      readonly sourceRanges: readonly string[];
+      /** The load balancer's addresses, as SuperNodes dial them. */
+      readonly addresses: readonly string[];
+      readonly annotations?: Readonly<Record<string, string>>;
+      readonly loadBalancerClass?: string;
+    };
 
 export type FlowerTlsSpec = { readonly type: 'secrets'; readonly serverSecret: string; readonly caSecret: string } | { readonly type: 'insecure' };
 
@@ -61,10 +73,18 @@ export interface FlowerSpec {
   readonly supernodes: readonly SuperNodeSpec[];
 }
 
-/** An allowed network flow, as data, so the mesh layer can turn it into CiliumNetworkPolicies across clusters. */
+/** Pods of one Flower component in one cluster. */
+export type FlowerPods = ClusterRef & { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> };
+
+/** One end of a Flower flow: pods, or addresses outside the clusters (a load balancer, the sites' egress). */
+export type FlowerEnd = FlowerPods | { readonly outside: readonly string[] };
+
+/** A network flow the job needs, as data; the construct declares it on the fleet, the mesh allows it at both ends. */
 export interface FlowerFlow {
-  readonly from: ClusterRef & { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> };
-  readonly to: ClusterRef & { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> };
+  /** DNS label, unique per job (prefixed with the job name). */
+  readonly name: string;
+  readonly from: FlowerEnd;
+  readonly to: FlowerEnd;
   readonly port: number;
   readonly protocol: 'TCP';
   readonly description: string;
@@ -73,7 +93,10 @@ export interface FlowerFlow {
 export interface FlowerObjects {
   /** Objects per cluster, keyed `site/cluster`, sorted. */
   readonly byCluster: ReadonlyMap<string, readonly K8sObject[]>;
+  /** Every flow between the job's parts (ServerApp -> SuperLink, SuperNodes -> SuperLink), sorted by name. */
   readonly flows: readonly FlowerFlow[];
+  /** The job's pods that resolve names with their cluster's DNS, sorted by name. */
+  readonly dnsClients: readonly (FlowerPods & { readonly name: string })[];
   /** host:port the SuperNodes dial. */
   readonly fleetAddress: string;
 }
@@ -237,12 +260,21 @@ export function buildFlowerObjects(spec: FlowerSpec): FlowerObjects {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { ...meta(fleetServiceName(spec.name), 'superlink'), ...(spec.exposure.annotations ? { annotations: { ...spec.exposure.annotations } } : {}) },
-      spec: { type: 'LoadBalancer', selector: slSel, ports: fleetPort, ...(spec.exposure.loadBalancerClass ? { loadBalancerClass: spec.exposure.loadBalancerClass } : {}) },
+      spec: {
+        type: 'LoadBalancer',
+        selector: slSel,
+        ports: fleetPort,
+        // The SuperLink's NetworkPolicy admits the SuperNodes by address: keep the client address (no SNAT to a node).
+        externalTrafficPolicy: 'Local',
+        loadBalancerSourceRanges: [...spec.exposure.sourceRanges],
+        ...(spec.exposure.loadBalancerClass ? { loadBalancerClass: spec.exposure.loadBalancerClass } : {}),
+      },
     });
   }
 
   // SuperNodes.
   const flows: FlowerFlow[] = [];
+  const dnsClients: (FlowerPods & { name: string })[] = [];
   for (const sn of [...spec.supernodes].sort((a, b) => (a.site < b.site ? -1 : a.site > b.site ? 1 : 0))) {
     const name = superNodeName(spec.name, sn.site);
     const sel = selector('supernode', { 'k0smos.io/site': sn.site });
@@ -293,18 +325,48 @@ export function buildFlowerObjects(spec: FlowerSpec): FlowerObjects {
         },
       },
     });
+    const snPods: FlowerPods = { site: sn.site, cluster: sn.cluster, namespace: ns, podLabels: sel };
     flows.push({
-      from: { site: sn.site, cluster: sn.cluster, namespace: ns, podLabels: { [JOB_LABEL]: spec.name, [COMPONENT_LABEL]: 'supernode' } },
-      to: { site: sl.site, cluster: sl.cluster, namespace: ns, podLabels: slSel },
+      name: `${spec.name}-supernode-${sn.site}-to-superlink`,
+      from: snPods,
+      to: spec.exposure.type === 'cilium-global' ? { site: sl.site, cluster: sl.cluster, namespace: ns, podLabels: slSel } : { outside: [...spec.exposure.addresses] },
       port: FLOWER_PORTS.fleet,
       protocol: 'TCP',
       description: `Flower SuperNode at ${sn.site} to the SuperLink Fleet API`,
     });
+    dnsClients.push({ ...snPods, name: `${spec.name}-supernode-${sn.site}-dns` });
+  }
+  if (spec.exposure.type === 'load-balancer') {
+    flows.push({
+      name: `${spec.name}-clients-to-superlink`,
+      from: { outside: [...spec.exposure.sourceRanges] },
+      to: { site: sl.site, cluster: sl.cluster, namespace: ns, podLabels: slSel },
+      port: FLOWER_PORTS.fleet,
+      protocol: 'TCP',
+      description: `SuperNodes through the load balancer ${spec.exposure.host} to the SuperLink Fleet API`,
+    });
+  }
+  if (spec.isolation === 'process') {
+    const serverApp: FlowerPods = { site: sl.site, cluster: sl.cluster, namespace: ns, podLabels: selector('superexec-serverapp') };
+    flows.push({
+      name: `${spec.name}-serverapp-to-superlink`,
+      from: serverApp,
+      to: { site: sl.site, cluster: sl.cluster, namespace: ns, podLabels: slSel },
+      port: FLOWER_PORTS.serverAppIo,
+      protocol: 'TCP',
+      description: 'Flower ServerApp (SuperExec) to the SuperLink ServerAppIo API',
+    });
+    dnsClients.push({ ...serverApp, name: `${spec.name}-serverapp-dns` });
   }
 
-  // NetworkPolicies. Kubernetes policies cannot name pods in another cluster, so the cross-cluster ends are
-  // "any address on the Fleet port"; `flows` carries the exact pairs for Cilium policies in the mesh layer.
+  // NetworkPolicies: every rule names its peers. Across clusters a Kubernetes NetworkPolicy names pods by
+  // Cilium's cluster label (its selectors match the local cluster only unless they name one); through a load
+  // balancer the peers are the addresses given to the exposure.
+  const tcp = (port: number) => [{ port, protocol: 'TCP' }];
   const dns = { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] };
+  const inCluster = (component: string, cluster: string) => ({ podSelector: { matchLabels: { ...selector(component), [CILIUM_CLUSTER_LABEL]: cluster } } });
+  const ipBlocks = (cidrs: readonly string[]) => [...cidrs].sort().map((cidr) => ({ ipBlock: { cidr } }));
+  const toSuperLink = spec.exposure.type === 'cilium-global' ? [inCluster('superlink', sl.cluster)] : ipBlocks(spec.exposure.addresses);
   for (const c of [...clusters.values()].filter((c) => spec.supernodes.some((s) => clusterKey(s) === clusterKey(c)))) {
     add(c, {
       apiVersion: 'networking.k8s.io/v1',
@@ -314,11 +376,12 @@ export function buildFlowerObjects(spec: FlowerSpec): FlowerObjects {
         podSelector: { matchLabels: selector('supernode') },
         policyTypes: ['Ingress', 'Egress'],
         ingress: [],
-        egress: [{ ports: [{ port: FLOWER_PORTS.fleet, protocol: 'TCP' }] }, dns],
+        egress: [{ to: toSuperLink, ports: tcp(FLOWER_PORTS.fleet) }, dns],
       },
     });
   }
-  const fromJob = (component: string) => ({ podSelector: { matchLabels: selector(component) } });
+  const clientClusters = [...new Set(spec.supernodes.map((s) => s.cluster))].sort();
+  const fromSuperNodes = spec.exposure.type === 'cilium-global' ? clientClusters.map((c) => inCluster('supernode', c)) : ipBlocks(spec.exposure.sourceRanges);
   add(sl, {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
@@ -327,13 +390,15 @@ export function buildFlowerObjects(spec: FlowerSpec): FlowerObjects {
       podSelector: { matchLabels: slSel },
       policyTypes: ['Ingress'],
       ingress: [
-        { ports: [{ port: FLOWER_PORTS.fleet, protocol: 'TCP' }] },
-        { from: [fromJob('superexec-serverapp')], ports: [{ port: FLOWER_PORTS.serverAppIo, protocol: 'TCP' }] },
-        { from: [{ podSelector: {} }], ports: [{ port: FLOWER_PORTS.control, protocol: 'TCP' }] },
+        ...(fromSuperNodes.length > 0 ? [{ from: fromSuperNodes, ports: tcp(FLOWER_PORTS.fleet) }] : []),
+        ...(spec.isolation === 'process' ? [{ from: [{ podSelector: { matchLabels: selector('superexec-serverapp') } }], ports: tcp(FLOWER_PORTS.serverAppIo) }] : []),
+        // The Control API (flwr CLI): pods of the job's namespace only.
+        { from: [{ podSelector: {} }], ports: tcp(FLOWER_PORTS.control) },
       ],
     },
   });
 
   const byCluster = new Map([...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return { byCluster, flows, fleetAddress: address };
+  const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  return { byCluster, flows: flows.sort(byName), dnsClients: dnsClients.sort(byName), fleetAddress: address };
 }

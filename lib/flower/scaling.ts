@@ -17,6 +17,11 @@ export interface ScaleTarget {
   readonly deployment: string;
   readonly namespace: string;
   readonly labels: Readonly<Record<string, string>>;
+  /**
+   * Labels of the scaling pods (CronJobs only), so network policies can select them: they call the API server.
+   * @default - the object labels
+   */
+  readonly podLabels?: Readonly<Record<string, string>>;
 }
 
 /** One ScaledObject with a cron trigger per participation range (KEDA keeps the maximum of its triggers). */
@@ -72,6 +77,7 @@ export function scalingCronJobs(t: ScaleTarget, ranges: readonly ParticipationRa
             spec: {
               backoffLimit: 3,
               template: {
+                metadata: { labels: { ...(t.podLabels ?? t.labels) } },
                 spec: {
                   serviceAccountName: sa,
                   restartPolicy: 'OnFailure',

@@ -13,32 +13,44 @@ import type { Capability } from '../readiness/capability';
 import type { ValidationIssue } from '../model/errors';
 import type { K8sObject } from '../synth/objects';
 import { contains, coveringCidr, formatCidr, isIpAddress, overlaps, parseCidr, parseIpv4, type Cidr } from '../net/cidr';
+import type { ResolvedEndpoint, ResolvedFlow } from '../net/flows';
 import { parseAddressRange, rangeContains, type AddressRange } from '../net/range';
 
 export const CILIUM_CHART = { repo: 'https://helm.cilium.io', name: 'cilium', version: '1.19.4' } as const;
 export const CILIUM_NAMESPACE = 'kube-system';
 /** Label Cilium gives every endpoint with the name of its cluster. */
 export const CLUSTER_LABEL = 'io.cilium.k8s.policy.cluster';
-const NAMESPACE_LABEL = 'k8s:io.kubernetes.pod.namespace';
 
-/** Namespaces the default-deny baseline leaves alone: the platform's own components must keep working. */
+/**
+ * Namespaces the default-deny baseline leaves alone: the infrastructure and GitOps components must keep
+ * working whatever policies the fleet writes. A mesh's `exemptNamespaces` add to this list.
+ */
 export const DEFAULT_EXEMPT_NAMESPACES: readonly string[] = [
-  'cert-manager',
-  'cilium-secrets',
-  'gpu-operator',
-  'k0smotron',
-  'k0smos-system',
-  'kcm-system',
-  // The operators of objects the library writes: KEDA (energy schedules), Kubeflow training, KServe.
-  'keda',
-  'knative-serving',
-  'kserve',
-  'kube-amd-gpu',
-  'kube-node-lease',
-  'kube-public',
+  // Kubernetes and k0s (CoreDNS, konnectivity, metrics-server, Cilium itself live in kube-system).
   'kube-system',
-  'kubeflow',
+  'kube-public',
+  'kube-node-lease',
+  'cilium-secrets',
+  // k0smotron, k0rdent and what kcm brings (Flux controllers, Sveltos, CAPI providers, cert-manager).
+  'k0smotron',
+  'kcm-system',
   'projectsveltos',
+  'k0smos-system',
+  // GitOps engines.
+  'flux-system',
+  'argocd',
+  // Operators of objects the library writes and the add-ons that meet cluster requirements.
+  'cert-manager',
+  'keda',
+  'kserve',
+  'knative-serving',
+  'kubeflow',
+  'kubeflow-system',
+  'gpu-operator',
+  'kube-amd-gpu',
+  'metallb-system',
+  'openebs',
+  'local-path-storage',
 ];
 
 /** One cluster of the mesh. */
@@ -360,84 +372,130 @@ function deepMerge(a: Record<string, unknown>, b: Readonly<Record<string, unknow
   return out;
 }
 
-/** A flow a workload declares: who may talk to whom, on which ports, possibly across clusters. */
-export interface Flow {
-  /** Name of the flow, used in policy names (DNS label). */
-  readonly name: string;
-  readonly from: FlowEnd;
-  readonly to: FlowEnd;
-  readonly ports: readonly { readonly port: number; readonly protocol?: 'TCP' | 'UDP' }[];
-}
+/** Selector key of the namespace label every pod endpoint carries (cilium-health, host and world carry none). */
+export const NAMESPACE_LABEL = 'k8s:io.kubernetes.pod.namespace';
 
-export interface FlowEnd {
-  readonly cluster: string;
-  readonly namespace: string;
-  /** Pod labels that select the endpoints. */
-  readonly podLabels: Readonly<Record<string, string>>;
-}
-
-/** The default-deny baseline for one cluster: everything outside the exempt namespaces is denied but DNS. */
+/**
+ * The default-deny baseline for one cluster: every pod endpoint outside the exempt namespaces is denied in
+ * both directions but DNS to kube-dns; declared flows add their own allows. The selector asks for the
+ * namespace label to exist before comparing it, so endpoints without one (cilium-health `reserved:health`,
+ * the host) are not selected: a `NotIn` alone matches them (cilium/cilium#11099, #14871).
+ */
 export function baselinePolicy(exempt: readonly string[]): K8sObject {
   return {
     apiVersion: 'cilium.io/v2',
     kind: 'CiliumClusterwideNetworkPolicy',
     metadata: { name: 'k0smos-default-deny' },
     spec: {
-      description: 'Default deny for workload namespaces; DNS to kube-dns allowed. Flows declared in the fleet are allowed by their own policies.',
-      endpointSelector: { matchExpressions: [{ key: NAMESPACE_LABEL, operator: 'NotIn', values: [...new Set(exempt)].sort() }] },
+      description: 'Default deny for pods outside the infrastructure namespaces; DNS to kube-dns allowed. Flows declared in the fleet are allowed by their own policies.',
+      endpointSelector: {
+        matchExpressions: [
+          { key: NAMESPACE_LABEL, operator: 'Exists' },
+          { key: NAMESPACE_LABEL, operator: 'NotIn', values: [...new Set(exempt)].sort() },
+        ],
+      },
       enableDefaultDeny: { ingress: true, egress: true },
-      egress: [
-        {
-          toEndpoints: [{ matchLabels: { [NAMESPACE_LABEL]: 'kube-system', 'k8s:k8s-app': 'kube-dns' } }],
-          toPorts: [
-            {
-              ports: [
-                { port: '53', protocol: 'UDP' },
-                { port: '53', protocol: 'TCP' },
-              ],
-              rules: { dns: [{ matchPattern: '*' }] },
-            },
-          ],
+      egress: [{ toEndpoints: [dnsSelector()], toPorts: [dnsPorts()] }],
+    },
+  };
+}
+
+function dnsSelector(cluster?: string): Record<string, unknown> {
+  return { matchLabels: { [NAMESPACE_LABEL]: 'kube-system', 'k8s:k8s-app': 'kube-dns', ...(cluster ? { [CLUSTER_LABEL]: cluster } : {}) } };
+}
+
+function dnsPorts(): Record<string, unknown> {
+  return {
+    ports: [
+      { port: '53', protocol: 'UDP' },
+      { port: '53', protocol: 'TCP' },
+    ],
+    rules: { dns: [{ matchPattern: '*' }] },
+  };
+}
+
+/** The selector of a pods end, naming its namespace and its cluster (policies select the local cluster unless told). */
+function podsSelector(e: Extract<ResolvedEndpoint, { kind: 'pods' }>): Record<string, unknown> {
+  return { matchLabels: { ...e.podLabels, [NAMESPACE_LABEL]: e.namespace, [CLUSTER_LABEL]: e.cluster } };
+}
+
+function l4(f: ResolvedFlow): Record<string, unknown> {
+  if (f.ports.length === 0) return {};
+  return { toPorts: [{ ports: f.ports.map((p) => ({ port: String(p.port), ...(p.endPort !== undefined ? { endPort: p.endPort } : {}), protocol: p.protocol })) }] };
+}
+
+/** The peer part of the egress rule at the source. */
+function egressPeer(f: ResolvedFlow): Record<string, unknown> {
+  const to = f.to;
+  switch (to.kind) {
+    case 'pods':
+      return { toEndpoints: [podsSelector(to)], ...l4(f) };
+    case 'dns':
+      // The same L7 DNS rule as the baseline, so DNS visibility does not depend on which policy matched.
+      return { toEndpoints: [dnsSelector(to.cluster)], toPorts: [dnsPorts()] };
+    case 'api-server':
+      return { toEntities: ['kube-apiserver'], ...l4(f) };
+    case 'world':
+      return { ...(to.cidrs.length ? { toCIDRSet: to.cidrs.map((cidr) => ({ cidr })) } : { toEntities: ['world'] }), ...l4(f) };
+  }
+}
+
+/** The peer part of the ingress rule at the destination. */
+function ingressPeer(f: ResolvedFlow): Record<string, unknown> {
+  const from = f.from;
+  if (from.kind === 'pods') return { fromEndpoints: [podsSelector(from)], ...l4(f) };
+  if (from.kind === 'world') return { ...(from.cidrs.length ? { fromCIDRSet: from.cidrs.map((cidr) => ({ cidr })) } : { fromEntities: ['world'] }), ...l4(f) };
+  return {};
+}
+
+/**
+ * The policies of one flow: egress at the source when the source is pods of a mesh cluster, ingress at the
+ * destination when the destination is pods of a mesh cluster. Each names the other end's cluster. The
+ * policies only add allows (`enableDefaultDeny` off in both directions): they never put an endpoint into
+ * default deny by themselves, so a flow into an exempt namespace does not lock that namespace down.
+ * DNS, the API server and outside addresses get no policy of ours at their end.
+ */
+export function flowPolicies(f: ResolvedFlow, inMesh: (cluster: string) => boolean): { cluster: string; site: string; object: K8sObject }[] {
+  const out: { cluster: string; site: string; object: K8sObject }[] = [];
+  const ends = [f.from, f.to].filter((e): e is Exclude<ResolvedEndpoint, { kind: 'world' }> => e.kind !== 'world');
+  // A flow whose pods are in a cluster outside the mesh cannot be allowed by identity at either end.
+  if (ends.some((e) => !inMesh(e.cluster))) return out;
+  const additive = { ingress: false, egress: false };
+  if (f.from.kind === 'pods') {
+    out.push({
+      cluster: f.from.cluster,
+      site: f.from.site,
+      object: {
+        apiVersion: 'cilium.io/v2',
+        kind: 'CiliumNetworkPolicy',
+        metadata: { name: `allow-${f.name}-egress`, namespace: f.from.namespace },
+        spec: {
+          description: `Flow ${f.name} (${f.declaredBy}): ${f.description}`,
+          endpointSelector: { matchLabels: { ...f.from.podLabels } },
+          enableDefaultDeny: additive,
+          egress: [egressPeer(f)],
         },
-      ],
-    },
-  };
-}
-
-function selectorFor(end: FlowEnd): Record<string, string> {
-  return { ...end.podLabels, [NAMESPACE_LABEL]: end.namespace, [CLUSTER_LABEL]: end.cluster };
-}
-
-function toPorts(f: Flow): unknown[] {
-  return [{ ports: f.ports.map((p) => ({ port: String(p.port), protocol: p.protocol ?? 'TCP' })) }];
-}
-
-/** The two policies of a flow: egress at the source, ingress at the destination, each naming the other's cluster. */
-export function flowPolicies(f: Flow): { cluster: string; object: K8sObject }[] {
-  const egress: K8sObject = {
-    apiVersion: 'cilium.io/v2',
-    kind: 'CiliumNetworkPolicy',
-    metadata: { name: `allow-${f.name}-egress`, namespace: f.from.namespace },
-    spec: {
-      description: `Flow ${f.name}: to ${f.to.cluster}/${f.to.namespace}`,
-      endpointSelector: { matchLabels: { ...f.from.podLabels } },
-      egress: [{ toEndpoints: [{ matchLabels: selectorFor(f.to) }], toPorts: toPorts(f) }],
-    },
-  };
-  const ingress: K8sObject = {
-    apiVersion: 'cilium.io/v2',
-    kind: 'CiliumNetworkPolicy',
-    metadata: { name: `allow-${f.name}-ingress`, namespace: f.to.namespace },
-    spec: {
-      description: `Flow ${f.name}: from ${f.from.cluster}/${f.from.namespace}`,
-      endpointSelector: { matchLabels: { ...f.to.podLabels } },
-      ingress: [{ fromEndpoints: [{ matchLabels: selectorFor(f.from) }], toPorts: toPorts(f) }],
-    },
-  };
-  return [
-    { cluster: f.from.cluster, object: egress },
-    { cluster: f.to.cluster, object: ingress },
-  ];
+      },
+    });
+  }
+  if (f.to.kind === 'pods') {
+    out.push({
+      cluster: f.to.cluster,
+      site: f.to.site,
+      object: {
+        apiVersion: 'cilium.io/v2',
+        kind: 'CiliumNetworkPolicy',
+        metadata: { name: `allow-${f.name}-ingress`, namespace: f.to.namespace },
+        spec: {
+          description: `Flow ${f.name} (${f.declaredBy}): ${f.description}`,
+          endpointSelector: { matchLabels: { ...f.to.podLabels } },
+          enableDefaultDeny: additive,
+          ingress: [ingressPeer(f)],
+        },
+      },
+    });
+  }
+  return out;
 }
 
 /** A Service shared across the mesh: the same name and namespace in every listed cluster. */

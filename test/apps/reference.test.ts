@@ -130,7 +130,8 @@ describe('reference fleet: the AI layer (issue 7)', () => {
   it('aggregates in Frankfurt; each SuperNode stays at its data site with its vendor image, GPU request and TLS', () => {
     expect(tree.has('sites/frankfurt/frankfurt/deployment_fl_fl-superlink.yaml')).toBe(true);
     const sn = (site: string) => doc(`sites/${site}/${site}/deployment_fl_fl-supernode-${site}.yaml`).spec.template.spec;
-    expect([...tree.keys()].filter((k) => k.includes('fl-supernode-')).every((k) => /^sites\/(quebec|atlanta)\//.test(k) && k.includes(k.split('/')[1]!))).toBe(true);
+    // SuperNode objects stay at their site (the ingress policies of their flows are, by design, at the SuperLink's).
+    expect([...tree.keys()].filter((k) => k.includes('fl-supernode-') && !k.includes('ciliumnetworkpolicy')).every((k) => /^sites\/(quebec|atlanta)\//.test(k) && k.includes(k.split('/')[1]!))).toBe(true);
     const q = sn('quebec');
     const a = sn('atlanta');
     expect(q.containers.find((c: { name: string }) => c.name === 'superexec').image).toBe('ghcr.io/example/fl-client:1.0-cuda');
@@ -141,11 +142,30 @@ describe('reference fleet: the AI layer (issue 7)', () => {
   });
 
   it('the mesh lets exactly SuperNode -> SuperLink cross clusters, on the Fleet API port', () => {
-    const egress = doc('sites/quebec/quebec/ciliumnetworkpolicy.cilium.io_fl_allow-fl-quebec-egress.yaml');
+    const egress = doc('sites/quebec/quebec/ciliumnetworkpolicy.cilium.io_fl_allow-fl-supernode-quebec-to-superlink-egress.yaml');
     expect(egress.spec.egress).toEqual([expect.objectContaining({ toPorts: [{ ports: [{ port: '9092', protocol: 'TCP' }] }] })]);
     expect(egress.spec.egress[0].toEndpoints[0].matchLabels['io.cilium.k8s.policy.cluster']).toBe('frankfurt');
-    const ingress = [...tree.keys()].filter((k) => k.startsWith('sites/frankfurt/') && k.includes('ciliumnetworkpolicy'));
-    expect(ingress).toEqual(['sites/frankfurt/frankfurt/ciliumnetworkpolicy.cilium.io_fl_allow-fl-atlanta-ingress.yaml', 'sites/frankfurt/frankfurt/ciliumnetworkpolicy.cilium.io_fl_allow-fl-quebec-ingress.yaml']);
+    // In Frankfurt: ingress from each client cluster, and the ServerApp -> SuperLink pair inside the cluster.
+    const policies = [...tree.keys()].filter((k) => k.startsWith('sites/frankfurt/') && k.includes('ciliumnetworkpolicy'));
+    expect(policies).toEqual([
+      'sites/frankfurt/frankfurt/ciliumnetworkpolicy.cilium.io_fl_allow-fl-serverapp-dns-egress.yaml',
+      'sites/frankfurt/frankfurt/ciliumnetworkpolicy.cilium.io_fl_allow-fl-serverapp-to-superlink-egress.yaml',
+      'sites/frankfurt/frankfurt/ciliumnetworkpolicy.cilium.io_fl_allow-fl-serverapp-to-superlink-ingress.yaml',
+      'sites/frankfurt/frankfurt/ciliumnetworkpolicy.cilium.io_fl_allow-fl-supernode-atlanta-to-superlink-ingress.yaml',
+      'sites/frankfurt/frankfurt/ciliumnetworkpolicy.cilium.io_fl_allow-fl-supernode-quebec-to-superlink-ingress.yaml',
+    ]);
+    const crossCluster = policies.map((k) => doc(k)).flatMap((p) => [...(p.spec.ingress ?? []).flatMap((r: any) => r.fromEndpoints ?? [])]).filter((s: any) => s.matchLabels['io.cilium.k8s.policy.cluster'] !== 'frankfurt');
+    expect(crossCluster.map((s: any) => s.matchLabels['app.kubernetes.io/component'])).toEqual(['supernode', 'supernode']);
+  });
+
+  it('exempts no workload namespace from the default deny: training and inference declare their flows', () => {
+    const baseline = doc('sites/quebec/quebec/ciliumclusterwidenetworkpolicy.cilium.io_k0smos-default-deny.yaml');
+    const [exists, notIn] = baseline.spec.endpointSelector.matchExpressions;
+    expect(exists).toEqual({ key: 'k8s:io.kubernetes.pod.namespace', operator: 'Exists' });
+    expect(notIn.values).not.toContain('training');
+    expect(notIn.values).not.toContain('inference');
+    expect(tree.has('sites/atlanta/atlanta/ciliumnetworkpolicy.cilium.io_training_allow-pretrain-gang-ingress.yaml')).toBe(true);
+    expect(tree.has('sites/quebec/quebec/ciliumnetworkpolicy.cilium.io_inference_allow-chat-from-own-namespace-ingress.yaml')).toBe(true);
   });
 
   it('the energy schedule scales each SuperNode and reports its carbon against always-on', () => {

@@ -101,18 +101,61 @@ describe('FederatedLearningJob', () => {
       const svc = byKind(job.objectsIn(site), 'Service', 'fl-fleet')[0]!;
       expect(svc.metadata.annotations).toEqual({ 'service.cilium.io/global': 'true' });
     }
-    const lb = flFleet({ exposure: FleetApiExposure.loadBalancer({ host: 'fl.example.org' }) }).job;
-    expect(byKind(lb.objectsIn('frankfurt'), 'Service', 'fl-fleet')[0]!.spec.type).toBe('LoadBalancer');
+    const lb = flFleet({ exposure: FleetApiExposure.loadBalancer({ host: 'fl.example.org', sourceRanges: ['198.51.100.0/24'], addresses: ['203.0.113.10/32'] }) }).job;
+    const svc = byKind(lb.objectsIn('frankfurt'), 'Service', 'fl-fleet')[0]!;
+    expect(svc.spec.type).toBe('LoadBalancer');
+    // Only the client sites may reach it, and their addresses survive to the pod for its NetworkPolicy.
+    expect(svc.spec.loadBalancerSourceRanges).toEqual(['198.51.100.0/24']);
+    expect(svc.spec.externalTrafficPolicy).toBe('Local');
     expect(byKind(lb.objectsIn('quebec'), 'Service')).toHaveLength(0);
     expect(flagValue(containers(byKind(lb.objectsIn('quebec'), 'Deployment')[0]!)[0]!.args, '--superlink')).toBe('fl.example.org:9092');
   });
 
-  it('limits SuperNode egress to the Fleet port and DNS, and exposes the flows for Cilium policies', () => {
-    const { job } = flFleet();
+  it('limits SuperNode egress to the SuperLink on the Fleet port and DNS, and declares its flows on the fleet', () => {
+    const { job, fleet } = flFleet();
     const np = byKind(job.objectsIn('quebec'), 'NetworkPolicy')[0]!;
     expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
-    expect(np.spec.egress[0]).toEqual({ ports: [{ port: 9092, protocol: 'TCP' }] });
-    expect(job.flows.map((f) => `${f.from.site}->${f.to.site}:${f.port}`)).toEqual(['atlanta->frankfurt:9092', 'quebec->frankfurt:9092']);
+    // The peer is named: the SuperLink's pods in the SuperLink's cluster (Cilium's cluster label), not any address.
+    expect(np.spec.egress[0]).toEqual({
+      to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/component': 'superlink', 'io.cilium.k8s.policy.cluster': 'frankfurt', 'k0smos.io/flower-job': 'fl' } } }],
+      ports: [{ port: 9092, protocol: 'TCP' }],
+    });
+    const where = (e: (typeof job.flows)[number]['from']) => ('site' in e ? e.site : 'outside');
+    expect(job.flows.map((f) => `${f.name}: ${where(f.from)}->${where(f.to)}:${f.port}`)).toEqual([
+      'fl-serverapp-to-superlink: frankfurt->frankfurt:9091',
+      'fl-supernode-atlanta-to-superlink: atlanta->frankfurt:9092',
+      'fl-supernode-quebec-to-superlink: quebec->frankfurt:9092',
+    ]);
+    expect(fleet.flows.filter((f) => f.declaredBy === 'geo/fl').map((f) => f.name)).toEqual([
+      'fl-serverapp-dns',
+      'fl-serverapp-to-superlink',
+      'fl-supernode-atlanta-dns',
+      'fl-supernode-atlanta-to-superlink',
+      'fl-supernode-quebec-dns',
+      'fl-supernode-quebec-to-superlink',
+    ]);
+  });
+
+  it("admits only named peers at the SuperLink: each client cluster's SuperNodes on 9092, the ServerApp on 9091", () => {
+    const { job } = flFleet();
+    const np = byKind(job.objectsIn('frankfurt'), 'NetworkPolicy', 'fl-superlink')[0]!;
+    for (const rule of np.spec.ingress) expect(rule.from.length).toBeGreaterThan(0);
+    const fleetRule = np.spec.ingress.find((r: any) => r.ports[0].port === 9092);
+    expect(fleetRule.from.map((p: any) => p.podSelector.matchLabels['io.cilium.k8s.policy.cluster'])).toEqual(['atlanta', 'quebec']);
+    const lb = flFleet({ exposure: FleetApiExposure.loadBalancer({ host: 'fl.example.org', sourceRanges: ['198.51.100.0/24'], addresses: ['203.0.113.10/32'] }) });
+    const lbRule = byKind(lb.job.objectsIn('frankfurt'), 'NetworkPolicy', 'fl-superlink')[0]!.spec.ingress.find((r: any) => r.ports[0].port === 9092);
+    expect(lbRule.from).toEqual([{ ipBlock: { cidr: '198.51.100.0/24' } }]);
+    expect(byKind(lb.job.objectsIn('quebec'), 'NetworkPolicy')[0]!.spec.egress[0].to).toEqual([{ ipBlock: { cidr: '203.0.113.10/32' } }]);
+    expect(lb.fleet.flows.find((f) => f.name === 'fl-clients-to-superlink')).toMatchObject({ from: { kind: 'world', cidrs: ['198.51.100.0/24'] }, to: { kind: 'pods', namespace: 'fl' } });
+  });
+
+  it('refuses a LoadBalancer exposure that would admit or dial unnamed addresses', () => {
+    expect(() => flFleet({ exposure: FleetApiExposure.loadBalancer({ host: 'fl.example.org', sourceRanges: [] }) })).toThrow(
+      /geo\/fl: exposure\.sourceRanges: the SuperLink admits only the addresses listed here; got none[\s\S]*geo\/fl: exposure\.addresses: host 'fl\.example\.org' is a name/,
+    );
+    expect(() => flFleet({ exposure: FleetApiExposure.loadBalancer({ host: '203.0.113.10', sourceRanges: ['198.51.100.0/33'] }) })).toThrow(/exposure: '198\.51\.100\.0\/33' is not an IPv4 CIDR/);
+    // An IP host gives the address; a deliberate 0.0.0.0/0 is accepted.
+    expect(() => flFleet({ exposure: FleetApiExposure.loadBalancer({ host: '203.0.113.10', sourceRanges: ['0.0.0.0/0'] }) })).not.toThrow();
   });
 
   it('scales SuperNodes with KEDA cron triggers in their windows, never leaving a window without minClients', () => {
@@ -141,12 +184,16 @@ describe('FederatedLearningJob', () => {
   });
 
   it('offers CronJobs with a narrow Role instead of KEDA', () => {
-    const { job } = flFleet({ energy: { ...FL_PROPS.energy!, scaler: ScheduleScaler.cronJobs() } });
+    const { job, fleet } = flFleet({ energy: { ...FL_PROPS.energy!, scaler: ScheduleScaler.cronJobs() } });
     const objs = job.objectsIn('atlanta');
     expect(byKind(objs, 'ScaledObject')).toHaveLength(0);
     const ranges = job.plan!.ranges.atlanta!.length;
     expect(byKind(objs, 'CronJob')).toHaveLength(2 * ranges);
     expect((byKind(objs, 'Role')[0] as any).rules[1]).toEqual({ apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: ['fl-supernode-atlanta'], verbs: ['get', 'patch', 'update'] });
+    // The scaling pods call the API server: labelled, and their flow declared.
+    const labels = { 'app.kubernetes.io/component': 'scaler', 'k0smos.io/flower-job': 'fl', 'k0smos.io/site': 'atlanta' };
+    expect(byKind(objs, 'CronJob')[0]!.spec.jobTemplate.spec.template.metadata.labels).toEqual(labels);
+    expect(fleet.flows.find((f) => f.name === 'fl-scaler-atlanta-to-api-server')).toMatchObject({ from: { kind: 'pods', namespace: 'fl', podLabels: labels }, to: { kind: 'api-server', at: { cluster: 'atlanta' } }, ports: [] });
   });
 
   it('reports an unschedulable window with its time and reason when the fleet is resolved', () => {
@@ -197,7 +244,7 @@ describe('FederatedLearningJob', () => {
     const registry = schemaRegistry()!;
     const variants = [
       flFleet(),
-      flFleet({ isolation: 'subprocess', insecureWithoutTls: true, exposure: FleetApiExposure.loadBalancer({ host: 'fl.example.org' }) }),
+      flFleet({ isolation: 'subprocess', insecureWithoutTls: true, exposure: FleetApiExposure.loadBalancer({ host: '203.0.113.10', sourceRanges: ['198.51.100.0/24'] }) }),
       flFleet({ nodeAuth: true, energy: { ...FL_PROPS.energy!, scaler: ScheduleScaler.cronJobs() } }),
     ];
     let n = 0;

@@ -3,7 +3,8 @@ import { parse } from 'yaml';
 import { buildReferenceBase } from '../../apps/reference-fleet';
 import { InferenceRuntime, InferenceService } from '../../constructs/inference-service';
 import { TrainingJob, TrainingOperator } from '../../constructs/training-job';
-import { Fleet, GpuOperatorStack, Partitioning } from '../../constructs';
+import { Fleet, GpuOperatorStack, Partitioning, TenantIsolation } from '../../constructs';
+import { Peer, Port } from '../../constructs/connections';
 import { ValidationError } from '../../lib/model/errors';
 import { validateDocument } from '../../lib/validate/validate';
 import { itWithSchemas, schemaRegistry } from '../helpers';
@@ -64,6 +65,66 @@ describe('TrainingJob and InferenceService', () => {
       n++;
     }
     expect(n).toBeGreaterThan(10);
+  });
+});
+
+describe('the flows workloads declare themselves', () => {
+  const summary = (fleet: Fleet, by: string) =>
+    fleet.flows
+      .filter((f) => f.declaredBy === by)
+      .map((f) => {
+        const end = (e: (typeof f)['from']) => (e.kind === 'pods' ? `${'placedWith' in e.at ? `placed:${e.at.placedWith}` : e.at.cluster}/${e.namespace}${JSON.stringify(e.podLabels)}` : e.kind === 'world' ? `world${JSON.stringify(e.cidrs)}` : `${e.kind}:${'placedWith' in e.at ? e.at.placedWith : e.at.cluster}`);
+        return `${f.name}: ${end(f.from)} -> ${end(f.to)} ${f.ports.map((p) => `${p.protocol}/${p.port}`).join(',') || 'all'}`;
+      });
+
+  it('a training job: its gang on every port (rendezvous, pytorchjob-port, collectives) and DNS, in its cluster', () => {
+    const fleet = buildReferenceBase(new App());
+    const job = new TrainingJob(fleet, 'pretrain', { target: { site: 'atlanta' }, image: 'x', replicas: 2, gpusPerReplica: 8 });
+    job.connections.allowTo(Peer.world(['198.51.100.0/24']), Port.tcp(443), { name: 'pretrain-datasets' });
+    expect(summary(fleet, 'geo/pretrain')).toEqual([
+      'pretrain-datasets: atlanta/training{"k0smos.io/workload":"pretrain"} -> world["198.51.100.0/24"] TCP/443',
+      'pretrain-dns: atlanta/training{"k0smos.io/workload":"pretrain"} -> dns:atlanta TCP/53,UDP/53',
+      'pretrain-gang: atlanta/training{"k0smos.io/workload":"pretrain"} -> atlanta/training{"k0smos.io/workload":"pretrain"} all',
+    ]);
+  });
+
+  it('an inference service: DNS, the model download for a remote storageUri, and its clients (its own namespace by default) on the predictor port', () => {
+    const fleet = buildReferenceBase(new App());
+    const q = fleet.site('quebec').cluster();
+    new InferenceService(fleet, 'chat', { target: { site: 'quebec' }, runtime: InferenceRuntime.kserve({ modelFormat: 'huggingface', storageUri: 'hf://example/model' }) });
+    expect(summary(fleet, 'geo/chat')).toEqual([
+      'chat-dns: quebec/inference{"serving.kserve.io/inferenceservice":"chat"} -> dns:quebec TCP/53,UDP/53',
+      'chat-from-own-namespace: quebec/inference{} -> quebec/inference{"serving.kserve.io/inferenceservice":"chat"} TCP/8080',
+      'chat-model-download: quebec/inference{"serving.kserve.io/inferenceservice":"chat"} -> world[] TCP/443',
+    ]);
+    new InferenceService(fleet, 'local', {
+      target: { site: 'quebec' },
+      runtime: InferenceRuntime.deployment({ image: 'x', port: 9000 }),
+      clients: [Peer.pods(q, 'web', { app: 'ui' }), Peer.sameNamespace()],
+    });
+    expect(summary(fleet, 'geo/local')).toEqual([
+      'local-dns: quebec/inference{"k0smos.io/workload":"local"} -> dns:quebec TCP/53,UDP/53',
+      'local-from-own-namespace: quebec/inference{} -> quebec/inference{"k0smos.io/workload":"local"} TCP/9000',
+      'local-from-quebec-web: quebec/web{"app":"ui"} -> quebec/inference{"k0smos.io/workload":"local"} TCP/9000',
+    ]);
+    new InferenceService(fleet, 'pvc', { target: { site: 'quebec' }, runtime: InferenceRuntime.kserve({ modelFormat: 'x', storageUri: 'pvc://models/x' }), clients: [] });
+    new InferenceService(fleet, 'mirror', { target: { site: 'quebec' }, runtime: InferenceRuntime.kserve({ modelFormat: 'x', storageUri: 's3://m/x' }), clients: [], modelDownload: { from: Peer.world(['10.9.0.0/16']), ports: [Port.tcp(9000)] } });
+    expect(summary(fleet, 'geo/pvc')).toEqual(['pvc-dns: quebec/inference{"serving.kserve.io/inferenceservice":"pvc"} -> dns:quebec TCP/53,UDP/53']);
+    expect(summary(fleet, 'geo/mirror')).toContain('mirror-model-download: quebec/inference{"serving.kserve.io/inferenceservice":"mirror"} -> world["10.9.0.0/16"] TCP/9000');
+  });
+
+  it('placed workloads name the workload the solver places, and GPU tenants their namespace in their cluster', () => {
+    const fleet = buildReferenceBase(new App());
+    new TrainingJob(fleet, 'tj', { image: 'x', placement: { cpu: 1, memoryGiB: 1 } });
+    new GpuOperatorStack(fleet.site('quebec').cluster(), 'gpu', { tenants: { 'team-a': { isolation: TenantIsolation.namespace({ gpus: 2 }) } } });
+    expect(summary(fleet, 'geo/tj')).toEqual([
+      'tj-dns: placed:tj/training{"k0smos.io/workload":"tj"} -> dns:tj TCP/53,UDP/53',
+      'tj-gang: placed:tj/training{"k0smos.io/workload":"tj"} -> placed:tj/training{"k0smos.io/workload":"tj"} all',
+    ]);
+    expect(summary(fleet, 'geo/quebec/quebec/gpu/tenant-team-a')).toEqual([
+      'quebec-team-a-dns: quebec/team-a{} -> dns:quebec TCP/53,UDP/53',
+      'quebec-team-a-internal: quebec/team-a{} -> quebec/team-a{} all',
+    ]);
   });
 });
 

@@ -26,7 +26,7 @@ describe('Flower objects and wiring rules', () => {
   it('builds a consistent deployment that passes every rule, for each isolation, TLS and exposure choice', () => {
     for (const isolation of ['process', 'subprocess'] as const) {
       for (const tls of [base.tls, { type: 'insecure' } as const]) {
-        for (const exposure of [base.exposure, { type: 'load-balancer', host: 'fl.example.org' } as const]) {
+        for (const exposure of [base.exposure, { type: 'load-balancer', host: 'fl.example.org', sourceRanges: ['198.51.100.0/24'], addresses: ['203.0.113.10/32'] } as const]) {
           const m = build({ ...base, isolation, tls, exposure, nodeAuth: tls.type === 'secrets', supernodes: base.supernodes.map((s) => ({ ...s, authSecret: tls.type === 'secrets' ? `${s.site}-key` : undefined })) as FlowerSpec['supernodes'] });
           expect(checkFlowerWiring('fl', m)).toEqual([]);
         }

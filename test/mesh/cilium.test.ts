@@ -3,8 +3,9 @@ import * as path from 'node:path';
 import Ajv from 'ajv';
 import { App } from 'cdk8s';
 import { parse } from 'yaml';
-import { CiliumMesh, MeshCa } from '../../constructs';
-import { assignClusterIds, planMesh, type MeshMember } from '../../lib/mesh/cilium';
+import { CiliumMesh, MeshCa, TrainingJob } from '../../constructs';
+import { Peer, Port, declareFlow } from '../../constructs/connections';
+import { DEFAULT_EXEMPT_NAMESPACES, assignClusterIds, planMesh, type MeshMember } from '../../lib/mesh/cilium';
 import { validateDocument } from '../../lib/validate/validate';
 import { buildReferenceBase } from '../../apps/reference-fleet';
 import { findSchemasDir } from '../../lib/validate/validate';
@@ -153,9 +154,15 @@ describe('CiliumMesh construct', () => {
     }
     const baseline = parse(tree.get('sites/quebec/quebec/ciliumclusterwidenetworkpolicy.cilium.io_k0smos-default-deny.yaml')!);
     expect(baseline.spec.enableDefaultDeny).toEqual({ ingress: true, egress: true });
-    expect(baseline.spec.endpointSelector.matchExpressions[0].values).toContain('kube-system');
+    // The namespace label must exist before NotIn compares it: endpoints without one (cilium-health) stay out.
+    expect(baseline.spec.endpointSelector.matchExpressions).toEqual([
+      { key: 'k8s:io.kubernetes.pod.namespace', operator: 'Exists' },
+      { key: 'k8s:io.kubernetes.pod.namespace', operator: 'NotIn', values: expect.arrayContaining(['kube-system', 'flux-system', 'argocd', 'metallb-system', 'openebs', 'kubeflow-system']) },
+    ]);
     const egress = parse(tree.get('sites/quebec/quebec/ciliumnetworkpolicy.cilium.io_flower_allow-fl-updates-egress.yaml')!);
     expect(egress.spec.egress[0].toEndpoints[0].matchLabels).toEqual({ app: 'superlink', 'k8s:io.kubernetes.pod.namespace': 'flower', 'io.cilium.k8s.policy.cluster': 'frankfurt' });
+    // Flow policies only add allows: they never put an endpoint into default deny by themselves.
+    expect(egress.spec.enableDefaultDeny).toEqual({ ingress: false, egress: false });
     const ingress = parse(tree.get('sites/frankfurt/frankfurt/ciliumnetworkpolicy.cilium.io_flower_allow-fl-updates-ingress.yaml')!);
     expect(ingress.spec.ingress[0].fromEndpoints[0].matchLabels['io.cilium.k8s.policy.cluster']).toBe('quebec');
     const svcQ = parse(tree.get('sites/quebec/quebec/service_flower_superlink.yaml')!);
@@ -186,5 +193,75 @@ describe('CiliumMesh construct', () => {
       /flow 'x' uses cluster 'atlanta', which is not in the mesh/,
     );
     expect(mesh.addonFor(q).chart).toEqual({ repo: 'https://helm.cilium.io', name: 'cilium', version: '1.19.4' });
+  });
+  it('gives a flow declared twice (by the mesh and by a workload, or twice) one pair of policies, and refuses one name for two flows', () => {
+    const { fleet, mesh } = meshedFleet();
+    const q = fleet.site('quebec').cluster();
+    const f = fleet.site('frankfurt').cluster();
+    const flow = { from: { cluster: q, namespace: 'flower', podLabels: { app: 'supernode' } }, to: { cluster: f, namespace: 'flower', podLabels: { app: 'superlink' } }, ports: [{ port: 9092 }] };
+    mesh.addFlow('updates', flow).addFlow('updates', flow).addFlow('updates-again', flow);
+    declareFlow(fleet, 'from-a-workload', Peer.pods(q, 'flower', { app: 'supernode' }), Peer.pods(f, 'flower', { app: 'superlink' }), [Port.tcp(9092)]);
+    const files = [...fleet.toTree().keys()].filter((k) => k.includes('ciliumnetworkpolicy'));
+    // One flow, kept under the first of its names.
+    expect(files).toEqual(['sites/frankfurt/frankfurt/ciliumnetworkpolicy.cilium.io_flower_allow-from-a-workload-ingress.yaml', 'sites/quebec/quebec/ciliumnetworkpolicy.cilium.io_flower_allow-from-a-workload-egress.yaml']);
+    mesh.addFlow('updates', { ...flow, ports: [{ port: 9093 }] });
+    expect(() => fleet.toTree()).toThrow(/geo: flows\[updates\]: the name is declared for 2 different flows \(quebec\/flower \{app=supernode\} -> frankfurt\/flower \{app=superlink\} by geo\/mesh; .*\); give each flow its own name/);
+  });
+
+  it('adds exemptNamespaces to the defaults instead of replacing them', () => {
+    const fleet = buildReferenceBase(new App());
+    const mesh = new CiliumMesh(fleet, 'mesh', { exemptNamespaces: ['monitoring', 'kube-system'] });
+    mesh.addCluster({ cluster: fleet.site('quebec').cluster(), meshEndpoint: 'q', apiServer: { host: 'q', port: 6443 } });
+    expect(mesh.exemptNamespaces).toEqual([...new Set([...DEFAULT_EXEMPT_NAMESPACES, 'monitoring'])].sort());
+    const baseline = parse(fleet.toTree().get('sites/quebec/quebec/ciliumclusterwidenetworkpolicy.cilium.io_k0smos-default-deny.yaml')!);
+    expect(baseline.spec.endpointSelector.matchExpressions[1].values).toEqual(mesh.exemptNamespaces);
+    for (const ns of ['kube-system', 'kube-public', 'kube-node-lease', 'k0smotron', 'kcm-system', 'projectsveltos', 'flux-system', 'argocd', 'cert-manager', 'keda', 'kserve', 'kubeflow', 'kubeflow-system', 'gpu-operator', 'kube-amd-gpu', 'metallb-system', 'openebs', 'local-path-storage', 'k0smos-system']) {
+      expect(DEFAULT_EXEMPT_NAMESPACES).toContain(ns);
+    }
+  });
+
+  it('writes each end of a flow only where Cilium runs: pods outside the mesh get no policy, DNS and outside addresses none at their end', () => {
+    const fleet = buildReferenceBase(new App());
+    const mesh = new CiliumMesh(fleet, 'mesh');
+    const q = fleet.site('quebec').cluster();
+    const a = fleet.site('atlanta').cluster();
+    mesh.addCluster({ cluster: q, meshEndpoint: 'q', apiServer: { host: 'q', port: 6443 } });
+    declareFlow(fleet, 'to-atlanta', Peer.pods(q, 'x', { app: 'c' }), Peer.pods(a, 'x', { app: 's' }), [Port.tcp(80)]);
+    declareFlow(fleet, 'x-dns', Peer.pods(q, 'x', { app: 'c' }), Peer.dns(q), [Port.dns()]);
+    declareFlow(fleet, 'x-out', Peer.pods(q, 'x', { app: 'c' }), Peer.world(['198.51.100.0/24']), [Port.tcp(443)]);
+    declareFlow(fleet, 'x-api', Peer.pods(q, 'x', { app: 'c' }), Peer.apiServer(q), [Port.allTraffic()]);
+    declareFlow(fleet, 'x-in', Peer.world(), Peer.pods(q, 'x', { app: 's' }), [Port.tcp(8443)]);
+    const tree = fleet.toTree();
+    const files = [...tree.keys()].filter((k) => k.includes('ciliumnetworkpolicy.'));
+    expect(files).toEqual([
+      'sites/quebec/quebec/ciliumnetworkpolicy.cilium.io_x_allow-x-api-egress.yaml',
+      'sites/quebec/quebec/ciliumnetworkpolicy.cilium.io_x_allow-x-dns-egress.yaml',
+      'sites/quebec/quebec/ciliumnetworkpolicy.cilium.io_x_allow-x-in-ingress.yaml',
+      'sites/quebec/quebec/ciliumnetworkpolicy.cilium.io_x_allow-x-out-egress.yaml',
+    ]);
+    const rule = (f: string, dir: 'egress' | 'ingress') => parse(tree.get(`sites/quebec/quebec/ciliumnetworkpolicy.cilium.io_x_allow-${f}-${dir}.yaml`)!).spec[dir][0];
+    expect(rule('x-api', 'egress')).toEqual({ toEntities: ['kube-apiserver'] });
+    expect(rule('x-out', 'egress')).toEqual({ toCIDRSet: [{ cidr: '198.51.100.0/24' }], toPorts: [{ ports: [{ port: '443', protocol: 'TCP' }] }] });
+    expect(rule('x-in', 'ingress')).toEqual({ fromEntities: ['world'], toPorts: [{ ports: [{ port: '8443', protocol: 'TCP' }] }] });
+    expect(rule('x-dns', 'egress').toEndpoints[0].matchLabels).toEqual({ 'k8s:io.kubernetes.pod.namespace': 'kube-system', 'k8s:k8s-app': 'kube-dns', 'io.cilium.k8s.policy.cluster': 'quebec' });
+  });
+
+  it("renders a placed workload's flows into the cluster the solver chose", () => {
+    const fleet = buildReferenceBase(new App());
+    const mesh = new CiliumMesh(fleet, 'mesh');
+    for (const s of fleet.sites) mesh.addCluster({ cluster: s.cluster(), meshEndpoint: s.name, apiServer: { host: s.name, port: 6443 } });
+    new TrainingJob(fleet, 'tj', { image: 'x', replicas: 2, gpusPerReplica: 0, placement: { cpu: 2, memoryGiB: 4, priority: 50 } });
+    const tree = fleet.toTree();
+    const job = [...tree.keys()].find((k) => k.endsWith('pytorchjob.kubeflow.org_training_tj.yaml'))!;
+    const folder = job.slice(0, job.lastIndexOf('/'));
+    // The policies of its flows are in the same folder as the job, and nowhere else.
+    expect([...tree.keys()].filter((k) => k.includes('_training_allow-tj-'))).toEqual([
+      `${folder}/ciliumnetworkpolicy.cilium.io_training_allow-tj-dns-egress.yaml`,
+      `${folder}/ciliumnetworkpolicy.cilium.io_training_allow-tj-gang-egress.yaml`,
+      `${folder}/ciliumnetworkpolicy.cilium.io_training_allow-tj-gang-ingress.yaml`,
+    ]);
+    const cluster = folder.split('/')[2]!;
+    expect(parse(tree.get(`${folder}/ciliumnetworkpolicy.cilium.io_training_allow-tj-gang-ingress.yaml`)!).spec.ingress[0].fromEndpoints[0].matchLabels['io.cilium.k8s.policy.cluster']).toBe(cluster);
+    expect(fleet.flows.find((f) => f.name === 'tj-gang')).toMatchObject({ from: { kind: 'pods', at: { placedWith: 'tj' } }, to: { kind: 'pods', at: { placedWith: 'tj' } }, ports: [] });
   });
 });
