@@ -141,8 +141,8 @@ const propsSchema = z.strictObject({
  * pools, the AMD GPU Operator for AMD pools, both (each on its own nodes) when the cluster has both.
  * Create it in a cluster's chart: `new GpuOperatorStack(site.cluster('quebec'), 'gpu', {...})`.
  *
- * The operator charts are exposed as {@link addons} for the cluster layer to install; the objects
- * (partitioning ConfigMaps, DeviceConfig, DRA classes, tenants) go to the cluster's folder.
+ * The stack adds its operator charts to the cluster itself (read them in {@link addons}); the objects
+ * (partitioning ConfigMaps, DeviceConfig, DRA claim templates, tenants) go to the cluster's folder.
  */
 export class GpuOperatorStack extends Construct {
   /** What a pod for `vendor` sets to land on that vendor's GPU nodes only. */
@@ -211,6 +211,15 @@ export class GpuOperatorStack extends Construct {
         chart.addNodePoolConfig(pool, { labels: c.labels, taints: c.taints });
         chart.setGpuPartitioning(pool, c.partitioning);
       }
+      // The stack installs its operators itself, delivered the way the cluster takes add-ons.
+      const taken = this.plan.addons.filter((a) => chart.node.tryFindChild(`addon-${a.name}`) !== undefined).map((a) => a.name);
+      if (taken.length > 0) {
+        throw new ValidationError(
+          [{ path: this.node.path, message: `cluster '${chart.clusterName}' has add-ons named ${taken.map((n) => `'${n}'`).join(', ')} already; the GPU operator stack installs ${taken.length === 1 ? 'that chart' : 'those charts'} itself: remove the cluster's own` }],
+          `invalid GPU operator stack '${id}'`,
+        );
+      }
+      for (const a of this.plan.addons) chart.addAddon(a, { installedBy: `GpuOperatorStack '${this.node.path}'` });
     }
 
     const tenantNames = new Set(Object.keys(tenantOptions));
@@ -226,9 +235,12 @@ export class GpuOperatorStack extends Construct {
     this.tenants = tenants;
   }
 
-  /** The Helm charts the cluster layer installs (NVIDIA and/or AMD GPU Operator). */
+  /**
+   * The Helm charts this stack installs into its cluster (NVIDIA and/or AMD GPU Operator, the NVIDIA DRA
+   * driver), for inspection. The stack adds them to the cluster itself; do not add them again.
+   */
   public get addons(): readonly HelmChartAddon[] {
-    return this.plan.addons;
+    return Object.freeze([...this.plan.addons]);
   }
 
   /** GPU vendors of the cluster. */

@@ -3,6 +3,7 @@
  * (DCM) configuration, the typed DeviceConfig, and the chart values.
  */
 import type { HelmChartAddon } from '../addons/addon';
+import type { Capability } from '../readiness/capability';
 import type { ValidationIssue } from '../model/errors';
 import { AMD_LOGICAL_GPUS, gpuModel, gpuModels, type AmdComputePartition, type AmdMemoryPartition } from '../model/gpu-models';
 import type { K8sObject } from '../synth/objects';
@@ -134,6 +135,22 @@ export function amdHelmValues(c: AmdStackConfig): Record<string, unknown> {
   };
 }
 
+/**
+ * The API group the AMD GPU Operator serves (DeviceConfig, RemediationWorkflowStatus) and what it needs
+ * first: cert-manager, which issues its TLS certificates (ROCm/gpu-operator docs/installation/kubernetes-helm.md,
+ * "Pre-Installation Steps": install cert-manager, then the chart). The resolver installs cert-manager from this need.
+ */
+export const AMD_OPERATOR_PROVIDES: readonly Capability[] = ['api:amd.com'];
+export const AMD_OPERATOR_NEEDS: readonly Capability[] = ['api:cert-manager.io'];
+
 export function amdAddon(c: AmdStackConfig): HelmChartAddon {
-  return { name: 'amd-gpu-operator', namespace: c.namespace, chart: { ...AMD_CHART }, values: amdHelmValues(c), order: 210 };
+  return {
+    name: 'amd-gpu-operator',
+    namespace: c.namespace,
+    chart: { ...AMD_CHART },
+    values: amdHelmValues(c),
+    order: 210,
+    provides: [...AMD_OPERATOR_PROVIDES],
+    needs: [...AMD_OPERATOR_NEEDS],
+  };
 }

@@ -3,6 +3,7 @@
  * render it, and the device-plugin (time-slicing) configuration.
  */
 import type { HelmChartAddon } from '../addons/addon';
+import type { Capability } from '../readiness/capability';
 import { toYamlOrdered } from '../synth/serialize';
 import type { MigStrategy } from './mig';
 import type { Toleration } from './scheduling';
@@ -124,9 +125,18 @@ export function nvidiaHelmValues(c: NvidiaStackConfig): Record<string, unknown> 
   return values;
 }
 
+/**
+ * API groups the GPU Operator chart serves. `nvidia.com` (ClusterPolicy, NVIDIADriver, GPUCluster) is
+ * reconciled by the operator. The chart's `crds/` also carries the `resource.nvidia.com` CRDs
+ * (ComputeDomain), but only the NVIDIA DRA driver reconciles those: the DRA add-on provides that group
+ * when it runs ComputeDomains, this chart does not claim it.
+ * Source: NVIDIA/gpu-operator@v26.7.0 config/crd/bases/nvidia.com_*.yaml, deployments/gpu-operator/crds/.
+ */
+export const NVIDIA_OPERATOR_PROVIDES: readonly Capability[] = ['api:nvidia.com'];
+
 /** The GPU Operator as an add-on for the cluster layer. */
 export function nvidiaAddon(c: NvidiaStackConfig): HelmChartAddon {
-  return { name: 'gpu-operator', namespace: c.namespace, chart: { ...NVIDIA_CHART }, values: nvidiaHelmValues(c), order: 200 };
+  return { name: 'gpu-operator', namespace: c.namespace, chart: { ...NVIDIA_CHART }, values: nvidiaHelmValues(c), order: 200, provides: [...NVIDIA_OPERATOR_PROVIDES] };
 }
 
 /** Time-slicing of one pool: each GPU is advertised `replicas` times as `nvidia.com/gpu.shared`. */

@@ -43,10 +43,12 @@ test('T4 -> H100: same operator, the MIG manager comes in and keeps MIG off on t
   const d = diff(t4.tree, h100.tree);
   expect(d.added).toEqual([]);
   expect(d.removed).toEqual([]);
-  // The site inventory (both the cluster's and the management's copy), the GPU node config and the
-  // workers' registration labels change, nothing else.
+  // The site inventory (both the cluster's and the management's copy), the GPU node config, the
+  // workers' registration labels and the operator's values (MIG manager on; the stack installs the chart
+  // through the hosted control plane's k0s config) change, nothing else.
   expect(d.changed).toEqual([
     'management/configmap_k0smos-system_cluster-quebec.yaml',
+    'management/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_quebec.yaml',
     'management/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-gpu-0.yaml',
     'management/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-gpu-1.yaml',
     `${Q}/configmap_k0smos-system_cluster-info.yaml`,
