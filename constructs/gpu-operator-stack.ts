@@ -109,6 +109,15 @@ export interface GpuOperatorStackProps {
    */
   readonly amdMetricsExporter?: boolean;
   /**
+   * Taint the nodes of the GPU pools `nvidia.com/gpu=present:NoSchedule` or `amd.com/gpu=present:NoSchedule`,
+   * so that only pods tolerating their vendor land there. System pods (CoreDNS, metrics-server, the Cilium
+   * operator) tolerate no GPU taint, so `true` needs a node pool without GPUs in the cluster; on a cluster of
+   * GPU pools only it is an error.
+   * @default - true when the cluster has a node pool without GPUs, false when every pool has GPUs (their
+   * extended resources already keep pods that do not ask for GPUs off them)
+   */
+  readonly taintGpuNodes?: boolean;
+  /**
    * Express GPU requests with Dynamic Resource Allocation (DeviceClass, ResourceClaimTemplate) for a
    * cluster on this Kubernetes version (1.32+; `resource.k8s.io/v1` from 1.34).
    * @default - GPU requests use extended resources (nvidia.com/gpu, amd.com/gpu)
@@ -132,6 +141,7 @@ const propsSchema = z.strictObject({
   amdNamespace: dnsLabel().optional(),
   dcgmExporter: z.boolean().optional(),
   amdMetricsExporter: z.boolean().optional(),
+  taintGpuNodes: z.boolean().optional(),
   dra: z.strictObject({ kubernetesVersion: z.string() }).optional(),
   tenants: z.record(z.string(), z.strictObject({ isolation: z.any(), groups: z.array(z.string().min(1)).optional() })).optional(),
 });
@@ -195,6 +205,7 @@ export class GpuOperatorStack extends Construct {
       amdNamespace: props.amdNamespace ?? AMD_NAMESPACE,
       dcgmExporter: props.dcgmExporter ?? true,
       amdMetricsExporter: props.amdMetricsExporter ?? true,
+      ...(props.taintGpuNodes !== undefined ? { taintGpuNodes: props.taintGpuNodes } : {}),
       ...(props.dra ? { dra: props.dra } : {}),
       tenants: Object.keys(tenantOptions)
         .sort()

@@ -67,6 +67,11 @@ export interface GpuStackInput {
   readonly amdNamespace: string;
   readonly dcgmExporter: boolean;
   readonly amdMetricsExporter: boolean;
+  /**
+   * Taint the GPU pools' nodes with their vendor's NoSchedule taint.
+   * @default - true when the cluster has a pool without GPUs (where system pods run), false when every pool has GPUs
+   */
+  readonly taintGpuNodes?: boolean;
   /** Kubernetes version of the cluster when GPU requests go through DRA. */
   readonly dra?: { readonly kubernetesVersion: string };
   readonly tenants: readonly TenantSpec[];
@@ -103,6 +108,8 @@ export interface GpuStackPlan {
   readonly objects: readonly K8sObject[];
   /** Per GPU pool: labels, taints, resources. */
   readonly pools: Readonly<Record<string, PoolNodeConfig>>;
+  /** The GPU pools' nodes carry their vendor's NoSchedule taint (see {@link GpuStackInput.taintGpuNodes}). */
+  readonly taintsGpuNodes: boolean;
   /** GPU resources of the cluster. */
   readonly supply: GpuSupply;
 }
@@ -158,6 +165,22 @@ export function planGpuStack(input: GpuStackInput): { plan?: GpuStackPlan; issue
   issues.push(...derived.issues);
   const migStrategy: MigStrategy | 'none' = migLayouts.length > 0 ? derived.strategy : 'none';
 
+  // System pods (CoreDNS, metrics-server, the Cilium operator, the operators' controllers) tolerate no
+  // GPU taint: the vendor taint is kept only where the cluster has nodes without it. On a cluster of GPU
+  // pools only, the GPUs' extended resources already keep pods that do not ask for them off the GPUs.
+  const plainPools = input.pools.filter((p) => p.count > 0 && !gpuPools.includes(p)).map((p) => p.name);
+  const taintsGpuNodes = gpuPools.length > 0 && (input.taintGpuNodes ?? plainPools.length > 0);
+  if (input.taintGpuNodes === true && gpuPools.length > 0 && plainPools.length === 0) {
+    const hosted = input.clusterFacts?.hostedControlPlane === true ? ' (its control plane is hosted, so the cluster has no other node)' : '';
+    issues.push({
+      path: at('taintGpuNodes'),
+      message:
+        `every node of cluster '${input.cluster}' is in a GPU pool (${gpuPools.map((p) => p.name).join(', ')})${hosted}; tainted NoSchedule, they leave no node for CoreDNS, ` +
+        `metrics-server, the Cilium operator and the operators' controllers, which tolerate no GPU taint. Add a node pool without GPUs to the cluster ` +
+        `(on a standalone cluster, controller+worker hosts with noTaints in that pool count), or drop taintGpuNodes: the GPUs' extended resources already keep other pods off them`,
+    });
+  }
+
   // Per-pool node configuration and the resources each pool advertises.
   const pools: Record<string, PoolNodeConfig> = {};
   const resources: Record<string, number> = {};
@@ -192,7 +215,7 @@ export function planGpuStack(input: GpuStackInput): { plan?: GpuStackPlan; issue
     for (const [r, n] of Object.entries(res)) resources[r] = (resources[r] ?? 0) + n;
     const effective: PoolPartitioning =
       (part.kind === 'mig' && migStrategy !== 'none') || part.kind === 'time-slicing' || (part.kind === 'amd-partition' && model.partitionPairs) ? part : NONE;
-    pools[p.name] = { vendor: model.vendor, model: model.name, labels: sortRecord(labels), taints: [vendorTaint(model.vendor)], resources: sortRecord(res), partitioning: effective };
+    pools[p.name] = { vendor: model.vendor, model: model.name, labels: sortRecord(labels), taints: taintsGpuNodes ? [vendorTaint(model.vendor)] : [], resources: sortRecord(res), partitioning: effective };
     poolLines.push(`${p.name} (${model.name}, ${model.vendor}, ${how})`);
   }
   const supply: GpuSupply = { resources: sortRecord(resources), pools: poolLines, vendors };
@@ -300,7 +323,7 @@ export function planGpuStack(input: GpuStackInput): { plan?: GpuStackPlan; issue
     }
   }
   return {
-    plan: { vendors, migStrategy, addons, ...(clusterPolicySpec ? { clusterPolicySpec } : {}), objects, pools, supply },
+    plan: { vendors, migStrategy, addons, ...(clusterPolicySpec ? { clusterPolicySpec } : {}), objects, pools, taintsGpuNodes, supply },
     issues: [],
   };
 }

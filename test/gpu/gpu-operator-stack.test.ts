@@ -102,13 +102,18 @@ describe('reference fleet (Quebec A100 MIG + two tenants, Atlanta MI300X partiti
     expect(values(atlanta, 'amd-gpu-operator')).toMatchObject({ crds: { defaultCR: { install: false } }, 'node-feature-discovery': { enabled: true } });
   });
 
-  test('vendor separation: each GPU pool is tainted for its vendor; pods tolerate one vendor only', () => {
+  test('vendor separation: pods select and tolerate one vendor; GPU pools are tainted where the cluster has other nodes', () => {
+    // Quebec has a CPU pool for system pods: its GPU pools carry the vendor taint.
+    expect(quebec.plan.taintsGpuNodes).toBe(true);
     expect(quebec.nodeConfig('a100').taints).toEqual([{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }]);
-    expect(atlanta.nodeConfig('mi300x').taints).toEqual([{ key: 'amd.com/gpu', value: 'present', effect: 'NoSchedule' }]);
+    // Atlanta is GPU nodes only (hosted control plane): no taint, or CoreDNS could never schedule.
+    expect(atlanta.plan.taintsGpuNodes).toBe(false);
+    expect(atlanta.nodeConfig('mi300x').taints).toEqual([]);
     const cuda = GpuOperatorStack.scheduling('nvidia');
     expect(cuda.nodeSelector).toEqual({ 'k0smos.io/gpu-vendor': 'nvidia' });
-    // A CUDA pod tolerates no taint of the AMD nodes.
-    for (const t of atlanta.nodeConfig('mi300x').taints) expect(cuda.tolerations.some((x) => x.key === t.key)).toBe(false);
+    // A CUDA pod selects NVIDIA nodes, which the AMD nodes are not, and tolerates no AMD taint.
+    expect(atlanta.nodeConfig('mi300x').labels['k0smos.io/gpu-vendor']).toBe('amd');
+    expect(cuda.tolerations.map((t) => t.key)).toEqual(['nvidia.com/gpu']);
     expect(() => quebec.nodeConfig('cpu')).toThrow(/no GPU pool 'cpu'.*GPU pools: a100, a100-mig/);
   });
 
