@@ -47,14 +47,26 @@ describe('reference fleet (Quebec A100 MIG + two tenants, Atlanta MI300X partiti
     expect(validateDocument(schemas(), cp, 'cluster-policy', 0).map(formatFailure)).toEqual([]);
     // The values carry the same blocks as the spec.
     const v = values(quebec, 'gpu-operator');
-    for (const block of ['operator', 'driver', 'toolkit', 'mig', 'dcgmExporter', 'gfd', 'nodeStatusExporter']) expect(v[block]).toEqual(quebec.plan.clusterPolicySpec![block]);
+    for (const block of ['operator', 'hostPaths', 'driver', 'toolkit', 'mig', 'dcgmExporter', 'gfd', 'nodeStatusExporter']) expect(v[block]).toEqual(quebec.plan.clusterPolicySpec![block]);
   });
 
-  test('pitfall: the NVIDIA toolkit is pointed at the k0s containerd config and socket', () => {
+  test('pitfall: the NVIDIA toolkit is pointed at k0s explicitly (drop-in, CRI config, socket, containerd binary), not the pre-v25.10 recipe', () => {
     const v = values(quebec, 'gpu-operator');
-    expect(env(v)).toMatchObject({ CONTAINERD_CONFIG: '/etc/k0s/containerd.d/nvidia.toml', CONTAINERD_SOCKET: '/run/k0s/containerd.sock', CONTAINERD_RUNTIME_CLASS: 'nvidia' });
-    expect(K0S_CONTAINERD.config.startsWith('/etc/k0s/containerd.d/')).toBe(true);
+    expect(env(v)).toEqual({
+      RUNTIME_DROP_IN_CONFIG: '/etc/k0s/containerd.d/nvidia.toml',
+      CONTAINERD_CONFIG: '/run/k0s/containerd-cri.toml',
+      CONTAINERD_SOCKET: '/run/k0s/containerd.sock',
+      RUNTIME_EXECUTABLE_PATH: '/var/lib/k0s/bin/containerd',
+      CONTAINERD_RUNTIME_CLASS: 'nvidia',
+    });
+    // The old k0s recipe pointed CONTAINERD_CONFIG into the drop-in folder, which toolkit v1.18+ turns into a
+    // two-step import that breaks k0s nodes (NVIDIA/gpu-operator#1835).
+    expect(env(v).CONTAINERD_CONFIG!.startsWith('/etc/k0s/containerd.d/')).toBe(false);
+    expect(K0S_CONTAINERD.dropIn.startsWith('/etc/k0s/containerd.d/')).toBe(true);
     expect(v.operator).toMatchObject({ defaultRuntime: 'containerd', runtimeClass: 'nvidia' });
+    // k0s's kubelet root, for dcgm-exporter's pod-resources mount (ADDONS.md section 11).
+    expect(v.hostPaths).toEqual({ kubeletRootDir: '/var/lib/k0s/kubelet' });
+    expect(quebec.plan.clusterPolicySpec!.hostPaths).toEqual({ kubeletRootDir: '/var/lib/k0s/kubelet' });
   });
 
   test('MIG: strategy mixed (balanced layout, mig tenant), config label per pool, ConfigMap in the operator namespace', () => {
@@ -145,8 +157,9 @@ describe('chart values exist in the upstream charts', () => {
     }
     return true;
   }
-  // Read by the chart's ClusterPolicy template but not declared in values.yaml (STACK.md section 7, k0s setup).
-  const NVIDIA_UNDECLARED = ['operator.defaultRuntime'];
+  // Read by the chart's ClusterPolicy template but not declared in values.yaml (STACK.md section 7, k0s setup);
+  // hostPaths.kubeletRootDir is there as a comment only (ADDONS.md section 11) and is a ClusterPolicy field (checked against the CRD above).
+  const NVIDIA_UNDECLARED = ['operator.defaultRuntime', 'hostPaths.kubeletRootDir'];
 
   itWithSchemas.each([
     ['nvidia', 'nvidia-gpu-operator/values.yaml', 'gpu-operator', NVIDIA_UNDECLARED],
