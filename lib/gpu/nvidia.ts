@@ -4,6 +4,7 @@
  */
 import type { HelmChartAddon } from '../addons/addon';
 import type { Capability } from '../readiness/capability';
+import { K0S_KUBELET_ROOT } from './k0s';
 import { toYamlOrdered } from '../synth/serialize';
 import type { MigStrategy } from './mig';
 import type { Toleration } from './scheduling';
@@ -19,8 +20,6 @@ export const K0S_CONTAINERD = {
   executable: '/var/lib/k0s/bin/containerd',
 } as const;
 
-/** k0s's kubelet root directory (`<data-dir>/kubelet`); the GPU Operator mounts `pod-resources` below it. */
-export const K0S_KUBELET_ROOT = '/var/lib/k0s/kubelet';
 
 /** The GPU Operator chart this library writes values for. */
 export const NVIDIA_CHART = { repo: 'https://helm.ngc.nvidia.com/nvidia', name: 'gpu-operator', version: 'v26.7.0' } as const;

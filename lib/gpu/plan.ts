@@ -204,7 +204,7 @@ export function planGpuStack(input: GpuStackInput): { plan?: GpuStackPlan; issue
       res[SHARED_GPU_RESOURCE] = gpus * part.replicas;
       how = `time-sliced x${part.replicas}`;
     } else if (part.kind === 'amd-partition' && model.partitionPairs) {
-      labels[GPU_LABELS.dcmProfile] = dcmProfileName(part.partition);
+      labels[GPU_LABELS.dcmProfile] = dcmProfileName(part.partition, p.gpus!.count);
       res[VENDOR_RESOURCE.amd] = gpus * logicalGpus(part.partition);
       how = `${part.partition.compute}/${part.partition.memory}`;
     } else {
@@ -281,7 +281,7 @@ export function planGpuStack(input: GpuStackInput): { plan?: GpuStackPlan; issue
     const ns = input.amdNamespace;
     const partitions = gpuPools.flatMap((p) => {
       const part = partOf(p.name);
-      return part.kind === 'amd-partition' ? [part.partition] : [];
+      return part.kind === 'amd-partition' && gpuModel(p.gpus!.model)!.partitionPairs ? [{ partition: part.partition, gpusPerNode: p.gpus!.count }] : [];
     });
     const config: AmdStackConfig = {
       namespace: ns,

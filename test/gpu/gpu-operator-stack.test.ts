@@ -107,8 +107,11 @@ describe('reference fleet (Quebec A100 MIG + two tenants, Atlanta MI300X partiti
     expect(dc.spec.devicePlugin.devicePluginTolerations).toContainEqual({ key: 'amd.com/gpu', operator: 'Exists', effect: 'NoSchedule' });
     const dcm = JSON.parse(doc('sites/atlanta/atlanta/configmap_kube-amd-gpu_k0smos-dcm-config.yaml').data['config.json']);
     const label = atlanta.nodeConfig('mi300x').labels['dcm.amd.com/gpu-config-profile']!;
-    expect(dcm['gpu-config-profiles'][label]).toEqual({ profiles: [{ computePartition: 'CPX', memoryPartition: 'NPS4' }] });
-    expect(dcm['gpu-config-profiles'].default).toBeDefined();
+    // Every GPU of the 8-GPU node is assigned (numGPUsAssigned + skipped = GPUs on the node), or DCM applies nothing.
+    expect(label).toBe('cpx-nps4-8gpu');
+    expect(dcm['gpu-config-profiles'][label]).toEqual({ skippedGPUs: { ids: [] }, profiles: [{ computePartition: 'CPX', memoryPartition: 'NPS4', numGPUsAssigned: 8 }] });
+    // A whole-GPU profile of the same size to relabel a node back to.
+    expect(dcm['gpu-config-profiles']['spx-nps1-8gpu']).toEqual({ skippedGPUs: { ids: [] }, profiles: [{ computePartition: 'SPX', memoryPartition: 'NPS1', numGPUsAssigned: 8 }] });
     // 2 nodes x 8 MI300X x 8 CPX partitions.
     expect(atlanta.nodeConfig('mi300x').resources).toEqual({ 'amd.com/gpu': 128 });
     expect(values(atlanta, 'amd-gpu-operator')).toMatchObject({ crds: { defaultCR: { install: false } }, 'node-feature-discovery': { enabled: true } });

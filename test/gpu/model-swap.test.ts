@@ -105,7 +105,7 @@ test('A100 with MIG -> MI300X with partitions: the partitioning follows the mode
   const a100 = synth(onePool('A100-80GB'), { partitioning: { gpu: Partitioning.mig({ '1g.10gb': 7 }) } });
   const mi = synth(onePool('MI300X'), { partitioning: { gpu: Partitioning.amd('CPX', 'NPS1') } });
   expect(a100.stack.nodeConfig('gpu').labels['nvidia.com/mig.config']).toBe('k0smos-gpu');
-  expect(mi.stack.nodeConfig('gpu').labels['dcm.amd.com/gpu-config-profile']).toBe('cpx-nps1');
+  expect(mi.stack.nodeConfig('gpu').labels['dcm.amd.com/gpu-config-profile']).toBe('cpx-nps1-8gpu');
   const d = diff(a100.tree, mi.tree);
   expect(d.removed).toContain(`${Q}/configmap_gpu-operator_k0smos-mig-parted-config.yaml`);
   expect(d.added).toContain(`${Q}/configmap_kube-amd-gpu_k0smos-dcm-config.yaml`);

@@ -34,7 +34,7 @@ describe('GPU node labels and taints on the workers', () => {
   test('k0rdent remote-cluster (Atlanta, one GPU pool, hosted control plane): every machine gets the AMD partition profile label and no taint', () => {
     const cd = parse(tree.get('management/clusterdeployment.k0rdent.mirantis.com_kcm-system_atlanta.yaml')!);
     for (const m of cd.spec.config.machines) {
-      expect(argsOf(m.k0s.args, '--labels')).toEqual(['dcm.amd.com/gpu-config-profile=cpx-nps4', 'k0smos.io/gpu-model=MI300X', 'k0smos.io/gpu-vendor=amd', 'k0smos.io/node-pool=mi300x']);
+      expect(argsOf(m.k0s.args, '--labels')).toEqual(['dcm.amd.com/gpu-config-profile=cpx-nps4-8gpu', 'k0smos.io/gpu-model=MI300X', 'k0smos.io/gpu-vendor=amd', 'k0smos.io/node-pool=mi300x']);
       // Its nodes are the cluster's only nodes: a taint would keep CoreDNS and the Cilium operator off all of them.
       expect(argsOf(m.k0s.args, '--taints')).toBeUndefined();
     }
