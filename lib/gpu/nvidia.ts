@@ -50,6 +50,8 @@ export interface NvidiaStackConfig {
   readonly migConfig: boolean;
   /** True when a time-slicing config exists (the device plugin then reads our ConfigMap). */
   readonly devicePluginConfig: boolean;
+  /** Run the device plugin (`nvidia.com/gpu`); false when the NVIDIA DRA driver publishes the GPUs instead. */
+  readonly devicePlugin: boolean;
   readonly dcgmExporter: boolean;
   /** Deploy node feature discovery with this chart. */
   readonly nfd: boolean;
@@ -99,8 +101,8 @@ export function nvidiaClusterPolicySpec(c: NvidiaStackConfig): Record<string, un
     driver,
     toolkit: { enabled: true, installDir: '/usr/local/nvidia', env: k0sToolkitEnv() },
     devicePlugin: {
-      enabled: true,
-      ...(c.devicePluginConfig ? { config: { name: DEVICE_PLUGIN_CONFIGMAP, default: DEVICE_PLUGIN_DEFAULT_KEY } } : {}),
+      enabled: c.devicePlugin,
+      ...(c.devicePlugin && c.devicePluginConfig ? { config: { name: DEVICE_PLUGIN_CONFIGMAP, default: DEVICE_PLUGIN_DEFAULT_KEY } } : {}),
     },
     dcgm: { enabled: false },
     dcgmExporter: { enabled: c.dcgmExporter },
@@ -125,9 +127,8 @@ export function nvidiaHelmValues(c: NvidiaStackConfig): Record<string, unknown> 
     daemonsets: spec.daemonsets,
     driver: spec.driver,
     toolkit: spec.toolkit,
-    devicePlugin: c.devicePluginConfig
-      ? { enabled: true, config: { create: false, name: DEVICE_PLUGIN_CONFIGMAP, default: DEVICE_PLUGIN_DEFAULT_KEY } }
-      : spec.devicePlugin,
+    devicePlugin:
+      c.devicePlugin && c.devicePluginConfig ? { enabled: true, config: { create: false, name: DEVICE_PLUGIN_CONFIGMAP, default: DEVICE_PLUGIN_DEFAULT_KEY } } : spec.devicePlugin,
     dcgm: spec.dcgm,
     dcgmExporter: spec.dcgmExporter,
     gfd: spec.gfd,

@@ -22,7 +22,8 @@ import {
   type AmdPartition,
   type AmdStackConfig,
 } from './amd';
-import { deviceClass, draApiVersion, resourceClaimTemplate } from './dra';
+import { CHART_DEVICE_CLASS, deviceClass, deviceClassQuotaResource, draApiVersion, kubernetesMinor, resourceClaimTemplate } from './dra';
+import { NVIDIA_DRA_MIN_MINOR, NVIDIA_DRA_NAMESPACE, nvidiaDraAddon } from './nvidia-dra';
 import { checkMigLayout, deriveMigStrategy, formatLayout, layoutProfiles, migConfigName, migPartedConfig, migResourceNames, type MigLayout, type MigStrategy, type PoolMigLayout } from './mig';
 import {
   DEVICE_PLUGIN_CONFIGMAP,
@@ -181,6 +182,40 @@ export function planGpuStack(input: GpuStackInput): { plan?: GpuStackPlan; issue
     });
   }
 
+  // Dynamic Resource Allocation: GPUs are claimed through DeviceClasses and the device plugins are off, so
+  // what the device plugins configure (time-slicing, MIG resources) is not available.
+  let dra: string | undefined;
+  if (input.dra) {
+    const v = draApiVersion(input.dra.kubernetesVersion, at('dra.kubernetesVersion'));
+    issues.push(...v.issues);
+    dra = v.apiVersion;
+    const minor = kubernetesMinor(input.dra.kubernetesVersion);
+    if (vendors.includes('nvidia') && minor !== undefined && minor >= 32 && minor < NVIDIA_DRA_MIN_MINOR) {
+      issues.push({
+        path: at('dra.kubernetesVersion'),
+        message: `the NVIDIA DRA driver needs Kubernetes 1.${NVIDIA_DRA_MIN_MINOR} or later (resource.k8s.io/v1; its docs ask for 1.34.2+), got ${input.dra.kubernetesVersion}: on 1.32 and 1.33 DRA is off unless its feature gates and API versions are enabled by hand. Upgrade the cluster or drop dra`,
+      });
+    }
+    for (const p of gpuPools) {
+      const part = partOf(p.name);
+      if (gpuModel(p.gpus!.model)!.vendor !== 'nvidia') continue;
+      if (part.kind === 'mig') {
+        issues.push({
+          path: at(`partitioning.${p.name}`),
+          message: `pool '${p.name}' has a MIG layout, but with dra its GPUs are claimed whole from DeviceClass gpu.nvidia.com and the device plugin that advertises nvidia.com/mig-<profile> is off; this stack does not write claims on mig.nvidia.com yet. Drop dra, or the MIG layout of '${p.name}'`,
+        });
+      }
+      if (part.kind === 'time-slicing') {
+        issues.push({
+          path: at(`partitioning.${p.name}`),
+          message: `pool '${p.name}' is time-sliced, which the NVIDIA device plugin does and dra switches off. Drop dra, or the time-slicing of '${p.name}' (under DRA, pods share a GPU by sharing one ResourceClaim)`,
+        });
+      }
+    }
+  }
+  /** What a vendor's whole GPUs are counted as: the device plugin's extended resource, or under DRA the devices of its DeviceClass. */
+  const wholeGpu = (vendor: GpuVendor): string => (dra ? deviceClassQuotaResource(vendor) : VENDOR_RESOURCE[vendor]);
+
   // Per-pool node configuration and the resources each pool advertises.
   const pools: Record<string, PoolNodeConfig> = {};
   const resources: Record<string, number> = {};
@@ -205,10 +240,10 @@ export function planGpuStack(input: GpuStackInput): { plan?: GpuStackPlan; issue
       how = `time-sliced x${part.replicas}`;
     } else if (part.kind === 'amd-partition' && model.partitionPairs) {
       labels[GPU_LABELS.dcmProfile] = dcmProfileName(part.partition, p.gpus!.count);
-      res[VENDOR_RESOURCE.amd] = gpus * logicalGpus(part.partition);
+      res[wholeGpu('amd')] = gpus * logicalGpus(part.partition);
       how = `${part.partition.compute}/${part.partition.memory}`;
     } else {
-      res[VENDOR_RESOURCE[model.vendor]] = gpus;
+      res[wholeGpu(model.vendor)] = gpus;
     }
     // MIG-capable GPUs without a layout are kept whole: the MIG manager switches MIG off on them.
     if (model.mig && labels[GPU_LABELS.migConfig] === undefined) labels[GPU_LABELS.migConfig] = 'all-disabled';
@@ -218,25 +253,13 @@ export function planGpuStack(input: GpuStackInput): { plan?: GpuStackPlan; issue
     pools[p.name] = { vendor: model.vendor, model: model.name, labels: sortRecord(labels), taints: taintsGpuNodes ? [vendorTaint(model.vendor)] : [], resources: sortRecord(res), partitioning: effective };
     poolLines.push(`${p.name} (${model.name}, ${model.vendor}, ${how})`);
   }
-  const supply: GpuSupply = { resources: sortRecord(resources), pools: poolLines, vendors };
+  const supply: GpuSupply = { resources: sortRecord(resources), pools: poolLines, vendors, wholeGpu: Object.fromEntries(vendors.map((v) => [v, wholeGpu(v)])) };
   issues.push(...checkTenants(input.tenants, supply, input.cluster, path, input.clusterFacts));
-  const reserved = [input.nvidiaNamespace, input.amdNamespace, SYSTEM_NAMESPACE, 'default', 'kube-system', 'kube-public', 'kube-node-lease'];
+  const reserved = [input.nvidiaNamespace, input.amdNamespace, NVIDIA_DRA_NAMESPACE, SYSTEM_NAMESPACE, 'default', 'kube-system', 'kube-public', 'kube-node-lease'];
   for (const t of input.tenants) {
     if (reserved.includes(t.name)) issues.push({ path: at(`tenants[${t.name}]`), message: `'${t.name}' is a system namespace; a tenant's name is its namespace, choose another` });
   }
 
-  let dra: string | undefined;
-  if (input.dra) {
-    const v = draApiVersion(input.dra.kubernetesVersion, at('dra.kubernetesVersion'));
-    issues.push(...v.issues);
-    dra = v.apiVersion;
-    if (vendors.includes('nvidia')) {
-      issues.push({
-        path: at('dra'),
-        message: `DRA for NVIDIA GPUs needs the NVIDIA DRA driver, which this stack does not install yet (the GPU Operator's GPUCluster mode replaces the ClusterPolicy); use DRA on AMD-only clusters or drop dra`,
-      });
-    }
-  }
   if (input.nvidiaDriver.kind === 'operator-managed' && !/^\d+\.\d+(\.\d+)?$/.test(input.nvidiaDriver.version)) {
     issues.push({ path: at('nvidiaDriver'), message: `'${input.nvidiaDriver.version}' is not an NVIDIA driver version such as 595.91.07` });
   }
@@ -262,6 +285,7 @@ export function planGpuStack(input: GpuStackInput): { plan?: GpuStackPlan; issue
       migManager: gpuPools.some((p) => gpuModel(p.gpus!.model)!.mig !== undefined),
       migConfig: migLayouts.length > 0,
       devicePluginConfig: slicing.length > 0,
+      devicePlugin: dra === undefined,
       dcgmExporter: input.dcgmExporter,
       nfd: true,
       nfdExtraTolerations: vendors.includes('amd') ? [vendorToleration('amd')] : [],
@@ -269,6 +293,10 @@ export function planGpuStack(input: GpuStackInput): { plan?: GpuStackPlan; issue
     clusterPolicySpec = nvidiaClusterPolicySpec(config);
     addons.push(nvidiaAddon(config));
     objects.push(operatorNamespace(ns));
+    if (dra) {
+      addons.push(nvidiaDraAddon({ namespace: NVIDIA_DRA_NAMESPACE, driver: input.nvidiaDriver, resourceApiVersion: dra }));
+      objects.push(operatorNamespace(NVIDIA_DRA_NAMESPACE));
+    }
     if (migLayouts.length > 0) {
       const mig = migPartedConfig(migLayouts, at('partitioning'));
       objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: MIG_PARTED_CONFIGMAP, namespace: ns, labels }, data: { 'config.yaml': mig.yaml } });
@@ -298,7 +326,8 @@ export function planGpuStack(input: GpuStackInput): { plan?: GpuStackPlan; issue
       objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: AMD_DCM_CONFIGMAP, namespace: ns, labels }, data: { 'config.json': dcmConfigJson(partitions) } });
     }
   }
-  if (dra) for (const v of vendors) objects.push(deviceClass(dra, v, labels));
+  // Our own DeviceClass only where the vendor's DRA chart creates none (NVIDIA's creates gpu.nvidia.com).
+  if (dra) for (const v of vendors) if (CHART_DEVICE_CLASS[v] === undefined) objects.push(deviceClass(dra, v, labels));
 
   // What every GPU pool's nodes must carry; the cluster layer applies it to the pool's workers.
   if (gpuPools.length > 0) objects.push({
