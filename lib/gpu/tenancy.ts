@@ -114,6 +114,18 @@ export function checkTenants(tenants: readonly TenantSpec[], supply: GpuSupply, 
       if (!Number.isInteger(iso.gpus) || iso.gpus < 1) bad(`gpus must be a whole number >= 1 (got ${iso.gpus})`);
       if (iso.vendor === undefined && supply.vendors.length > 1) bad(`cluster '${cluster}' has ${supply.vendors.join(' and ')} GPUs; say which with vendor: 'nvidia' or 'amd'`);
       if (iso.vendor !== undefined && !supply.vendors.includes(iso.vendor)) bad(`cluster '${cluster}' has no ${iso.vendor} GPUs (${pools})`);
+      // A MIG-only (strategy mixed) or time-sliced-only cluster advertises no whole GPUs: a quota on them would
+      // ask for a resource no node has.
+      const vendor = iso.vendor ?? (supply.vendors.length === 1 ? supply.vendors[0] : undefined);
+      const whole = vendor !== undefined && supply.vendors.includes(vendor) ? wholeGpuResource(supply, vendor) : undefined;
+      if (whole !== undefined && !has(whole)) {
+        const instead = Object.keys(supply.resources)
+          .filter((r) => has(r) && r.startsWith(vendor === 'nvidia' ? 'nvidia.com/' : `${vendor}.com/`))
+          .sort();
+        const hint = instead.some((r) => r.startsWith('nvidia.com/mig-')) ? "use isolation 'mig' with those profiles" : instead.includes(SHARED_GPU_RESOURCE) ? "use isolation 'time-slicing'" : 'give the cluster whole GPUs';
+        bad(`isolation 'namespace' grants whole GPUs (${whole}), but no node of cluster '${cluster}' advertises them: its ${vendor} pools offer ${instead.join(', ') || 'nothing'} (${pools}); ${hint}, or keep a pool of whole GPUs`);
+        continue;
+      }
     }
     if (iso.kind === 'time-slicing') {
       if (!Number.isInteger(iso.replicas) || iso.replicas < 1) bad(`replicas must be a whole number >= 1 (got ${iso.replicas})`);
