@@ -174,7 +174,7 @@ export function buildReferenceBase(scope: Construct, id = 'geo'): Fleet {
 /**
  * The layers that only TypeScript expresses, on top of the fleet: GPU operator stacks (Quebec's A100s
  * with a MIG plan and two tenants; Atlanta's MI300X in CPX/NPS4 partitions) and one Cilium mesh over
- * Frankfurt, Quebec and Atlanta. Their charts are delivered through each cluster's add-ons.
+ * Frankfurt, Quebec and Atlanta. Each GPU stack adds its operator charts to its cluster itself.
  */
 export function addReferenceLayers(fleet: Fleet): { mesh: CiliumMesh; stacks: GpuOperatorStack[]; fl: FederatedLearningJob; training: TrainingJob; inference: InferenceService } {
   const cluster = (site: string) => fleet.site(site).cluster() as K0sCluster;
@@ -188,7 +188,6 @@ export function addReferenceLayers(fleet: Fleet): { mesh: CiliumMesh; stacks: Gp
     }),
     new GpuOperatorStack(cluster('atlanta'), 'gpu', { partitioning: { mi300x: Partitioning.amd('CPX', 'NPS4') } }),
   ];
-  for (const s of stacks) for (const a of s.addons) (s.node.scope as K0sCluster).addAddon(a);
 
   // One mesh over the three sites: pod/service CIDRs and API endpoints come from the clusters, and each
   // cluster installs the mesh's Cilium chart through its add-ons. Atlanta's hosted control plane has

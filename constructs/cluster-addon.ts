@@ -26,10 +26,13 @@ export const KCM_SYSTEM_NAMESPACE = 'kcm-system';
  * Create it with `cluster.addAddon(...)`.
  */
 export class ClusterAddon extends Construct {
+  /** Who added the chart when a construct did it for the user (e.g. `GpuOperatorStack 'geo/quebec/quebec/gpu'`); undefined when the user did. */
+  public readonly installedBy?: string;
   private readonly props: ClusterAddonProps;
 
-  constructor(cluster: K0sCluster, id: string, props: ClusterAddonProps) {
+  constructor(cluster: K0sCluster, id: string, props: ClusterAddonProps, options: { readonly installedBy?: string } = {}) {
     super(cluster, id);
+    if (options.installedBy !== undefined) this.installedBy = options.installedBy;
     // Kept by reference and read at synth time: an add-on whose values follow a later layer (the
     // Cilium mesh's peer list grows with each addCluster) renders its final values.
     this.props = props;

@@ -6,6 +6,7 @@ import { AMD_NAMESPACE, type AmdDriverChoice } from '../lib/gpu/amd';
 import type { MigLayout, MigStrategy } from '../lib/gpu/mig';
 import { NVIDIA_DEFAULT_DRIVER, NVIDIA_NAMESPACE, type DriverChoice } from '../lib/gpu/nvidia';
 import { planGpuStack, type GpuPoolInput, type GpuStackPlan, type PoolNodeConfig, type PoolPartitioning } from '../lib/gpu/plan';
+import { draApiVersion, resourceClaimTemplate } from '../lib/gpu/dra';
 import { gpuScheduling, type Toleration } from '../lib/gpu/scheduling';
 import { ValidationError, fromZodIssues, inConstruct, type ValidationIssue } from '../lib/model/errors';
 import { dnsLabel, type SiteSpec } from '../lib/model/fleet';
@@ -109,8 +110,22 @@ export interface GpuOperatorStackProps {
    */
   readonly amdMetricsExporter?: boolean;
   /**
-   * Express GPU requests with Dynamic Resource Allocation (DeviceClass, ResourceClaimTemplate) for a
-   * cluster on this Kubernetes version (1.32+; `resource.k8s.io/v1` from 1.34).
+   * Taint the nodes of the GPU pools `nvidia.com/gpu=present:NoSchedule` or `amd.com/gpu=present:NoSchedule`,
+   * so that only pods tolerating their vendor land there. System pods (CoreDNS, metrics-server, the Cilium
+   * operator) tolerate no GPU taint, so `true` needs a node pool without GPUs in the cluster; on a cluster of
+   * GPU pools only it is an error.
+   * @default - true when the cluster has a node pool without GPUs, false when every pool has GPUs (their
+   * extended resources already keep pods that do not ask for GPUs off them)
+   */
+  readonly taintGpuNodes?: boolean;
+  /**
+   * Allocate GPUs with Dynamic Resource Allocation for a cluster on this Kubernetes version (1.32+;
+   * `resource.k8s.io/v1` from 1.34; NVIDIA needs 1.34+). The device plugins are switched off: NVIDIA GPUs
+   * are published by the NVIDIA DRA driver (chart `dra-driver-nvidia-gpu`, installed by the stack) as
+   * DeviceClass `gpu.nvidia.com`; AMD GPUs by the AMD operator's DRA driver. Workloads claim GPUs through
+   * {@link GpuOperatorStack.draRequest}; `namespace` tenants get a ResourceClaimTemplate `gpu` and a quota
+   * on their DeviceClass's devices. MIG layouts and time-slicing (device plugin features) are refused on
+   * NVIDIA pools.
    * @default - GPU requests use extended resources (nvidia.com/gpu, amd.com/gpu)
    */
   readonly dra?: { readonly kubernetesVersion: string };
@@ -132,6 +147,7 @@ const propsSchema = z.strictObject({
   amdNamespace: dnsLabel().optional(),
   dcgmExporter: z.boolean().optional(),
   amdMetricsExporter: z.boolean().optional(),
+  taintGpuNodes: z.boolean().optional(),
   dra: z.strictObject({ kubernetesVersion: z.string() }).optional(),
   tenants: z.record(z.string(), z.strictObject({ isolation: z.any(), groups: z.array(z.string().min(1)).optional() })).optional(),
 });
@@ -141,8 +157,8 @@ const propsSchema = z.strictObject({
  * pools, the AMD GPU Operator for AMD pools, both (each on its own nodes) when the cluster has both.
  * Create it in a cluster's chart: `new GpuOperatorStack(site.cluster('quebec'), 'gpu', {...})`.
  *
- * The operator charts are exposed as {@link addons} for the cluster layer to install; the objects
- * (partitioning ConfigMaps, DeviceConfig, DRA classes, tenants) go to the cluster's folder.
+ * The stack adds its operator charts to the cluster itself (read them in {@link addons}); the objects
+ * (partitioning ConfigMaps, DeviceConfig, DRA claim templates, tenants) go to the cluster's folder.
  */
 export class GpuOperatorStack extends Construct {
   /** What a pod for `vendor` sets to land on that vendor's GPU nodes only. */
@@ -156,6 +172,9 @@ export class GpuOperatorStack extends Construct {
   public readonly clusterName: string;
   /** Tenants, by name. */
   public readonly tenants: readonly GpuTenant[];
+  /** The resource.k8s.io version GPU claims are written in, when the stack uses DRA. */
+  private readonly draApiVersion?: string;
+  private readonly objectLabels: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: GpuOperatorStackProps = {}) {
     super(scope, id);
@@ -183,6 +202,7 @@ export class GpuOperatorStack extends Construct {
     }
     if (issues.length > 0) throw new ValidationError(inConstruct(this.node.path, issues), `invalid GPU operator stack '${id}'`);
 
+    const objectLabels = { ...site.fleet.commonLabels(), [LABELS.site]: site.name, [LABELS.cluster]: chart.clusterName };
     const result = planGpuStack({
       site: site.name,
       cluster: chart.clusterName,
@@ -195,22 +215,34 @@ export class GpuOperatorStack extends Construct {
       amdNamespace: props.amdNamespace ?? AMD_NAMESPACE,
       dcgmExporter: props.dcgmExporter ?? true,
       amdMetricsExporter: props.amdMetricsExporter ?? true,
+      ...(props.taintGpuNodes !== undefined ? { taintGpuNodes: props.taintGpuNodes } : {}),
       ...(props.dra ? { dra: props.dra } : {}),
       tenants: Object.keys(tenantOptions)
         .sort()
         .map((name) => ({ name, isolation: tenantOptions[name]!.isolation.spec, groups: tenantOptions[name]!.groups ?? [name] })),
-      labels: { ...site.fleet.commonLabels(), [LABELS.site]: site.name, [LABELS.cluster]: chart.clusterName },
+      labels: objectLabels,
       clusterFacts: clusterFacts(chart),
       path: '',
     });
     if (!result.plan) throw new ValidationError(inConstruct(this.node.path, result.issues), `invalid GPU operator stack '${id}'`);
     this.plan = result.plan;
+    this.objectLabels = objectLabels;
+    if (props.dra) this.draApiVersion = draApiVersion(props.dra.kubernetesVersion, 'dra.kubernetesVersion').apiVersion;
     // The nodes of each GPU pool register with the vendor/model/MIG labels and the vendor taint.
     if (K0sCluster.isK0sCluster(chart)) {
       for (const [pool, c] of Object.entries(this.plan.pools)) {
         chart.addNodePoolConfig(pool, { labels: c.labels, taints: c.taints });
         chart.setGpuPartitioning(pool, c.partitioning);
       }
+      // The stack installs its operators itself, delivered the way the cluster takes add-ons.
+      const taken = this.plan.addons.filter((a) => chart.node.tryFindChild(`addon-${a.name}`) !== undefined).map((a) => a.name);
+      if (taken.length > 0) {
+        throw new ValidationError(
+          [{ path: this.node.path, message: `cluster '${chart.clusterName}' has add-ons named ${taken.map((n) => `'${n}'`).join(', ')} already; the GPU operator stack installs ${taken.length === 1 ? 'that chart' : 'those charts'} itself: remove the cluster's own` }],
+          `invalid GPU operator stack '${id}'`,
+        );
+      }
+      for (const a of this.plan.addons) chart.addAddon(a, { installedBy: `GpuOperatorStack '${this.node.path}'` });
     }
 
     const tenantNames = new Set(Object.keys(tenantOptions));
@@ -226,9 +258,12 @@ export class GpuOperatorStack extends Construct {
     this.tenants = tenants;
   }
 
-  /** The Helm charts the cluster layer installs (NVIDIA and/or AMD GPU Operator). */
+  /**
+   * The Helm charts this stack installs into its cluster (NVIDIA and/or AMD GPU Operator, the NVIDIA DRA
+   * driver), for inspection. The stack adds them to the cluster itself; do not add them again.
+   */
   public get addons(): readonly HelmChartAddon[] {
-    return this.plan.addons;
+    return Object.freeze([...this.plan.addons]);
   }
 
   /** GPU vendors of the cluster. */
@@ -259,6 +294,38 @@ export class GpuOperatorStack extends Construct {
       return {
         limits: { [single ? 'nvidia.com/gpu' : `nvidia.com/mig-${profile}`]: String(ctx.count) },
         nodeSelector: { ...scheduling.nodeSelector, ...(single || offering.length === 1 ? { 'k0smos.io/node-pool': offering[0]! } : {}) },
+        tolerations: scheduling.tolerations.map((t) => ({ ...t })),
+      };
+    };
+  }
+
+  /**
+   * A GPU request (for the `gpuRequest` prop of TrainingJob, InferenceService, FederatedLearningJob) that
+   * claims GPUs through DRA in this cluster, for workloads in `namespace`: a ResourceClaimTemplate
+   * `k0smos-<vendor>-gpu` (one GPU of the vendor's DeviceClass, `gpu.nvidia.com` for NVIDIA) is written into
+   * that namespace once, and each pod gets one claim from it per GPU (`gpu-0`, `gpu-1`, ...), on its vendor's
+   * nodes. Refuses a stack without `dra`, and use in another cluster or for a vendor the cluster lacks.
+   */
+  public draRequest(options: { readonly namespace: string }): GpuRequest {
+    const dra = this.draApiVersion;
+    if (!dra) throw new Error(`${this.node.path}: draRequest needs the stack to allocate GPUs with DRA; set dra: { kubernetesVersion: '<the cluster's Kubernetes version>' } on the stack, or use the default GPU request (extended resources)`);
+    const ns = dnsLabel().safeParse(options.namespace);
+    if (!ns.success) throw new Error(`${this.node.path}: draRequest: namespace '${options.namespace}' is not a namespace name (${ns.error.issues[0]!.message})`);
+    const templates = new Map<GpuVendor, string>();
+    for (const vendor of this.plan.vendors) {
+      const o = resourceClaimTemplate(dra, { name: `k0smos-${vendor}-gpu`, namespace: options.namespace, vendor, count: 1, labels: { ...this.objectLabels } });
+      if (!this.node.tryFindChild(objectId(o))) new ApiObject(this, objectId(o), o);
+      templates.set(vendor, o.metadata.name);
+    }
+    return (ctx) => {
+      if (ctx.cluster !== this.clusterName) throw new Error(`${this.node.path}: draRequest({ namespace: '${options.namespace}' }) is for cluster '${this.clusterName}', used for ${ctx.site}/${ctx.cluster}`);
+      const template = templates.get(ctx.vendor);
+      if (!template) throw new Error(`${this.node.path}: cluster '${this.clusterName}' has no ${ctx.vendor} GPUs to claim (GPU vendors: ${this.plan.vendors.join(', ') || 'none'})`);
+      const scheduling = gpuScheduling(ctx.vendor);
+      return {
+        limits: {},
+        resourceClaims: Array.from({ length: ctx.count }, (_, i) => ({ name: `gpu-${i}`, resourceClaimTemplateName: template })),
+        nodeSelector: scheduling.nodeSelector,
         tolerations: scheduling.tolerations.map((t) => ({ ...t })),
       };
     };

@@ -400,10 +400,17 @@ export class K0sCluster extends ClusterChart {
     return [...this.stacks.entries()].sort(([a], [b]) => cmp(a, b)).map(([stack, source]) => ({ stack, source }));
   }
 
-  /** Adds a Helm add-on; it is delivered the way this cluster's control plane takes add-ons. Refuses a second add-on of the same name. */
-  public addAddon(addon: HelmChartAddon): ClusterAddon {
-    if (this.node.tryFindChild(`addon-${addon.name}`)) throw new Error(`${this.node.path}: an add-on named '${addon.name}' exists already; release names must be unique in a cluster`);
-    return new ClusterAddon(this, `addon-${addon.name}`, addon);
+  /**
+   * Adds a Helm add-on; it is delivered the way this cluster's control plane takes add-ons. Refuses a second add-on of the same name.
+   * @param options.installedBy the construct that adds the chart for the user (named in the error when the user adds it again)
+   */
+  public addAddon(addon: HelmChartAddon, options: { readonly installedBy?: string } = {}): ClusterAddon {
+    const existing = this.node.tryFindChild(`addon-${addon.name}`);
+    if (existing instanceof ClusterAddon && existing.installedBy !== undefined) {
+      throw new Error(`${this.node.path}: add-on '${addon.name}' is installed by ${existing.installedBy} already, which adds its add-ons to the cluster itself; remove this addAddon call (for example a loop over stack.addons)`);
+    }
+    if (existing) throw new Error(`${this.node.path}: an add-on named '${addon.name}' exists already; release names must be unique in a cluster`);
+    return new ClusterAddon(this, `addon-${addon.name}`, addon, options);
   }
 
   /** The add-ons of this cluster in install order, with the values the cluster derives (Cilium's API endpoint and pod CIDR). */

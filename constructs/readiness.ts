@@ -80,7 +80,7 @@ export function applyInstalls(fleet: Fleet, plans: readonly ClusterPlan[]): bool
 /** Installs one catalog entry into a cluster (used by K0sCluster.recordInstall). */
 export function installEntry(cluster: K0sCluster, entry: CatalogEntry): void {
   for (const chart of entry.charts) {
-    if (!cluster.addonSpecs.some((a) => a.name === chart.name)) cluster.addAddon({ ...chart, values: { ...chart.values } });
+    if (!cluster.addonSpecs.some((a) => a.name === chart.name)) cluster.addAddon({ ...chart, values: { ...chart.values } }, { installedBy: `the fleet (catalog entry '${entry.id}', for what the cluster's objects need)` });
   }
   if (entry.bundle) cluster.addKustomizeBundle(entry.bundle);
 }

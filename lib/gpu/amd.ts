@@ -3,9 +3,11 @@
  * (DCM) configuration, the typed DeviceConfig, and the chart values.
  */
 import type { HelmChartAddon } from '../addons/addon';
+import type { Capability } from '../readiness/capability';
 import type { ValidationIssue } from '../model/errors';
 import { AMD_LOGICAL_GPUS, gpuModel, gpuModels, type AmdComputePartition, type AmdMemoryPartition } from '../model/gpu-models';
 import type { K8sObject } from '../synth/objects';
+import { K0S_POD_RESOURCES } from './k0s';
 import { AMD_DCM_TOLERATION, vendorToleration, type Toleration } from './scheduling';
 
 export const AMD_CHART = { repo: 'https://rocm.github.io/gpu-operator', name: 'gpu-operator-charts', version: 'v1.5.1' } as const;
@@ -50,19 +52,42 @@ export function logicalGpus(p: AmdPartition): number {
   return AMD_LOGICAL_GPUS[p.compute];
 }
 
-/** The DCM profile name of a partition pair: `cpx-nps4`. */
-export function dcmProfileName(p: AmdPartition): string {
-  return `${p.compute}-${p.memory}`.toLowerCase();
+/** What one AMD pool asks the Device Config Manager for: its partition mode and the GPUs of each of its nodes. */
+export interface AmdPoolPartition {
+  readonly partition: AmdPartition;
+  /** GPUs on each node of the pool. */
+  readonly gpusPerNode: number;
 }
 
-/** The DCM `config.json`: a `default` profile (whole GPUs, SPX/NPS1) and one profile per pair in use. */
-export function dcmConfigJson(partitions: readonly AmdPartition[]): string {
-  const profiles: Record<string, unknown> = { default: { profiles: [{ computePartition: 'SPX', memoryPartition: 'NPS1' }] } };
-  const byName = new Map(partitions.map((p) => [dcmProfileName(p), p]));
-  for (const name of [...byName.keys()].sort()) {
-    const p = byName.get(name)!;
-    if (name === 'spx-nps1') continue; // same as default
-    profiles[name] = { profiles: [{ computePartition: p.compute, memoryPartition: p.memory }] };
+/**
+ * The DCM profile name of a partition mode on nodes of `gpusPerNode` GPUs, e.g. `cpx-nps4-8gpu`. The count is
+ * part of the name because a profile assigns an exact number of GPUs: pools with other GPU counts need their
+ * own profile, and adding one must not rename the profile the existing nodes registered with.
+ */
+export function dcmProfileName(p: AmdPartition, gpusPerNode: number): string {
+  return `${p.compute}-${p.memory}-${gpusPerNode}gpu`.toLowerCase();
+}
+
+/**
+ * The DCM `config.json`: one profile per partition mode and GPU count in use, and for each GPU count a whole-GPU
+ * profile (`spx-nps1-<n>gpu`) to relabel a node back to. Every profile assigns all the node's GPUs: DCM requires
+ * `numGPUsAssigned` summed over a profile's entries plus its skipped GPUs to equal the node's GPUs, and applies
+ * nothing otherwise (ROCm/gpu-operator docs/dcm/device-config-manager-configmap.md, "ConfigMap Profile Checks").
+ */
+export function dcmConfigJson(pools: readonly AmdPoolPartition[]): string {
+  const wanted = new Map<string, AmdPoolPartition>();
+  for (const p of pools) {
+    wanted.set(dcmProfileName(p.partition, p.gpusPerNode), p);
+    const whole: AmdPoolPartition = { partition: { compute: 'SPX', memory: 'NPS1' }, gpusPerNode: p.gpusPerNode };
+    wanted.set(dcmProfileName(whole.partition, whole.gpusPerNode), whole);
+  }
+  const profiles: Record<string, unknown> = {};
+  for (const name of [...wanted.keys()].sort()) {
+    const p = wanted.get(name)!;
+    profiles[name] = {
+      skippedGPUs: { ids: [] },
+      profiles: [{ computePartition: p.partition.compute, memoryPartition: p.partition.memory, numGPUsAssigned: p.gpusPerNode }],
+    };
   }
   return JSON.stringify({ 'gpu-config-profiles': profiles }, null, 2) + '\n';
 }
@@ -82,8 +107,14 @@ export interface AmdStackConfig {
   readonly nfd: boolean;
 }
 
+/**
+ * Tolerations of the operands that use the GPUs (driver, device plugin, node labeller, metrics exporter, DRA
+ * driver): the AMD GPU taint only. Not `amd-dcm`: while DCM repartitions a node (tainted `amd-dcm=up:NoExecute`),
+ * everything holding the GPUs must leave it; only the config manager stays
+ * (ROCm/gpu-operator docs/dcm/applying-partition-profiles.rst).
+ */
 function operandTolerations(): Toleration[] {
-  return [vendorToleration('amd'), AMD_DCM_TOLERATION];
+  return [vendorToleration('amd')];
 }
 
 /** The typed DeviceConfig for the cluster's AMD nodes. */
@@ -106,8 +137,9 @@ export function amdDeviceConfig(c: AmdStackConfig, labels: Record<string, string
         devicePluginTolerations: tol,
         nodeLabellerTolerations: tol,
       },
-      metricsExporter: { enable: c.metricsExporter, serviceType: 'ClusterIP', port: 5000, tolerations: tol },
-      configManager: c.configManager ? { enable: true, config: { name: AMD_DCM_CONFIGMAP }, configManagerTolerations: tol } : { enable: false },
+      // kubelet's pod-resources socket is under k0s's kubelet root (field since v1.5.0, no chart default; ADDONS.md section 11).
+      metricsExporter: { enable: c.metricsExporter, serviceType: 'ClusterIP', port: 5000, podResourceAPISocketPath: K0S_POD_RESOURCES, tolerations: tol },
+      configManager: c.configManager ? { enable: true, config: { name: AMD_DCM_CONFIGMAP }, configManagerTolerations: [...tol, AMD_DCM_TOLERATION] } : { enable: false },
       ...(c.dra ? { draDriver: { enable: true, tolerations: tol } } : {}),
     },
   };
@@ -134,6 +166,22 @@ export function amdHelmValues(c: AmdStackConfig): Record<string, unknown> {
   };
 }
 
+/**
+ * The API group the AMD GPU Operator serves (DeviceConfig, RemediationWorkflowStatus) and what it needs
+ * first: cert-manager, which issues its TLS certificates (ROCm/gpu-operator docs/installation/kubernetes-helm.md,
+ * "Pre-Installation Steps": install cert-manager, then the chart). The resolver installs cert-manager from this need.
+ */
+export const AMD_OPERATOR_PROVIDES: readonly Capability[] = ['api:amd.com'];
+export const AMD_OPERATOR_NEEDS: readonly Capability[] = ['api:cert-manager.io'];
+
 export function amdAddon(c: AmdStackConfig): HelmChartAddon {
-  return { name: 'amd-gpu-operator', namespace: c.namespace, chart: { ...AMD_CHART }, values: amdHelmValues(c), order: 210 };
+  return {
+    name: 'amd-gpu-operator',
+    namespace: c.namespace,
+    chart: { ...AMD_CHART },
+    values: amdHelmValues(c),
+    order: 210,
+    provides: [...AMD_OPERATOR_PROVIDES],
+    needs: [...AMD_OPERATOR_NEEDS],
+  };
 }

@@ -9,6 +9,13 @@ import type { K8sObject } from '../synth/objects';
 /** The DRA drivers that publish the vendors' GPUs as devices. */
 export const DRA_DRIVER: Readonly<Record<GpuVendor, string>> = { nvidia: 'gpu.nvidia.com', amd: 'gpu.amd.com' };
 
+/**
+ * DeviceClasses a vendor's DRA driver chart creates itself, which claims use instead of a class of ours. The
+ * NVIDIA DRA driver creates `gpu.nvidia.com` (whole GPUs; also `mig.nvidia.com`, `vfio.gpu.nvidia.com`) when
+ * `resources.gpus.enabled` (kubernetes-sigs/dra-driver-nvidia-gpu@v0.4.1 templates/deviceclass-gpu.yaml; PROVENANCE.md).
+ */
+export const CHART_DEVICE_CLASS: Readonly<Partial<Record<GpuVendor, string>>> = { nvidia: 'gpu.nvidia.com' };
+
 /** Parses `1.34`, `v1.34.2` or `1.34.2+k0s.0` into its minor, or undefined. */
 export function kubernetesMinor(version: string): number | undefined {
   const m = /^v?1\.(\d+)(?:\.\d+)?(?:[-+].*)?$/.exec(version.trim());
@@ -27,9 +34,23 @@ export function draApiVersion(kubernetesVersion: string, path: string): { apiVer
   return { issues: [{ path, message: `Dynamic Resource Allocation needs Kubernetes 1.32 or later (resource.k8s.io/v1beta1; v1 from 1.34); got ${kubernetesVersion}. Drop dra or upgrade the cluster` }] };
 }
 
-/** The DeviceClass name of a vendor's whole GPUs. */
+/** The DeviceClass name of a vendor's whole GPUs: the driver chart's own where it creates one, else ours (`k0smos-<vendor>-gpu`). */
 export function deviceClassName(vendor: GpuVendor): string {
-  return `k0smos-${vendor}-gpu`;
+  return CHART_DEVICE_CLASS[vendor] ?? `k0smos-${vendor}-gpu`;
+}
+
+/**
+ * The ResourceQuota resource that counts the devices a namespace's claims request from a DeviceClass
+ * (`<class>.deviceclass.resource.k8s.io/devices`, no `requests.` prefix; kubernetes/kubernetes "DRA quota").
+ * Under DRA the device plugin is off, so a quota on `nvidia.com/gpu` would count nothing.
+ */
+export function deviceClassQuotaResource(vendor: GpuVendor): string {
+  return `${deviceClassName(vendor)}.deviceclass.resource.k8s.io/devices`;
+}
+
+/** True for a quota resource name that counts DRA devices (written without `requests.`). */
+export function isDeviceClassQuotaResource(resource: string): boolean {
+  return resource.endsWith('.deviceclass.resource.k8s.io/devices');
 }
 
 /** A DeviceClass selecting every device the vendor's DRA driver publishes. */

@@ -3,16 +3,23 @@
  * render it, and the device-plugin (time-slicing) configuration.
  */
 import type { HelmChartAddon } from '../addons/addon';
+import type { Capability } from '../readiness/capability';
+import { K0S_KUBELET_ROOT } from './k0s';
 import { toYamlOrdered } from '../synth/serialize';
 import type { MigStrategy } from './mig';
 import type { Toleration } from './scheduling';
 
-/** Where k0s keeps its containerd: drop-in config folder and socket (not the distro's /etc/containerd). */
+/** Where k0s keeps its containerd (not the distro's /etc/containerd, /run/containerd, /usr/bin). */
 export const K0S_CONTAINERD = {
-  /** The toolkit writes the nvidia runtime here; k0s imports every `*.toml` of this folder. */
-  config: '/etc/k0s/containerd.d/nvidia.toml',
+  /** The drop-in the toolkit writes the nvidia runtime into; k0s merges every `*.toml` of /etc/k0s/containerd.d/ into its CRI config. */
+  dropIn: '/etc/k0s/containerd.d/nvidia.toml',
+  /** The CRI config k0s generates (drop-ins merged); the toolkit reads it as the top-level config. */
+  criConfig: '/run/k0s/containerd-cri.toml',
   socket: '/run/k0s/containerd.sock',
+  /** k0s's own containerd binary: the toolkit runs it for `containerd config dump`, not a containerd found on the PATH. */
+  executable: '/var/lib/k0s/bin/containerd',
 } as const;
+
 
 /** The GPU Operator chart this library writes values for. */
 export const NVIDIA_CHART = { repo: 'https://helm.ngc.nvidia.com/nvidia', name: 'gpu-operator', version: 'v26.7.0' } as const;
@@ -43,6 +50,8 @@ export interface NvidiaStackConfig {
   readonly migConfig: boolean;
   /** True when a time-slicing config exists (the device plugin then reads our ConfigMap). */
   readonly devicePluginConfig: boolean;
+  /** Run the device plugin (`nvidia.com/gpu`); false when the NVIDIA DRA driver publishes the GPUs instead. */
+  readonly devicePlugin: boolean;
   readonly dcgmExporter: boolean;
   /** Deploy node feature discovery with this chart. */
   readonly nfd: boolean;
@@ -50,11 +59,27 @@ export interface NvidiaStackConfig {
   readonly nfdExtraTolerations: readonly Toleration[];
 }
 
-/** The toolkit's environment on k0s: the k0s containerd config and socket, and the runtime class. */
+/**
+ * The toolkit's environment on k0s. The older k0s recipe (only `CONTAINERD_CONFIG=/etc/k0s/containerd.d/nvidia.toml`)
+ * breaks k0s nodes from toolkit v1.18 / gpu-operator v25.10 on, which write a drop-in and import it from the
+ * top-level config in two steps (NVIDIA/gpu-operator#1835, k0sproject/k0s#6547). These settings point the toolkit
+ * at k0s explicitly. Verified against upstream (2026-11):
+ * - k0sproject/k0s docs/runtime.md ("Using nvidia-container-runtime", gpu-operator v25.10.0) and k0rdent/catalog
+ *   apps/nvidia/data.yaml (the MultiClusterService for gpu-operator 26.3.1) both set CONTAINERD_CONFIG=/run/k0s/containerd-cri.toml,
+ *   RUNTIME_DROP_IN_CONFIG=/etc/k0s/containerd.d/nvidia.toml, CONTAINERD_SOCKET=/run/k0s/containerd.sock and
+ *   CONTAINERD_RUNTIME_CLASS=nvidia.
+ * - NVIDIA/nvidia-container-toolkit#1016 (backport #1029) added RUNTIME_EXECUTABLE_PATH, with /var/lib/k0s/bin/containerd
+ *   as its k0s example, so the config is read from k0s's containerd rather than another one on the PATH
+ *   (NVIDIA/nvidia-container-toolkit#982); the path is taken relative to the host root the toolkit mounts.
+ * - NVIDIA/gpu-operator controllers/object_controls.go (transformForRuntime) reads CONTAINERD_CONFIG,
+ *   RUNTIME_DROP_IN_CONFIG and CONTAINERD_SOCKET from `toolkit.env` and mounts their host folders into the toolkit.
+ */
 export function k0sToolkitEnv(): { name: string; value: string }[] {
   return [
-    { name: 'CONTAINERD_CONFIG', value: K0S_CONTAINERD.config },
+    { name: 'CONTAINERD_CONFIG', value: K0S_CONTAINERD.criConfig },
+    { name: 'RUNTIME_DROP_IN_CONFIG', value: K0S_CONTAINERD.dropIn },
     { name: 'CONTAINERD_SOCKET', value: K0S_CONTAINERD.socket },
+    { name: 'RUNTIME_EXECUTABLE_PATH', value: K0S_CONTAINERD.executable },
     { name: 'CONTAINERD_RUNTIME_CLASS', value: NVIDIA_RUNTIME_CLASS },
   ];
 }
@@ -70,12 +95,14 @@ export function nvidiaClusterPolicySpec(c: NvidiaStackConfig): Record<string, un
       : { enabled: true, version: c.driver.version, ...(c.driver.image ? { repository: repositoryOf(c.driver.image), image: imageNameOf(c.driver.image) } : {}) };
   return {
     operator: { defaultRuntime: 'containerd', runtimeClass: NVIDIA_RUNTIME_CLASS },
+    // k0s's kubelet root (ADDONS.md section 11): moves dcgm-exporter's pod-resources mount; device plugins keep /var/lib/kubelet/device-plugins.
+    hostPaths: { kubeletRootDir: K0S_KUBELET_ROOT },
     daemonsets: { tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }] },
     driver,
     toolkit: { enabled: true, installDir: '/usr/local/nvidia', env: k0sToolkitEnv() },
     devicePlugin: {
-      enabled: true,
-      ...(c.devicePluginConfig ? { config: { name: DEVICE_PLUGIN_CONFIGMAP, default: DEVICE_PLUGIN_DEFAULT_KEY } } : {}),
+      enabled: c.devicePlugin,
+      ...(c.devicePlugin && c.devicePluginConfig ? { config: { name: DEVICE_PLUGIN_CONFIGMAP, default: DEVICE_PLUGIN_DEFAULT_KEY } } : {}),
     },
     dcgm: { enabled: false },
     dcgmExporter: { enabled: c.dcgmExporter },
@@ -96,12 +123,12 @@ export function nvidiaHelmValues(c: NvidiaStackConfig): Record<string, unknown> 
     clusterPolicy: { deployCR: true },
     nfd: { enabled: c.nfd },
     operator: spec.operator,
+    hostPaths: spec.hostPaths,
     daemonsets: spec.daemonsets,
     driver: spec.driver,
     toolkit: spec.toolkit,
-    devicePlugin: c.devicePluginConfig
-      ? { enabled: true, config: { create: false, name: DEVICE_PLUGIN_CONFIGMAP, default: DEVICE_PLUGIN_DEFAULT_KEY } }
-      : spec.devicePlugin,
+    devicePlugin:
+      c.devicePlugin && c.devicePluginConfig ? { enabled: true, config: { create: false, name: DEVICE_PLUGIN_CONFIGMAP, default: DEVICE_PLUGIN_DEFAULT_KEY } } : spec.devicePlugin,
     dcgm: spec.dcgm,
     dcgmExporter: spec.dcgmExporter,
     gfd: spec.gfd,
@@ -124,9 +151,18 @@ export function nvidiaHelmValues(c: NvidiaStackConfig): Record<string, unknown> 
   return values;
 }
 
+/**
+ * API groups the GPU Operator chart serves. `nvidia.com` (ClusterPolicy, NVIDIADriver, GPUCluster) is
+ * reconciled by the operator. The chart's `crds/` also carries the `resource.nvidia.com` CRDs
+ * (ComputeDomain), but only the NVIDIA DRA driver reconciles those: the DRA add-on provides that group
+ * when it runs ComputeDomains, this chart does not claim it.
+ * Source: NVIDIA/gpu-operator@v26.7.0 config/crd/bases/nvidia.com_*.yaml, deployments/gpu-operator/crds/.
+ */
+export const NVIDIA_OPERATOR_PROVIDES: readonly Capability[] = ['api:nvidia.com'];
+
 /** The GPU Operator as an add-on for the cluster layer. */
 export function nvidiaAddon(c: NvidiaStackConfig): HelmChartAddon {
-  return { name: 'gpu-operator', namespace: c.namespace, chart: { ...NVIDIA_CHART }, values: nvidiaHelmValues(c), order: 200 };
+  return { name: 'gpu-operator', namespace: c.namespace, chart: { ...NVIDIA_CHART }, values: nvidiaHelmValues(c), order: 200, provides: [...NVIDIA_OPERATOR_PROVIDES] };
 }
 
 /** Time-slicing of one pool: each GPU is advertised `replicas` times as `nvidia.com/gpu.shared`. */

@@ -22,7 +22,8 @@ import {
   type AmdPartition,
   type AmdStackConfig,
 } from './amd';
-import { deviceClass, draApiVersion, resourceClaimTemplate } from './dra';
+import { CHART_DEVICE_CLASS, deviceClass, deviceClassQuotaResource, draApiVersion, kubernetesMinor, resourceClaimTemplate } from './dra';
+import { NVIDIA_DRA_MIN_MINOR, NVIDIA_DRA_NAMESPACE, nvidiaDraAddon } from './nvidia-dra';
 import { checkMigLayout, deriveMigStrategy, formatLayout, layoutProfiles, migConfigName, migPartedConfig, migResourceNames, type MigLayout, type MigStrategy, type PoolMigLayout } from './mig';
 import {
   DEVICE_PLUGIN_CONFIGMAP,
@@ -67,6 +68,11 @@ export interface GpuStackInput {
   readonly amdNamespace: string;
   readonly dcgmExporter: boolean;
   readonly amdMetricsExporter: boolean;
+  /**
+   * Taint the GPU pools' nodes with their vendor's NoSchedule taint.
+   * @default - true when the cluster has a pool without GPUs (where system pods run), false when every pool has GPUs
+   */
+  readonly taintGpuNodes?: boolean;
   /** Kubernetes version of the cluster when GPU requests go through DRA. */
   readonly dra?: { readonly kubernetesVersion: string };
   readonly tenants: readonly TenantSpec[];
@@ -103,6 +109,8 @@ export interface GpuStackPlan {
   readonly objects: readonly K8sObject[];
   /** Per GPU pool: labels, taints, resources. */
   readonly pools: Readonly<Record<string, PoolNodeConfig>>;
+  /** The GPU pools' nodes carry their vendor's NoSchedule taint (see {@link GpuStackInput.taintGpuNodes}). */
+  readonly taintsGpuNodes: boolean;
   /** GPU resources of the cluster. */
   readonly supply: GpuSupply;
 }
@@ -158,6 +166,56 @@ export function planGpuStack(input: GpuStackInput): { plan?: GpuStackPlan; issue
   issues.push(...derived.issues);
   const migStrategy: MigStrategy | 'none' = migLayouts.length > 0 ? derived.strategy : 'none';
 
+  // System pods (CoreDNS, metrics-server, the Cilium operator, the operators' controllers) tolerate no
+  // GPU taint: the vendor taint is kept only where the cluster has nodes without it. On a cluster of GPU
+  // pools only, the GPUs' extended resources already keep pods that do not ask for them off the GPUs.
+  const plainPools = input.pools.filter((p) => p.count > 0 && !gpuPools.includes(p)).map((p) => p.name);
+  const taintsGpuNodes = gpuPools.length > 0 && (input.taintGpuNodes ?? plainPools.length > 0);
+  if (input.taintGpuNodes === true && gpuPools.length > 0 && plainPools.length === 0) {
+    const hosted = input.clusterFacts?.hostedControlPlane === true ? ' (its control plane is hosted, so the cluster has no other node)' : '';
+    issues.push({
+      path: at('taintGpuNodes'),
+      message:
+        `every node of cluster '${input.cluster}' is in a GPU pool (${gpuPools.map((p) => p.name).join(', ')})${hosted}; tainted NoSchedule, they leave no node for CoreDNS, ` +
+        `metrics-server, the Cilium operator and the operators' controllers, which tolerate no GPU taint. Add a node pool without GPUs to the cluster ` +
+        `(on a standalone cluster, controller+worker hosts with noTaints in that pool count), or drop taintGpuNodes: the GPUs' extended resources already keep other pods off them`,
+    });
+  }
+
+  // Dynamic Resource Allocation: GPUs are claimed through DeviceClasses and the device plugins are off, so
+  // what the device plugins configure (time-slicing, MIG resources) is not available.
+  let dra: string | undefined;
+  if (input.dra) {
+    const v = draApiVersion(input.dra.kubernetesVersion, at('dra.kubernetesVersion'));
+    issues.push(...v.issues);
+    dra = v.apiVersion;
+    const minor = kubernetesMinor(input.dra.kubernetesVersion);
+    if (vendors.includes('nvidia') && minor !== undefined && minor >= 32 && minor < NVIDIA_DRA_MIN_MINOR) {
+      issues.push({
+        path: at('dra.kubernetesVersion'),
+        message: `the NVIDIA DRA driver needs Kubernetes 1.${NVIDIA_DRA_MIN_MINOR} or later (resource.k8s.io/v1; its docs ask for 1.34.2+), got ${input.dra.kubernetesVersion}: on 1.32 and 1.33 DRA is off unless its feature gates and API versions are enabled by hand. Upgrade the cluster or drop dra`,
+      });
+    }
+    for (const p of gpuPools) {
+      const part = partOf(p.name);
+      if (gpuModel(p.gpus!.model)!.vendor !== 'nvidia') continue;
+      if (part.kind === 'mig') {
+        issues.push({
+          path: at(`partitioning.${p.name}`),
+          message: `pool '${p.name}' has a MIG layout, but with dra its GPUs are claimed whole from DeviceClass gpu.nvidia.com and the device plugin that advertises nvidia.com/mig-<profile> is off; this stack does not write claims on mig.nvidia.com yet. Drop dra, or the MIG layout of '${p.name}'`,
+        });
+      }
+      if (part.kind === 'time-slicing') {
+        issues.push({
+          path: at(`partitioning.${p.name}`),
+          message: `pool '${p.name}' is time-sliced, which the NVIDIA device plugin does and dra switches off. Drop dra, or the time-slicing of '${p.name}' (under DRA, pods share a GPU by sharing one ResourceClaim)`,
+        });
+      }
+    }
+  }
+  /** What a vendor's whole GPUs are counted as: the device plugin's extended resource, or under DRA the devices of its DeviceClass. */
+  const wholeGpu = (vendor: GpuVendor): string => (dra ? deviceClassQuotaResource(vendor) : VENDOR_RESOURCE[vendor]);
+
   // Per-pool node configuration and the resources each pool advertises.
   const pools: Record<string, PoolNodeConfig> = {};
   const resources: Record<string, number> = {};
@@ -181,39 +239,27 @@ export function planGpuStack(input: GpuStackInput): { plan?: GpuStackPlan; issue
       res[SHARED_GPU_RESOURCE] = gpus * part.replicas;
       how = `time-sliced x${part.replicas}`;
     } else if (part.kind === 'amd-partition' && model.partitionPairs) {
-      labels[GPU_LABELS.dcmProfile] = dcmProfileName(part.partition);
-      res[VENDOR_RESOURCE.amd] = gpus * logicalGpus(part.partition);
+      labels[GPU_LABELS.dcmProfile] = dcmProfileName(part.partition, p.gpus!.count);
+      res[wholeGpu('amd')] = gpus * logicalGpus(part.partition);
       how = `${part.partition.compute}/${part.partition.memory}`;
     } else {
-      res[VENDOR_RESOURCE[model.vendor]] = gpus;
+      res[wholeGpu(model.vendor)] = gpus;
     }
     // MIG-capable GPUs without a layout are kept whole: the MIG manager switches MIG off on them.
     if (model.mig && labels[GPU_LABELS.migConfig] === undefined) labels[GPU_LABELS.migConfig] = 'all-disabled';
     for (const [r, n] of Object.entries(res)) resources[r] = (resources[r] ?? 0) + n;
     const effective: PoolPartitioning =
       (part.kind === 'mig' && migStrategy !== 'none') || part.kind === 'time-slicing' || (part.kind === 'amd-partition' && model.partitionPairs) ? part : NONE;
-    pools[p.name] = { vendor: model.vendor, model: model.name, labels: sortRecord(labels), taints: [vendorTaint(model.vendor)], resources: sortRecord(res), partitioning: effective };
+    pools[p.name] = { vendor: model.vendor, model: model.name, labels: sortRecord(labels), taints: taintsGpuNodes ? [vendorTaint(model.vendor)] : [], resources: sortRecord(res), partitioning: effective };
     poolLines.push(`${p.name} (${model.name}, ${model.vendor}, ${how})`);
   }
-  const supply: GpuSupply = { resources: sortRecord(resources), pools: poolLines, vendors };
+  const supply: GpuSupply = { resources: sortRecord(resources), pools: poolLines, vendors, wholeGpu: Object.fromEntries(vendors.map((v) => [v, wholeGpu(v)])) };
   issues.push(...checkTenants(input.tenants, supply, input.cluster, path, input.clusterFacts));
-  const reserved = [input.nvidiaNamespace, input.amdNamespace, SYSTEM_NAMESPACE, 'default', 'kube-system', 'kube-public', 'kube-node-lease'];
+  const reserved = [input.nvidiaNamespace, input.amdNamespace, NVIDIA_DRA_NAMESPACE, SYSTEM_NAMESPACE, 'default', 'kube-system', 'kube-public', 'kube-node-lease'];
   for (const t of input.tenants) {
     if (reserved.includes(t.name)) issues.push({ path: at(`tenants[${t.name}]`), message: `'${t.name}' is a system namespace; a tenant's name is its namespace, choose another` });
   }
 
-  let dra: string | undefined;
-  if (input.dra) {
-    const v = draApiVersion(input.dra.kubernetesVersion, at('dra.kubernetesVersion'));
-    issues.push(...v.issues);
-    dra = v.apiVersion;
-    if (vendors.includes('nvidia')) {
-      issues.push({
-        path: at('dra'),
-        message: `DRA for NVIDIA GPUs needs the NVIDIA DRA driver, which this stack does not install yet (the GPU Operator's GPUCluster mode replaces the ClusterPolicy); use DRA on AMD-only clusters or drop dra`,
-      });
-    }
-  }
   if (input.nvidiaDriver.kind === 'operator-managed' && !/^\d+\.\d+(\.\d+)?$/.test(input.nvidiaDriver.version)) {
     issues.push({ path: at('nvidiaDriver'), message: `'${input.nvidiaDriver.version}' is not an NVIDIA driver version such as 595.91.07` });
   }
@@ -239,6 +285,7 @@ export function planGpuStack(input: GpuStackInput): { plan?: GpuStackPlan; issue
       migManager: gpuPools.some((p) => gpuModel(p.gpus!.model)!.mig !== undefined),
       migConfig: migLayouts.length > 0,
       devicePluginConfig: slicing.length > 0,
+      devicePlugin: dra === undefined,
       dcgmExporter: input.dcgmExporter,
       nfd: true,
       nfdExtraTolerations: vendors.includes('amd') ? [vendorToleration('amd')] : [],
@@ -246,6 +293,10 @@ export function planGpuStack(input: GpuStackInput): { plan?: GpuStackPlan; issue
     clusterPolicySpec = nvidiaClusterPolicySpec(config);
     addons.push(nvidiaAddon(config));
     objects.push(operatorNamespace(ns));
+    if (dra) {
+      addons.push(nvidiaDraAddon({ namespace: NVIDIA_DRA_NAMESPACE, driver: input.nvidiaDriver, resourceApiVersion: dra }));
+      objects.push(operatorNamespace(NVIDIA_DRA_NAMESPACE));
+    }
     if (migLayouts.length > 0) {
       const mig = migPartedConfig(migLayouts, at('partitioning'));
       objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: MIG_PARTED_CONFIGMAP, namespace: ns, labels }, data: { 'config.yaml': mig.yaml } });
@@ -258,7 +309,7 @@ export function planGpuStack(input: GpuStackInput): { plan?: GpuStackPlan; issue
     const ns = input.amdNamespace;
     const partitions = gpuPools.flatMap((p) => {
       const part = partOf(p.name);
-      return part.kind === 'amd-partition' ? [part.partition] : [];
+      return part.kind === 'amd-partition' && gpuModel(p.gpus!.model)!.partitionPairs ? [{ partition: part.partition, gpusPerNode: p.gpus!.count }] : [];
     });
     const config: AmdStackConfig = {
       namespace: ns,
@@ -275,7 +326,8 @@ export function planGpuStack(input: GpuStackInput): { plan?: GpuStackPlan; issue
       objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: AMD_DCM_CONFIGMAP, namespace: ns, labels }, data: { 'config.json': dcmConfigJson(partitions) } });
     }
   }
-  if (dra) for (const v of vendors) objects.push(deviceClass(dra, v, labels));
+  // Our own DeviceClass only where the vendor's DRA chart creates none (NVIDIA's creates gpu.nvidia.com).
+  if (dra) for (const v of vendors) if (CHART_DEVICE_CLASS[v] === undefined) objects.push(deviceClass(dra, v, labels));
 
   // What every GPU pool's nodes must carry; the cluster layer applies it to the pool's workers.
   if (gpuPools.length > 0) objects.push({
@@ -300,7 +352,7 @@ export function planGpuStack(input: GpuStackInput): { plan?: GpuStackPlan; issue
     }
   }
   return {
-    plan: { vendors, migStrategy, addons, ...(clusterPolicySpec ? { clusterPolicySpec } : {}), objects, pools, supply },
+    plan: { vendors, migStrategy, addons, ...(clusterPolicySpec ? { clusterPolicySpec } : {}), objects, pools, taintsGpuNodes, supply },
     issues: [],
   };
 }

@@ -1,7 +1,9 @@
 /**
  * Per-vendor node labels, taints and the tolerations that go with them, so CUDA work never lands on
- * ROCm nodes and the other way round: every GPU node carries its vendor's taint, and a pod tolerates
- * only the vendor it was built for.
+ * ROCm nodes and the other way round: a pod selects its vendor's nodes by label and tolerates only that
+ * vendor's taint. GPU nodes carry the taint when their cluster has nodes without GPUs for system pods
+ * (see `taintGpuNodes` in plan.ts); where they do not, the toleration is harmless and the label and the
+ * extended resource still keep each pod on its vendor's GPUs.
  */
 import type { GpuVendor } from '../model/gpu-models';
 

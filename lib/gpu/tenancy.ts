@@ -5,6 +5,7 @@
 import type { ValidationIssue } from '../model/errors';
 import type { GpuVendor } from '../model/gpu-models';
 import type { K8sObject } from '../synth/objects';
+import { isDeviceClassQuotaResource } from './dra';
 import { formatLayout, layoutProfiles, type MigLayout } from './mig';
 import { SHARED_GPU_RESOURCE } from './nvidia';
 import { VENDOR_RESOURCE } from './scheduling';
@@ -31,6 +32,17 @@ export interface GpuSupply {
   /** One line per GPU pool: `a100 (A100-80GB, MIG 2x1g.10gb + 1x3g.40gb)`. */
   readonly pools: readonly string[];
   readonly vendors: readonly GpuVendor[];
+  /**
+   * What each vendor's whole GPUs are counted as: the device plugin's extended resource (`nvidia.com/gpu`),
+   * or under DRA the devices of the vendor's DeviceClass (`gpu.nvidia.com.deviceclass.resource.k8s.io/devices`).
+   * @default - the extended resources
+   */
+  readonly wholeGpu?: Readonly<Partial<Record<GpuVendor, string>>>;
+}
+
+/** The resource a vendor's whole GPUs are counted as in this supply. */
+export function wholeGpuResource(supply: GpuSupply, vendor: GpuVendor): string {
+  return supply.wholeGpu?.[vendor] ?? VENDOR_RESOURCE[vendor];
 }
 
 export const TENANT_LABEL = 'k0smos.io/gpu-tenant';
@@ -42,7 +54,7 @@ export function tenantDemand(t: TenantSpec, supply: GpuSupply): Record<string, n
   switch (iso.kind) {
     case 'namespace': {
       const vendor = iso.vendor ?? (supply.vendors.length === 1 ? supply.vendors[0]! : undefined);
-      return vendor ? { [VENDOR_RESOURCE[vendor]]: iso.gpus } : {};
+      return vendor ? { [wholeGpuResource(supply, vendor)]: iso.gpus } : {};
     }
     case 'time-slicing':
       return { [SHARED_GPU_RESOURCE]: iso.replicas };
@@ -102,6 +114,18 @@ export function checkTenants(tenants: readonly TenantSpec[], supply: GpuSupply, 
       if (!Number.isInteger(iso.gpus) || iso.gpus < 1) bad(`gpus must be a whole number >= 1 (got ${iso.gpus})`);
       if (iso.vendor === undefined && supply.vendors.length > 1) bad(`cluster '${cluster}' has ${supply.vendors.join(' and ')} GPUs; say which with vendor: 'nvidia' or 'amd'`);
       if (iso.vendor !== undefined && !supply.vendors.includes(iso.vendor)) bad(`cluster '${cluster}' has no ${iso.vendor} GPUs (${pools})`);
+      // A MIG-only (strategy mixed) or time-sliced-only cluster advertises no whole GPUs: a quota on them would
+      // ask for a resource no node has.
+      const vendor = iso.vendor ?? (supply.vendors.length === 1 ? supply.vendors[0] : undefined);
+      const whole = vendor !== undefined && supply.vendors.includes(vendor) ? wholeGpuResource(supply, vendor) : undefined;
+      if (whole !== undefined && !has(whole)) {
+        const instead = Object.keys(supply.resources)
+          .filter((r) => has(r) && r.startsWith(vendor === 'nvidia' ? 'nvidia.com/' : `${vendor}.com/`))
+          .sort();
+        const hint = instead.some((r) => r.startsWith('nvidia.com/mig-')) ? "use isolation 'mig' with those profiles" : instead.includes(SHARED_GPU_RESOURCE) ? "use isolation 'time-slicing'" : 'give the cluster whole GPUs';
+        bad(`isolation 'namespace' grants whole GPUs (${whole}), but no node of cluster '${cluster}' advertises them: its ${vendor} pools offer ${instead.join(', ') || 'nothing'} (${pools}); ${hint}, or keep a pool of whole GPUs`);
+        continue;
+      }
     }
     if (iso.kind === 'time-slicing') {
       if (!Number.isInteger(iso.replicas) || iso.replicas < 1) bad(`replicas must be a whole number >= 1 (got ${iso.replicas})`);
@@ -156,8 +180,10 @@ export function tenantObjects(t: TenantSpec, supply: GpuSupply, labels: Record<s
   if (!demand) return [];
   const l = { ...labels, [TENANT_LABEL]: t.name, [ISOLATION_LABEL]: t.isolation.kind };
   const hard: Record<string, string> = {};
-  for (const r of Object.keys(supply.resources).sort()) hard[`requests.${r}`] = String(demand[r] ?? 0);
-  for (const r of Object.keys(demand).sort()) hard[`requests.${r}`] = String(demand[r]);
+  // Extended resources are quota'd as `requests.<name>`; DRA devices by their DeviceClass name as is.
+  const key = (r: string) => (isDeviceClassQuotaResource(r) ? r : `requests.${r}`);
+  for (const r of Object.keys(supply.resources).sort()) hard[key(r)] = String(demand[r] ?? 0);
+  for (const r of Object.keys(demand).sort()) hard[key(r)] = String(demand[r]);
   const objects: K8sObject[] = [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: t.name, labels: l } },
     {

@@ -1,7 +1,6 @@
 import { itWithSchemas } from '../helpers';
 import { GpuOperatorStack, TenantIsolation } from '../../constructs';
 import { deviceClass, draApiVersion, kubernetesMinor, resourceClaimTemplate } from '../../lib/gpu/dra';
-import { ValidationError } from '../../lib/model/errors';
 import { SchemaRegistry } from '../../lib/validate/schemas';
 import { formatFailure, validateDocument } from '../../lib/validate/validate';
 import { SCHEMAS, buildTestFleet } from './fixtures';
@@ -53,6 +52,8 @@ describe('DRA in the stack', () => {
     const config = atlanta.plan.objects.find((o) => o.kind === 'DeviceConfig') as unknown as { spec: Record<string, any> };
     expect(config.spec.draDriver).toMatchObject({ enable: true });
     expect(config.spec.devicePlugin.enableDevicePlugin).toBe(false);
+    // With the device plugin off, the tenant's quota counts the devices of the DeviceClass, not amd.com/gpu.
+    expect(atlanta.plan.objects.find((o) => o.kind === 'ResourceQuota')).toMatchObject({ spec: { hard: { 'k0smos-amd-gpu.deviceclass.resource.k8s.io/devices': '4' } } });
   });
 
   test('on 1.32 the objects are v1beta1', () => {
@@ -60,18 +61,7 @@ describe('DRA in the stack', () => {
     expect(atlanta.plan.objects.filter((o) => o.apiVersion.startsWith('resource.k8s.io')).map((o) => `${o.apiVersion} ${o.kind}`)).toEqual(['resource.k8s.io/v1beta1 DeviceClass']);
   });
 
-  test('on 1.31 it is an error; NVIDIA DRA is refused until its DRA driver is delivered', () => {
-    const err = (() => {
-      try {
-        buildTestFleet({ atlanta: { dra: { kubernetesVersion: '1.31' } }, quebec: { dra: { kubernetesVersion: '1.34' } } });
-      } catch (e) {
-        return e as ValidationError;
-      }
-      return undefined;
-    })();
-    expect(err).toBeInstanceOf(ValidationError);
-    // The Quebec stack is built first and fails first.
-    expect(err!.issues.map((i) => i.message)).toEqual([expect.stringContaining('DRA for NVIDIA GPUs needs the NVIDIA DRA driver')]);
+  test('on 1.31 it is an error', () => {
     expect(() => buildTestFleet({ atlanta: { dra: { kubernetesVersion: '1.31' } } })).toThrow(/atlanta\/gpu: dra.kubernetesVersion: Dynamic Resource Allocation needs Kubernetes 1.32 or later/);
   });
 

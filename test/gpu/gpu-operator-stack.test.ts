@@ -47,14 +47,26 @@ describe('reference fleet (Quebec A100 MIG + two tenants, Atlanta MI300X partiti
     expect(validateDocument(schemas(), cp, 'cluster-policy', 0).map(formatFailure)).toEqual([]);
     // The values carry the same blocks as the spec.
     const v = values(quebec, 'gpu-operator');
-    for (const block of ['operator', 'driver', 'toolkit', 'mig', 'dcgmExporter', 'gfd', 'nodeStatusExporter']) expect(v[block]).toEqual(quebec.plan.clusterPolicySpec![block]);
+    for (const block of ['operator', 'hostPaths', 'driver', 'toolkit', 'mig', 'dcgmExporter', 'gfd', 'nodeStatusExporter']) expect(v[block]).toEqual(quebec.plan.clusterPolicySpec![block]);
   });
 
-  test('pitfall: the NVIDIA toolkit is pointed at the k0s containerd config and socket', () => {
+  test('pitfall: the NVIDIA toolkit is pointed at k0s explicitly (drop-in, CRI config, socket, containerd binary), not the pre-v25.10 recipe', () => {
     const v = values(quebec, 'gpu-operator');
-    expect(env(v)).toMatchObject({ CONTAINERD_CONFIG: '/etc/k0s/containerd.d/nvidia.toml', CONTAINERD_SOCKET: '/run/k0s/containerd.sock', CONTAINERD_RUNTIME_CLASS: 'nvidia' });
-    expect(K0S_CONTAINERD.config.startsWith('/etc/k0s/containerd.d/')).toBe(true);
+    expect(env(v)).toEqual({
+      RUNTIME_DROP_IN_CONFIG: '/etc/k0s/containerd.d/nvidia.toml',
+      CONTAINERD_CONFIG: '/run/k0s/containerd-cri.toml',
+      CONTAINERD_SOCKET: '/run/k0s/containerd.sock',
+      RUNTIME_EXECUTABLE_PATH: '/var/lib/k0s/bin/containerd',
+      CONTAINERD_RUNTIME_CLASS: 'nvidia',
+    });
+    // The old k0s recipe pointed CONTAINERD_CONFIG into the drop-in folder, which toolkit v1.18+ turns into a
+    // two-step import that breaks k0s nodes (NVIDIA/gpu-operator#1835).
+    expect(env(v).CONTAINERD_CONFIG!.startsWith('/etc/k0s/containerd.d/')).toBe(false);
+    expect(K0S_CONTAINERD.dropIn.startsWith('/etc/k0s/containerd.d/')).toBe(true);
     expect(v.operator).toMatchObject({ defaultRuntime: 'containerd', runtimeClass: 'nvidia' });
+    // k0s's kubelet root, for dcgm-exporter's pod-resources mount (ADDONS.md section 11).
+    expect(v.hostPaths).toEqual({ kubeletRootDir: '/var/lib/k0s/kubelet' });
+    expect(quebec.plan.clusterPolicySpec!.hostPaths).toEqual({ kubeletRootDir: '/var/lib/k0s/kubelet' });
   });
 
   test('MIG: strategy mixed (balanced layout, mig tenant), config label per pool, ConfigMap in the operator namespace', () => {
@@ -95,20 +107,28 @@ describe('reference fleet (Quebec A100 MIG + two tenants, Atlanta MI300X partiti
     expect(dc.spec.devicePlugin.devicePluginTolerations).toContainEqual({ key: 'amd.com/gpu', operator: 'Exists', effect: 'NoSchedule' });
     const dcm = JSON.parse(doc('sites/atlanta/atlanta/configmap_kube-amd-gpu_k0smos-dcm-config.yaml').data['config.json']);
     const label = atlanta.nodeConfig('mi300x').labels['dcm.amd.com/gpu-config-profile']!;
-    expect(dcm['gpu-config-profiles'][label]).toEqual({ profiles: [{ computePartition: 'CPX', memoryPartition: 'NPS4' }] });
-    expect(dcm['gpu-config-profiles'].default).toBeDefined();
+    // Every GPU of the 8-GPU node is assigned (numGPUsAssigned + skipped = GPUs on the node), or DCM applies nothing.
+    expect(label).toBe('cpx-nps4-8gpu');
+    expect(dcm['gpu-config-profiles'][label]).toEqual({ skippedGPUs: { ids: [] }, profiles: [{ computePartition: 'CPX', memoryPartition: 'NPS4', numGPUsAssigned: 8 }] });
+    // A whole-GPU profile of the same size to relabel a node back to.
+    expect(dcm['gpu-config-profiles']['spx-nps1-8gpu']).toEqual({ skippedGPUs: { ids: [] }, profiles: [{ computePartition: 'SPX', memoryPartition: 'NPS1', numGPUsAssigned: 8 }] });
     // 2 nodes x 8 MI300X x 8 CPX partitions.
     expect(atlanta.nodeConfig('mi300x').resources).toEqual({ 'amd.com/gpu': 128 });
     expect(values(atlanta, 'amd-gpu-operator')).toMatchObject({ crds: { defaultCR: { install: false } }, 'node-feature-discovery': { enabled: true } });
   });
 
-  test('vendor separation: each GPU pool is tainted for its vendor; pods tolerate one vendor only', () => {
+  test('vendor separation: pods select and tolerate one vendor; GPU pools are tainted where the cluster has other nodes', () => {
+    // Quebec has a CPU pool for system pods: its GPU pools carry the vendor taint.
+    expect(quebec.plan.taintsGpuNodes).toBe(true);
     expect(quebec.nodeConfig('a100').taints).toEqual([{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }]);
-    expect(atlanta.nodeConfig('mi300x').taints).toEqual([{ key: 'amd.com/gpu', value: 'present', effect: 'NoSchedule' }]);
+    // Atlanta is GPU nodes only (hosted control plane): no taint, or CoreDNS could never schedule.
+    expect(atlanta.plan.taintsGpuNodes).toBe(false);
+    expect(atlanta.nodeConfig('mi300x').taints).toEqual([]);
     const cuda = GpuOperatorStack.scheduling('nvidia');
     expect(cuda.nodeSelector).toEqual({ 'k0smos.io/gpu-vendor': 'nvidia' });
-    // A CUDA pod tolerates no taint of the AMD nodes.
-    for (const t of atlanta.nodeConfig('mi300x').taints) expect(cuda.tolerations.some((x) => x.key === t.key)).toBe(false);
+    // A CUDA pod selects NVIDIA nodes, which the AMD nodes are not, and tolerates no AMD taint.
+    expect(atlanta.nodeConfig('mi300x').labels['k0smos.io/gpu-vendor']).toBe('amd');
+    expect(cuda.tolerations.map((t) => t.key)).toEqual(['nvidia.com/gpu']);
     expect(() => quebec.nodeConfig('cpu')).toThrow(/no GPU pool 'cpu'.*GPU pools: a100, a100-mig/);
   });
 
@@ -140,8 +160,9 @@ describe('chart values exist in the upstream charts', () => {
     }
     return true;
   }
-  // Read by the chart's ClusterPolicy template but not declared in values.yaml (STACK.md section 7, k0s setup).
-  const NVIDIA_UNDECLARED = ['operator.defaultRuntime'];
+  // Read by the chart's ClusterPolicy template but not declared in values.yaml (STACK.md section 7, k0s setup);
+  // hostPaths.kubeletRootDir is there as a comment only (ADDONS.md section 11) and is a ClusterPolicy field (checked against the CRD above).
+  const NVIDIA_UNDECLARED = ['operator.defaultRuntime', 'hostPaths.kubeletRootDir'];
 
   itWithSchemas.each([
     ['nvidia', 'nvidia-gpu-operator/values.yaml', 'gpu-operator', NVIDIA_UNDECLARED],

@@ -34,6 +34,14 @@ function onePool(model: string): SiteSpec {
   return withNodePools(quebecSite(), [{ name: 'gpu', count: 2, cpu: 64, memoryGiB: 512, gpus: { model, count: 8 } }]);
 }
 
+/** One GPU pool and a pool without GPUs for system pods (so the GPU nodes carry their vendor's taint). */
+function gpuAndCpu(model: string): SiteSpec {
+  return withNodePools(quebecSite(), [
+    { name: 'cpu', count: 1, cpu: 16, memoryGiB: 64 },
+    { name: 'gpu', count: 2, cpu: 64, memoryGiB: 512, gpus: { model, count: 8 } },
+  ]);
+}
+
 const TENANT: GpuOperatorStackProps = { tenants: { team: { isolation: TenantIsolation.namespace({ gpus: 8 }) } } };
 const Q = 'sites/quebec/quebec';
 
@@ -43,18 +51,21 @@ test('T4 -> H100: same operator, the MIG manager comes in and keeps MIG off on t
   const d = diff(t4.tree, h100.tree);
   expect(d.added).toEqual([]);
   expect(d.removed).toEqual([]);
-  // The site inventory (both the cluster's and the management's copy), the GPU node config and the
-  // workers' registration labels change, nothing else.
+  // The site inventory (both the cluster's and the management's copy), the GPU node config, the
+  // workers' registration labels and the operator's values (MIG manager on; the stack installs the chart
+  // through the hosted control plane's k0s config) change, nothing else.
   expect(d.changed).toEqual([
     'management/configmap_k0smos-system_cluster-quebec.yaml',
+    'management/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_quebec.yaml',
     'management/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-gpu-0.yaml',
     'management/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-gpu-1.yaml',
     `${Q}/configmap_k0smos-system_cluster-info.yaml`,
     `${Q}/configmap_k0smos-system_gpu-node-pools.yaml`,
   ]);
   const args = (t: Map<string, string>) => parseYaml(t.get('management/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-gpu-0.yaml')!).spec.args;
-  expect(args(t4.tree)).toEqual(['--labels=k0smos.io/gpu-model=T4,k0smos.io/gpu-vendor=nvidia,k0smos.io/node-pool=gpu', '--taints=nvidia.com/gpu=present:NoSchedule']);
-  expect(args(h100.tree)).toEqual(['--labels=k0smos.io/gpu-model=H100,k0smos.io/gpu-vendor=nvidia,k0smos.io/node-pool=gpu,nvidia.com/mig.config=all-disabled', '--taints=nvidia.com/gpu=present:NoSchedule']);
+  // One GPU pool and a hosted control plane: no other node for system pods, so no vendor taint.
+  expect(args(t4.tree)).toEqual(['--labels=k0smos.io/gpu-model=T4,k0smos.io/gpu-vendor=nvidia,k0smos.io/node-pool=gpu']);
+  expect(args(h100.tree)).toEqual(['--labels=k0smos.io/gpu-model=H100,k0smos.io/gpu-vendor=nvidia,k0smos.io/node-pool=gpu,nvidia.com/mig.config=all-disabled']);
   expect(t4.stack.nodeConfig('gpu').labels).toEqual({ 'k0smos.io/gpu-model': 'T4', 'k0smos.io/gpu-vendor': 'nvidia' });
   expect(h100.stack.nodeConfig('gpu').labels).toEqual({ 'k0smos.io/gpu-model': 'H100', 'k0smos.io/gpu-vendor': 'nvidia', 'nvidia.com/mig.config': 'all-disabled' });
   expect(t4.stack.addons[0]!.values.migManager).toEqual({ enabled: false });
@@ -71,8 +82,8 @@ test('T4 -> H100 with a MIG layout: the layout is an error on T4 and a mig-parte
 });
 
 test('A100 -> MI300X: the NVIDIA operator is replaced by the AMD one; labels, taints and quotas follow the vendor', () => {
-  const a100 = synth(onePool('A100-80GB'), TENANT);
-  const mi = synth(onePool('MI300X'), TENANT);
+  const a100 = synth(gpuAndCpu('A100-80GB'), TENANT);
+  const mi = synth(gpuAndCpu('MI300X'), TENANT);
   const d = diff(a100.tree, mi.tree);
   expect(d.removed).toEqual([`${Q}/namespace_gpu-operator.yaml`]);
   expect(d.added).toEqual([`${Q}/deviceconfig.amd.com_kube-amd-gpu_k0smos-amd-gpu.yaml`, `${Q}/namespace_kube-amd-gpu.yaml`]);
@@ -94,7 +105,7 @@ test('A100 with MIG -> MI300X with partitions: the partitioning follows the mode
   const a100 = synth(onePool('A100-80GB'), { partitioning: { gpu: Partitioning.mig({ '1g.10gb': 7 }) } });
   const mi = synth(onePool('MI300X'), { partitioning: { gpu: Partitioning.amd('CPX', 'NPS1') } });
   expect(a100.stack.nodeConfig('gpu').labels['nvidia.com/mig.config']).toBe('k0smos-gpu');
-  expect(mi.stack.nodeConfig('gpu').labels['dcm.amd.com/gpu-config-profile']).toBe('cpx-nps1');
+  expect(mi.stack.nodeConfig('gpu').labels['dcm.amd.com/gpu-config-profile']).toBe('cpx-nps1-8gpu');
   const d = diff(a100.tree, mi.tree);
   expect(d.removed).toContain(`${Q}/configmap_gpu-operator_k0smos-mig-parted-config.yaml`);
   expect(d.added).toContain(`${Q}/configmap_kube-amd-gpu_k0smos-dcm-config.yaml`);

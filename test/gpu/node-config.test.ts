@@ -31,11 +31,12 @@ describe('GPU node labels and taints on the workers', () => {
     expect(cpu).toEqual(['--labels=k0smos.io/node-pool=cpu']);
   });
 
-  test('k0rdent remote-cluster (Atlanta, one pool): every machine gets the AMD partition profile label and taint', () => {
+  test('k0rdent remote-cluster (Atlanta, one GPU pool, hosted control plane): every machine gets the AMD partition profile label and no taint', () => {
     const cd = parse(tree.get('management/clusterdeployment.k0rdent.mirantis.com_kcm-system_atlanta.yaml')!);
     for (const m of cd.spec.config.machines) {
-      expect(argsOf(m.k0s.args, '--labels')).toEqual(['dcm.amd.com/gpu-config-profile=cpx-nps4', 'k0smos.io/gpu-model=MI300X', 'k0smos.io/gpu-vendor=amd', 'k0smos.io/node-pool=mi300x']);
-      expect(argsOf(m.k0s.args, '--taints')).toEqual(['amd.com/gpu=present:NoSchedule']);
+      expect(argsOf(m.k0s.args, '--labels')).toEqual(['dcm.amd.com/gpu-config-profile=cpx-nps4-8gpu', 'k0smos.io/gpu-model=MI300X', 'k0smos.io/gpu-vendor=amd', 'k0smos.io/node-pool=mi300x']);
+      // Its nodes are the cluster's only nodes: a taint would keep CoreDNS and the Cilium operator off all of them.
+      expect(argsOf(m.k0s.args, '--taints')).toBeUndefined();
     }
   });
 });
@@ -54,13 +55,13 @@ function gpuEdgeSite(extra: Partial<SiteSpec> = {}): SiteSpec {
 }
 
 describe('standalone and template clusters', () => {
-  test('standalone: k0sctl install flags carry the labels and taints, time-slicing names its device-plugin config', () => {
+  test('standalone: k0sctl install flags carry the labels (a single GPU host gets no taint), time-slicing names its device-plugin config', () => {
     const fleet = new Fleet(new App(), 'f', { name: 'f', managementSite: 'store' });
     fleet.addSite('store', gpuEdgeSite());
     new GpuOperatorStack(fleet.site('store').cluster(), 'gpu', { partitioning: { t4: Partitioning.timeSlicing(4) } });
     const host = parse(fleet.toTree().get('sites/store/store/k0sctl.yaml')!).spec.hosts[0];
     expect(argsOf(host.installFlags, '--labels')).toEqual(expect.arrayContaining(['k0smos.io/gpu-model=T4', 'k0smos.io/node-pool=t4', expect.stringMatching(/^nvidia\.com\/device-plugin\.config=/)]));
-    expect(argsOf(host.installFlags, '--taints')).toEqual(['nvidia.com/gpu=present:NoSchedule']);
+    expect(argsOf(host.installFlags, '--taints')).toBeUndefined();
   });
 
   test('a label another layer set differently is refused with both values', () => {
@@ -80,7 +81,8 @@ describe('standalone and template clusters', () => {
     const tree = fleet.toTree({ templates: templateSchemas() });
     const args = parse(tree.get('management/clusterdeployment.k0rdent.mirantis.com_kcm-system_store.yaml')!).spec.config.k0s.workerArgs as string[];
     expect(args[0]).toBe('--kubelet-extra-args=--max-pods=200');
-    expect(argsOf(args, '--taints')).toEqual(['nvidia.com/gpu=present:NoSchedule']);
+    // The template's one worker group is the cluster's only pool, all GPU nodes: no taint.
+    expect(argsOf(args, '--taints')).toBeUndefined();
     expect(treeFailures(tree)).toEqual([]);
   });
 
