@@ -213,7 +213,9 @@ function simulateCluster(i: ClusterInput): { view: ClusterView; failures: string
           const local = src ? [`${dir}/${src}`, src].map((p) => p.replace(/^\.\//, '')).find((p) => tree.has(p)) : undefined;
           if (data !== undefined) addManifests(data, `${file} (${dst})`);
           else if (local) addManifests(tree.get(local)!, local);
-          else f(`k0sctl file ${src ?? '<no src>'} -> ${dst} is not in the output; its manifests are not counted`);
+          // An absolute path is a file the operator makes outside the GitOps tree (a CA manifest): k0sctl stops
+          // when it is missing, so the bootstrap cannot proceed without it; its objects are not modelled.
+          else if (!src || !src.startsWith('/')) f(`k0sctl file ${src ?? '<no src>'} -> ${dst} is not in the output; its manifests are not counted`);
         }
         const role = asString(at(h, 'role')) ?? 'worker';
         if (role === 'controller') continue;
@@ -239,6 +241,8 @@ function simulateCluster(i: ClusterInput): { view: ClusterView; failures: string
         const cmName = asString(at(vol, 'configMap', 'name'));
         const secName = asString(at(vol, 'secret', 'secretName'));
         const src = i.mgmtObjs.find((o) => o.apiVersion === 'v1' && ((cmName && o.kind === 'ConfigMap' && o.metadata.name === cmName) || (secName && o.kind === 'Secret' && o.metadata.name === secName)) && (o.metadata.namespace ?? 'default') === ns);
+        const declared = (i.fleet.sites ?? []).some((x: SiteSpec) => [...(x.present?.secrets ?? []), ...(x.clusters ?? []).flatMap((c: ClusterSpec) => c.present?.secrets ?? [])].includes(`${ns}/${secName}`));
+        if (!src && secName && declared) continue; // made by the operator out of band, declared present
         if (!src) {
           f(`K0smotronControlPlane manifests volume '${asString(at(vol, 'name'))}' names ${cmName ? `ConfigMap ${cmName}` : `Secret ${secName}`}, which the management folder does not hold`);
           continue;
