@@ -116,6 +116,22 @@ export function writeTreeAtomically(outdir: string, tree: FileTree, options: Wri
 }
 
 /**
+ * Finishes or rolls back a synth that was interrupted in `outdir` (under the lock), so that what is read
+ * from the output before writing (the previous placement) is one whole tree. Returns the notes to print.
+ * `writeTreeAtomically` does the same first; call this before reading state from the output.
+ */
+export function settleOutput(outdir: string, options: Pick<WriteOptions, 'fs'> = {}): string[] {
+  const out = path.resolve(outdir);
+  if (!fs.existsSync(out)) return [];
+  const release = lock(out);
+  try {
+    return recover(out, options.fs ?? REAL_FS);
+  } finally {
+    release();
+  }
+}
+
+/**
  * Why the output folder cannot be trusted right now, or undefined: a synth was interrupted while it
  * swapped the owned entries, so some of them may be new and others old. The next synth rolls it back.
  */

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { hasFlatLayout, incompleteSwap, OWNED_ENTRIES, readTree, writeTreeAtomically, type WriterFs } from '../../lib/synth/writer';
+import { hasFlatLayout, incompleteSwap, OWNED_ENTRIES, readTree, settleOutput, writeTreeAtomically, type WriterFs } from '../../lib/synth/writer';
 import { tmpDir } from '../helpers';
 
 const tree = (entries: Record<string, string>) => new Map(Object.entries(entries));
@@ -209,6 +209,24 @@ describe('a swap interrupted at any step never leaves a mixed tree that passes u
     // new entries beside old ones (which is why the journal exists).
     expect(flagged).toBeGreaterThan(0);
     expect(mixed).toBeGreaterThan(0);
+  });
+
+  it('settleOutput (run by Fleet.synth before it reads the previous placement) leaves one whole tree after a kill at any step', () => {
+    for (let at = 0; at < total; at++) {
+      const out = setUp();
+      try {
+        writeTreeAtomically(out, tree(after), { fs: faulty(at, 'kill').fs });
+      } catch {
+        // killed
+      }
+      const interrupted = incompleteSwap(out) !== undefined;
+      const notes = settleOutput(out);
+      expect(incompleteSwap(out)).toBeUndefined();
+      // An interrupted swap is rolled back to the previous tree; a finished one keeps the new tree.
+      expect(readTree(out)).toEqual(interrupted ? oldTree : readTree(out).has('READINESS.md') ? newTree : oldTree);
+      expect(notes.length > 0).toBe(interrupted);
+      expect(fs.readdirSync(out).filter((e) => e.startsWith('.k0smos'))).toEqual([]);
+    }
   });
 
   it('a single failed step (the disk keeps working): the writer itself puts the old tree back', () => {
