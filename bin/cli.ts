@@ -13,6 +13,7 @@ import { parseNow } from '../lib/energy/horizon';
 import { closest } from '../lib/model/suggest';
 import { loadHighs } from '../lib/placement/highs';
 import { readPreviousPlacement, renderPlacementJson, renderPlacementMarkdown } from '../lib/placement/report';
+import { incompleteSwap } from '../lib/synth/writer';
 import { SchemaRegistry } from '../lib/validate/schemas';
 import { ClusterTemplateSchemas, validateDeploymentConfigs } from '../lib/validate/template-values';
 import { findSchemasDir, formatFailure, validateDirectory } from '../lib/validate/validate';
@@ -90,6 +91,12 @@ const validate: Command = async (args) => {
   expectAtMost(positional, 1);
   const dir = positional[0] ?? 'dist';
   mustBeFolder(dir, 'folder');
+  // A synth killed while it swapped the owned entries may have left new and old folders side by side.
+  const interrupted = incompleteSwap(dir);
+  if (interrupted) {
+    console.error(`cdk8s-k0smos validate: ${interrupted}`);
+    return 1;
+  }
   if (typeof flags.schemas === 'string') mustBeFolder(flags.schemas, 'schemas folder');
   const schemas = typeof flags.schemas === 'string' ? flags.schemas : findSchemasDir(PACKAGE_ROOT);
   if (!schemas) throw new UsageError('no schemas folder; pass --schemas DIR or set K0SMOS_SCHEMAS');

@@ -17,7 +17,8 @@ import { LABELS, MANAGED_BY, SYSTEM_NAMESPACE } from '../lib/model/labels';
 import type { AuxFile, K8sObject, PlacedObject, Target } from '../lib/synth/objects';
 import { targetFolder } from '../lib/synth/objects';
 import { renderTree, type FileTree } from '../lib/synth/render';
-import { writeTreeAtomically } from '../lib/synth/writer';
+import { applyUnits, type ApplyUnit } from '../lib/synth/units';
+import { settleOutput, writeTreeAtomically } from '../lib/synth/writer';
 import type { WorkloadSpec } from '../lib/model/workload';
 import { checkDatedSchedule, parseNow, type DatedSchedule } from '../lib/energy/horizon';
 import { place } from '../lib/placement/place';
@@ -26,7 +27,7 @@ import type { PoolPartitioning } from '../lib/gpu/plan';
 import { placementFiles, readPreviousPlacement } from '../lib/placement/report';
 import type { Placement, PlaceOptions } from '../lib/placement/types';
 import { checkFlows, normalFlow, resolveFlows, uniqueFlows, type FlowSpec, type PlacedClusters, type ResolvedFlow } from '../lib/net/flows';
-import { FolderChart, ManagementChart, OutputFile } from './folder-chart';
+import { FolderChart, ManagementChart, ManagementClusterChart, OutputFile } from './folder-chart';
 import { Site, type SiteProps } from './site';
 import { applyInstalls, orphanManagementNeeds, planFleet, readinessFiles } from './readiness';
 
@@ -103,7 +104,8 @@ export interface FleetCheckOptions {
 /** Options of {@link Fleet.synth}. */
 export interface FleetSynthOptions extends FleetCheckOptions {
   /**
-   * Output folder. Only the entries the library owns in it (`management/`, `sites/`, reports) are replaced.
+   * Output folder. Only the entries the library owns in it (`management/`, `sites/`, reports) are replaced;
+   * an earlier flat layout of `management/` and `sites/` is recognized and replaced, with a note.
    * @default 'dist'
    */
   readonly outdir?: string;
@@ -143,6 +145,8 @@ export interface FleetSynthResult {
   readonly folders: readonly string[];
   /** Warnings printed at synth (time checks); never written into the output. */
   readonly warnings: readonly string[];
+  /** Notes printed by synth: an earlier flat layout adopted, an interrupted synth rolled back. */
+  readonly notes: readonly string[];
 }
 
 const FLEET_SYMBOL = Symbol.for('cdk8s-k0smos.Fleet');
@@ -198,7 +202,10 @@ export class Fleet extends Construct {
   public readonly managementSite: string;
   /** Namespace of k0rdent objects in the management cluster. */
   public readonly managementNamespace: string;
-  /** Objects applied to the management cluster; written to `management/`. */
+  /**
+   * Fleet-wide objects applied to the management cluster; written to `management/fleet/`. What the
+   * management cluster holds for one cluster goes to {@link clusterManagement}.
+   */
   public readonly management: ManagementChart;
   /** The IP plan options. */
   public readonly ipPlan: IpPlanSpec;
@@ -216,11 +223,8 @@ export class Fleet extends Construct {
     this.managementSite = props.managementSite;
     this.managementNamespace = props.managementNamespace ?? 'kcm-system';
     this.management = new ManagementChart(this, 'Management');
-    new ApiObject(this.management, 'namespace', {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name: SYSTEM_NAMESPACE, labels: this.commonLabels() },
-    });
+    // The k0smos-system Namespace of the management cluster is not written here: the management cluster's
+    // own folder (sites/<site>/<cluster>/infra/) has it, like every cluster's, and is applied first.
     // kcm creates kcm-system itself; another namespace for the k0rdent objects is ours to create.
     if (this.managementNamespace !== 'kcm-system') {
       new ApiObject(this.management, 'management-namespace', {
@@ -296,6 +300,37 @@ export class Fleet extends Construct {
   /** Every region, sorted by name. */
   public get regions(): Region[] {
     return this.node.children.filter((c): c is Region => c instanceof Region).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /**
+   * The chart of what the management cluster holds for one managed cluster (its Cluster API and
+   * k0smotron objects or its ClusterDeployment, its inventory entry); written to
+   * `management/clusters/<cluster>/`. Created on first use.
+   */
+  public clusterManagement(cluster: string): ManagementClusterChart {
+    const id = `cluster-${cluster}`;
+    const existing = this.management.node.tryFindChild(id);
+    // (Not instanceof: cdk8s's Chart answers it for every chart.)
+    if (FolderChart.isFolderChart(existing) && existing.target.kind === 'management-cluster') return existing as ManagementClusterChart;
+    if (existing) throw new Error(`${this.management.node.path}: '${id}' is taken by another construct; choose another id for it`);
+    return new ManagementClusterChart(this.management, id, { cluster });
+  }
+
+  /**
+   * The cluster the management plane runs in: the management site's cluster. When that site has
+   * several, the clusters the management plane itself creates (hosted, k0rdent) are left out; of the
+   * rest, the one named after the site, else the only one. When that does not settle it, every
+   * remaining candidate is returned, and each is treated as possibly the management cluster.
+   */
+  public get managementClusters(): K0sCluster[] {
+    const site = this.sites.find((s) => s.name === this.managementSite);
+    if (!site) return [];
+    const all = site.clusters;
+    if (all.length <= 1) return all;
+    const candidates = all.filter((c) => c.controlPlane?.mode !== 'hosted' && c.controlPlane?.mode !== 'k0rdent');
+    const named = candidates.find((c) => c.name === site.name);
+    if (named) return [named];
+    return candidates.length > 0 ? candidates : all;
   }
 
   /** Every cluster of every site, sorted by name. */
@@ -475,7 +510,8 @@ export class Fleet extends Construct {
     if (unresolved.length > 0) throw new ValidationError(unresolved, 'unresolved requirements');
     const files = [...c.files, ...readinessFiles(this, plans, orphanManagementNeeds(this, c.objects), this.flowsFor(placement))];
     if (placement) files.push(...placementFiles(placement, this.node.path));
-    return renderTree({ targets: c.targets, objects: c.objects, files });
+    const managementClusters = this.managementClusters.map((m) => ({ site: m.siteName, cluster: m.clusterName }));
+    return renderTree({ targets: c.targets, objects: c.objects, files, managementClusters });
   }
 
   /** Collects every object and file of the fleet with its folder (placed workloads' objects included). */
@@ -486,8 +522,7 @@ export class Fleet extends Construct {
     const stray: ValidationIssue[] = [];
     for (const c of this.node.findAll()) {
       if (FolderChart.isFolderChart(c)) {
-        const chart: FolderChart = c;
-        if (FolderChart.find(chart.node.scope!) === undefined) targets.push(chart.target);
+        targets.push(c.target);
         continue;
       }
       if (c instanceof ApiObject) {
@@ -513,6 +548,16 @@ export class Fleet extends Construct {
     const flows = this.flowsFor(placement);
     for (const render of this.flowRenderers) objects.push(...render(flows));
     return { targets, objects, files };
+  }
+
+  /**
+   * The folders a GitOps engine applies, one unit per `infra/` and `apps/`, with the cluster each goes to
+   * and the units it waits for (see `applyUnits` in lib/synth/units.ts). Wire Flux `dependsOn`, Argo CD
+   * sync waves or k0rdent service `dependsOn` from these.
+   */
+  public applyUnits(): ApplyUnit[] {
+    const targets = this.node.findAll().filter((c): c is FolderChart => FolderChart.isFolderChart(c)).map((c) => c.target);
+    return applyUnits(targets, this.managementClusters.map((c) => ({ site: c.siteName, cluster: c.clusterName })));
   }
 
   /** The objects of placed workloads, in the clusters the solver chose (a Namespace another object of the folder brings is not repeated). */
@@ -550,6 +595,8 @@ export class Fleet extends Construct {
   /** Validates, renders and writes the fleet atomically to `outdir`. */
   public synth(options: FleetSynthOptions = {}): FleetSynthResult {
     const outdir = options.outdir ?? 'dist';
+    // A synth killed half-way may have left the previous placement aside: put the output back in one piece first.
+    const settled = settleOutput(outdir);
     const previousFile = path.join(outdir, 'placement.json');
     const previous = fs.existsSync(previousFile) ? readPreviousPlacement(fs.readFileSync(previousFile, 'utf8')).previous : undefined;
     const tree = this.toTree({
@@ -558,12 +605,15 @@ export class Fleet extends Construct {
       ...(options.highs ? { highs: options.highs } : {}),
       ...(options.now !== undefined ? { now: options.now } : {}),
     });
-    writeTreeAtomically(outdir, tree);
+    const notes = [...settled, ...writeTreeAtomically(outdir, tree).notes];
+    // The edge: what the writer noticed (an earlier layout adopted, an interrupted synth rolled back) is
+    // said once, here, on stderr (`cdk8s synth` swallows the app's stdout).
+    for (const n of notes) console.error(`cdk8s-k0smos: note: ${n}`);
     // Warnings go to the console, never into the tree: the output must not change with the day synth runs.
     const warnings = this.timeChecks(options.now).warnings;
     for (const w of warnings) console.warn(`cdk8s-k0smos: warning: ${w}`);
     const folders = [...tree.keys()].filter((p) => p.endsWith('/kustomization.yaml')).map((p) => p.slice(0, -'/kustomization.yaml'.length));
-    return { outdir: path.resolve(outdir), files: tree.size, folders, warnings };
+    return { outdir: path.resolve(outdir), files: tree.size, folders, warnings, notes };
   }
 
   /**

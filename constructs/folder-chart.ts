@@ -34,9 +34,34 @@ export abstract class FolderChart extends Chart {
   }
 }
 
-/** The objects applied to the management cluster (k0rdent, k0smotron, Cluster API). Written to `management/`. */
+/**
+ * The fleet-wide objects applied to the management cluster (templates, credentials, chart sources,
+ * multi-cluster services, regions, the IP plan). Written to `management/fleet/`.
+ */
 export class ManagementChart extends FolderChart {
   public readonly target: Target = { kind: 'management' };
+}
+
+/** Properties of a {@link ManagementClusterChart}. */
+export interface ManagementClusterChartProps {
+  /** Name of the managed cluster (unique in the fleet). */
+  readonly cluster: string;
+}
+
+/**
+ * The objects the management cluster holds for one managed cluster (its Cluster API and k0smotron
+ * objects or its ClusterDeployment, its inventory entry). Written to `management/clusters/<cluster>/`.
+ */
+export class ManagementClusterChart extends FolderChart {
+  public readonly target: Target;
+  /** Name of the managed cluster. */
+  public readonly clusterName: string;
+
+  constructor(scope: Construct, id: string, props: ManagementClusterChartProps) {
+    super(scope, id);
+    this.clusterName = props.cluster;
+    this.target = { kind: 'management-cluster', cluster: props.cluster };
+  }
 }
 
 /** Properties of a {@link ClusterChart}. */
@@ -47,7 +72,7 @@ export interface ClusterChartProps {
   readonly cluster: string;
 }
 
-/** The objects GitOps applies inside one cluster. Written to `sites/<site>/<cluster>/`. */
+/** The objects GitOps applies inside one cluster. Written to `sites/<site>/<cluster>/` (`infra/` and `apps/`). */
 export class ClusterChart extends FolderChart {
   public readonly target: Target;
   /** Name of the site. */
@@ -72,8 +97,8 @@ export interface OutputFileProps {
 }
 
 /**
- * A file that is not a Kubernetes object (a k0sctl config, a report), written beside the chart's
- * objects and not listed in its `kustomization.yaml`.
+ * A file that is not a Kubernetes object (a k0sctl config, a report), written at the top of the chart's
+ * folder (beside its `infra/` and `apps/`) and listed in no `kustomization.yaml`.
  */
 export class OutputFile extends Construct {
   public readonly fileName: string;

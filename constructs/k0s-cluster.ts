@@ -170,8 +170,8 @@ const K0S_CLUSTER_SYMBOL = Symbol.for('cdk8s-k0smos.K0sCluster');
  * One k0s cluster at a site. Its in-cluster objects are written to `sites/<site>/<cluster>/` (it is
  * the chart of that folder); what bootstraps it depends on the control plane:
  * - standalone: `k0sctl.yaml` in the same folder;
- * - hosted: Cluster API and k0smotron objects in `management/`;
- * - k0rdent: a ClusterDeployment (and ServiceTemplates for its add-ons) in `management/`.
+ * - hosted: Cluster API and k0smotron objects in `management/clusters/<cluster>/`;
+ * - k0rdent: a ClusterDeployment in `management/clusters/<cluster>/` (ServiceTemplates for its add-ons in `management/fleet/`).
  */
 export class K0sCluster extends ClusterChart {
   public static isK0sCluster(x: unknown): x is K0sCluster {
@@ -581,8 +581,9 @@ export class K0sCluster extends ClusterChart {
     });
   }
 
+  /** What the management cluster holds for this cluster: `management/clusters/<cluster>/`. */
   private managementScope(): Construct {
-    return new Construct(this.fleet.management, `cluster-${this.name}`);
+    return this.fleet.clusterManagement(this.name);
   }
 
   private emit(scope: Construct, o: K8sObject): ApiObject {

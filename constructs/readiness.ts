@@ -14,13 +14,13 @@ import { CiliumMesh } from './cilium-mesh';
 import { describeEndpoint, describePorts, type ResolvedFlow } from '../lib/net/flows';
 import type { K0sCluster } from './k0s-cluster';
 
-/** The cluster management/ is applied to: the management site's only cluster, or its cluster named after the site. */
+/** The cluster management/ is applied to (the fleet's one management cluster), if the fleet knows which. */
 export function managementClusterOf(fleet: Fleet): K0sCluster | undefined {
-  const site = fleet.sites.find((s) => s.name === fleet.managementSite);
-  if (!site) return undefined;
-  const clusters = site.clusters;
-  return clusters.length === 1 ? clusters[0] : clusters.find((c) => c.name === site.name);
+  const all = fleet.managementClusters;
+  return all.length === 1 ? all[0] : undefined;
 }
+
+const isManagement = (p: PlacedObject) => p.target.kind !== 'cluster';
 
 /** The resolver's view of every cluster, from the objects that will be written. */
 export function clusterInputs(fleet: Fleet, objects: readonly PlacedObject[]): ClusterNeedsInput[] {
@@ -31,7 +31,7 @@ export function clusterInputs(fleet: Fleet, objects: readonly PlacedObject[]): C
     byFolder.set(f, [...(byFolder.get(f) ?? []), p]);
   }
   return fleet.clusters().map((c) => {
-    const mine = [...(byFolder.get(targetFolder(c.target)) ?? []), ...(c === mgmt ? (byFolder.get('management') ?? []) : [])];
+    const mine = [...(byFolder.get(targetFolder(c.target)) ?? []), ...(c === mgmt ? objects.filter(isManagement) : [])];
     const requirements: Requirement[] = [...mine.flatMap((p) => objectNeeds(p.object, p.source)), ...c.requirements];
     const crdGroups = [...new Set(mine.map((p) => crdGroup(p.object)).filter((g): g is string => g !== undefined))].sort();
     return {
@@ -54,7 +54,7 @@ export function clusterInputs(fleet: Fleet, objects: readonly PlacedObject[]): C
 /** Needs of management/ objects when no cluster of the fleet is the management cluster (it is bootstrapped elsewhere). */
 export function orphanManagementNeeds(fleet: Fleet, objects: readonly PlacedObject[]): Requirement[] {
   if (managementClusterOf(fleet)) return [];
-  return objects.filter((p) => p.target.kind === 'management').flatMap((p) => objectNeeds(p.object, p.source));
+  return objects.filter(isManagement).flatMap((p) => objectNeeds(p.object, p.source));
 }
 
 /** Resolves every cluster. */

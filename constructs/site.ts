@@ -158,7 +158,7 @@ export class Site extends Construct implements ISite {
         },
       });
       // The management plane's inventory: one ConfigMap per cluster, selectable by the same labels.
-      new ApiObject(this.fleet.management, `inventory-${c.name}`, {
+      new ApiObject(this.fleet.clusterManagement(c.name), 'inventory', {
         apiVersion: 'v1',
         kind: 'ConfigMap',
         metadata: { name: `cluster-${c.name}`, namespace: SYSTEM_NAMESPACE, labels },

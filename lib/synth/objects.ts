@@ -22,14 +22,25 @@ export function apiGroup(apiVersion: string): string {
   return slash < 0 ? '' : apiVersion.slice(0, slash);
 }
 
-/** Where GitOps applies a folder. */
+/**
+ * Where GitOps applies a folder: the management plane's fleet-wide objects, the management plane's
+ * objects for one managed cluster, or the objects applied inside one cluster.
+ */
 export type Target =
   | { readonly kind: 'management' }
+  | { readonly kind: 'management-cluster'; readonly cluster: string }
   | { readonly kind: 'cluster'; readonly site: string; readonly cluster: string };
 
-/** The folder of a target, relative to the output directory (POSIX separators). */
+/** The folder of a target, relative to the output directory (POSIX separators). Objects go to its `infra/` or `apps/`. */
 export function targetFolder(t: Target): string {
-  return t.kind === 'management' ? 'management' : `sites/${t.site}/${t.cluster}`;
+  if (t.kind === 'management') return 'management/fleet';
+  if (t.kind === 'management-cluster') return `management/clusters/${t.cluster}`;
+  return `sites/${t.site}/${t.cluster}`;
+}
+
+/** True when both targets are applied to the management cluster (the fleet-wide and the per-cluster management folders). */
+export function isManagementTarget(t: Target): t is Exclude<Target, { readonly kind: 'cluster' }> {
+  return t.kind === 'management' || t.kind === 'management-cluster';
 }
 
 /** A Kubernetes object bound for a target folder, with the construct path that produced it (for errors). */
@@ -41,7 +52,7 @@ export interface PlacedObject {
 
 /** A file that is not a Kubernetes object (a k0sctl config, a report), written beside the objects. */
 export interface AuxFile {
-  /** Path relative to the output directory, POSIX separators, e.g. `sites/quebec/quebec/k0sctl.yaml` or `PLACEMENT.md`. */
+  /** Path relative to the output directory, POSIX separators, e.g. `sites/quebec/quebec/k0sctl.yaml` or `PLACEMENT.md`; never inside a folder's `infra/` or `apps/`. */
   readonly path: string;
   readonly content: string;
   readonly source: string;

@@ -1,11 +1,15 @@
 /**
- * Turns placed objects and auxiliary files into the file tree of the output directory:
- * one file per object, one `kustomization.yaml` per folder listing them in apply order.
- * Pure: data in, file contents out. Problems are collected and thrown together.
+ * Turns placed objects and auxiliary files into the file tree of the output directory. Every folder that
+ * holds objects (`sites/<site>/<cluster>/`, `management/fleet/`, `management/clusters/<cluster>/`) has
+ * two sub-folders, `infra/` and `apps/` (see `layer.ts` for which object goes where), each with one file
+ * per object and a `kustomization.yaml` listing them; the folder's own `kustomization.yaml` lists
+ * `infra` and `apps`, and `management/kustomization.yaml` lists the management folders, for
+ * `kubectl kustomize`. Pure: data in, file contents out. Problems are collected and thrown together.
  */
 import { ValidationError, type ValidationIssue } from '../model/errors';
+import { LAYERS, layerOfObject, type Layer } from './layer';
 import { compareObjects, fileName } from './order';
-import { apiGroup, targetFolder, type AuxFile, type PlacedObject, type Target } from './objects';
+import { apiGroup, isManagementTarget, targetFolder, type AuxFile, type K8sObject, type PlacedObject, type Target } from './objects';
 import { toYaml, toYamlOrdered } from './serialize';
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -15,23 +19,49 @@ const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 /** The rendered tree: relative POSIX path -> file content, sorted by path. */
 export type FileTree = ReadonlyMap<string, string>;
 
+/** A cluster at a site. */
+export interface SiteCluster {
+  readonly site: string;
+  readonly cluster: string;
+}
+
 export interface RenderInput {
-  /** Every folder that must exist, even when empty (each gets a kustomization.yaml). */
+  /** Every folder that must exist, even when empty (each gets its `infra/` and `apps/` with a kustomization.yaml). */
   readonly targets: readonly Target[];
   readonly objects: readonly PlacedObject[];
   readonly files?: readonly AuxFile[];
+  /**
+   * The cluster the management folders are applied to (the management site's cluster). Its folder and
+   * the management folders go to one cluster, so no object may be in both. Several entries when the
+   * fleet cannot tell which of the management site's clusters it is: each is checked.
+   * @default - none: the management folders are checked against one another only
+   */
+  readonly managementClusters?: readonly SiteCluster[];
+}
+
+/** The `kustomization.yaml` of a folder listing `resources` in order. */
+function kustomization(resources: readonly string[]): string {
+  return toYamlOrdered({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...resources] });
+}
+
+function describeObject(o: K8sObject): string {
+  return `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 }
 
 export function renderTree(input: RenderInput): FileTree {
   const issues: ValidationIssue[] = [];
-  const byFolder = new Map<string, PlacedObject[]>();
-  for (const t of input.targets) byFolder.set(targetFolder(t), []);
+  const byFolder = new Map<string, { target: Target; placed: PlacedObject[] }>();
+  const folderOf = (t: Target) => {
+    const folder = targetFolder(t);
+    if (!byFolder.has(folder)) byFolder.set(folder, { target: t, placed: [] });
+    return byFolder.get(folder)!;
+  };
+  for (const t of input.targets) folderOf(t);
   for (const p of input.objects) {
-    const folder = targetFolder(p.target);
-    if (!byFolder.has(folder)) byFolder.set(folder, []);
-    byFolder.get(folder)!.push(p);
+    folderOf(p.target).placed.push(p);
     issues.push(...checkObject(p));
   }
+  issues.push(...oneFolderPerObject(input.objects, input.managementClusters ?? []));
 
   const files = new Map<string, string>();
   const origin = new Map<string, string>();
@@ -46,19 +76,23 @@ export function renderTree(input: RenderInput): FileTree {
   };
 
   for (const folder of [...byFolder.keys()].sort()) {
-    const placed = [...byFolder.get(folder)!].sort((a, b) => compareObjects(a.object, b.object));
-    const names: string[] = [];
+    const placed = [...byFolder.get(folder)!.placed].sort((a, b) => compareObjects(a.object, b.object));
+    const names: Record<Layer, string[]> = { infra: [], apps: [] };
     for (const p of placed) {
+      const layer = layerOfObject(p.object);
       const name = fileName(p.object);
-      add(`${folder}/${name}`, toYaml(p.object), `${p.source} (${p.object.kind} ${p.object.metadata.namespace ? p.object.metadata.namespace + '/' : ''}${p.object.metadata.name})`);
-      names.push(name);
+      add(`${folder}/${layer}/${name}`, toYaml(p.object), `${p.source} (${describeObject(p.object)})`);
+      names[layer].push(name);
     }
-    add(
-      `${folder}/kustomization.yaml`,
-      toYamlOrdered({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: names }),
-      'the writer',
-    );
+    for (const layer of LAYERS) add(`${folder}/${layer}/kustomization.yaml`, kustomization(names[layer]), 'the writer');
+    add(`${folder}/kustomization.yaml`, kustomization(LAYERS), 'the writer');
   }
+  // An index of the management folders, for `kubectl kustomize management`: the fleet-wide folder first.
+  const management = [...byFolder.values()].filter((f) => isManagementTarget(f.target)).map((f) => targetFolder(f.target).slice('management/'.length));
+  if (management.length > 0) {
+    add('management/kustomization.yaml', kustomization(management.sort((a, b) => (a === 'fleet' ? -1 : b === 'fleet' ? 1 : a < b ? -1 : a > b ? 1 : 0))), 'the writer');
+  }
+  const layerFolders = new Set([...byFolder.keys()].flatMap((f) => LAYERS.map((l) => `${f}/${l}/`)));
   for (const f of input.files ?? []) {
     if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(f.path) || f.path.split('/').some((s) => s === '..' || s === '.')) {
       issues.push({ path: f.source, message: `file path '${f.path}' must be relative, with plain segments` });
@@ -68,10 +102,59 @@ export function renderTree(input: RenderInput): FileTree {
       issues.push({ path: f.source, message: `'${f.path}' is written by the writer; choose another file name` });
       continue;
     }
+    const segments = f.path.split('/');
+    const inLayer = segments.map((_, i) => `${segments.slice(0, i).join('/')}/`).find((prefix) => layerFolders.has(prefix));
+    if (inLayer !== undefined) {
+      issues.push({ path: f.source, message: `'${f.path}' is inside ${inLayer}, which holds only the objects its kustomization.yaml lists; put the file beside ${inLayer.slice(0, -1)}` });
+      continue;
+    }
     add(f.path, f.content, f.source);
   }
   if (issues.length > 0) throw new ValidationError(issues, 'cannot write the output');
   return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/**
+ * Each object has exactly one folder. The same object (group, kind, namespace, name) written to two
+ * folders applied to the same cluster would have two GitOps owners: they would overwrite each other's
+ * fields, and pruning one folder would delete the object the other still wants. The management folders
+ * and the management cluster's own folder are applied to the same cluster.
+ */
+function oneFolderPerObject(objects: readonly PlacedObject[], managementClusters: readonly SiteCluster[]): ValidationIssue[] {
+  const isCandidate = (t: Target, m: SiteCluster) => t.kind === 'cluster' && m.site === t.site && m.cluster === t.cluster;
+  // The clusters a folder is applied to, by a key. When several clusters may be the management cluster,
+  // the management folders are compared with each of them, but those clusters not with one another.
+  const clustersOf = (t: Target): { key: string; name: string }[] => {
+    const asManagement = (m: SiteCluster) => ({ key: `@${m.site}/${m.cluster}`, name: `the management cluster (sites/${m.site}/${m.cluster})` });
+    if (isManagementTarget(t)) return managementClusters.length > 0 ? managementClusters.map(asManagement) : [{ key: '@', name: 'the management cluster' }];
+    const own = { key: `${t.site}/${t.cluster}`, name: `cluster ${t.cluster} at site ${t.site}` };
+    return [own, ...managementClusters.filter((m) => isCandidate(t, m)).map(asManagement)];
+  };
+  const seen = new Map<string, PlacedObject>();
+  const issues: ValidationIssue[] = [];
+  const reported = new Set<string>();
+  for (const p of objects) {
+    const o = p.object;
+    const id = `${apiGroup(o.apiVersion)}|${o.kind}|${o.metadata.namespace ?? ''}|${o.metadata.name}`;
+    for (const c of clustersOf(p.target)) {
+      const key = `${c.key}|${id}`;
+      const first = seen.get(key);
+      if (first === undefined) {
+        seen.set(key, p);
+        continue;
+      }
+      const a = targetFolder(first.target);
+      const b = targetFolder(p.target);
+      // The same folder twice is a file-name clash, reported where the file is added.
+      if (a === b || reported.has(`${id}|${a}|${b}`)) continue;
+      reported.add(`${id}|${a}|${b}`);
+      issues.push({
+        path: p.source,
+        message: `${describeObject(o)} is written to ${b}/ here and to ${a}/ by ${first.source}; both folders are applied to ${c.name}, so the object would have two owners (they overwrite each other, and pruning one deletes it); create it in one of them only`,
+      });
+    }
+  }
+  return issues;
 }
 
 function checkObject(p: PlacedObject): ValidationIssue[] {

@@ -10,6 +10,7 @@ import { closest } from '../model/suggest';
 import { KUBE_FORMATS } from './kube-formats';
 import { BUILTIN_TEMPLATE_METADATA, checkObjectMeta } from './object-meta';
 import type { SchemaRegistry } from './schemas';
+import { isWriterFile } from '../synth/writer';
 
 /** One validation failure: which file, which document in it (0-based), where (JSON pointer) and what. */
 export interface ConformanceFailure {
@@ -143,6 +144,8 @@ export function validateDirectory(registry: SchemaRegistry, dir: string): { file
   let documents = 0;
   const walk = (rel: string) => {
     for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      // The writer's staging and backup folders are not part of the tree.
+      if (rel === '' && isWriterFile(e.name)) continue;
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) {
         walk(r);

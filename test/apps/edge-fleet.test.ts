@@ -11,15 +11,16 @@ import { itWithSchemas, schemaRegistry } from '../helpers';
 describe('edge test fleet', () => {
   const tree = buildEdgeFleet(new App(), 12).toTree();
 
-  it('writes a folder for each store and one for headquarters and management', () => {
-    const folders = [...tree.keys()].filter((k) => k.endsWith('/kustomization.yaml'));
-    expect(folders).toHaveLength(12 + 2);
-    expect(parse(tree.get('sites/store-0007/store-0007/kustomization.yaml')!).resources).toEqual([
-      'namespace_k0smos-system.yaml',
+  it('writes a folder for each store and headquarters, and the management plane per managed cluster', () => {
+    const folders = [...tree.keys()].filter((k) => k.endsWith('/kustomization.yaml') && !/\/(infra|apps)\/kustomization\.yaml$/.test(k));
+    expect(folders.filter((k) => k.startsWith('sites/'))).toHaveLength(12 + 1);
+    // management/, management/fleet/ and one management/clusters/<cluster>/ per cluster.
+    expect(folders.filter((k) => k.startsWith('management/'))).toHaveLength(2 + 13);
+    expect(parse(tree.get('sites/store-0007/store-0007/infra/kustomization.yaml')!).resources).toEqual(['namespace_k0smos-system.yaml', 'networkpolicy_store_shelf-vision.yaml']);
+    expect(parse(tree.get('sites/store-0007/store-0007/apps/kustomization.yaml')!).resources).toEqual([
       'serviceaccount_store_shelf-vision.yaml',
       'role_store_shelf-vision.yaml',
       'rolebinding_store_shelf-vision.yaml',
-      'networkpolicy_store_shelf-vision.yaml',
       'configmap_k0smos-system_cluster-info.yaml',
       'configmap_store_shelf-vision.yaml',
       'service_store_shelf-vision.yaml',

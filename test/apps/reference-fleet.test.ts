@@ -9,10 +9,10 @@ describe('reference fleet (issue 4)', () => {
 
   test('Frankfurt hosts management and is bootstrapped by k0sctl; Quebec is hosted there; Atlanta is a ClusterDeployment', () => {
     expect(names).toContain('sites/frankfurt/frankfurt/k0sctl.yaml');
-    expect(names).toContain('management/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_quebec.yaml');
-    expect(names.filter((n) => n.startsWith('management/remotemachine.'))).toHaveLength(6);
-    expect(names).toContain('management/clusterdeployment.k0rdent.mirantis.com_kcm-system_atlanta.yaml');
-    expect(names).toContain('management/credential.k0rdent.mirantis.com_kcm-system_atlanta-ssh.yaml');
+    expect(names).toContain('management/clusters/quebec/apps/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_quebec.yaml');
+    expect(names.filter((n) => n.startsWith('management/clusters/quebec/apps/remotemachine.'))).toHaveLength(6);
+    expect(names).toContain('management/clusters/atlanta/apps/clusterdeployment.k0rdent.mirantis.com_kcm-system_atlanta.yaml');
+    expect(names).toContain('management/fleet/infra/credential.k0rdent.mirantis.com_kcm-system_atlanta-ssh.yaml');
     expect(names.some((n) => n.startsWith('sites/quebec/') && /k0sctl|machine/.test(n))).toBe(false);
   });
 
@@ -26,7 +26,7 @@ describe('reference fleet (issue 4)', () => {
   });
 
   test('snapshot of the management kustomization and the cluster bootstrap files', () => {
-    const pick = ['management/kustomization.yaml', 'sites/frankfurt/frankfurt/k0sctl.yaml', 'management/clusterdeployment.k0rdent.mirantis.com_kcm-system_atlanta.yaml', 'management/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_quebec.yaml'];
+    const pick = ['management/kustomization.yaml', 'sites/frankfurt/frankfurt/k0sctl.yaml', 'management/clusters/atlanta/apps/clusterdeployment.k0rdent.mirantis.com_kcm-system_atlanta.yaml', 'management/clusters/quebec/apps/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_quebec.yaml'];
     expect(Object.fromEntries(pick.map((p) => [p, tree.get(p)]))).toMatchSnapshot();
   });
 });

@@ -10,6 +10,7 @@ import { parseAllDocuments } from 'yaml';
 import { Fleet } from '../../constructs';
 import { ValidationError } from '../../lib/model/errors';
 import { readFleetFile } from '../../lib/model/load';
+import { layerOfObject } from '../../lib/synth/layer';
 import { readTree } from '../../lib/synth/writer';
 import { formatFailure, validateDirectory } from '../../lib/validate/validate';
 import type { Highs } from 'highs';
@@ -38,15 +39,35 @@ describe('reference fleet', () => {
     synthReference(out);
   });
 
-  it('writes the management folder and a folder per site cluster', () => {
+  it('writes the management folders and a folder per site cluster, each with infra/ and apps/ listing exactly their objects', () => {
     const files = [...readTree(out).keys()];
-    expect(files).toEqual(expect.arrayContaining(['management/kustomization.yaml', 'sites/quebec/quebec/kustomization.yaml', 'sites/atlanta/atlanta/kustomization.yaml']));
-    for (const f of files.filter((x) => x.endsWith('/kustomization.yaml'))) {
-      const dir = path.dirname(f);
-      const listed = (parseAllDocuments(fs.readFileSync(path.join(out, f), 'utf8'))[0]!.toJS() as { resources: string[] }).resources;
-      const objectsInDir = files.filter((x) => path.dirname(x) === dir && !x.endsWith('kustomization.yaml') && x.endsWith('.yaml')).map((x) => path.basename(x));
-      expect([...listed].sort()).toEqual(objectsInDir.filter((n) => n !== 'k0sctl.yaml').sort());
+    const folders = ['management/fleet', 'management/clusters/atlanta', 'management/clusters/frankfurt', 'management/clusters/quebec', 'sites/atlanta/atlanta', 'sites/frankfurt/frankfurt', 'sites/quebec/quebec'];
+    const listedIn = (f: string) => (parseAllDocuments(fs.readFileSync(path.join(out, f), 'utf8'))[0]!.toJS() as { resources: string[] }).resources;
+    expect(listedIn('management/kustomization.yaml')).toEqual(['fleet', 'clusters/atlanta', 'clusters/frankfurt', 'clusters/quebec']);
+    for (const folder of folders) {
+      expect(listedIn(`${folder}/kustomization.yaml`)).toEqual(['infra', 'apps']);
+      // Only files that are not objects sit at the top of a folder (k0sctl.yaml, reports).
+      expect(files.filter((x) => path.dirname(x) === folder && x.endsWith('.yaml') && !x.endsWith('/kustomization.yaml')).map((x) => path.basename(x))).toEqual(folder === 'sites/frankfurt/frankfurt' ? ['k0sctl.yaml'] : []);
+      for (const layer of ['infra', 'apps']) {
+        const dir = `${folder}/${layer}`;
+        const objectsInDir = files.filter((x) => path.dirname(x) === dir && !x.endsWith('/kustomization.yaml')).map((x) => path.basename(x));
+        expect([...listedIn(`${dir}/kustomization.yaml`)].sort()).toEqual(objectsInDir.sort());
+        // Every object is in the part its group and kind call for.
+        for (const f of objectsInDir) expect(`${dir}/${f}: ${layerOfObject(parseAllDocuments(fs.readFileSync(path.join(out, dir, f), 'utf8'))[0]!.toJS())}`).toBe(`${dir}/${f}: ${layer}`);
+      }
     }
+    // Nothing else holds objects: no stray folders.
+    expect(files.filter((x) => x.endsWith('/kustomization.yaml')).map((x) => path.dirname(x)).filter((d) => !/\/(infra|apps)$/.test(d)).sort()).toEqual(['management', ...folders].sort());
+  });
+
+  it('gives the k0smos-system Namespace of the management cluster one owner: that cluster\'s own folder', () => {
+    const files = [...readTree(out).keys()];
+    expect(files.filter((x) => x.endsWith('namespace_k0smos-system.yaml'))).toEqual([
+      'sites/atlanta/atlanta/infra/namespace_k0smos-system.yaml',
+      'sites/frankfurt/frankfurt/infra/namespace_k0smos-system.yaml',
+      'sites/quebec/quebec/infra/namespace_k0smos-system.yaml',
+    ]);
+    expect(buildReferenceFleet(new App()).managementClusters.map((c) => c.node.path)).toEqual(['geo/frankfurt/frankfurt']);
   });
 
   it('synthesizes byte-identical trees twice in a row', () => {
@@ -82,14 +103,37 @@ describe('reference fleet', () => {
     expect(result.documents).toBeGreaterThan(5);
   });
 
-  (hasKubectl() ? it : it.skip)('builds every folder with kubectl kustomize', () => {
+  (hasKubectl() ? it : it.skip)('builds every folder with kubectl kustomize; in what GitOps applies, infra comes before apps and every namespace before what is in it', () => {
+    type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
+    const build = (folder: string): Obj[] => parseAllDocuments(execFileSync('kubectl', ['kustomize', path.join(out, folder)], { encoding: 'utf8' })).map((d) => d.toJS() as Obj);
+    const id = (o: Obj) => `${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
     const tree = readTree(out);
-    for (const k of [...tree.keys()].filter((x) => x.endsWith('/kustomization.yaml'))) {
-      const dir = path.join(out, path.dirname(k));
-      const built = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
-      const docs = parseAllDocuments(built).map((d) => d.toJS() as { kind: string });
-      const listed = (parseAllDocuments(tree.get(k)!)[0]!.toJS() as { resources: string[] }).resources;
-      expect(docs).toHaveLength(listed.length);
+    const listed = (folder: string) => (parseAllDocuments(tree.get(`${folder}/kustomization.yaml`)!)[0]!.toJS() as { resources: string[] }).resources;
+    const units = buildReferenceFleet(new App()).applyUnits();
+    const built = new Map(units.map((u) => [u.path, build(u.path)]));
+    for (const u of units) expect(built.get(u.path)).toHaveLength(listed(u.path).length);
+    // The top-level kustomization of each folder (for `kubectl kustomize`) holds exactly its infra and apps objects.
+    for (const folder of [...new Set(units.map((u) => path.dirname(u.path)))]) {
+      const whole = build(folder).map(id).sort();
+      expect(whole).toEqual([...built.get(`${folder}/infra`)!, ...built.get(`${folder}/apps`)!].map(id).sort());
+      expect(new Set(whole).size).toBe(whole.length);
+    }
+    expect(build('management').length).toBe(units.filter((u) => u.path.startsWith('management/')).reduce((n, u) => n + built.get(u.path)!.length, 0));
+    // What a GitOps engine applies to each cluster: its units in dependency order, each built on its own.
+    // (One `kubectl kustomize` of the top-level folder re-sorts by kind, so engines apply the units.)
+    const bootstrap = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+    for (const cluster of [...new Set(units.map((u) => u.cluster))]) {
+      const seq = units.filter((u) => u.cluster === cluster).flatMap((u) => built.get(u.path)!.map((o) => ({ o, unit: u.path })));
+      const isManagement = units.some((u) => u.cluster === cluster && u.path.startsWith('management/'));
+      const namespaces = new Set([...bootstrap, ...(isManagement ? ['kcm-system'] : [])]);
+      let seenApps = false;
+      for (const { o, unit } of seq) {
+        if (unit.endsWith('/apps')) seenApps = true;
+        // Within a cluster folder, nothing of infra/ comes after apps/ has started.
+        if (unit.startsWith('sites/') && unit.endsWith('/infra')) expect(`${unit}: ${seenApps}`).toBe(`${unit}: false`);
+        if (o.metadata.namespace !== undefined) expect(`${unit}: ${id(o)} after Namespace ${o.metadata.namespace}: ${namespaces.has(o.metadata.namespace)}`).toMatch(/: true$/);
+        if (o.kind === 'Namespace') namespaces.add(o.metadata.name);
+      }
     }
   });
 
@@ -128,8 +172,8 @@ describe('reference fleet: the AI layer (issue 7)', () => {
   const doc = (f: string) => parseAllDocuments(tree.get(f) ?? '')[0]!.toJS();
 
   it('aggregates in Frankfurt; each SuperNode stays at its data site with its vendor image, GPU request and TLS', () => {
-    expect(tree.has('sites/frankfurt/frankfurt/deployment_fl_fl-superlink.yaml')).toBe(true);
-    const sn = (site: string) => doc(`sites/${site}/${site}/deployment_fl_fl-supernode-${site}.yaml`).spec.template.spec;
+    expect(tree.has('sites/frankfurt/frankfurt/apps/deployment_fl_fl-superlink.yaml')).toBe(true);
+    const sn = (site: string) => doc(`sites/${site}/${site}/apps/deployment_fl_fl-supernode-${site}.yaml`).spec.template.spec;
     // SuperNode objects stay at their site (the ingress policies of their flows are, by design, at the SuperLink's).
     expect([...tree.keys()].filter((k) => k.includes('fl-supernode-') && !k.includes('ciliumnetworkpolicy')).every((k) => /^sites\/(quebec|atlanta)\//.test(k) && k.includes(k.split('/')[1]!))).toBe(true);
     const q = sn('quebec');
@@ -142,40 +186,40 @@ describe('reference fleet: the AI layer (issue 7)', () => {
   });
 
   it('the mesh lets exactly SuperNode -> SuperLink cross clusters, on the Fleet API port', () => {
-    const egress = doc('sites/quebec/quebec/ciliumnetworkpolicy.cilium.io_fl_allow-fl-supernode-quebec-to-superlink-egress.yaml');
+    const egress = doc('sites/quebec/quebec/infra/ciliumnetworkpolicy.cilium.io_fl_allow-fl-supernode-quebec-to-superlink-egress.yaml');
     expect(egress.spec.egress).toEqual([expect.objectContaining({ toPorts: [{ ports: [{ port: '9092', protocol: 'TCP' }] }] })]);
     expect(egress.spec.egress[0].toEndpoints[0].matchLabels['io.cilium.k8s.policy.cluster']).toBe('frankfurt');
     // In Frankfurt: ingress from each client cluster, and the ServerApp -> SuperLink pair inside the cluster.
     const policies = [...tree.keys()].filter((k) => k.startsWith('sites/frankfurt/') && k.includes('ciliumnetworkpolicy'));
     expect(policies).toEqual([
-      'sites/frankfurt/frankfurt/ciliumnetworkpolicy.cilium.io_fl_allow-fl-serverapp-dns-egress.yaml',
-      'sites/frankfurt/frankfurt/ciliumnetworkpolicy.cilium.io_fl_allow-fl-serverapp-to-superlink-egress.yaml',
-      'sites/frankfurt/frankfurt/ciliumnetworkpolicy.cilium.io_fl_allow-fl-serverapp-to-superlink-ingress.yaml',
-      'sites/frankfurt/frankfurt/ciliumnetworkpolicy.cilium.io_fl_allow-fl-supernode-atlanta-to-superlink-ingress.yaml',
-      'sites/frankfurt/frankfurt/ciliumnetworkpolicy.cilium.io_fl_allow-fl-supernode-quebec-to-superlink-ingress.yaml',
+      'sites/frankfurt/frankfurt/infra/ciliumnetworkpolicy.cilium.io_fl_allow-fl-serverapp-dns-egress.yaml',
+      'sites/frankfurt/frankfurt/infra/ciliumnetworkpolicy.cilium.io_fl_allow-fl-serverapp-to-superlink-egress.yaml',
+      'sites/frankfurt/frankfurt/infra/ciliumnetworkpolicy.cilium.io_fl_allow-fl-serverapp-to-superlink-ingress.yaml',
+      'sites/frankfurt/frankfurt/infra/ciliumnetworkpolicy.cilium.io_fl_allow-fl-supernode-atlanta-to-superlink-ingress.yaml',
+      'sites/frankfurt/frankfurt/infra/ciliumnetworkpolicy.cilium.io_fl_allow-fl-supernode-quebec-to-superlink-ingress.yaml',
     ]);
     const crossCluster = policies.map((k) => doc(k)).flatMap((p) => [...(p.spec.ingress ?? []).flatMap((r: any) => r.fromEndpoints ?? [])]).filter((s: any) => s.matchLabels['io.cilium.k8s.policy.cluster'] !== 'frankfurt');
     expect(crossCluster.map((s: any) => s.matchLabels['app.kubernetes.io/component'])).toEqual(['supernode', 'supernode']);
   });
 
   it('exempts no workload namespace from the default deny: training and inference declare their flows', () => {
-    const baseline = doc('sites/quebec/quebec/ciliumclusterwidenetworkpolicy.cilium.io_k0smos-default-deny.yaml');
+    const baseline = doc('sites/quebec/quebec/infra/ciliumclusterwidenetworkpolicy.cilium.io_k0smos-default-deny.yaml');
     const [exists, notIn] = baseline.spec.endpointSelector.matchExpressions;
     expect(exists).toEqual({ key: 'k8s:io.kubernetes.pod.namespace', operator: 'Exists' });
     expect(notIn.values).not.toContain('training');
     expect(notIn.values).not.toContain('inference');
-    expect(tree.has('sites/atlanta/atlanta/ciliumnetworkpolicy.cilium.io_training_allow-pretrain-gang-ingress.yaml')).toBe(true);
-    expect(tree.has('sites/quebec/quebec/ciliumnetworkpolicy.cilium.io_inference_allow-chat-from-own-namespace-ingress.yaml')).toBe(true);
+    expect(tree.has('sites/atlanta/atlanta/infra/ciliumnetworkpolicy.cilium.io_training_allow-pretrain-gang-ingress.yaml')).toBe(true);
+    expect(tree.has('sites/quebec/quebec/infra/ciliumnetworkpolicy.cilium.io_inference_allow-chat-from-own-namespace-ingress.yaml')).toBe(true);
   });
 
   it('the energy schedule scales each SuperNode and reports its carbon against always-on', () => {
-    expect(doc('sites/quebec/quebec/scaledobject.keda.sh_fl_fl-supernode-quebec.yaml').spec.triggers.length).toBeGreaterThan(0);
+    expect(doc('sites/quebec/quebec/apps/scaledobject.keda.sh_fl_fl-supernode-quebec.yaml').spec.triggers.length).toBeGreaterThan(0);
     expect(tree.get('sites/frankfurt/frankfurt/flower-fl-participation.md')).toMatch(/always-on/i);
   });
 
   it('the training job and the inference service go where the solver put them', () => {
-    expect(tree.has('sites/atlanta/atlanta/pytorchjob.kubeflow.org_training_pretrain.yaml')).toBe(true);
-    expect(tree.has('sites/quebec/quebec/inferenceservice.serving.kserve.io_inference_chat.yaml')).toBe(true);
+    expect(tree.has('sites/atlanta/atlanta/apps/pytorchjob.kubeflow.org_training_pretrain.yaml')).toBe(true);
+    expect(tree.has('sites/quebec/quebec/apps/inferenceservice.serving.kserve.io_inference_chat.yaml')).toBe(true);
     expect(tree.get('PLACEMENT.md')).toMatch(/\| pretrain \| 7 \| 2\/2 \| atlanta\/atlanta\/mi300x x2 \|/);
   });
 });

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { main, parseArgs, UsageError } from '../../bin/cli';
 import { tmpDir } from '../helpers';
@@ -84,5 +85,20 @@ describe('parseArgs', () => {
   it('throws usage errors rather than guessing', () => {
     expect(() => parseArgs(['--out', '--json'], { value: ['out'], bool: ['json'] })).toThrow(new UsageError('--out needs a value'));
     expect(() => parseArgs(['-o', 'x'], { value: ['out'] })).toThrow(UsageError);
+  });
+});
+
+describe('validate and an interrupted synth', () => {
+  it('refuses a folder whose swap journal says a synth stopped half-way (exit 1, naming the folder and the fix), and checks it once the swap is done', async () => {
+    const dir = tmpDir();
+    fs.mkdirSync(path.join(dir, 'management'));
+    const journal = { version: 1, phase: 'swap', staging: '.k0smos-staging-abc123', backup: '.k0smos-previous-def456', entries: ['management', 'sites'], previous: ['management'] };
+    fs.writeFileSync(path.join(dir, '.k0smos-swap.json'), JSON.stringify(journal));
+    const r = await run('validate', dir, '--schemas', tmpDir());
+    expect(r.code).toBe(1);
+    expect(r.err).toEqual([expect.stringMatching(/^cdk8s-k0smos validate: a synth was interrupted while it replaced management, sites in .*; run synth again/)]);
+    // Committed (only cleanup was left): the tree is whole, so validate goes on to check it.
+    fs.writeFileSync(path.join(dir, '.k0smos-swap.json'), JSON.stringify({ ...journal, phase: 'commit' }));
+    expect((await run('validate', dir, '--schemas', tmpDir())).err.join('\n')).not.toMatch(/interrupted/);
   });
 });

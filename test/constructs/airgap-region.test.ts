@@ -45,8 +45,8 @@ function regionalFleet(): FleetSpec {
 describe('regions', () => {
   test('a Region object points at the regional ClusterDeployment; credentials are pinned to it', () => {
     const tree = fleetFrom(regionalFleet()).toTree();
-    expect(parse(tree.get('management/region.k0rdent.mirantis.com_nordic.yaml')!).spec).toEqual({ clusterDeployment: { name: 'nordic-hub', namespace: 'kcm-system' } });
-    expect(parse(tree.get('management/credential.k0rdent.mirantis.com_kcm-system_nordic-ssh.yaml')!).spec.region).toBe('nordic');
+    expect(parse(tree.get('management/fleet/apps/region.k0rdent.mirantis.com_nordic.yaml')!).spec).toEqual({ clusterDeployment: { name: 'nordic-hub', namespace: 'kcm-system' } });
+    expect(parse(tree.get('management/fleet/infra/credential.k0rdent.mirantis.com_kcm-system_nordic-ssh.yaml')!).spec.region).toBe('nordic');
   });
 
   test('a cluster in a region with an unpinned credential, and a region over the management site, are errors', () => {

@@ -1,7 +1,7 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { parse } from 'yaml';
-import { Fleet } from '../../constructs';
+import { Fleet, type SiteProps } from '../../constructs';
 import { ValidationError } from '../../lib/model/errors';
 import { buildReferenceFleet, referenceFleetSpec } from '../../apps/reference-fleet';
 import { itWithSchemas, schemaRegistry } from '../helpers';
@@ -11,8 +11,10 @@ describe('Fleet and Site constructs', () => {
   it('writes a folder per cluster and one for the management plane, with the site facts as labels', () => {
     const tree = buildReferenceFleet(new App()).toTree();
     const folders = [...tree.keys()].filter((k) => k.endsWith('kustomization.yaml')).map((k) => k.replace(/\/kustomization\.yaml$/, ''));
-    expect(folders).toEqual(['management', 'sites/atlanta/atlanta', 'sites/frankfurt/frankfurt', 'sites/quebec/quebec']);
-    const ns = parse(tree.get('sites/quebec/quebec/namespace_k0smos-system.yaml')!);
+    // Each folder that holds objects has infra/ and apps/; management/ is an index of the management folders.
+    const withParts = ['management/clusters/atlanta', 'management/clusters/frankfurt', 'management/clusters/quebec', 'management/fleet', 'sites/atlanta/atlanta', 'sites/frankfurt/frankfurt', 'sites/quebec/quebec'];
+    expect(folders).toEqual([...withParts.slice(0, 4).flatMap((f) => [`${f}/apps`, `${f}/infra`, f]), 'management', ...withParts.slice(4).flatMap((f) => [`${f}/apps`, `${f}/infra`, f])]);
+    const ns = parse(tree.get('sites/quebec/quebec/infra/namespace_k0smos-system.yaml')!);
     expect(ns.metadata.labels).toEqual({
       'app.kubernetes.io/managed-by': 'cdk8s-k0smos',
       'k0smos.io/cluster': 'quebec',
@@ -22,7 +24,7 @@ describe('Fleet and Site constructs', () => {
       'k0smos.io/region': 'ca-east',
       'k0smos.io/site': 'quebec',
     });
-    const inv = parse(tree.get('management/configmap_k0smos-system_cluster-atlanta.yaml')!);
+    const inv = parse(tree.get('management/clusters/atlanta/apps/configmap_k0smos-system_cluster-atlanta.yaml')!);
     expect(inv.metadata.labels['k0smos.io/gpu-vendor.amd']).toBe('true');
     expect(parse(inv.data['nodePools.yaml'])).toEqual([{ name: 'mi300x', count: 2, cpu: 96, memoryGiB: 1536, gpus: { vendor: 'amd', model: 'MI300X', count: 8, memoryGiB: 192 } }]);
   });
@@ -32,9 +34,9 @@ describe('Fleet and Site constructs', () => {
     const chart = fleet.site('quebec').cluster();
     new kplus.Deployment(chart, 'web', { metadata: { name: 'web', namespace: 'apps' }, containers: [{ image: 'nginx:1.27', portNumber: 80, securityContext: { ensureNonRoot: false } }] });
     const tree = fleet.toTree();
-    const file = tree.get('sites/quebec/quebec/deployment_apps_web.yaml');
+    const file = tree.get('sites/quebec/quebec/apps/deployment_apps_web.yaml');
     expect(file).toBeDefined();
-    expect(parse(tree.get('sites/quebec/quebec/kustomization.yaml')!).resources).toContain('deployment_apps_web.yaml');
+    expect(parse(tree.get('sites/quebec/quebec/apps/kustomization.yaml')!).resources).toContain('deployment_apps_web.yaml');
     expect(validateYamlText(schemaRegistry()!, file!, 'deployment_apps_web.yaml')).toEqual([]);
   });
 
@@ -71,6 +73,40 @@ describe('Fleet and Site constructs', () => {
     const fleet = buildReferenceFleet(app);
     new ApiObject(new Chart(fleet, 'stray'), 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'y' } });
     expect(() => fleet.toTree()).toThrow(/geo\/stray\/cm: object is not in a site cluster or the management plane/);
+  });
+
+  it('refuses an object written both to the management plane and to the management cluster\'s own folder, naming both', () => {
+    const fleet = buildReferenceFleet(new App());
+    const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'monitoring' } };
+    new ApiObject(fleet.management, 'monitoring', ns);
+    new ApiObject(fleet.site('frankfurt').cluster(), 'monitoring', ns);
+    expect(() => fleet.toTree()).toThrow(
+      /geo\/frankfurt\/frankfurt\/monitoring: Namespace monitoring is written to sites\/frankfurt\/frankfurt\/ here and to management\/fleet\/ by geo\/Management\/monitoring; both folders are applied to the management cluster \(sites\/frankfurt\/frankfurt\)/,
+    );
+    // The same Namespace in another cluster's folder has another owner in another cluster: allowed.
+    const other = buildReferenceFleet(new App());
+    new ApiObject(other.management, 'monitoring', ns);
+    new ApiObject(other.site('quebec').cluster(), 'monitoring', ns);
+    expect(other.toTree().has('sites/quebec/quebec/infra/namespace_monitoring.yaml')).toBe(true);
+  });
+
+  it('knows which cluster of the management site runs the management plane', () => {
+    const site = { region: 'eu', jurisdiction: 'DE', location: { lat: 50, lon: 8 }, infrastructure: 'bare-metal' as const, nodePools: [{ name: 'a', count: 1, cpu: 8, memoryGiB: 32 }, { name: 'b', count: 1, cpu: 8, memoryGiB: 32 }] };
+    const clusters = (fleet: Fleet) => fleet.managementClusters.map((c) => c.name);
+    const fleetWith = (clusterEntries?: SiteProps['clusters']) => {
+      const fleet = new Fleet(new App(), 'f', { managementSite: 'hq' });
+      fleet.addSite('hq', { ...site, ...(clusterEntries ? { clusters: clusterEntries } : {}) });
+      return fleet;
+    };
+    // One cluster: that one.
+    expect(clusters(fleetWith())).toEqual(['hq']);
+    // Several: the one named after the site.
+    expect(clusters(fleetWith([{ name: 'lab', nodePools: ['a'] }, { name: 'hq', nodePools: ['b'] }]))).toEqual(['hq']);
+    // A cluster the management plane creates (hosted here) cannot be the one that runs it.
+    const hostedCp = { mode: 'hosted' as const, sshKeySecret: { name: 'k' }, externalAddress: '10.0.0.9', workers: [{ address: '10.0.0.3' }] };
+    expect(clusters(fleetWith([{ name: 'mgmt', nodePools: ['a'] }, { name: 'tenant', nodePools: ['b'], controlPlane: hostedCp }]))).toEqual(['mgmt']);
+    // Undecidable: every candidate is checked as possibly the management cluster.
+    expect(clusters(fleetWith([{ name: 'x', nodePools: ['a'] }, { name: 'y', nodePools: ['b'] }]))).toEqual(['x', 'y']);
   });
 
   it('refuses a second site of the same name', () => {

@@ -82,10 +82,10 @@ describe('standalone (k0sctl)', () => {
     (spec.sites[0]!.clusters![0] as { addonDelivery?: string }).addonDelivery = 'charts';
     const t = fleetFrom(spec).toTree();
     expect(doc(t, 'sites/hub/hub/k0sctl.yaml').spec.k0s.config.spec.extensions).toBeUndefined();
-    const chart = doc(t, 'sites/hub/hub/chart.helm.k0sproject.io_kube-system_k0s-addon-cilium.yaml');
+    const chart = doc(t, 'sites/hub/hub/infra/chart.helm.k0sproject.io_kube-system_k0s-addon-cilium.yaml');
     expect(chart.spec).toMatchObject({ releaseName: 'cilium', chartName: 'helm-cilium-io/cilium', version: '1.19.4', namespace: 'kube-system', order: 1, repository: { url: 'https://helm.cilium.io/' } });
     expect(parse(chart.spec.values).k8sServiceHost).toBe('192.168.0.100');
-    expect(doc(t, 'sites/hub/hub/chart.helm.k0sproject.io_kube-system_k0s-addon-metrics.yaml').spec.chartName).toBe('oci://registry.example/charts/metrics-server');
+    expect(doc(t, 'sites/hub/hub/infra/chart.helm.k0sproject.io_kube-system_k0s-addon-metrics.yaml').spec.chartName).toBe('oci://registry.example/charts/metrics-server');
   });
 
   test('addAddon after construction reaches k0sctl.yaml, and duplicates are refused', () => {
@@ -101,7 +101,7 @@ describe('standalone (k0sctl)', () => {
 
 describe('hosted (k0smotron + Cluster API)', () => {
   const tree = fleetFrom(modesFleet()).toTree();
-  const m = (kind: string, name: string) => doc(tree, `management/${kind}_kcm-system_${name}.yaml`);
+  const m = (kind: string, name: string) => doc(tree, `management/clusters/store/apps/${kind}_kcm-system_${name}.yaml`);
 
   test('Cluster links the control plane and infrastructure; CIDRs agree with the k0s config (§14.2)', () => {
     const cluster = m('cluster.cluster.x-k8s.io', 'store');
@@ -137,40 +137,42 @@ describe('hosted (k0smotron + Cluster API)', () => {
     });
   });
 
-  test('individual workers (reference Quebec): Machine -> K0sWorkerConfig + RemoteMachine per host, all in management/', () => {
+  test('individual workers (reference Quebec): Machine -> K0sWorkerConfig + RemoteMachine per host, all in management/clusters/quebec/', () => {
     // The base fleet: without the GPU and mesh layers, which add objects to Quebec's folder.
     const ref = buildReferenceBase(new App()).toTree();
-    expect(files(ref, 'management/machine.cluster.x-k8s.io_kcm-system_quebec-')).toHaveLength(6);
-    expect(doc(ref, 'management/machine.cluster.x-k8s.io_kcm-system_quebec-a100-0.yaml').spec).toEqual({
+    expect(files(ref, 'management/clusters/quebec/apps/machine.cluster.x-k8s.io_kcm-system_quebec-')).toHaveLength(6);
+    expect(doc(ref, 'management/clusters/quebec/apps/machine.cluster.x-k8s.io_kcm-system_quebec-a100-0.yaml').spec).toEqual({
       clusterName: 'quebec',
       version: 'v1.36.3+k0s.2',
       bootstrap: { configRef: { apiGroup: 'bootstrap.cluster.x-k8s.io', kind: 'K0sWorkerConfig', name: 'quebec-a100-0' } },
       infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'RemoteMachine', name: 'quebec-a100-0' },
     });
-    expect(doc(ref, 'management/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_quebec.yaml').spec).toMatchObject({
+    expect(doc(ref, 'management/clusters/quebec/apps/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_quebec.yaml').spec).toMatchObject({
       externalAddress: '203.0.113.10',
       service: { type: 'NodePort', apiPort: 30443, konnectivityPort: 30132 },
       persistence: { type: 'emptyDir' },
       replicas: 3,
     });
     expect(files(ref, 'sites/quebec/quebec/').sort()).toEqual([
-      'sites/quebec/quebec/configmap_k0smos-system_cluster-info.yaml',
+      'sites/quebec/quebec/apps/configmap_k0smos-system_cluster-info.yaml',
+      'sites/quebec/quebec/apps/kustomization.yaml',
+      'sites/quebec/quebec/infra/kustomization.yaml',
+      'sites/quebec/quebec/infra/namespace_k0smos-system.yaml',
       'sites/quebec/quebec/kustomization.yaml',
-      'sites/quebec/quebec/namespace_k0smos-system.yaml',
     ]);
   });
 });
 
 describe('k0rdent (ClusterDeployment)', () => {
   const tree = fleetFrom(modesFleet()).toTree();
-  const cd = doc(tree, 'management/clusterdeployment.k0rdent.mirantis.com_kcm-system_lab.yaml');
+  const cd = doc(tree, 'management/clusters/lab/apps/clusterdeployment.k0rdent.mirantis.com_kcm-system_lab.yaml');
 
   test('template by versioned name, credential by reference, labels for selectors', () => {
     expect(cd.spec).toMatchObject({ template: 'remote-cluster-1-0-38', credential: 'edge-ssh', propagateCredentials: false });
     expect(cd.metadata.labels).toMatchObject({ 'k0smos.io/site': 'lab', 'k0smos.io/region': 'eu-north', 'k0smos.io/jurisdiction': 'SE', 'k0smos.io/gpu-vendor.nvidia': 'true' });
     expect(cd.spec.config.clusterLabels).toEqual(cd.metadata.labels);
     expect(cd.spec.config.clusterIdentity).toEqual({ name: 'edge-ssh-key' });
-    const credFile = 'management/credential.k0rdent.mirantis.com_kcm-system_edge-ssh.yaml';
+    const credFile = 'management/fleet/infra/credential.k0rdent.mirantis.com_kcm-system_edge-ssh.yaml';
     expect(doc(tree, credFile).spec).toEqual({ identityRef: { apiVersion: 'v1', kind: 'Secret', name: 'edge-ssh-key', namespace: 'kcm-system' } });
     expect(tree.get(credFile)).not.toMatch(/stringData|BEGIN/);
   });
@@ -179,11 +181,11 @@ describe('k0rdent (ClusterDeployment)', () => {
     const spec = clone(modesFleet());
     spec.management.namespace = 'fleet-ops';
     const t = fleetFrom(spec).toTree();
-    expect(t.has('management/namespace_fleet-ops.yaml')).toBe(true);
-    expect(t.has('management/clusterdeployment.k0rdent.mirantis.com_fleet-ops_lab.yaml')).toBe(true);
-    expect(t.has('management/credential.k0rdent.mirantis.com_fleet-ops_edge-ssh.yaml')).toBe(true);
-    expect(t.has('management/servicetemplate.k0rdent.mirantis.com_fleet-ops_gpu-operator-v26-7-0.yaml')).toBe(true);
-    expect(t.has('management/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_fleet-ops_store.yaml')).toBe(true);
+    expect(t.has('management/fleet/infra/namespace_fleet-ops.yaml')).toBe(true);
+    expect(t.has('management/clusters/lab/apps/clusterdeployment.k0rdent.mirantis.com_fleet-ops_lab.yaml')).toBe(true);
+    expect(t.has('management/fleet/infra/credential.k0rdent.mirantis.com_fleet-ops_edge-ssh.yaml')).toBe(true);
+    expect(t.has('management/fleet/infra/servicetemplate.k0rdent.mirantis.com_fleet-ops_gpu-operator-v26-7-0.yaml')).toBe(true);
+    expect(t.has('management/clusters/store/apps/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_fleet-ops_store.yaml')).toBe(true);
   });
 
   test('credential side-object names follow kcm (kcm#1994)', () => {
@@ -195,21 +197,25 @@ describe('k0rdent (ClusterDeployment)', () => {
   });
 
   test('config carries the IP plan and the k0s version in the template vocabulary', () => {
-    const plan = doc(tree, 'management/configmap_k0smos-system_ip-plan.yaml').data.lab as string;
+    const plan = doc(tree, 'management/fleet/apps/configmap_k0smos-system_ip-plan.yaml').data.lab as string;
     const pod = parse(plan).podCIDR as string;
     expect(cd.spec.config.clusterNetwork.pods.cidrBlocks).toEqual([pod]);
     expect(cd.spec.config.k0s).toMatchObject({ version: 'v1.36.3+k0s.2', network: { podCIDR: pod, provider: 'kuberouter' } });
   });
 
-  test('add-ons: HelmRepository and ServiceTemplate are applied before the ClusterDeployment that uses them (§15.7)', () => {
+  test('add-ons: HelmRepository and ServiceTemplate are applied before the ClusterDeployment that uses them (§15.7), by folder', () => {
     expect(cd.spec.serviceSpec.services).toEqual([{ name: 'gpu-operator', namespace: 'gpu-operator', template: 'gpu-operator-v26-7-0', values: 'driver:\n  enabled: false\n' }]);
-    const st = doc(tree, 'management/servicetemplate.k0rdent.mirantis.com_kcm-system_gpu-operator-v26-7-0.yaml');
+    const st = doc(tree, 'management/fleet/infra/servicetemplate.k0rdent.mirantis.com_kcm-system_gpu-operator-v26-7-0.yaml');
     expect(st.spec.helm.chartSpec).toEqual({ chart: 'gpu-operator', version: 'v26.7.0', interval: '10m', sourceRef: { kind: 'HelmRepository', name: 'helm-ngc-nvidia-com-nvidia' } });
-    const order: string[] = doc(tree, 'management/kustomization.yaml').resources;
-    const at = (prefix: string) => order.findIndex((r) => r.startsWith(prefix));
+    // kcm rejects a ClusterDeployment whose templates or credential are missing: they are in
+    // management/fleet/infra/, which GitOps applies before management/clusters/<cluster>/.
+    const infra: string[] = doc(tree, 'management/fleet/infra/kustomization.yaml').resources;
+    const at = (prefix: string) => infra.findIndex((r) => r.startsWith(prefix));
+    expect(at('helmrepository.')).toBeGreaterThanOrEqual(0);
     expect(at('helmrepository.')).toBeLessThan(at('servicetemplate.'));
-    expect(at('credential.')).toBeLessThan(at('clusterdeployment.'));
-    expect(at('servicetemplate.')).toBeLessThan(at('clusterdeployment.'));
+    expect(at('credential.')).toBeGreaterThanOrEqual(0);
+    expect(doc(tree, 'management/clusters/lab/apps/kustomization.yaml').resources).toContain('clusterdeployment.k0rdent.mirantis.com_kcm-system_lab.yaml');
+    expect(doc(tree, 'management/kustomization.yaml').resources[0]).toBe('fleet');
   });
 
   test('MultiClusterAddon: a ServiceTemplate in kcm-system and a MultiClusterService selecting by label', () => {
@@ -219,11 +225,11 @@ describe('k0rdent (ClusterDeployment)', () => {
       clusterSelector: { 'k0smos.io/gpu-vendor.nvidia': 'true' },
     });
     const t = fleet.toTree();
-    expect(doc(t, 'management/multiclusterservice.k0rdent.mirantis.com_nvidia-sites.yaml').spec).toEqual({
+    expect(doc(t, 'management/fleet/apps/multiclusterservice.k0rdent.mirantis.com_nvidia-sites.yaml').spec).toEqual({
       clusterSelector: { matchLabels: { 'k0smos.io/gpu-vendor.nvidia': 'true' } },
       serviceSpec: { services: [{ name: 'dcgm', namespace: 'monitoring', template: 'dcgm-exporter-4-6-0' }] },
     });
-    expect(t.has('management/servicetemplate.k0rdent.mirantis.com_kcm-system_dcgm-exporter-4-6-0.yaml')).toBe(true);
+    expect(t.has('management/fleet/infra/servicetemplate.k0rdent.mirantis.com_kcm-system_dcgm-exporter-4-6-0.yaml')).toBe(true);
   });
 });
 
@@ -237,7 +243,7 @@ describe('multi-cluster add-ons in fleet.yaml', () => {
     const fleet = fleetFrom(modesFleet());
     fleet.addMultiClusterAddon('nvidia-sites', { addon: dcgm, clusterSelector: { 'k0smos.io/gpu-vendor.nvidia': 'true' } });
     expect([...fleet.toTree().entries()]).toEqual([...fromYaml.entries()]);
-    expect(fromYaml.has('management/multiclusterservice.k0rdent.mirantis.com_nvidia-sites.yaml')).toBe(true);
+    expect(fromYaml.has('management/fleet/apps/multiclusterservice.k0rdent.mirantis.com_nvidia-sites.yaml')).toBe(true);
   });
 
   test('an empty selector is an error', () => {
@@ -295,7 +301,7 @@ describeWithSchemas('every synthesized file validates against the upstream schem
 
   test('the all-templates fleet covers every cluster template of the release', () => {
     const tree = fleetFrom(allTemplatesFleet()).toTree({ templates: templateSchemas() });
-    const templates = files(tree, 'management/clusterdeployment.').map((f) => doc(tree, f).spec.template as string);
+    const templates = [...tree.keys()].filter((k) => /^management\/clusters\/[^/]+\/apps\/clusterdeployment\./.test(k)).map((f) => doc(tree, f).spec.template as string);
     expect(templates).toHaveLength(18);
     for (const fam of ['-hosted-cp-', '-standalone-cp-', 'remote-cluster-', 'aws-eks-', 'azure-aks-', 'gcp-gke-', 'adopted-cluster-', 'docker-hosted-cp-']) {
       expect(templates.some((t) => t.includes(fam))).toBe(true);

@@ -32,14 +32,14 @@ describe('Cilium mesh delivered through ClusterAddon', () => {
 
   test('every peer list names every other member, also for clusters added before them', () => {
     const hub = parse(parse(tree.get('sites/hub/hub/k0sctl.yaml')!).spec.k0s.config.spec.extensions.helm.charts[0].values);
-    const store = parse(parse(tree.get('management/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_store.yaml')!).spec.k0sConfig.spec.extensions.helm.charts[0].values);
+    const store = parse(parse(tree.get('management/clusters/store/apps/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_store.yaml')!).spec.k0sConfig.spec.extensions.helm.charts[0].values);
     expect(hub.clustermesh.config.clusters.map((c: { name: string }) => c.name)).toEqual(['store']);
     expect(store.clustermesh.config.clusters.map((c: { name: string }) => c.name)).toEqual(['hub']);
     expect(hub.cluster.id).not.toBe(store.cluster.id);
   });
 
   test('hosted: the same in the K0smotronControlPlane k0s config', () => {
-    const cp = parse(tree.get('management/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_store.yaml')!).spec.k0sConfig.spec;
+    const cp = parse(tree.get('management/clusters/store/apps/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_store.yaml')!).spec.k0sConfig.spec;
     expect(cp.network).toMatchObject({ provider: 'custom', kubeProxy: { disabled: true } });
     expect(cp.extensions.helm.charts.map((c: { name: string }) => c.name)).toEqual(['cilium']);
   });

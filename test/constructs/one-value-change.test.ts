@@ -58,20 +58,20 @@ describe('one value changed, only its dependents change', () => {
     // The placement report depends on the GPUs too: the reference workloads are placed again.
     expect(changed).toEqual([
       'PLACEMENT.md',
-      'management/configmap_k0smos-system_cluster-quebec.yaml',
-      'management/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-a100-mig-0.yaml',
-      'management/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-a100-mig-1.yaml',
+      'management/clusters/quebec/apps/configmap_k0smos-system_cluster-quebec.yaml',
+      'management/clusters/quebec/apps/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-a100-mig-0.yaml',
+      'management/clusters/quebec/apps/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-a100-mig-1.yaml',
       'placement.json',
-      'sites/quebec/quebec/configmap_k0smos-system_cluster-info.yaml',
+      'sites/quebec/quebec/apps/configmap_k0smos-system_cluster-info.yaml',
     ]);
-    expect(after.get('management/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-a100-mig-0.yaml')).toContain('k0smos.io/gpu-model=H100,k0smos.io/gpu-vendor=nvidia');
+    expect(after.get('management/clusters/quebec/apps/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-a100-mig-0.yaml')).toContain('k0smos.io/gpu-model=H100,k0smos.io/gpu-vendor=nvidia');
   });
 
   test('the k0s version of the hosted cluster: its control plane, worker configs and machines', () => {
     const { changed, after } = diffAfter(referenceFleetSpec, (f) => (site(f, 'quebec').clusters[0].k0sVersion = 'v1.35.6+k0s.1'));
-    expect(changed.every((p) => /^management\/(k0smotroncontrolplane|k0sworkerconfig|machine)\.[a-z0-9.-]+_kcm-system_quebec/.test(p))).toBe(true);
+    expect(changed.every((p) => /^management\/clusters\/quebec\/apps\/(k0smotroncontrolplane|k0sworkerconfig|machine)\.[a-z0-9.-]+_kcm-system_quebec/.test(p))).toBe(true);
     expect(changed).toHaveLength(1 + 6 + 6);
-    expect(after.get('management/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_quebec.yaml')).toContain('version: v1.35.6-k0s.1');
+    expect(after.get('management/clusters/quebec/apps/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_quebec.yaml')).toContain('version: v1.35.6-k0s.1');
   });
 
   test('the k0s version of the standalone cluster: only its k0sctl.yaml', () => {
@@ -83,7 +83,7 @@ describe('one value changed, only its dependents change', () => {
     const { changed, after } = diffAfter(cloudFleet(), (f) => (site(f, 'dc').clusters[0].controlPlane.template = 'vsphere-standalone-cp'));
     // A standalone control plane runs on the cloud's machines, so the management cluster no longer hosts its
     // etcd: the volume provisioner it needed for that leaves the management cluster's k0sctl.yaml.
-    expect(changed).toEqual(['management/clusterdeployment.k0rdent.mirantis.com_kcm-system_dc.yaml', 'sites/mgmt/mgmt/k0sctl.yaml']);
+    expect(changed).toEqual(['management/clusters/dc/apps/clusterdeployment.k0rdent.mirantis.com_kcm-system_dc.yaml', 'sites/mgmt/mgmt/k0sctl.yaml']);
     expect(after.get(changed[0]!)).toContain('template: vsphere-standalone-cp-1-0-42');
     expect(fleetFrom(cloudFleet()).toTree().get(changed[1]!)).toContain('localpv-provisioner');
     expect(after.get(changed[1]!)).not.toContain('localpv-provisioner');
@@ -92,9 +92,9 @@ describe('one value changed, only its dependents change', () => {
   test('the provider (site infrastructure): the derived template and the inventory, nothing else', () => {
     const { changed, after } = diffAfter(cloudFleet(), (f) => (site(f, 'dc').infrastructure = 'kubevirt'));
     expect(changed).toEqual([
-      'management/clusterdeployment.k0rdent.mirantis.com_kcm-system_dc.yaml',
-      'management/configmap_k0smos-system_cluster-dc.yaml',
-      'sites/dc/dc/configmap_k0smos-system_cluster-info.yaml',
+      'management/clusters/dc/apps/clusterdeployment.k0rdent.mirantis.com_kcm-system_dc.yaml',
+      'management/clusters/dc/apps/configmap_k0smos-system_cluster-dc.yaml',
+      'sites/dc/dc/apps/configmap_k0smos-system_cluster-info.yaml',
     ]);
     expect(after.get(changed[0]!)).toContain('template: kubevirt-hosted-cp-1-0-21');
   });
@@ -113,13 +113,18 @@ describe('one value changed, only its dependents change', () => {
     // A new site is new capacity, so the placement report is redone as well.
     expect(changed).toEqual([
       'PLACEMENT.md',
-      'management/configmap_k0smos-system_cluster-montreal.yaml',
-      'management/configmap_k0smos-system_ip-plan.yaml',
+      'management/clusters/montreal/apps/configmap_k0smos-system_cluster-montreal.yaml',
+      'management/clusters/montreal/apps/kustomization.yaml',
+      'management/clusters/montreal/infra/kustomization.yaml',
+      'management/clusters/montreal/kustomization.yaml',
+      'management/fleet/apps/configmap_k0smos-system_ip-plan.yaml',
       'management/kustomization.yaml',
       'placement.json',
-      'sites/montreal/montreal/configmap_k0smos-system_cluster-info.yaml',
+      'sites/montreal/montreal/apps/configmap_k0smos-system_cluster-info.yaml',
+      'sites/montreal/montreal/apps/kustomization.yaml',
+      'sites/montreal/montreal/infra/kustomization.yaml',
+      'sites/montreal/montreal/infra/namespace_k0smos-system.yaml',
       'sites/montreal/montreal/kustomization.yaml',
-      'sites/montreal/montreal/namespace_k0smos-system.yaml',
     ]);
   });
 });

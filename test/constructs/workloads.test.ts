@@ -14,7 +14,7 @@ describe('TrainingJob and InferenceService', () => {
     const fleet = buildReferenceBase(new App());
     const job = new TrainingJob(fleet, 'pretrain', { target: { site: 'atlanta' }, image: 'ghcr.io/example/train:rocm', replicas: 2, gpusPerReplica: 8, jurisdictions: ['US'] });
     const tree = fleet.toTree();
-    const pj = parse(tree.get('sites/atlanta/atlanta/pytorchjob.kubeflow.org_training_pretrain.yaml')!);
+    const pj = parse(tree.get('sites/atlanta/atlanta/apps/pytorchjob.kubeflow.org_training_pretrain.yaml')!);
     expect(pj.spec.pytorchReplicaSpecs.Master.replicas).toBe(1);
     expect(pj.spec.pytorchReplicaSpecs.Worker.replicas).toBe(1);
     // GPUs requested and limited alike (no CPU or memory given with a target: none asked for).
@@ -29,10 +29,10 @@ describe('TrainingJob and InferenceService', () => {
     const fleet = buildReferenceBase(new App());
     new TrainingJob(fleet, 'ft', { target: { site: 'quebec' }, image: 'ghcr.io/example/train:cuda', replicas: 3, operator: TrainingOperator.indexedJob() });
     const tree = fleet.toTree();
-    const job = parse(tree.get('sites/quebec/quebec/job_training_ft.yaml')!);
+    const job = parse(tree.get('sites/quebec/quebec/apps/job_training_ft.yaml')!);
     expect([job.spec.completionMode, job.spec.completions, job.spec.template.spec.subdomain]).toEqual(['Indexed', 3, 'ft']);
     expect(job.spec.template.spec.containers[0].resources.limits).toEqual({ 'nvidia.com/gpu': '1' });
-    expect(parse(tree.get('sites/quebec/quebec/service_training_ft.yaml')!).spec.clusterIP).toBe('None');
+    expect(parse(tree.get('sites/quebec/quebec/apps/service_training_ft.yaml')!).spec.clusterIP).toBe('None');
   });
 
   it('renders KServe or Deployment + Service inference, and refuses a target outside the jurisdictions or latency bound', () => {
@@ -40,9 +40,9 @@ describe('TrainingJob and InferenceService', () => {
     const svc = new InferenceService(fleet, 'chat', { target: { site: 'quebec' }, runtime: InferenceRuntime.kserve({ modelFormat: 'huggingface', storageUri: 'hf://example/model' }), maxLatencyMs: { toSite: 'atlanta', ms: 50 } });
     new InferenceService(fleet, 'chat-plain', { target: { site: 'atlanta' }, runtime: InferenceRuntime.deployment({ image: 'ghcr.io/example/serve:rocm' }) });
     const tree = fleet.toTree();
-    const isvc = parse(tree.get('sites/quebec/quebec/inferenceservice.serving.kserve.io_inference_chat.yaml')!);
+    const isvc = parse(tree.get('sites/quebec/quebec/apps/inferenceservice.serving.kserve.io_inference_chat.yaml')!);
     expect(isvc.spec.predictor.model.resources).toEqual({ requests: { 'nvidia.com/gpu': '1' }, limits: { 'nvidia.com/gpu': '1' } });
-    expect(tree.has('sites/atlanta/atlanta/service_inference_chat-plain.yaml')).toBe(true);
+    expect(tree.has('sites/atlanta/atlanta/apps/service_inference_chat-plain.yaml')).toBe(true);
     expect(svc.placementNeeds.maxLatencyMs).toEqual({ toSite: 'atlanta', ms: 50 });
     expect(() => new InferenceService(fleet, 'eu-only', { target: { site: 'quebec' }, jurisdictions: ['EU'], maxLatencyMs: { toSite: 'frankfurt', ms: 50 }, runtime: InferenceRuntime.deployment({ image: 'x' }) })).toThrow(ValidationError);
     try {
@@ -148,14 +148,14 @@ describe('TrainingJob and InferenceService placed by the solver (no target)', ()
     const { fleet, train } = placedFleet();
     expect(train.placementNeeds.target).toBeUndefined();
     const tree = fleet.toTree();
-    const pj = parse(tree.get('sites/atlanta/atlanta/pytorchjob.kubeflow.org_training_rocm-train.yaml')!);
+    const pj = parse(tree.get('sites/atlanta/atlanta/apps/pytorchjob.kubeflow.org_training_rocm-train.yaml')!);
     expect(pj.spec.pytorchReplicaSpecs.Worker.replicas).toBe(1);
     // What the solver reserved: 16 CPUs, 128 GiB and 8 GPUs per replica.
     expect(pj.spec.pytorchReplicaSpecs.Master.template.spec.containers[0].resources).toEqual({ requests: { 'amd.com/gpu': '8', cpu: '16', memory: '128Gi' }, limits: { 'amd.com/gpu': '8', memory: '128Gi' } });
     // Onto the pool the solver counted on.
     expect(pj.spec.pytorchReplicaSpecs.Master.template.spec.nodeSelector).toEqual({ 'k0smos.io/gpu-vendor': 'amd', 'k0smos.io/node-pool': 'mi300x' });
-    expect(tree.has('sites/atlanta/atlanta/namespace_training.yaml')).toBe(true);
-    const dep = parse(tree.get('sites/quebec/quebec/deployment_inference_chat-ca.yaml')!);
+    expect(tree.has('sites/atlanta/atlanta/infra/namespace_training.yaml')).toBe(true);
+    const dep = parse(tree.get('sites/quebec/quebec/apps/deployment_inference_chat-ca.yaml')!);
     expect(dep.spec.replicas).toBe(2);
     expect(dep.spec.template.spec.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
     const report = tree.get('PLACEMENT.md')!;
@@ -215,12 +215,12 @@ describe('placed workloads: what the solver chose is what the pods ask for', () 
     new InferenceService(fleet, 'small', { runtime: InferenceRuntime.deployment({ image: 'i' }), replicas: 4, placement: { gpuVendor: 'nvidia' } });
     new InferenceService(fleet, 'big', { runtime: InferenceRuntime.deployment({ image: 'i' }), replicas: 1, placement: { gpuVendor: 'nvidia', gpuMemoryGiB: 20 } });
     const tree = fleet.toTree();
-    const dep = parse(tree.get('sites/edge/edge/deployment_inference_small.yaml')!);
+    const dep = parse(tree.get('sites/edge/edge/apps/deployment_inference_small.yaml')!);
     expect(dep.spec.replicas).toBe(4);
     // One slice, and the solver's default CPU and memory (1 core, 1 GiB), which it counted.
     expect(dep.spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '1', memory: '1Gi', 'nvidia.com/gpu.shared': '1' }, limits: { memory: '1Gi', 'nvidia.com/gpu.shared': '1' } });
     expect(dep.spec.template.spec.nodeSelector).toEqual({ 'k0smos.io/gpu-vendor': 'nvidia', 'k0smos.io/node-pool': 'l4' });
-    expect(tree.has('sites/edge/edge/deployment_inference_big.yaml')).toBe(false);
+    expect(tree.has('sites/edge/edge/apps/deployment_inference_big.yaml')).toBe(false);
     expect(tree.get('PLACEMENT.md')).toMatch(/time-sliced \(x4\): slices share the GPU's memory without isolation/);
   });
 

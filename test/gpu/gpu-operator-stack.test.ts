@@ -75,7 +75,7 @@ describe('reference fleet (Quebec A100 MIG + two tenants, Atlanta MI300X partiti
     expect(values(quebec, 'gpu-operator').migManager).toEqual({ enabled: true, config: { create: false, name: 'k0smos-mig-parted-config', default: 'all-disabled' } });
     expect(quebec.nodeConfig('a100-mig').labels['nvidia.com/mig.config']).toBe('k0smos-a100-mig');
     expect(quebec.nodeConfig('a100').labels['nvidia.com/mig.config']).toBe('all-disabled');
-    const cm = doc('sites/quebec/quebec/configmap_gpu-operator_k0smos-mig-parted-config.yaml');
+    const cm = doc('sites/quebec/quebec/apps/configmap_gpu-operator_k0smos-mig-parted-config.yaml');
     expect(cm.metadata.namespace).toBe('gpu-operator');
     const configs = parseYaml(cm.data['config.yaml'])['mig-configs'];
     // Every config a node label names exists in the ConfigMap.
@@ -84,28 +84,28 @@ describe('reference fleet (Quebec A100 MIG + two tenants, Atlanta MI300X partiti
   });
 
   test('tenants: the mig tenant gets its MIG instances, the namespace tenant whole GPUs, every other GPU resource at 0', () => {
-    const vision = doc('sites/quebec/quebec/resourcequota_team-vision_gpu-quota.yaml');
+    const vision = doc('sites/quebec/quebec/infra/resourcequota_team-vision_gpu-quota.yaml');
     expect(vision.spec.hard).toEqual({
       'requests.nvidia.com/gpu': '0',
       'requests.nvidia.com/mig-1g.10gb': '0',
       'requests.nvidia.com/mig-2g.20gb': '8',
       'requests.nvidia.com/mig-3g.40gb': '16',
     });
-    const nlp = doc('sites/quebec/quebec/resourcequota_team-nlp_gpu-quota.yaml');
+    const nlp = doc('sites/quebec/quebec/infra/resourcequota_team-nlp_gpu-quota.yaml');
     expect(nlp.spec.hard['requests.nvidia.com/gpu']).toBe('8');
     expect(Object.entries(nlp.spec.hard).filter(([k]) => k.includes('mig-')).every(([, v]) => v === '0')).toBe(true);
-    const rb = doc('sites/quebec/quebec/rolebinding_team-nlp_gpu-tenant-edit.yaml');
+    const rb = doc('sites/quebec/quebec/apps/rolebinding_team-nlp_gpu-tenant-edit.yaml');
     expect(rb.roleRef.name).toBe('edit');
     expect(rb.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'team-nlp' }]);
     expect(quebec.tenants.map((t) => `${t.name}:${t.isolation.spec.kind}`)).toEqual(['team-nlp:namespace', 'team-vision:mig']);
   });
 
   test('AMD: DeviceConfig with the DCM enabled, the partition profile labelled per pool, logical GPUs counted', () => {
-    const dc = doc('sites/atlanta/atlanta/deviceconfig.amd.com_kube-amd-gpu_k0smos-amd-gpu.yaml');
+    const dc = doc('sites/atlanta/atlanta/apps/deviceconfig.amd.com_kube-amd-gpu_k0smos-amd-gpu.yaml');
     expect(dc.spec.configManager).toMatchObject({ enable: true, config: { name: 'k0smos-dcm-config' } });
     expect(dc.spec.driver).toEqual({ enable: false });
     expect(dc.spec.devicePlugin.devicePluginTolerations).toContainEqual({ key: 'amd.com/gpu', operator: 'Exists', effect: 'NoSchedule' });
-    const dcm = JSON.parse(doc('sites/atlanta/atlanta/configmap_kube-amd-gpu_k0smos-dcm-config.yaml').data['config.json']);
+    const dcm = JSON.parse(doc('sites/atlanta/atlanta/apps/configmap_kube-amd-gpu_k0smos-dcm-config.yaml').data['config.json']);
     const label = atlanta.nodeConfig('mi300x').labels['dcm.amd.com/gpu-config-profile']!;
     // Every GPU of the 8-GPU node is assigned (numGPUsAssigned + skipped = GPUs on the node), or DCM applies nothing.
     expect(label).toBe('cpx-nps4-8gpu');
@@ -206,7 +206,7 @@ describe('pitfalls and choices', () => {
       quebec: { nvidiaNamespace: 'nvidia-system', partitioning: { t4: Partitioning.timeSlicing(4) }, tenants: { shared: { isolation: TenantIsolation.timeSlicing({ replicas: 10 }) } } },
     });
     const tree = readTree(synthToTemp(fleet));
-    const cm = parseYaml(tree.get(`sites/quebec/quebec/configmap_nvidia-system_${DEVICE_PLUGIN_CONFIGMAP}.yaml`)!);
+    const cm = parseYaml(tree.get(`sites/quebec/quebec/apps/configmap_nvidia-system_${DEVICE_PLUGIN_CONFIGMAP}.yaml`)!);
     expect(cm.metadata.namespace).toBe('nvidia-system');
     const v = values(quebec, 'gpu-operator');
     expect(v.devicePlugin.config).toEqual({ create: false, name: DEVICE_PLUGIN_CONFIGMAP, default: 'default' });
@@ -220,7 +220,7 @@ describe('pitfalls and choices', () => {
     });
     // 3 nodes x 4 T4 x 4 replicas.
     expect(quebec.nodeConfig('t4').resources).toEqual({ 'nvidia.com/gpu.shared': 48 });
-    expect(parseYaml(tree.get('sites/quebec/quebec/resourcequota_shared_gpu-quota.yaml')!).spec.hard).toEqual({ 'requests.nvidia.com/gpu.shared': '10' });
+    expect(parseYaml(tree.get('sites/quebec/quebec/infra/resourcequota_shared_gpu-quota.yaml')!).spec.hard).toEqual({ 'requests.nvidia.com/gpu.shared': '10' });
     expect(quebec.nodeConfig('t4').labels['nvidia.com/mig.config']).toBeUndefined();
     expect(values(quebec, 'gpu-operator').migManager).toEqual({ enabled: false });
   });

@@ -55,14 +55,14 @@ test('T4 -> H100: same operator, the MIG manager comes in and keeps MIG off on t
   // workers' registration labels and the operator's values (MIG manager on; the stack installs the chart
   // through the hosted control plane's k0s config) change, nothing else.
   expect(d.changed).toEqual([
-    'management/configmap_k0smos-system_cluster-quebec.yaml',
-    'management/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_quebec.yaml',
-    'management/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-gpu-0.yaml',
-    'management/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-gpu-1.yaml',
-    `${Q}/configmap_k0smos-system_cluster-info.yaml`,
-    `${Q}/configmap_k0smos-system_gpu-node-pools.yaml`,
+    'management/clusters/quebec/apps/configmap_k0smos-system_cluster-quebec.yaml',
+    'management/clusters/quebec/apps/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_quebec.yaml',
+    'management/clusters/quebec/apps/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-gpu-0.yaml',
+    'management/clusters/quebec/apps/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-gpu-1.yaml',
+    `${Q}/apps/configmap_k0smos-system_cluster-info.yaml`,
+    `${Q}/apps/configmap_k0smos-system_gpu-node-pools.yaml`,
   ]);
-  const args = (t: Map<string, string>) => parseYaml(t.get('management/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-gpu-0.yaml')!).spec.args;
+  const args = (t: Map<string, string>) => parseYaml(t.get('management/clusters/quebec/apps/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-gpu-0.yaml')!).spec.args;
   // One GPU pool and a hosted control plane: no other node for system pods, so no vendor taint.
   expect(args(t4.tree)).toEqual(['--labels=k0smos.io/gpu-model=T4,k0smos.io/gpu-vendor=nvidia,k0smos.io/node-pool=gpu']);
   expect(args(h100.tree)).toEqual(['--labels=k0smos.io/gpu-model=H100,k0smos.io/gpu-vendor=nvidia,k0smos.io/node-pool=gpu,nvidia.com/mig.config=all-disabled']);
@@ -77,7 +77,7 @@ test('T4 -> H100 with a MIG layout: the layout is an error on T4 and a mig-parte
   const props: GpuOperatorStackProps = { partitioning: { gpu: Partitioning.mig({ '3g.40gb': 2 }) } };
   expect(() => synth(onePool('T4'), props)).toThrow(/partitioning\.gpu\.mig: T4 has no MIG/);
   const h100 = synth(onePool('H100'), props);
-  expect(h100.tree.has(`${Q}/configmap_gpu-operator_k0smos-mig-parted-config.yaml`)).toBe(true);
+  expect(h100.tree.has(`${Q}/apps/configmap_gpu-operator_k0smos-mig-parted-config.yaml`)).toBe(true);
   expect(h100.stack.nodeConfig('gpu').resources).toEqual({ 'nvidia.com/gpu': 2 * 8 * 2 });
 });
 
@@ -85,18 +85,18 @@ test('A100 -> MI300X: the NVIDIA operator is replaced by the AMD one; labels, ta
   const a100 = synth(gpuAndCpu('A100-80GB'), TENANT);
   const mi = synth(gpuAndCpu('MI300X'), TENANT);
   const d = diff(a100.tree, mi.tree);
-  expect(d.removed).toEqual([`${Q}/namespace_gpu-operator.yaml`]);
-  expect(d.added).toEqual([`${Q}/deviceconfig.amd.com_kube-amd-gpu_k0smos-amd-gpu.yaml`, `${Q}/namespace_kube-amd-gpu.yaml`]);
+  expect(d.removed).toEqual([`${Q}/infra/namespace_gpu-operator.yaml`]);
+  expect(d.added).toEqual([`${Q}/apps/deviceconfig.amd.com_kube-amd-gpu_k0smos-amd-gpu.yaml`, `${Q}/infra/namespace_kube-amd-gpu.yaml`]);
   expect(d.changed).toEqual(
-    expect.arrayContaining([`${Q}/configmap_k0smos-system_gpu-node-pools.yaml`, `${Q}/resourcequota_team_gpu-quota.yaml`, `${Q}/kustomization.yaml`, `${Q}/namespace_k0smos-system.yaml`]),
+    expect.arrayContaining([`${Q}/apps/configmap_k0smos-system_gpu-node-pools.yaml`, `${Q}/infra/resourcequota_team_gpu-quota.yaml`, `${Q}/apps/kustomization.yaml`, `${Q}/infra/kustomization.yaml`, `${Q}/infra/namespace_k0smos-system.yaml`]),
   );
   expect(a100.stack.addons.map((x) => x.name)).toEqual(['gpu-operator']);
   expect(mi.stack.addons.map((x) => x.name)).toEqual(['amd-gpu-operator']);
   expect(a100.stack.nodeConfig('gpu').taints.map((t) => t.key)).toEqual(['nvidia.com/gpu']);
   expect(mi.stack.nodeConfig('gpu').taints.map((t) => t.key)).toEqual(['amd.com/gpu']);
   expect(mi.stack.nodeConfig('gpu').labels).toEqual({ 'k0smos.io/gpu-model': 'MI300X', 'k0smos.io/gpu-vendor': 'amd' });
-  expect(parseYaml(a100.tree.get(`${Q}/resourcequota_team_gpu-quota.yaml`)!).spec.hard).toEqual({ 'requests.nvidia.com/gpu': '8' });
-  expect(parseYaml(mi.tree.get(`${Q}/resourcequota_team_gpu-quota.yaml`)!).spec.hard).toEqual({ 'requests.amd.com/gpu': '8' });
+  expect(parseYaml(a100.tree.get(`${Q}/infra/resourcequota_team_gpu-quota.yaml`)!).spec.hard).toEqual({ 'requests.nvidia.com/gpu': '8' });
+  expect(parseYaml(mi.tree.get(`${Q}/infra/resourcequota_team_gpu-quota.yaml`)!).spec.hard).toEqual({ 'requests.amd.com/gpu': '8' });
   // Atlanta did not change.
   expect([...d.added, ...d.removed, ...d.changed].filter((k) => k.includes('atlanta'))).toEqual([]);
 });
@@ -107,8 +107,8 @@ test('A100 with MIG -> MI300X with partitions: the partitioning follows the mode
   expect(a100.stack.nodeConfig('gpu').labels['nvidia.com/mig.config']).toBe('k0smos-gpu');
   expect(mi.stack.nodeConfig('gpu').labels['dcm.amd.com/gpu-config-profile']).toBe('cpx-nps1-8gpu');
   const d = diff(a100.tree, mi.tree);
-  expect(d.removed).toContain(`${Q}/configmap_gpu-operator_k0smos-mig-parted-config.yaml`);
-  expect(d.added).toContain(`${Q}/configmap_kube-amd-gpu_k0smos-dcm-config.yaml`);
+  expect(d.removed).toContain(`${Q}/apps/configmap_gpu-operator_k0smos-mig-parted-config.yaml`);
+  expect(d.added).toContain(`${Q}/apps/configmap_kube-amd-gpu_k0smos-dcm-config.yaml`);
 });
 
 itWithSchemas('a cluster with both vendors gets both operators, each on its own nodes, and one NFD', () => {

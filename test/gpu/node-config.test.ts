@@ -18,21 +18,21 @@ describe('GPU node labels and taints on the workers', () => {
   const tree = fleet.toTree();
 
   test('hosted (Quebec): each pool\'s K0sWorkerConfig registers its nodes with vendor, model, MIG config and the vendor taint', () => {
-    const mig = parse(tree.get('management/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-a100-mig-0.yaml')!).spec.args as string[];
+    const mig = parse(tree.get('management/clusters/quebec/apps/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-a100-mig-0.yaml')!).spec.args as string[];
     expect(argsOf(mig, '--labels')).toEqual(['k0smos.io/gpu-model=A100-80GB', 'k0smos.io/gpu-vendor=nvidia', 'k0smos.io/node-pool=a100-mig', 'nvidia.com/mig.config=k0smos-a100-mig']);
     expect(argsOf(mig, '--taints')).toEqual(['nvidia.com/gpu=present:NoSchedule']);
     // The MIG config the label names exists in the mig-parted ConfigMap.
-    const cm = parse(tree.get('sites/quebec/quebec/configmap_gpu-operator_k0smos-mig-parted-config.yaml')!);
+    const cm = parse(tree.get('sites/quebec/quebec/apps/configmap_gpu-operator_k0smos-mig-parted-config.yaml')!);
     expect(parse(cm.data['config.yaml'])['mig-configs']).toHaveProperty('k0smos-a100-mig');
     // Whole-GPU A100s keep MIG off; CPU nodes carry no GPU label and no taint.
-    const whole = parse(tree.get('management/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-a100-0.yaml')!).spec.args as string[];
+    const whole = parse(tree.get('management/clusters/quebec/apps/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-a100-0.yaml')!).spec.args as string[];
     expect(argsOf(whole, '--labels')).toContain('nvidia.com/mig.config=all-disabled');
-    const cpu = parse(tree.get('management/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-cpu-0.yaml')!).spec.args as string[];
+    const cpu = parse(tree.get('management/clusters/quebec/apps/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-cpu-0.yaml')!).spec.args as string[];
     expect(cpu).toEqual(['--labels=k0smos.io/node-pool=cpu']);
   });
 
   test('k0rdent remote-cluster (Atlanta, one GPU pool, hosted control plane): every machine gets the AMD partition profile label and no taint', () => {
-    const cd = parse(tree.get('management/clusterdeployment.k0rdent.mirantis.com_kcm-system_atlanta.yaml')!);
+    const cd = parse(tree.get('management/clusters/atlanta/apps/clusterdeployment.k0rdent.mirantis.com_kcm-system_atlanta.yaml')!);
     for (const m of cd.spec.config.machines) {
       expect(argsOf(m.k0s.args, '--labels')).toEqual(['dcm.amd.com/gpu-config-profile=cpx-nps4-8gpu', 'k0smos.io/gpu-model=MI300X', 'k0smos.io/gpu-vendor=amd', 'k0smos.io/node-pool=mi300x']);
       // Its nodes are the cluster's only nodes: a taint would keep CoreDNS and the Cilium operator off all of them.
@@ -79,7 +79,7 @@ describe('standalone and template clusters', () => {
     fleet.addSite('store', site);
     new GpuOperatorStack(fleet.site('store').cluster(), 'gpu');
     const tree = fleet.toTree({ templates: templateSchemas() });
-    const args = parse(tree.get('management/clusterdeployment.k0rdent.mirantis.com_kcm-system_store.yaml')!).spec.config.k0s.workerArgs as string[];
+    const args = parse(tree.get('management/clusters/store/apps/clusterdeployment.k0rdent.mirantis.com_kcm-system_store.yaml')!).spec.config.k0s.workerArgs as string[];
     expect(args[0]).toBe('--kubelet-extra-args=--max-pods=200');
     // The template's one worker group is the cluster's only pool, all GPU nodes: no taint.
     expect(argsOf(args, '--taints')).toBeUndefined();

@@ -44,20 +44,20 @@ describe('tenants asking for isolation their GPUs cannot give', () => {
     itWithSchemas('the tenant owns a hosted cluster: every GPU resource granted, admin in its namespace, objects schema-valid', () => {
       const { fleet } = buildTestFleet({ quebec: { ...QUEBEC_STACK, tenants: { lab: { isolation: TenantIsolation.clusterPerTenant({ workerPools: ['a100', 'a100-mig'] }), groups: ['lab-admins'] } } } });
       const tree = fleet.toTree();
-      const quota = parseYaml(tree.get('sites/quebec/quebec/resourcequota_lab_gpu-quota.yaml')!);
+      const quota = parseYaml(tree.get('sites/quebec/quebec/infra/resourcequota_lab_gpu-quota.yaml')!);
       expect(quota.spec.hard).toEqual({ 'requests.nvidia.com/gpu': '16', 'requests.nvidia.com/mig-1g.10gb': '32', 'requests.nvidia.com/mig-2g.20gb': '16', 'requests.nvidia.com/mig-3g.40gb': '16' });
-      const rb = parseYaml(tree.get('sites/quebec/quebec/rolebinding_lab_gpu-tenant-admin.yaml')!);
+      const rb = parseYaml(tree.get('sites/quebec/quebec/apps/rolebinding_lab_gpu-tenant-admin.yaml')!);
       expect(rb.roleRef.name).toBe('admin');
       expect(rb.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'lab-admins' }]);
-      expect(parseYaml(tree.get('sites/quebec/quebec/namespace_lab.yaml')!).metadata.labels['k0smos.io/gpu-isolation']).toBe('cluster-per-tenant');
-      for (const f of ['namespace_lab.yaml', 'rolebinding_lab_gpu-tenant-admin.yaml', 'resourcequota_lab_gpu-quota.yaml']) {
+      expect(parseYaml(tree.get('sites/quebec/quebec/infra/namespace_lab.yaml')!).metadata.labels['k0smos.io/gpu-isolation']).toBe('cluster-per-tenant');
+      for (const f of ['infra/namespace_lab.yaml', 'apps/rolebinding_lab_gpu-tenant-admin.yaml', 'infra/resourcequota_lab_gpu-quota.yaml']) {
         expect(validateDocument(schemas(), parseYaml(tree.get(`sites/quebec/quebec/${f}`)!), f, 0)).toEqual([]);
       }
     });
 
     test('a k0rdent remote-cluster (hosted by k0smotron) qualifies too', () => {
       const { fleet } = buildTestFleet({ atlanta: { ...ATLANTA_STACK, tenants: { lab: { isolation: TenantIsolation.clusterPerTenant() } } } });
-      expect(parseYaml(fleet.toTree().get('sites/atlanta/atlanta/resourcequota_lab_gpu-quota.yaml')!).spec.hard).toEqual({ 'requests.amd.com/gpu': '128' });
+      expect(parseYaml(fleet.toTree().get('sites/atlanta/atlanta/infra/resourcequota_lab_gpu-quota.yaml')!).spec.hard).toEqual({ 'requests.amd.com/gpu': '128' });
     });
 
     test('refused with the reason: a shared cluster, pools of another cluster, a standalone control plane', () => {

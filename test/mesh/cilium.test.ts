@@ -150,24 +150,24 @@ describe('CiliumMesh construct', () => {
     mesh.addGlobalService({ name: 'superlink', namespace: 'flower', selector: { app: 'superlink' }, ports: [{ name: 'fleet', port: 9092 }], backends: [f], consumers: [q] });
     const tree = fleet.toTree();
     for (const site of ['frankfurt', 'quebec', 'atlanta']) {
-      expect(tree.has(`sites/${site}/${site}/ciliumclusterwidenetworkpolicy.cilium.io_k0smos-default-deny.yaml`)).toBe(true);
+      expect(tree.has(`sites/${site}/${site}/infra/ciliumclusterwidenetworkpolicy.cilium.io_k0smos-default-deny.yaml`)).toBe(true);
     }
-    const baseline = parse(tree.get('sites/quebec/quebec/ciliumclusterwidenetworkpolicy.cilium.io_k0smos-default-deny.yaml')!);
+    const baseline = parse(tree.get('sites/quebec/quebec/infra/ciliumclusterwidenetworkpolicy.cilium.io_k0smos-default-deny.yaml')!);
     expect(baseline.spec.enableDefaultDeny).toEqual({ ingress: true, egress: true });
     // The namespace label must exist before NotIn compares it: endpoints without one (cilium-health) stay out.
     expect(baseline.spec.endpointSelector.matchExpressions).toEqual([
       { key: 'k8s:io.kubernetes.pod.namespace', operator: 'Exists' },
       { key: 'k8s:io.kubernetes.pod.namespace', operator: 'NotIn', values: expect.arrayContaining(['kube-system', 'flux-system', 'argocd', 'metallb-system', 'openebs', 'kubeflow-system']) },
     ]);
-    const egress = parse(tree.get('sites/quebec/quebec/ciliumnetworkpolicy.cilium.io_flower_allow-fl-updates-egress.yaml')!);
+    const egress = parse(tree.get('sites/quebec/quebec/infra/ciliumnetworkpolicy.cilium.io_flower_allow-fl-updates-egress.yaml')!);
     expect(egress.spec.egress[0].toEndpoints[0].matchLabels).toEqual({ app: 'superlink', 'k8s:io.kubernetes.pod.namespace': 'flower', 'io.cilium.k8s.policy.cluster': 'frankfurt' });
     // Flow policies only add allows: they never put an endpoint into default deny by themselves.
     expect(egress.spec.enableDefaultDeny).toEqual({ ingress: false, egress: false });
-    const ingress = parse(tree.get('sites/frankfurt/frankfurt/ciliumnetworkpolicy.cilium.io_flower_allow-fl-updates-ingress.yaml')!);
+    const ingress = parse(tree.get('sites/frankfurt/frankfurt/infra/ciliumnetworkpolicy.cilium.io_flower_allow-fl-updates-ingress.yaml')!);
     expect(ingress.spec.ingress[0].fromEndpoints[0].matchLabels['io.cilium.k8s.policy.cluster']).toBe('quebec');
-    const svcQ = parse(tree.get('sites/quebec/quebec/service_flower_superlink.yaml')!);
+    const svcQ = parse(tree.get('sites/quebec/quebec/apps/service_flower_superlink.yaml')!);
     expect(svcQ.metadata.annotations).toEqual({ 'service.cilium.io/global': 'true', 'service.cilium.io/shared': 'false' });
-    expect(parse(tree.get('sites/frankfurt/frankfurt/service_flower_superlink.yaml')!).metadata.annotations).toEqual({ 'service.cilium.io/global': 'true' });
+    expect(parse(tree.get('sites/frankfurt/frankfurt/apps/service_flower_superlink.yaml')!).metadata.annotations).toEqual({ 'service.cilium.io/global': 'true' });
     const r = schemaRegistry()!;
     for (const [file, text] of tree) {
       if (!file.includes('cilium') && !file.includes('service_')) continue;

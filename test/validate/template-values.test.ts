@@ -83,7 +83,7 @@ describeWithSchemas('validateDeploymentConfigs: ClusterDeployments as written', 
   test('a written tree is checked file by file, with JSON pointers into the file', () => {
     const dir = tmpDir();
     const tree = new Map(fleetFrom(modesFleet()).toTree());
-    const file = 'management/clusterdeployment.k0rdent.mirantis.com_kcm-system_lab.yaml';
+    const file = 'management/clusters/lab/apps/clusterdeployment.k0rdent.mirantis.com_kcm-system_lab.yaml';
     expect(validateDeploymentConfigs(templateSchemas(), (writeTreeAtomically(dir, tree), dir))).toEqual({ deployments: 1, failures: [] });
     const cd = parse(tree.get(file)!);
     cd.spec.config.machines[0].port = 'ssh';
