@@ -176,6 +176,11 @@ const check: Command = async (args) => {
   const target = positional[0] ?? 'dist';
   if (!fs.existsSync(target)) throw new UsageError(`'${target}' does not exist`);
   if (fs.statSync(target).isDirectory()) {
+    const swap = incompleteSwap(target);
+    if (swap) {
+      console.error(`cdk8s-k0smos check: ${swap}`);
+      return 1;
+    }
     const file = path.join(target, 'readiness.json');
     if (!fs.existsSync(file)) {
       console.error(`cdk8s-k0smos check: ${file} does not exist; synthesize the fleet into ${target} first`);

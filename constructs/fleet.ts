@@ -30,6 +30,7 @@ import { checkFlows, normalFlow, resolveFlows, uniqueFlows, type FlowSpec, type 
 import { FolderChart, ManagementChart, ManagementClusterChart, OutputFile } from './folder-chart';
 import { Site, type SiteProps } from './site';
 import { applyInstalls, orphanManagementNeeds, planFleet, readinessFiles } from './readiness';
+import { kustomizeRemoteUrl } from '../lib/readiness/catalog';
 
 
 /** Properties of a {@link Fleet}. */
@@ -511,7 +512,22 @@ export class Fleet extends Construct {
     const files = [...c.files, ...readinessFiles(this, plans, orphanManagementNeeds(this, c.objects), this.flowsFor(placement))];
     if (placement) files.push(...placementFiles(placement, this.node.path));
     const managementClusters = this.managementClusters.map((m) => ({ site: m.siteName, cluster: m.clusterName }));
-    return renderTree({ targets: c.targets, objects: c.objects, files, managementClusters });
+    return renderTree({ targets: c.targets, objects: c.objects, files, managementClusters, remoteResources: this.remoteBundles() });
+  }
+
+  /**
+   * Kustomize bundles of clusters that k0s runs (standalone, hosted): listed in the cluster folder's
+   * `infra/kustomization.yaml`, so GitOps applies the operator before `apps/`. k0rdent clusters get them
+   * as ServiceTemplates instead.
+   */
+  private remoteBundles(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const c of this.clusters()) {
+      if (c.controlPlane?.mode === 'k0rdent') continue;
+      const urls = c.kustomizeBundles.map((b) => kustomizeRemoteUrl(b));
+      if (urls.length > 0) out.set(targetFolder(c.target), urls);
+    }
+    return out;
   }
 
   /** Collects every object and file of the fleet with its folder (placed workloads' objects included). */

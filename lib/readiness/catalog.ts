@@ -224,3 +224,8 @@ export function knownChart(chart: { readonly repo: string; readonly name: string
   const k = KNOWN_CHARTS.find((x) => norm(x.repo) === norm(chart.repo) && x.name === chart.name);
   return k ? { provides: k.provides, needs: k.needs ?? [] } : undefined;
 }
+
+/** The remote-base URL kustomize fetches a bundle from (`https://host/org/repo.git//path?ref=tag`). */
+export function kustomizeRemoteUrl(b: KustomizeBundle): string {
+  return `${b.repo.replace(/\/+$/, '')}//${b.path}?ref=${b.ref}`;
+}

@@ -37,6 +37,12 @@ export interface RenderInput {
    * @default - none: the management folders are checked against one another only
    */
   readonly managementClusters?: readonly SiteCluster[];
+  /**
+   * Remote kustomizations (operators upstream ships without a Helm chart, such as the Kubeflow training
+   * operator) listed after the objects of a folder's `infra/kustomization.yaml`, by folder.
+   * @default - none
+   */
+  readonly remoteResources?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** The `kustomization.yaml` of a folder listing `resources` in order. */
@@ -84,7 +90,8 @@ export function renderTree(input: RenderInput): FileTree {
       add(`${folder}/${layer}/${name}`, toYaml(p.object), `${p.source} (${describeObject(p.object)})`);
       names[layer].push(name);
     }
-    for (const layer of LAYERS) add(`${folder}/${layer}/kustomization.yaml`, kustomization(names[layer]), 'the writer');
+    const remote = [...(input.remoteResources?.get(folder) ?? [])].sort();
+    for (const layer of LAYERS) add(`${folder}/${layer}/kustomization.yaml`, kustomization(layer === 'infra' ? [...names[layer], ...remote] : names[layer]), 'the writer');
     add(`${folder}/kustomization.yaml`, kustomization(LAYERS), 'the writer');
   }
   // An index of the management folders, for `kubectl kustomize management`: the fleet-wide folder first.

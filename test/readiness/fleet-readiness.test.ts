@@ -219,3 +219,16 @@ describe('the check command', () => {
     expect(fs.readdirSync(dir)).toEqual(['fleet.yaml']);
   });
 });
+
+describe('operators upstream ships without a chart', () => {
+  it('a PyTorchJob in a k0s cluster lists the training operator as a remote kustomization in infra/, before apps/', () => {
+    const job = { apiVersion: 'kubeflow.org/v1', kind: 'PyTorchJob', metadata: { name: 't', namespace: 'training' }, spec: { pytorchReplicaSpecs: { Master: { replicas: 1, template: { spec: { containers: [{ name: 'pytorch', image: 'x' }] } } } } } };
+    const tree = withObjects(edgeFleet(), job).toTree();
+    const infra = YAML.parse(tree.get('sites/hq/hq/infra/kustomization.yaml')!);
+    expect(infra.resources).toContain('https://github.com/kubeflow/trainer.git//manifests/overlays/standalone?ref=v1.9.4');
+    expect(YAML.parse(tree.get('sites/hq/hq/apps/kustomization.yaml')!).resources).toContain('pytorchjob.kubeflow.org_training_t.yaml');
+    const report = JSON.parse(tree.get('readiness.json')!);
+    expect(report.clusters[0].bundles[0].name).toBe('kubeflow-training-operator');
+    expect(report.clusters[0].bundles[0].reason).toContain('api:kubeflow.org for PyTorchJob.kubeflow.org training/t');
+  });
+});
