@@ -10,23 +10,15 @@ import { main } from '../../bin/cli';
 import type { FleetSpec } from '../../lib/model/fleet';
 import { clone, fleetFrom, rejections, tmpDir } from '../helpers';
 
+/** The management site 'hq' (bare metal, one small pool), with extra site fields. */
+function hqSite(extra: Record<string, unknown>): Record<string, unknown> {
+  return { name: 'hq', region: 'eu', jurisdiction: 'DE', location: { lat: 50, lon: 8 }, infrastructure: 'bare-metal', nodePools: [{ name: 'n', count: 1, cpu: 8, memoryGiB: 32 }], ...extra };
+}
+
+/** A fleet of one standalone cluster at 'hq'. */
 function edgeFleet(extra: Record<string, unknown> = {}, clusterExtra: Record<string, unknown> = {}): FleetSpec {
-  return {
-    name: 'r',
-    management: { site: 'hq' },
-    sites: [
-      {
-        name: 'hq',
-        region: 'eu',
-        jurisdiction: 'DE',
-        location: { lat: 50, lon: 8 },
-        infrastructure: 'bare-metal',
-        nodePools: [{ name: 'n', count: 1, cpu: 8, memoryGiB: 32 }],
-        ...extra,
-        clusters: [{ name: 'hq', controlPlane: { mode: 'standalone', hosts: [{ role: 'single', address: '192.168.1.10' }] }, ...clusterExtra }],
-      },
-    ],
-  } as FleetSpec;
+  const cluster = { name: 'hq', controlPlane: { mode: 'standalone', hosts: [{ role: 'single', address: '192.168.1.10' }] }, ...clusterExtra };
+  return { name: 'r', management: { site: 'hq' }, sites: [hqSite({ ...extra, clusters: [cluster] })] } as FleetSpec;
 }
 
 const pvc = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'app' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } };
@@ -106,16 +98,7 @@ describe('the management cluster', () => {
       name: 'h',
       management: { site: 'hq' },
       sites: [
-        {
-          name: 'hq',
-          region: 'eu',
-          jurisdiction: 'DE',
-          location: { lat: 50, lon: 8 },
-          infrastructure: 'bare-metal',
-          nodePools: [{ name: 'n', count: 1, cpu: 8, memoryGiB: 32 }],
-          ...mgmtExtra,
-          ...(mgmtCluster ? { clusters: [mgmtCluster] } : {}),
-        },
+        hqSite({ ...mgmtExtra, ...(mgmtCluster ? { clusters: [mgmtCluster] } : {}) }),
         {
           name: 'edge',
           region: 'eu',
