@@ -104,3 +104,27 @@ export function rejections(build: () => unknown): string[] {
 export function clone<T>(x: T): T {
   return JSON.parse(JSON.stringify(x)) as T;
 }
+
+/**
+ * The path of the one file called `name` below `folder` of a tree, whichever sub-folder holds it (a cluster
+ * folder's `infra/` or `apps/`, or for `management` the folder of the cluster it belongs to). Which part an
+ * object goes to is tested once, in test/synth/layer.test.ts and the reference fleet's layout test; tests
+ * about what an object says find it by name. Throws when no file or several files have that name.
+ */
+export function pathIn(tree: ReadonlyMap<string, string>, folder: string, name: string): string {
+  const prefix = `${folder.replace(/\/$/, '')}/`;
+  const found = [...tree.keys()].filter((k) => k.startsWith(prefix) && (k === `${prefix}${name}` || k.endsWith(`/${name}`))).sort();
+  if (found.length === 1) return found[0]!;
+  throw new Error(found.length === 0 ? `no file '${name}' below ${folder}/ (files there: ${[...tree.keys()].filter((k) => k.startsWith(prefix)).sort().join(', ') || 'none'})` : `several files '${name}' below ${folder}/: ${found.join(', ')}`);
+}
+
+/** The text of the one file called `name` below `folder` of a tree (see {@link pathIn}). */
+export function fileIn(tree: ReadonlyMap<string, string>, folder: string, name: string): string {
+  return tree.get(pathIn(tree, folder, name))!;
+}
+
+/** Whether some file below `folder` of a tree is called `name`. */
+export function hasFileIn(tree: ReadonlyMap<string, string>, folder: string, name: string): boolean {
+  const prefix = `${folder.replace(/\/$/, '')}/`;
+  return [...tree.keys()].some((k) => k.startsWith(prefix) && (k === `${prefix}${name}` || k.endsWith(`/${name}`)));
+}

@@ -9,7 +9,7 @@ import { DEFAULT_EXEMPT_NAMESPACES, assignClusterIds, planMesh, type MeshMember 
 import { validateDocument } from '../../lib/validate/validate';
 import { buildReferenceBase } from '../../apps/reference-fleet';
 import { findSchemasDir } from '../../lib/validate/validate';
-import { REPO_ROOT, itWithSchemas, schemaRegistry } from '../helpers';
+import { REPO_ROOT, fileIn, itWithSchemas, schemaRegistry } from '../helpers';
 
 const member = (cluster: string, podCidr: string, extra: Partial<MeshMember> = {}): MeshMember => ({
   cluster,
@@ -203,7 +203,7 @@ describe('CiliumMesh construct', () => {
     declareFlow(fleet, 'from-a-workload', Peer.pods(q, 'flower', { app: 'supernode' }), Peer.pods(f, 'flower', { app: 'superlink' }), [Port.tcp(9092)]);
     const files = [...fleet.toTree().keys()].filter((k) => k.includes('ciliumnetworkpolicy'));
     // One flow, kept under the first of its names.
-    expect(files).toEqual(['sites/frankfurt/frankfurt/ciliumnetworkpolicy.cilium.io_flower_allow-from-a-workload-ingress.yaml', 'sites/quebec/quebec/ciliumnetworkpolicy.cilium.io_flower_allow-from-a-workload-egress.yaml']);
+    expect(files).toEqual(['sites/frankfurt/frankfurt/infra/ciliumnetworkpolicy.cilium.io_flower_allow-from-a-workload-ingress.yaml', 'sites/quebec/quebec/infra/ciliumnetworkpolicy.cilium.io_flower_allow-from-a-workload-egress.yaml']);
     mesh.addFlow('updates', { ...flow, ports: [{ port: 9093 }] });
     expect(() => fleet.toTree()).toThrow(/geo: flows\[updates\]: the name is declared for 2 different flows \(quebec\/flower \{app=supernode\} -> frankfurt\/flower \{app=superlink\} by geo\/mesh; .*\); give each flow its own name/);
   });
@@ -213,7 +213,7 @@ describe('CiliumMesh construct', () => {
     const mesh = new CiliumMesh(fleet, 'mesh', { exemptNamespaces: ['monitoring', 'kube-system'] });
     mesh.addCluster({ cluster: fleet.site('quebec').cluster(), meshEndpoint: 'q', apiServer: { host: 'q', port: 6443 } });
     expect(mesh.exemptNamespaces).toEqual([...new Set([...DEFAULT_EXEMPT_NAMESPACES, 'monitoring'])].sort());
-    const baseline = parse(fleet.toTree().get('sites/quebec/quebec/ciliumclusterwidenetworkpolicy.cilium.io_k0smos-default-deny.yaml')!);
+    const baseline = parse(fileIn(fleet.toTree(), 'sites/quebec/quebec', 'ciliumclusterwidenetworkpolicy.cilium.io_k0smos-default-deny.yaml'));
     expect(baseline.spec.endpointSelector.matchExpressions[1].values).toEqual(mesh.exemptNamespaces);
     for (const ns of ['kube-system', 'kube-public', 'kube-node-lease', 'k0smotron', 'kcm-system', 'projectsveltos', 'flux-system', 'argocd', 'cert-manager', 'keda', 'kserve', 'kubeflow', 'kubeflow-system', 'gpu-operator', 'kube-amd-gpu', 'metallb-system', 'openebs', 'local-path-storage', 'k0smos-system']) {
       expect(DEFAULT_EXEMPT_NAMESPACES).toContain(ns);
@@ -234,12 +234,12 @@ describe('CiliumMesh construct', () => {
     const tree = fleet.toTree();
     const files = [...tree.keys()].filter((k) => k.includes('ciliumnetworkpolicy.'));
     expect(files).toEqual([
-      'sites/quebec/quebec/ciliumnetworkpolicy.cilium.io_x_allow-x-api-egress.yaml',
-      'sites/quebec/quebec/ciliumnetworkpolicy.cilium.io_x_allow-x-dns-egress.yaml',
-      'sites/quebec/quebec/ciliumnetworkpolicy.cilium.io_x_allow-x-in-ingress.yaml',
-      'sites/quebec/quebec/ciliumnetworkpolicy.cilium.io_x_allow-x-out-egress.yaml',
+      'sites/quebec/quebec/infra/ciliumnetworkpolicy.cilium.io_x_allow-x-api-egress.yaml',
+      'sites/quebec/quebec/infra/ciliumnetworkpolicy.cilium.io_x_allow-x-dns-egress.yaml',
+      'sites/quebec/quebec/infra/ciliumnetworkpolicy.cilium.io_x_allow-x-in-ingress.yaml',
+      'sites/quebec/quebec/infra/ciliumnetworkpolicy.cilium.io_x_allow-x-out-egress.yaml',
     ]);
-    const rule = (f: string, dir: 'egress' | 'ingress') => parse(tree.get(`sites/quebec/quebec/ciliumnetworkpolicy.cilium.io_x_allow-${f}-${dir}.yaml`)!).spec[dir][0];
+    const rule = (f: string, dir: 'egress' | 'ingress') => parse(tree.get(`sites/quebec/quebec/infra/ciliumnetworkpolicy.cilium.io_x_allow-${f}-${dir}.yaml`)!).spec[dir][0];
     expect(rule('x-api', 'egress')).toEqual({ toEntities: ['kube-apiserver'] });
     expect(rule('x-out', 'egress')).toEqual({ toCIDRSet: [{ cidr: '198.51.100.0/24' }], toPorts: [{ ports: [{ port: '443', protocol: 'TCP' }] }] });
     expect(rule('x-in', 'ingress')).toEqual({ fromEntities: ['world'], toPorts: [{ ports: [{ port: '8443', protocol: 'TCP' }] }] });
@@ -253,15 +253,17 @@ describe('CiliumMesh construct', () => {
     new TrainingJob(fleet, 'tj', { image: 'x', replicas: 2, gpusPerReplica: 0, placement: { cpu: 2, memoryGiB: 4, priority: 50 } });
     const tree = fleet.toTree();
     const job = [...tree.keys()].find((k) => k.endsWith('pytorchjob.kubeflow.org_training_tj.yaml'))!;
-    const folder = job.slice(0, job.lastIndexOf('/'));
-    // The policies of its flows are in the same folder as the job, and nowhere else.
+    // sites/<site>/<cluster>/apps/<file>: the job's cluster folder.
+    const folder = job.split('/').slice(0, 3).join('/');
+    expect(job).toBe(`${folder}/apps/pytorchjob.kubeflow.org_training_tj.yaml`);
+    // The policies of its flows are in the same cluster folder as the job (its infra/ part), and nowhere else.
     expect([...tree.keys()].filter((k) => k.includes('_training_allow-tj-'))).toEqual([
-      `${folder}/ciliumnetworkpolicy.cilium.io_training_allow-tj-dns-egress.yaml`,
-      `${folder}/ciliumnetworkpolicy.cilium.io_training_allow-tj-gang-egress.yaml`,
-      `${folder}/ciliumnetworkpolicy.cilium.io_training_allow-tj-gang-ingress.yaml`,
+      `${folder}/infra/ciliumnetworkpolicy.cilium.io_training_allow-tj-dns-egress.yaml`,
+      `${folder}/infra/ciliumnetworkpolicy.cilium.io_training_allow-tj-gang-egress.yaml`,
+      `${folder}/infra/ciliumnetworkpolicy.cilium.io_training_allow-tj-gang-ingress.yaml`,
     ]);
     const cluster = folder.split('/')[2]!;
-    expect(parse(tree.get(`${folder}/ciliumnetworkpolicy.cilium.io_training_allow-tj-gang-ingress.yaml`)!).spec.ingress[0].fromEndpoints[0].matchLabels['io.cilium.k8s.policy.cluster']).toBe(cluster);
+    expect(parse(tree.get(`${folder}/infra/ciliumnetworkpolicy.cilium.io_training_allow-tj-gang-ingress.yaml`)!).spec.ingress[0].fromEndpoints[0].matchLabels['io.cilium.k8s.policy.cluster']).toBe(cluster);
     expect(fleet.flows.find((f) => f.name === 'tj-gang')).toMatchObject({ from: { kind: 'pods', at: { placedWith: 'tj' } }, to: { kind: 'pods', at: { placedWith: 'tj' } }, ports: [] });
   });
 });

@@ -8,13 +8,22 @@ import { CiliumMesh, type CiliumMeshMember, type K0sCluster } from '../../constr
 import { CILIUM_LB_NAME } from '../../lib/mesh/cilium-lb';
 import type { FleetSpec } from '../../lib/model/fleet';
 import { modesFleet } from '../fixtures/fleets';
-import { clone, describeWithSchemas, fleetFrom, rejections, treeFailures } from '../helpers';
+import { clone, describeWithSchemas, fileIn, fleetFrom, rejections, treeFailures } from '../helpers';
 
 type ClusterEdit = Record<string, unknown>;
 
-/** hub (standalone, 192.168.0.x) and store (hosted, 172.31.0.x), with cluster settings merged in. */
+/**
+ * hub (standalone, 192.168.0.x) and store (hosted, 172.31.0.x), with cluster settings merged in. Nothing
+ * gives hub's LoadBalancer Services addresses unless an edit says so: the fixture's hardware balancer
+ * (site-wide present.loadBalancer) is dropped, and so is what needs it there: lab (its hosted control
+ * plane is a LoadBalancer Service on hub) and store's control plane Service as a LoadBalancer (store is
+ * reached through its ingress, so a ClusterIP Service serves).
+ */
 function meshed(edits: Record<string, ClusterEdit> = {}, members: Record<string, Partial<CiliumMeshMember>> = {}, props: ConstructorParameters<typeof CiliumMesh>[2] = {}) {
   const spec: FleetSpec = clone(modesFleet());
+  spec.sites = spec.sites.filter((s) => s.name !== 'lab');
+  for (const s of spec.sites) delete (s as { present?: unknown }).present;
+  Object.assign(spec.sites.find((s) => s.name === 'store')!.clusters![0]!.controlPlane!, { service: { type: 'ClusterIP' } });
   for (const s of spec.sites) for (const c of s.clusters ?? []) {
     delete (c as { addons?: unknown }).addons;
     Object.assign(c, edits[c.name] ?? {});
@@ -31,7 +40,7 @@ function meshed(edits: Record<string, ClusterEdit> = {}, members: Record<string,
 const values = (tree: ReadonlyMap<string, string>, site: 'hub' | 'store'): any =>
   site === 'hub'
     ? parse(parse(tree.get('sites/hub/hub/k0sctl.yaml')!).spec.k0s.config.spec.extensions.helm.charts.find((c: { name: string }) => c.name === 'cilium').values)
-    : parse(parse(tree.get('management/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_store.yaml')!).spec.k0sConfig.spec.extensions.helm.charts.find((c: { name: string }) => c.name === 'cilium').values);
+    : parse(parse(tree.get('management/clusters/store/apps/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_store.yaml')!).spec.k0sConfig.spec.extensions.helm.charts.find((c: { name: string }) => c.name === 'cilium').values);
 
 const metallb = (addresses: string[]) => ({ loadBalancer: { provider: 'metallb', addresses } });
 
@@ -94,13 +103,13 @@ describe("loadBalancer.provider 'cilium'", () => {
     expect(v.k8sClientRateLimit).toEqual({ qps: 50, burst: 100 });
     expect(v.kubeProxyReplacement).toBe(true);
     expect(values(tree, 'store').l2announcements).toBeUndefined();
-    expect(parse(tree.get(`sites/hub/hub/ciliumloadbalancerippool.cilium.io_${CILIUM_LB_NAME}.yaml`)!)).toEqual({
+    expect(parse(fileIn(tree, 'sites/hub/hub', `ciliumloadbalancerippool.cilium.io_${CILIUM_LB_NAME}.yaml`))).toEqual({
       apiVersion: 'cilium.io/v2',
       kind: 'CiliumLoadBalancerIPPool',
       metadata: { name: CILIUM_LB_NAME },
       spec: { blocks: [{ cidr: '192.168.0.240/29' }, { start: '192.168.0.250', stop: '192.168.0.252' }] },
     });
-    expect(parse(tree.get(`sites/hub/hub/ciliuml2announcementpolicy.cilium.io_${CILIUM_LB_NAME}.yaml`)!).spec).toEqual({ loadBalancerIPs: true, interfaces: ['^eth[0-9]+'] });
+    expect(parse(fileIn(tree, 'sites/hub/hub', `ciliuml2announcementpolicy.cilium.io_${CILIUM_LB_NAME}.yaml`)).spec).toEqual({ loadBalancerIPs: true, interfaces: ['^eth[0-9]+'] });
     const addon = fleet.site('hub').cluster().addons.find((a) => a.name === 'cilium')!;
     expect(addon.provides).toEqual(['api:cilium.io', 'loadbalancer']);
     expect([...tree.keys()].filter((k) => k.startsWith('sites/store/') && k.includes('ciliumloadbalancer'))).toEqual([]);
@@ -113,8 +122,16 @@ describe("loadBalancer.provider 'cilium'", () => {
   });
 
   test('refuses ranges that are not CIDRs or first-last ranges', () => {
-    expect(rejections(() => meshed({ hub: { loadBalancer: { provider: 'cilium', addresses: ['192.168.0.240+8'] } } }).fleet.toTree())).toContainEqual(
-      expect.stringMatching(/fleet\/mesh: clusters\[hub\]: loadBalancer\.addresses: '192\.168\.0\.240\+8' is neither an IPv4 CIDR/),
+    // The fleet's schema refuses what does not look like either, before the mesh sees it.
+    expect(rejections(() => meshed({ hub: { loadBalancer: { provider: 'cilium', addresses: ['192.168.0.240+8'] } } }).fleet.toTree())).toEqual([
+      "fleet: sites[hub].clusters[hub].loadBalancer.addresses[0]: must be an IPv4 CIDR ('192.168.10.240/28') or range ('192.168.10.240-192.168.10.250') (got '192.168.0.240+8')",
+    ]);
+    // The mesh refuses what looks like one and is not.
+    expect(rejections(() => meshed({ hub: { loadBalancer: { provider: 'cilium', addresses: ['192.168.0.240/33'] } } }).fleet.toTree())).toContainEqual(
+      expect.stringMatching(/fleet\/mesh: clusters\[hub\]: loadBalancer\.addresses: '192\.168\.0\.240\/33' is neither an IPv4 CIDR/),
+    );
+    expect(rejections(() => meshed({ hub: { loadBalancer: { provider: 'cilium', addresses: ['192.168.0.250-192.168.0.240'] } } }).fleet.toTree())).toContainEqual(
+      expect.stringMatching(/fleet\/mesh: clusters\[hub\]: loadBalancer\.addresses: '192\.168\.0\.250-192\.168\.0\.240' ends before it starts/),
     );
   });
 

@@ -11,10 +11,11 @@ import { parse } from 'yaml';
 import { CiliumMesh, MeshCa, type K0sCluster } from '../../constructs';
 import type { FleetSpec } from '../../lib/model/fleet';
 import { modesFleet } from '../fixtures/fleets';
-import { clone, describeWithSchemas, fleetFrom, REPO_ROOT, rejections, templateSchemas, tmpDir, treeFailures } from '../helpers';
+import { clone, describeWithSchemas, fileIn, fleetFrom, REPO_ROOT, rejections, templateSchemas, tmpDir, treeFailures } from '../helpers';
 
-const CP = 'management/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_store.yaml';
-const CD = 'management/clusterdeployment.k0rdent.mirantis.com_kcm-system_lab.yaml';
+// What the management cluster holds for store (hosted) and lab (k0rdent), and hub's k0sctl file.
+const CP = 'management/clusters/store/apps/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_store.yaml';
+const CD = 'management/clusters/lab/apps/clusterdeployment.k0rdent.mirantis.com_kcm-system_lab.yaml';
 const K0SCTL = 'sites/hub/hub/k0sctl.yaml';
 
 /** hub: standalone (the management cluster), store: hosted, lab: k0rdent remote-cluster. */
@@ -113,7 +114,8 @@ describe('mesh CA: other choices and refusals', () => {
   });
 
   test('a member that installs Cilium itself needs kube-system/cilium-ca before it, and gets no delivery', () => {
-    const { fleet, mesh } = meshed(undefined, () => undefined, { store: false });
+    // Whoever installs Cilium there says so: the mesh's policies need its API.
+    const { fleet, mesh } = meshed(undefined, (spec) => Object.assign(spec.sites[1]!.clusters![0]!, { present: { apiGroups: ['cilium.io'] } }), { store: false });
     const tree = fleet.toTree();
     expect(parse(tree.get(CP)!).spec.manifests).toBeUndefined();
     expect(fleet.site('store').cluster().requirements.map((r) => r.capability)).toEqual(['secret:kube-system/cilium-ca']);
@@ -127,7 +129,7 @@ describe('mesh CA: other choices and refusals', () => {
       const v = ciliumValues(tree, site);
       expect(v.clustermesh.apiserver.tls.auto).toEqual({ enabled: true, method: 'certmanager', certManagerIssuerRef: { group: 'cert-manager.io', kind: 'ClusterIssuer', name: 'mesh-ca' } });
       expect(v.certgen).toBeUndefined();
-      expect(parse(tree.get(`sites/${site}/${site}/clusterissuer.cert-manager.io_mesh-ca.yaml`)!).spec).toEqual({ ca: { secretName: 'mesh-ca' } });
+      expect(parse(fileIn(tree, `sites/${site}/${site}`, 'clusterissuer.cert-manager.io_mesh-ca.yaml')).spec).toEqual({ ca: { secretName: 'mesh-ca' } });
       const k = fleet.site(site).cluster();
       expect(k.requirements.map((r) => r.capability)).toEqual(['secret:cert-manager/mesh-ca']);
       expect(k.addons.find((a) => a.name === 'cilium')!.needs).toContain('api:cert-manager.io');
