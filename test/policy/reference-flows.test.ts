@@ -21,11 +21,11 @@ const tree = fleet.toTree();
 const placement = JSON.parse(tree.get('placement.json')!) as Placement;
 const flows = fleet.flowsFor(placement);
 
-/** Objects per cluster folder (`sites/<site>/<cluster>/`), by cluster name. */
+/** Objects per cluster folder (`sites/<site>/<cluster>/`, both its `infra/` and `apps/` parts), by cluster name. */
 const objects: Record<string, Obj[]> = {};
 for (const [file, text] of tree) {
-  const m = /^sites\/[^/]+\/([^/]+)\/[^/]+\.yaml$/.exec(file);
-  if (!m || file.endsWith('kustomization.yaml') || file.endsWith('k0sctl.yaml')) continue;
+  const m = /^sites\/[^/]+\/([^/]+)\/(?:infra|apps)\/[^/]+\.yaml$/.exec(file);
+  if (!m || file.endsWith('kustomization.yaml')) continue;
   (objects[m[1]!] ??= []).push(parse(text) as Obj);
 }
 const model = new PolicyModel(objects);
