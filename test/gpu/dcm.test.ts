@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { Partitioning } from '../../constructs';
 import type { SiteSpec } from '../../lib/model/fleet';
 import { formatFailure, validateDocument } from '../../lib/validate/validate';
-import { itWithSchemas } from '../helpers';
+import { fileIn, itWithSchemas } from '../helpers';
 import { ATLANTA_STACK, atlantaSite, buildTestFleet, readTree, schemas, synthToTemp } from './fixtures';
 
 interface DcmEntry {
@@ -41,7 +41,7 @@ function dcmProblems(config: { 'gpu-config-profiles': Record<string, DcmProfile>
 }
 
 function dcmConfig(tree: Map<string, string>, site: string): { 'gpu-config-profiles': Record<string, DcmProfile> } {
-  const cm = parseYaml(tree.get(`sites/${site}/${site}/configmap_kube-amd-gpu_k0smos-dcm-config.yaml`)!);
+  const cm = parseYaml(fileIn(tree, `sites/${site}/${site}`, 'configmap_kube-amd-gpu_k0smos-dcm-config.yaml'));
   return JSON.parse(cm.data['config.json']);
 }
 

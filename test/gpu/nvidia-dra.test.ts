@@ -10,7 +10,7 @@ import { Driver, Partitioning, TenantIsolation } from '../../constructs';
 import { TrainingJob } from '../../constructs/training-job';
 import { SchemaRegistry } from '../../lib/validate/schemas';
 import { formatFailure, validateDocument } from '../../lib/validate/validate';
-import { itWithSchemas } from '../helpers';
+import { fileIn, itWithSchemas } from '../helpers';
 import { QUEBEC_STACK, SCHEMAS, buildTestFleet, problems, schemas } from './fixtures';
 
 const DRA = { dra: { kubernetesVersion: '1.34' } } as const;
@@ -89,9 +89,9 @@ describe('claims on gpu.nvidia.com', () => {
   itWithSchemas('a namespace tenant gets a claim template on gpu.nvidia.com and a quota on its devices (not on nvidia.com/gpu, which nothing advertises)', () => {
     const { fleet } = buildTestFleet({ quebec: { ...DRA, tenants: NLP } });
     const tree = fleet.toTree();
-    const rct = parseYaml(tree.get('sites/quebec/quebec/resourceclaimtemplate_team-nlp_gpu.yaml')!);
+    const rct = parseYaml(fileIn(tree, 'sites/quebec/quebec', 'resourceclaimtemplate_team-nlp_gpu.yaml'));
     expect(rct.spec.spec.devices.requests).toEqual([{ name: 'gpus', exactly: { deviceClassName: 'gpu.nvidia.com', allocationMode: 'ExactCount', count: 1 } }]);
-    const quota = parseYaml(tree.get('sites/quebec/quebec/resourcequota_team-nlp_gpu-quota.yaml')!);
+    const quota = parseYaml(fileIn(tree, 'sites/quebec/quebec', 'resourcequota_team-nlp_gpu-quota.yaml'));
     expect(quota.spec.hard).toEqual({ 'gpu.nvidia.com.deviceclass.resource.k8s.io/devices': '8' });
     const registry = SchemaRegistry.load(SCHEMAS, { kubernetesVersions: ['v1.34'] });
     expect(validateDocument(registry, rct, 'rct', 0).map(formatFailure)).toEqual([]);
@@ -110,7 +110,7 @@ describe('claims on gpu.nvidia.com', () => {
     expect(pod.containers[0].resources.limits ?? {}).not.toHaveProperty('nvidia.com/gpu');
     expect(pod.nodeSelector).toMatchObject({ 'k0smos.io/gpu-vendor': 'nvidia' });
     const tree = fleet.toTree();
-    const rct = parseYaml(tree.get('sites/quebec/quebec/resourceclaimtemplate_training_k0smos-nvidia-gpu.yaml')!);
+    const rct = parseYaml(fileIn(tree, 'sites/quebec/quebec', 'resourceclaimtemplate_training_k0smos-nvidia-gpu.yaml'));
     expect(rct.spec.spec.devices.requests[0].exactly).toEqual({ deviceClassName: 'gpu.nvidia.com', allocationMode: 'ExactCount', count: 1 });
     const registry = SchemaRegistry.load(SCHEMAS, { kubernetesVersions: ['v1.34'] });
     expect(validateDocument(registry, rct, 'rct', 0).map(formatFailure)).toEqual([]);

@@ -21,10 +21,10 @@ describe('the stack attaches its add-ons to its cluster', () => {
     expect(a.addons.find((x) => x.name === 'amd-gpu-operator')).toEqual(atlanta.addons[0]);
 
     const tree = fleet.toTree();
-    const cp = parseYaml(tree.get('management/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_quebec.yaml')!);
+    const cp = parseYaml(tree.get('management/clusters/quebec/apps/k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_quebec.yaml')!);
     const charts = cp.spec.k0sConfig.spec.extensions.helm.charts as { name: string; namespace: string }[];
     expect(charts.filter((c) => c.name === 'gpu-operator')).toEqual([expect.objectContaining({ namespace: 'gpu-operator' })]);
-    const cd = parseYaml(tree.get('management/clusterdeployment.k0rdent.mirantis.com_kcm-system_atlanta.yaml')!);
+    const cd = parseYaml(tree.get('management/clusters/atlanta/apps/clusterdeployment.k0rdent.mirantis.com_kcm-system_atlanta.yaml')!);
     expect((cd.spec.serviceSpec.services as { name: string }[]).filter((s) => s.name === 'amd-gpu-operator')).toHaveLength(1);
   });
 

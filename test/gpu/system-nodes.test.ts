@@ -53,13 +53,13 @@ function trainingPod(fleet: Fleet, site: string, gpus: number): PodPlacement {
 }
 
 function atlantaNodes(tree: ReadonlyMap<string, string>): Node[] {
-  const cd = parse(tree.get('management/clusterdeployment.k0rdent.mirantis.com_kcm-system_atlanta.yaml')!);
+  const cd = parse(tree.get('management/clusters/atlanta/apps/clusterdeployment.k0rdent.mirantis.com_kcm-system_atlanta.yaml')!);
   return (cd.spec.config.machines as { address: string; k0s: { args: string[] } }[]).map((m) => nodeFromArgs(m.address, m.k0s.args));
 }
 
 function quebecNodes(tree: ReadonlyMap<string, string>): Node[] {
   return [...tree.keys()]
-    .filter((k) => k.startsWith('management/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-'))
+    .filter((k) => k.startsWith('management/clusters/quebec/apps/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_quebec-'))
     .map((k) => nodeFromArgs(k, parse(tree.get(k)!).spec.args as string[]));
 }
 
@@ -94,7 +94,7 @@ describe('a cluster of GPU pools only (Atlanta: one MI300X pool, hosted control 
     expect(atlanta.nodeConfig('mi300x').taints).toEqual([{ key: 'amd.com/gpu', value: 'present', effect: 'NoSchedule' }]);
     const tree = fleet.toTree();
     const nodes = [...tree.keys()]
-      .filter((k) => k.startsWith('management/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_atlanta-'))
+      .filter((k) => k.startsWith('management/clusters/atlanta/apps/k0sworkerconfig.bootstrap.cluster.x-k8s.io_kcm-system_atlanta-'))
       .map((k) => nodeFromArgs(k, parse(tree.get(k)!).spec.args as string[]));
     const pod = trainingPod(fleet, 'atlanta', 8);
     expect(nodes.filter((n) => fits(SYSTEM_POD, n)).map((n) => n.labels['k0smos.io/node-pool'])).toEqual(['cpu']);
