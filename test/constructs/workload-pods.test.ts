@@ -13,7 +13,7 @@ import { ValidationError } from '../../lib/model/errors';
 import { gpuModel } from '../../lib/model/gpu-models';
 import { cpuQuantity, memoryQuantity } from '../../lib/workloads/resources';
 import { validateDocument } from '../../lib/validate/validate';
-import { itWithSchemas, schemaRegistry } from '../helpers';
+import { fileIn, itWithSchemas, pathIn, schemaRegistry } from '../helpers';
 import { ATLANTA_STACK, atlantaSite } from '../gpu/fixtures';
 
 type Obj = { kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; spec?: Record<string, any> };
@@ -112,8 +112,8 @@ describe('the reference fleet: every pod asks for what its nodes advertise and w
 
   it('placed pods request the CPU, memory and GPUs the solver reserved (pretrain: 32 CPUs, 256 GiB, 8 amd.com/gpu per replica)', () => {
     for (const [name, file] of [
-      ['pretrain', 'sites/atlanta/atlanta/pytorchjob.kubeflow.org_training_pretrain.yaml'],
-      ['chat', 'sites/quebec/quebec/inferenceservice.serving.kserve.io_inference_chat.yaml'],
+      ['pretrain', pathIn(tree, 'sites/atlanta/atlanta', 'pytorchjob.kubeflow.org_training_pretrain.yaml')],
+      ['chat', pathIn(tree, 'sites/quebec/quebec', 'inferenceservice.serving.kserve.io_inference_chat.yaml')],
     ] as const) {
       const w = model.workloads.find((x) => x.name === name)!;
       const pods = podsOf(parse(tree.get(file)!), file);
@@ -124,7 +124,7 @@ describe('the reference fleet: every pod asks for what its nodes advertise and w
         expect({ cpu: req.cpu, memory: req.memory, gpus: gpu.map((k) => req[k]) }).toEqual({ cpu: cpuQuantity(w.cpu), memory: memoryQuantity(w.memoryGiB), gpus: [String(w.gpu!.count)] });
       }
     }
-    const pj = parse(tree.get('sites/atlanta/atlanta/pytorchjob.kubeflow.org_training_pretrain.yaml')!);
+    const pj = parse(fileIn(tree, 'sites/atlanta/atlanta', 'pytorchjob.kubeflow.org_training_pretrain.yaml'));
     expect(pj.spec.pytorchReplicaSpecs.Worker.template.spec.containers[0].resources).toEqual({ requests: { 'amd.com/gpu': '8', cpu: '32', memory: '256Gi' }, limits: { 'amd.com/gpu': '8', memory: '256Gi' } });
   });
 });
@@ -171,10 +171,10 @@ describe('MIG pools: slices where the layout has them, never whole GPUs', () => 
     new InferenceService(fleet, 'embed', { runtime: InferenceRuntime.deployment({ image: 'i' }), replicas: 3, placement: { migProfile: '1g.10gb', cpu: 2, memoryGiB: 8 } });
     new InferenceService(fleet, 'chat', { runtime: InferenceRuntime.deployment({ image: 'i' }), replicas: 2, placement: { gpuVendor: 'nvidia', cpu: 4, memoryGiB: 32 } });
     const tree = fleet.toTree();
-    const embed = parse(tree.get('sites/edge/edge/deployment_inference_embed.yaml')!).spec.template.spec;
+    const embed = parse(fileIn(tree, 'sites/edge/edge', 'deployment_inference_embed.yaml')).spec.template.spec;
     expect(embed.containers[0].resources).toEqual({ requests: { cpu: '2', memory: '8Gi', 'nvidia.com/mig-1g.10gb': '1' }, limits: { memory: '8Gi', 'nvidia.com/mig-1g.10gb': '1' } });
     expect(embed.nodeSelector).toEqual({ 'k0smos.io/gpu-vendor': 'nvidia', 'k0smos.io/node-pool': 'mig' });
-    const chat = parse(tree.get('sites/edge/edge/deployment_inference_chat.yaml')!).spec.template.spec;
+    const chat = parse(fileIn(tree, 'sites/edge/edge', 'deployment_inference_chat.yaml')).spec.template.spec;
     expect(chat.containers[0].resources.limits).toEqual({ memory: '32Gi', 'nvidia.com/gpu': '1' });
     expect(chat.nodeSelector).toEqual({ 'k0smos.io/gpu-vendor': 'nvidia', 'k0smos.io/node-pool': 'whole' });
   });
@@ -253,7 +253,7 @@ describe('PyTorch pods: /dev/shm and the pytorchjob-port', () => {
 
   it('a placed multi-GPU job sizes /dev/shm from the memory the solver reserved', () => {
     const tree = buildReferenceFleet(new App()).toTree();
-    const pj = parse(tree.get('sites/atlanta/atlanta/pytorchjob.kubeflow.org_training_pretrain.yaml')!);
+    const pj = parse(fileIn(tree, 'sites/atlanta/atlanta', 'pytorchjob.kubeflow.org_training_pretrain.yaml'));
     for (const role of ['Master', 'Worker']) {
       expect(pj.spec.pytorchReplicaSpecs[role].template.spec.volumes).toEqual([{ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '128Gi' } }]);
       expect(pj.spec.pytorchReplicaSpecs[role].template.spec.containers[0].volumeMounts).toEqual([{ name: 'dshm', mountPath: '/dev/shm' }]);
@@ -275,7 +275,7 @@ describe('KServe without Knative', () => {
   it('sets deploymentMode Standard unless Knative is asked for, which the cluster must then serve; replicas exactly as reserved', () => {
     const fleet = buildReferenceFleet(new App());
     const tree = fleet.toTree();
-    const isvc = parse(tree.get('sites/quebec/quebec/inferenceservice.serving.kserve.io_inference_chat.yaml')!);
+    const isvc = parse(fileIn(tree, 'sites/quebec/quebec', 'inferenceservice.serving.kserve.io_inference_chat.yaml'));
     expect(isvc.metadata.annotations).toEqual({ 'serving.kserve.io/deploymentMode': 'Standard' });
     expect([isvc.spec.predictor.minReplicas, isvc.spec.predictor.maxReplicas]).toEqual([2, 2]);
     expect(isvc.spec.predictor.model.resources).toEqual({ requests: { cpu: '8', memory: '64Gi', 'nvidia.com/gpu': '1' }, limits: { memory: '64Gi', 'nvidia.com/gpu': '1' } });
