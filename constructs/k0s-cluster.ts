@@ -542,9 +542,18 @@ export class K0sCluster extends ClusterChart {
   /**
    * MetalLB's address pool and L2 announcement. Their kinds need MetalLB's API, so the fleet installs the
    * chart at bootstrap; GitOps applies these after it (the pool webhook must be up: metallb/metallb#1597).
+   * Their namespace is written too (in `infra/`, so before them), as for the GPU operators: the folder
+   * then holds every namespace its objects are in, whichever way the chart arrives. The speaker runs
+   * with host networking and raw-socket capabilities, hence the privileged pod security level
+   * (MetalLB's own manifests label the namespace the same way).
    */
   private renderMetalLb(lb: LoadBalancerSpec): void {
     const labels = { ...this.fleet.commonLabels() };
+    new ApiObject(this, 'metallb-namespace', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'metallb-system', labels: { ...labels, 'pod-security.kubernetes.io/enforce': 'privileged' } },
+    });
     new ApiObject(this, 'metallb-pool', {
       apiVersion: 'metallb.io/v1beta1',
       kind: 'IPAddressPool',
