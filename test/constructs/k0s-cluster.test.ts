@@ -64,11 +64,18 @@ describe('standalone (k0sctl)', () => {
     expect(spec.network).toMatchObject({ provider: 'custom', kubeProxy: { disabled: true }, clusterDomain: 'cluster.local' });
     expect(spec.api).toEqual({ externalAddress: '192.168.0.100', sans: ['192.168.0.100'] });
     const charts = spec.extensions.helm.charts;
+    // The cluster's own add-ons, and what readiness installs in the management cluster: storage for the
+    // hosted control planes' etcd, and kcm itself.
     expect(charts.map((c: Doc) => [c.name, c.chartname, c.order])).toEqual([
       ['cilium', 'helm-cilium-io/cilium', 1],
+      ['openebs-localpv', 'openebs-github-io-dynamic-localpv-provisioner/localpv-provisioner', 10],
+      ['kcm', 'oci://ghcr.io/k0rdent/kcm/charts/kcm', 50],
       ['metrics', 'oci://registry.example/charts/metrics-server', 100],
     ]);
-    expect(spec.extensions.helm.repositories).toEqual([{ name: 'helm-cilium-io', url: 'https://helm.cilium.io/' }]);
+    expect(spec.extensions.helm.repositories).toEqual([
+      { name: 'helm-cilium-io', url: 'https://helm.cilium.io/' },
+      { name: 'openebs-github-io-dynamic-localpv-provisioner', url: 'https://openebs.github.io/dynamic-localpv-provisioner' },
+    ]);
     expect(parse(charts[0].values)).toEqual({
       kubeProxyReplacement: true,
       k8sServiceHost: '192.168.0.100',
@@ -93,9 +100,12 @@ describe('standalone (k0sctl)', () => {
     const hub = fleet.site('hub').cluster('hub');
     hub.addAddon({ name: 'late', namespace: 'tools', chart: { repo: 'https://charts.example', name: 'late', version: '1.0.0' }, values: {} });
     expect(() => hub.addAddon({ name: 'late', namespace: 'x', chart: { repo: 'https://charts.example', name: 'late', version: '1.0.0' }, values: {} })).toThrow(/exists already/);
+    // The spec holds the add-ons as declared, the late one included. (Read before synth: synth adds what
+    // readiness installs to the cluster's add-ons, and toSpec then lists those too.)
+    expect((fleet.toSpec().sites[0]!.clusters![0] as { addons: { name: string }[] }).addons.map((a) => a.name)).toEqual(['cilium', 'metrics', 'late']);
     const charts = doc(fleet.toTree(), 'sites/hub/hub/k0sctl.yaml').spec.k0s.config.spec.extensions.helm.charts;
-    expect(charts.map((c: Doc) => c.name)).toEqual(['cilium', 'late', 'metrics']);
-    expect((fleet.toSpec().sites[0]!.clusters![0] as { addons: unknown[] }).addons).toHaveLength(3);
+    // In k0s order; openebs-localpv and kcm are readiness's installs in the management cluster.
+    expect(charts.map((c: Doc) => c.name)).toEqual(['cilium', 'openebs-localpv', 'kcm', 'late', 'metrics']);
   });
 });
 
@@ -153,11 +163,15 @@ describe('hosted (k0smotron + Cluster API)', () => {
       persistence: { type: 'emptyDir' },
       replicas: 3,
     });
+    // Quebec's own folder: its inventory and, for its loadBalancer (MetalLB), the pool, the announcement and their namespace.
     expect(files(ref, 'sites/quebec/quebec/').sort()).toEqual([
       'sites/quebec/quebec/apps/configmap_k0smos-system_cluster-info.yaml',
+      'sites/quebec/quebec/apps/ipaddresspool.metallb.io_metallb-system_k0smos.yaml',
       'sites/quebec/quebec/apps/kustomization.yaml',
+      'sites/quebec/quebec/apps/l2advertisement.metallb.io_metallb-system_k0smos.yaml',
       'sites/quebec/quebec/infra/kustomization.yaml',
       'sites/quebec/quebec/infra/namespace_k0smos-system.yaml',
+      'sites/quebec/quebec/infra/namespace_metallb-system.yaml',
       'sites/quebec/quebec/kustomization.yaml',
     ]);
   });
