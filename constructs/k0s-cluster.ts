@@ -448,7 +448,9 @@ export class K0sCluster extends ClusterChart {
   /** The cluster as plain data (a fleet.yaml cluster entry). */
   public toSpec(): Record<string, unknown> {
     const p = this.props;
-    const addons = this.addonSpecs;
+    // Add-ons a construct installs for the user (a GPU stack, the readiness resolver at synth) are made again
+    // by that construct: the spec holds what the user gave, and does not change when synth has run.
+    const addons = this.node.children.filter((c): c is ClusterAddon => c instanceof ClusterAddon && c.installedBy === undefined).map((c) => c.addon);
     return stripUndefined({
       name: this.name,
       nodePools: p.nodePools ? [...p.nodePools] : undefined,

@@ -71,7 +71,7 @@ export const hostedControlPlaneSchema = z
     replicas: z.int().min(1).optional().describe('Control-plane pods. Default 1.'),
     service: z
       .strictObject({
-        type: z.enum(SERVICE_TYPES).optional().describe('How the API is exposed. Default LoadBalancer.'),
+        type: z.enum(SERVICE_TYPES).optional().describe('How the API is exposed. Default LoadBalancer (ClusterIP with ingress).'),
         apiPort: port().optional().describe('Default 30443.'),
         konnectivityPort: port().optional().describe('Default 30132.'),
       })
@@ -413,7 +413,7 @@ export function clusterIssues(c: ClusterInput, ctx: ClusterContext, cp: string):
       }
     }
   } else if (cpl.mode === 'hosted') {
-    const type = cpl.service?.type ?? 'LoadBalancer';
+    const type = cpl.service?.type ?? (cpl.ingress ? 'ClusterIP' : 'LoadBalancer');
     if (type !== 'LoadBalancer' && cpl.externalAddress === undefined && cpl.ingress === undefined) {
       add(
         '.controlPlane.externalAddress',
@@ -564,7 +564,8 @@ export function resolveControlPlane(
       mode: 'hosted',
       managementSite: cpl.managementSite ?? ctx.managementSite,
       replicas: cpl.replicas ?? 1,
-      service: { type: cpl.service?.type ?? 'LoadBalancer', apiPort: cpl.service?.apiPort ?? 30443, konnectivityPort: cpl.service?.konnectivityPort ?? 30132 },
+      // Behind an ingress the Service only needs to be reachable by the ingress controller: no load balancer.
+      service: { type: cpl.service?.type ?? (cpl.ingress ? 'ClusterIP' : 'LoadBalancer'), apiPort: cpl.service?.apiPort ?? 30443, konnectivityPort: cpl.service?.konnectivityPort ?? 30132 },
       ...(cpl.externalAddress !== undefined ? { externalAddress: cpl.externalAddress } : {}),
       ...(cpl.ingress
         ? {

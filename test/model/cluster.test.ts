@@ -29,7 +29,8 @@ describe('cluster model: accepted input', () => {
     expect(store.mode).toBe('hosted');
     if (store.mode === 'hosted') {
       expect(store.managementSite).toBe('hub');
-      expect(store.service.type).toBe('LoadBalancer');
+      // Exposed through an ingress: the Service needs no load balancer.
+      expect(store.service.type).toBe('ClusterIP');
       // Non-root users get sudo (k0s needs root), derived rather than required.
       expect(store.workers.map((w) => w.useSudo)).toEqual([true, true, true]);
       expect(store.workers.map((w) => w.nodePool)).toEqual(['box', 'box', 'box']);
