@@ -159,6 +159,15 @@ const FLEET_SYMBOL = Symbol.for('cdk8s-k0smos.Fleet');
 export type FlowRenderer = (flows: readonly ResolvedFlow[]) => readonly PlacedObject[];
 
 /**
+ * Adds objects and files that depend on the whole fleet (GitOps wiring over every folder). Called when
+ * the tree is rendered, after every construct exists.
+ */
+export type OutputRenderer = () => { readonly objects: readonly PlacedObject[]; readonly files: readonly AuxFile[] };
+
+/** Adds report files that read the rendered tree (a rollout's change list). Their paths must be new. */
+export type TreeReporter = (tree: FileTree) => readonly AuxFile[];
+
+/**
  * The root of a fleet: sites, their clusters, and the management plane. `synth()` validates the whole
  * fleet, then writes one folder per place that objects are applied to, in one pass and atomically.
  */
@@ -216,6 +225,8 @@ export class Fleet extends Construct {
   private readonly datedSchedules: { readonly path: string; readonly schedule: DatedSchedule }[] = [];
   private readonly declaredFlows: FlowSpec[] = [];
   private readonly flowRenderers: FlowRenderer[] = [];
+  private readonly outputRenderers: OutputRenderer[] = [];
+  private readonly treeReporters: TreeReporter[] = [];
 
   constructor(scope: Construct, id: string, props: FleetProps) {
     super(scope, id);
@@ -422,6 +433,16 @@ export class Fleet extends Construct {
     return resolveFlows(this.declaredFlows, placed as PlacedClusters);
   }
 
+  /** Registers what adds fleet-wide objects and files when the tree is rendered (GitOps wiring registers itself). */
+  public addOutputRenderer(render: OutputRenderer): void {
+    this.outputRenderers.push(render);
+  }
+
+  /** Registers a report over the rendered tree (a rollout registers itself). */
+  public addTreeReporter(report: TreeReporter): void {
+    this.treeReporters.push(report);
+  }
+
   /** Registers what turns flows into objects when the tree is rendered (a mesh registers itself). */
   public addFlowRenderer(render: FlowRenderer): void {
     this.flowRenderers.push(render);
@@ -512,7 +533,18 @@ export class Fleet extends Construct {
     const files = [...c.files, ...readinessFiles(this, plans, orphanManagementNeeds(this, c.objects), this.flowsFor(placement))];
     if (placement) files.push(...placementFiles(placement, this.node.path));
     const managementClusters = this.managementClusters.map((m) => ({ site: m.siteName, cluster: m.clusterName }));
-    return renderTree({ targets: c.targets, objects: c.objects, files, managementClusters, remoteResources: this.remoteBundles() });
+    const tree = renderTree({ targets: c.targets, objects: c.objects, files, managementClusters, remoteResources: this.remoteBundles() });
+    if (this.treeReporters.length === 0) return tree;
+    const out = new Map(tree);
+    const clashes: ValidationIssue[] = [];
+    for (const report of this.treeReporters) {
+      for (const f of report(tree)) {
+        if (out.has(f.path)) clashes.push({ path: f.source, message: `writes ${f.path}, which the fleet writes already; choose another file name` });
+        else out.set(f.path, f.content);
+      }
+    }
+    if (clashes.length > 0) throw new ValidationError(clashes, 'cannot write the output');
+    return new Map([...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
   /**
@@ -563,6 +595,11 @@ export class Fleet extends Construct {
     // Flow policies follow placement: a placed workload's flows are written where the solver put it.
     const flows = this.flowsFor(placement);
     for (const render of this.flowRenderers) objects.push(...render(flows));
+    for (const render of this.outputRenderers) {
+      const r = render();
+      objects.push(...r.objects);
+      files.push(...r.files);
+    }
     return { targets, objects, files };
   }
 

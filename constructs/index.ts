@@ -13,3 +13,5 @@ export * from './workload-target';
 export * from './federated-learning-job';
 export * from './training-job';
 export * from './inference-service';
+export * from './gitops';
+export * from './rollout';

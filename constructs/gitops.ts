@@ -1,0 +1,203 @@
+import { Construct } from 'constructs';
+import { buildDelivery, unitFolder, type DeliveryInput, type DeliveryOutput, type EngineKind } from '../lib/gitops/engines';
+import { rolloutReport } from '../lib/rollout/report';
+import type { ResolvedStage } from '../lib/rollout/stages';
+import type { AuxFile, PlacedObject } from '../lib/synth/objects';
+import { Fleet } from './fleet';
+import type { Rollout } from './rollout';
+
+/** Flux options. */
+export interface FluxDeliveryOptions {
+  /**
+   * `push`: Kustomizations in the management cluster apply each folder through the cluster's kubeconfig
+   * Secret (hub and spoke). `pull`: each cluster runs its own Flux and applies its own folder.
+   * @default 'push'
+   */
+  readonly mode?: 'push' | 'pull';
+  /** @default 'flux-system' */
+  readonly namespace?: string;
+  /** Reconcile interval of sources and Kustomizations. @default '10m' */
+  readonly interval?: string;
+}
+
+/** Argo CD options. */
+export interface ArgoCdDeliveryOptions {
+  /** @default 'argocd' */
+  readonly namespace?: string;
+  /** @default 'default' */
+  readonly project?: string;
+}
+
+/** k0rdent options. */
+export interface K0rdentDeliveryOptions {
+  /**
+   * What delivers the folders kcm cannot (the management folders, clusters not deployed by k0rdent).
+   * @default Delivery.flux()
+   */
+  readonly others?: Delivery;
+}
+
+/** Which GitOps engine delivers the fleet's folders. */
+export class Delivery {
+  /** Flux Kustomizations (`infra` then `apps` per cluster, dependsOn, kubeConfig from the CAPI Secret). */
+  public static flux(options: FluxDeliveryOptions = {}): Delivery {
+    return new Delivery('flux', options, {}, undefined);
+  }
+  /** One Argo CD ApplicationSet over per-folder cluster.json files, ordered by RollingSync steps. */
+  public static argoCd(options: ArgoCdDeliveryOptions = {}): Delivery {
+    return new Delivery('argocd', {}, options, undefined);
+  }
+  /** k0rdent ServiceTemplates (kustomize source per folder) attached by a MultiClusterService per cluster. */
+  public static k0rdent(options: K0rdentDeliveryOptions = {}): Delivery {
+    return new Delivery('k0rdent', options.others?.flux ?? {}, options.others?.argo ?? {}, options.others ?? Delivery.flux());
+  }
+  private constructor(
+    public readonly engine: EngineKind,
+    public readonly flux: FluxDeliveryOptions,
+    public readonly argo: ArgoCdDeliveryOptions,
+    public readonly others: Delivery | undefined,
+  ) {}
+}
+
+/** Properties of {@link GitOps}. */
+export interface GitOpsProps {
+  /** The repository the output folder is pushed to. */
+  readonly repository: {
+    readonly url: string;
+    /** @default 'main' */
+    readonly branch?: string;
+    /** Folder of the output inside the repository. @default '' (the root) */
+    readonly path?: string;
+  };
+  readonly delivery: Delivery;
+  /**
+   * Rollout stages. Flux and k0rdent follow one branch per stage (promotion moves it); Argo CD orders its
+   * RollingSync steps by stage.
+   * @default - every folder follows the branch at once
+   */
+  readonly rollout?: Rollout;
+  /**
+   * The branch a stage follows under Flux and k0rdent.
+   * @default - `rollout/<stage>`
+   */
+  readonly stageBranchPrefix?: string;
+}
+
+/**
+ * The GitOps wiring of the fleet: every folder the fleet writes delivered exactly once, to its cluster,
+ * each cluster's `infra/` before its `apps/`. The wiring objects go to `management/fleet/`; GITOPS.md
+ * lists who delivers what and the steps done by hand; with a rollout, ROLLOUT.md and rollout.json.
+ */
+export class GitOps extends Construct {
+  private readonly fleet: Fleet;
+  private readonly props: GitOpsProps;
+
+  constructor(scope: Construct, id: string, props: GitOpsProps) {
+    super(scope, id);
+    this.fleet = Fleet.of(scope);
+    this.props = props;
+    const existing = this.fleet.node.findAll().filter((c) => c instanceof GitOps && c !== this);
+    if (existing.length > 0) throw new Error(`${this.node.path}: the fleet has GitOps wiring already (${existing[0]!.node.path}); a fleet has one, so that each folder is delivered once`);
+    this.node.addValidation({ validate: () => this.problems() });
+    this.fleet.addOutputRenderer(() => {
+      const out = this.delivery();
+      const objects: PlacedObject[] = out.objects.map((object) => ({ target: { kind: 'management' }, object, source: this.node.path }));
+      const files: AuxFile[] = out.files.map((f) => ({ ...f, source: this.node.path }));
+      return { objects, files };
+    });
+    this.fleet.addTreeReporter((tree) => this.reports(tree));
+  }
+
+  private problems(): string[] {
+    const out: string[] = [];
+    const r = this.props.repository;
+    if (!/^(https?|ssh):\/\/\S+$|^git@\S+:\S+$/.test(r.url)) out.push(`repository.url: '${r.url}' is not a Git URL; give https://…, ssh://… or git@host:org/repo`);
+    if (r.path !== undefined && (r.path.startsWith('/') || r.path.endsWith('/') || r.path.split('/').some((s) => s === '..' || s === '.'))) out.push(`repository.path: '${r.path}' must be relative, without a leading or trailing '/'`);
+    const d = this.props.delivery;
+    if (d.engine === 'k0rdent' && d.others?.engine === 'k0rdent') out.push(`delivery: Delivery.k0rdent({ others }) needs Flux or Argo CD for the management folders (kcm cannot deliver its own objects); got k0rdent`);
+    if (d.engine === 'k0rdent' && d.others?.engine === 'flux' && d.others.flux.mode === 'pull') out.push(`delivery: others: Flux pull mode cannot deliver the management folders; use push mode`);
+    return out;
+  }
+
+  private stagesOrUndefined(): ResolvedStage[] | undefined {
+    return this.props.rollout?.stages();
+  }
+
+  /** The delivery objects, files and table (plain data). */
+  public delivery(): DeliveryOutput {
+    const d = this.props.delivery;
+    const fleet = this.fleet;
+    const mgmt = fleet.managementClusters;
+    const stages = this.stagesOrUndefined();
+    const prefix = this.props.stageBranchPrefix ?? 'rollout/';
+    const fluxOpts = d.engine === 'k0rdent' ? (d.others?.flux ?? {}) : d.flux;
+    const argoOpts = d.engine === 'k0rdent' ? (d.others?.argo ?? {}) : d.argo;
+    const input: DeliveryInput = {
+      fleet: fleet.name,
+      labels: fleet.commonLabels(),
+      repo: { url: this.props.repository.url, branch: this.props.repository.branch ?? 'main', path: this.props.repository.path ?? '' },
+      units: fleet.applyUnits(),
+      clusters: fleet.clusters().map((c) => ({ name: c.name, site: c.siteName, mode: c.controlPlane?.mode ?? 'external', management: mgmt.length === 1 && mgmt[0] === c })),
+      managementNamespace: fleet.managementNamespace,
+      engine: d.engine,
+      others: d.others?.engine === 'argocd' ? 'argocd' : 'flux',
+      flux: { namespace: fluxOpts.namespace ?? 'flux-system', interval: fluxOpts.interval ?? '10m', mode: fluxOpts.mode ?? 'push' },
+      argocd: { namespace: argoOpts.namespace ?? 'argocd', project: argoOpts.project ?? 'default' },
+      ...(stages ? { stages: stages.map((s) => ({ name: s.name, clusters: s.clusters, ...(s.maxConcurrency !== undefined ? { maxConcurrency: s.maxConcurrency } : {}) })) } : {}),
+      stageBranch: (s) => `${prefix}${s}`,
+    };
+    return buildDelivery(input);
+  }
+
+  private reports(tree: ReadonlyMap<string, string>): AuxFile[] {
+    const out = this.delivery();
+    const engines = [...new Set(out.delivered.map((x) => x.engine))].sort();
+    const md = [
+      '# GitOps delivery',
+      '',
+      `Engines: ${engines.join(', ')}. Each folder below is applied once, to the cluster named, after the units it waits for (see the objects in management/fleet).`,
+      '',
+      '## Steps done by hand',
+      '',
+      ...out.manual.map((m) => `- ${m}`),
+      '',
+      '## Who delivers what',
+      '',
+      '| folder | engine | cluster | by |',
+      '|---|---|---|---|',
+      ...out.delivered.map((x) => `| ${x.unit} | ${x.engine} | ${x.cluster} | ${x.via} |`),
+      '',
+    ].join('\n');
+    const files: AuxFile[] = [{ path: 'GITOPS.md', content: md, source: this.node.path }];
+    const rollout = this.props.rollout;
+    if (rollout) {
+      const stages = rollout.stages();
+      const folders = new Map<string, string[]>();
+      for (const c of this.fleet.clusters()) folders.set(c.name, [`sites/${c.siteName}/${c.name}`, `management/clusters/${c.name}`]);
+      const engineNotes = this.engineNotes(stages);
+      const r = rolloutReport({ stages, folders, tree, ...(rollout.base ? { base: rollout.base } : {}), engineNotes });
+      files.push({ path: 'ROLLOUT.md', content: r.markdown, source: rollout.node.path }, { path: 'rollout.json', content: r.json, source: rollout.node.path });
+    }
+    return files;
+  }
+
+  private engineNotes(stages: readonly ResolvedStage[]): string[] {
+    const d = this.props.delivery;
+    const prefix = this.props.stageBranchPrefix ?? 'rollout/';
+    const branch = this.props.repository.branch ?? 'main';
+    const notes: string[] = [];
+    const branchy = d.engine === 'flux' || d.engine === 'k0rdent' || d.others?.engine === 'flux';
+    if (branchy) {
+      notes.push(`Flux/k0rdent: each stage's folders follow the branch ${prefix}<stage>; the management folders follow ${branch}. Promote a stage with: git push origin ${branch}:${prefix}<stage>, in stage order, after the previous stage is healthy and has soaked.`);
+      notes.push(`Flux/k0rdent have no native concurrency limit or soak: maxConcurrency and soak are for whoever promotes (the numbers are above).`);
+    }
+    if (d.engine === 'argocd' || d.others?.engine === 'argocd') {
+      notes.push(`Argo CD: RollingSync steps in stage order (each stage's infra, then its apps); maxUpdate is the stage's maxConcurrency. RollingSync has no soak: hold the next step with maxUpdate 0 where a stage needs one (Progressive-Syncs.md).`);
+    }
+    notes.push(`Stages: ${stages.map((s) => `${s.name} (${s.clusters.length})`).join(', ')}.`);
+    return notes;
+  }
+}
+
+/** The folder of a delivered unit (re-exported for tests and tools). */
+export { unitFolder };

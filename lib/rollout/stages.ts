@@ -1,0 +1,109 @@
+/**
+ * Rollout stages resolved to clusters: ordered stages, each taking the clusters it names, selects by
+ * label, or computes (canaries); every cluster in exactly one stage. Pure.
+ */
+import type { ValidationIssue } from '../model/errors';
+import { chooseCanaries, type CanaryCandidate, type CanaryChoice } from './canaries';
+
+/** A cluster as the rollout sees it. */
+export interface RolloutCluster extends CanaryCandidate {
+  readonly site: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** One stage as given. Exactly one of `clusters`, `selector` or `canaries`. */
+export interface StageSpec {
+  readonly name: string;
+  /** Cluster names. */
+  readonly clusters?: readonly string[];
+  /** Label selector (`matchLabels`); `{}` selects every cluster not in an earlier stage. */
+  readonly selector?: Readonly<Record<string, string>>;
+  /** Number of canaries chosen for coverage among the clusters not in an earlier stage. */
+  readonly canaries?: number;
+  /** Clusters always kept among the canaries (for example the previous ones). */
+  readonly pinned?: readonly string[];
+  /** Clusters updated at once. @default - all of the stage */
+  readonly maxConcurrency?: number;
+  /** Time to watch the stage after it is healthy, before the next starts: `30m`, `4h`, `2d`. @default '0s' */
+  readonly soak?: string;
+}
+
+export interface ResolvedStage {
+  readonly name: string;
+  readonly clusters: readonly string[];
+  readonly how: 'explicit' | 'selector' | 'canaries';
+  readonly maxConcurrency?: number;
+  readonly soak: string;
+  readonly canaries?: CanaryChoice;
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const DURATION = /^([0-9]+)(s|m|h|d)$/;
+const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Seconds of a `soak` duration, or undefined when it is not one. */
+export function durationSeconds(d: string): number | undefined {
+  const m = DURATION.exec(d);
+  if (!m) return undefined;
+  return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as 's' | 'm' | 'h' | 'd'];
+}
+
+/**
+ * Resolves stages in order. A selector or canary stage takes only clusters no earlier stage took; an
+ * explicit list naming a cluster an earlier stage took, an unknown cluster, an empty stage or a cluster
+ * left in no stage is an error (`at` prefixes the paths).
+ */
+export function resolveStages(at: string, stages: readonly StageSpec[], clusters: readonly RolloutCluster[]): { stages: ResolvedStage[]; issues: ValidationIssue[] } {
+  const issues: ValidationIssue[] = [];
+  const byName = new Map(clusters.map((c) => [c.name, c] as const));
+  const taken = new Map<string, string>();
+  const out: ResolvedStage[] = [];
+  if (stages.length === 0) issues.push({ path: `${at}: stages`, message: 'no stages; give at least one (for example { name: "all", selector: {} })' });
+  const seenNames = new Set<string>();
+  stages.forEach((s, i) => {
+    const p = `${at}: stages[${i}] (${s.name})`;
+    if (!NAME.test(s.name) || s.name.length > 40) issues.push({ path: `${p}.name`, message: `'${s.name}' must be a DNS label of at most 40 characters (it names branches and labels)` });
+    if (seenNames.has(s.name)) issues.push({ path: `${p}.name`, message: `stage '${s.name}' is given twice; stage names must be unique` });
+    seenNames.add(s.name);
+    const ways = [s.clusters !== undefined, s.selector !== undefined, s.canaries !== undefined].filter(Boolean).length;
+    if (ways !== 1) issues.push({ path: p, message: `give exactly one of clusters, selector or canaries; got ${ways}` });
+    if (s.maxConcurrency !== undefined && (!Number.isInteger(s.maxConcurrency) || s.maxConcurrency < 1)) issues.push({ path: `${p}.maxConcurrency`, message: `must be a whole number of at least 1; got ${s.maxConcurrency}` });
+    const soak = s.soak ?? '0s';
+    if (durationSeconds(soak) === undefined) issues.push({ path: `${p}.soak`, message: `'${soak}' is not a duration; write it as <number><s|m|h|d>, e.g. 4h` });
+    const free = clusters.filter((c) => !taken.has(c.name));
+    let members: string[] = [];
+    let how: ResolvedStage['how'] = 'explicit';
+    let canaries: CanaryChoice | undefined;
+    if (s.clusters !== undefined) {
+      for (const n of s.clusters) {
+        if (!byName.has(n)) issues.push({ path: `${p}.clusters`, message: `no cluster named '${n}' in the fleet` });
+        else if (taken.has(n)) issues.push({ path: `${p}.clusters`, message: `cluster '${n}' is already in stage '${taken.get(n)}'; a cluster belongs to exactly one stage: remove it from one of them` });
+        else members.push(n);
+      }
+    } else if (s.selector !== undefined) {
+      how = 'selector';
+      members = free.filter((c) => Object.entries(s.selector!).every(([k, v]) => c.labels[k] === v)).map((c) => c.name);
+    } else if (s.canaries !== undefined) {
+      how = 'canaries';
+      if (!Number.isInteger(s.canaries) || s.canaries < 1) issues.push({ path: `${p}.canaries`, message: `must be a whole number of at least 1; got ${s.canaries}` });
+      for (const n of s.pinned ?? []) {
+        if (!byName.has(n)) issues.push({ path: `${p}.pinned`, message: `no cluster named '${n}' in the fleet` });
+        else if (taken.has(n)) issues.push({ path: `${p}.pinned`, message: `cluster '${n}' is already in stage '${taken.get(n)}'` });
+      }
+      canaries = chooseCanaries(free, s.canaries, { pinned: (s.pinned ?? []).filter((n) => byName.has(n) && !taken.has(n)) });
+      members = [...canaries.chosen];
+    }
+    members = [...new Set(members)].sort(cmp);
+    if (members.length === 0 && ways === 1) issues.push({ path: p, message: 'selects no cluster (every match is in an earlier stage, or nothing matches); remove the stage or change what it selects' });
+    for (const m of members) taken.set(m, s.name);
+    out.push({ name: s.name, clusters: members, how, soak, ...(s.maxConcurrency !== undefined ? { maxConcurrency: s.maxConcurrency } : {}), ...(canaries ? { canaries } : {}) });
+  });
+  const left = clusters.map((c) => c.name).filter((n) => !taken.has(n)).sort(cmp);
+  if (left.length > 0) {
+    issues.push({
+      path: `${at}: stages`,
+      message: `${left.length} cluster(s) are in no stage: ${left.slice(0, 20).join(', ')}${left.length > 20 ? `, and ${left.length - 20} more` : ''}; every cluster belongs to exactly one stage: add them to a stage, or end with { name: 'rest', selector: {} }`,
+    });
+  }
+  return { stages: out, issues };
+}
