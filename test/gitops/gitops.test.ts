@@ -9,7 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { buildEdgeFleet } from '../../bench/edge-fleet';
 import { Delivery, Fleet, GitOps, Rollout } from '../../constructs';
 import { chooseCanaries, coverageScore, type CanaryCandidate } from '../../lib/rollout/canaries';
-import { resolveStages, type RolloutCluster } from '../../lib/rollout/stages';
+import { resolveStages, type RolloutCluster, type StageSpec } from '../../lib/rollout/stages';
 import type { FleetSpec } from '../../lib/model/fleet';
 import { modesFleet } from '../fixtures/fleets';
 import { clone, describeWithSchemas, rejections, treeFailures } from '../helpers';
@@ -35,7 +35,7 @@ function spec(storeVersion = '1'): FleetSpec {
   return s;
 }
 
-function build(delivery: Delivery, stages = [{ name: 'canary', canaries: 2 }, { name: 'rest', selector: {} }], base?: { name: string; tree: ReadonlyMap<string, string> }, version = '1') {
+function build(delivery: Delivery, stages: StageSpec[] = [{ name: 'canary', canaries: 2 }, { name: 'rest', selector: {} }], base?: { name: string; tree: ReadonlyMap<string, string> }, version = '1') {
   const fleet = Fleet.fromSpec(new App(), 'modes', spec(version));
   const rollout = new Rollout(fleet, 'rollout', { stages, ...(base ? { base } : {}) });
   new GitOps(fleet, 'gitops', { repository: REPO, delivery, rollout });
