@@ -208,7 +208,7 @@ describe('canaries', () => {
 describe('rollout report', () => {
   it('lists the clusters whose folders differ from the base, per stage; re-synth changes no byte', () => {
     const base = build(Delivery.flux(), [{ name: 'pilot', selector: { 'k0smos.io/site': 'shop-0' } }, { name: 'rest', selector: {} }]).toTree();
-    const stages = [{ name: 'pilot', selector: { 'k0smos.io/site': 'shop-0' } }, { name: 'rest', selector: {} }];
+    const stages: StageSpec[] = [{ name: 'pilot', selector: { 'k0smos.io/site': 'shop-0' } }, { name: 'rest', selector: {} }];
     const next = build(Delivery.flux(), stages, { name: 'previous-out', tree: base }, '2').toTree();
     const json = JSON.parse(next.get('rollout.json')!);
     expect(json.base).toBe('previous-out');
