@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, type IConstruct } from 'constructs';
 import { ValidationError, inConstruct, type ValidationIssue } from '../lib/model/errors';
+import { secretsInTree } from '../lib/model/secrets';
 import { validateFleet, type FleetModel, type FleetSpec, type SiteSpec } from '../lib/model/fleet';
 import type { CredentialSpec, IpPlanSpec, MultiClusterServiceSpec, RegionSpec } from '../lib/model/cluster';
 import { MultiClusterAddon, type MultiClusterAddonProps } from './cluster-addon';
@@ -267,19 +268,19 @@ export class Fleet extends Construct {
 
   /** Adds a k0rdent Credential (a reference to an identity). Refuses a second one of the same name. */
   public addCredential(name: string, props: CredentialProps): Credential {
-    if (this.credentials.some((c) => c.name === name)) throw new Error(`${this.node.path}: a credential named '${name}' exists already`);
+    if (this.credentials.some((c) => c.name === name)) throw new ValidationError([{ path: this.node.path, message: `a credential named '${name}' exists already` }]);
     return new Credential(this, `Credential-${name}`, { ...props, name });
   }
 
   /** Adds a regional management cluster. Refuses a second one of the same name. */
   public addRegion(name: string, props: RegionProps): Region {
-    if (this.regions.some((r) => r.name === name)) throw new Error(`${this.node.path}: a region named '${name}' exists already`);
+    if (this.regions.some((r) => r.name === name)) throw new ValidationError([{ path: this.node.path, message: `a region named '${name}' exists already` }]);
     return new Region(this, `Region-${name}`, { ...props, name });
   }
 
   /** Adds a chart for every k0rdent-managed cluster whose labels match. Refuses a second one of the same name. */
   public addMultiClusterAddon(name: string, props: Omit<MultiClusterAddonProps, 'name'>): MultiClusterAddon {
-    if (this.multiClusterAddons.some((m) => m.name === name)) throw new Error(`${this.node.path}: a multi-cluster add-on named '${name}' exists already`);
+    if (this.multiClusterAddons.some((m) => m.name === name)) throw new ValidationError([{ path: this.node.path, message: `a multi-cluster add-on named '${name}' exists already` }]);
     return new MultiClusterAddon(this, `MultiCluster-${name}`, { ...props, name });
   }
 
@@ -347,13 +348,13 @@ export class Fleet extends Construct {
   /** Adds a site. Refuses a second site of the same name. */
   public addSite(name: string, props: SiteProps): Site {
     // The fleet's own children have ids that are not DNS labels (Management, Credential-x, ...), so only a site can clash with a site.
-    if (this.node.tryFindChild(name)) throw new Error(`${this.node.path}: a site named '${name}' exists already; site names must be unique`);
+    if (this.node.tryFindChild(name)) throw new ValidationError([{ path: this.node.path, message: `a site named '${name}' exists already; site names must be unique` }]);
     return new Site(this, name, props);
   }
 
   /** Adds a workload for the placement solver (placed at synth). Refuses a second workload of the same name. */
   public addWorkload(spec: WorkloadSpec): void {
-    if (this.workloadSpecs.some((w) => w.name === spec.name)) throw new Error(`${this.node.path}: a workload named '${spec.name}' exists already; workload names must be unique`);
+    if (this.workloadSpecs.some((w) => w.name === spec.name)) throw new ValidationError([{ path: this.node.path, message: `a workload named '${spec.name}' exists already; workload names must be unique` }]);
     this.workloadSpecs.push(spec);
   }
 
@@ -512,7 +513,12 @@ export class Fleet extends Construct {
     const files = [...c.files, ...readinessFiles(this, plans, orphanManagementNeeds(this, c.objects), this.flowsFor(placement))];
     if (placement) files.push(...placementFiles(placement, this.node.path));
     const managementClusters = this.managementClusters.map((m) => ({ site: m.siteName, cluster: m.clusterName }));
-    return renderTree({ targets: c.targets, objects: c.objects, files, managementClusters, remoteResources: this.remoteBundles() });
+    const tree = renderTree({ targets: c.targets, objects: c.objects, files, managementClusters, remoteResources: this.remoteBundles() });
+    // The last line of defence: whatever path a value took (a construct prop, a value a construct
+    // derived), key material and well-known tokens never reach the written tree.
+    const leaks = secretsInTree(tree);
+    if (leaks.length > 0) throw new ValidationError(leaks, 'secret material in the output');
+    return tree;
   }
 
   /**
