@@ -2,6 +2,7 @@
  * The fleet model: plain data describing sites, their hardware and the management plane.
  * The same zod schema validates a TypeScript literal and a parsed `fleet.yaml`.
  */
+import { cmp } from './compare';
 import { presentSchema } from '../readiness/capability';
 import { z } from 'zod';
 import { ValidationError, fromZodIssues, type ValidationIssue } from './errors';
@@ -310,7 +311,7 @@ function crossChecks(input: unknown): ValidationIssue[] {
     for (const cname of clusterNamesOf(s)) clusterOwners.set(cname, [...(clusterOwners.get(cname) ?? []), siteName]);
   });
 
-  for (const [cname, owners] of [...clusterOwners.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [cname, owners] of [...clusterOwners.entries()].sort(([a], [b]) => cmp(a, b))) {
     if (owners.length > 1) {
       issues.push({
         path: `clusters[${cname}]`,
