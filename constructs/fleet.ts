@@ -116,6 +116,13 @@ export interface FleetSynthOptions extends FleetCheckOptions {
    * @default - the greedy placement (status `heuristic`)
    */
   readonly highs?: PlaceOptions['highs'];
+  /**
+   * Write into a non-empty folder the library did not write (no `.k0smos-owned.json`), replacing only
+   * entries named like the new tree's. The filesystem root, the home folder and the working folder's
+   * ancestors are refused even so.
+   * @default false
+   */
+  readonly force?: boolean;
 }
 
 /** Options of {@link Fleet.toTree} and {@link Fleet.placement}. */
@@ -627,7 +634,7 @@ export class Fleet extends Construct {
       ...(options.highs ? { highs: options.highs } : {}),
       ...(options.now !== undefined ? { now: options.now } : {}),
     });
-    const notes = [...settled, ...writeTreeAtomically(outdir, tree).notes];
+    const notes = [...settled, ...writeTreeAtomically(outdir, tree, { ...(options.force ? { force: true } : {}) }).notes];
     // The edge: what the writer noticed (an earlier layout adopted, an interrupted synth rolled back) is
     // said once, here, on stderr (`cdk8s synth` swallows the app's stdout).
     for (const n of notes) console.error(`cdk8s-k0smos: note: ${n}`);

@@ -23,7 +23,7 @@ test('the library order is the same in every locale (the Czech order of ch-a100 
 });
 
 test('the reference fleet synthesizes to the same bytes under several LANG and TZ values', () => {
-  const envs = [
+  const envs: Record<string, string>[] = [
     { LANG: 'C', TZ: 'UTC' },
     { LANG: 'cs_CZ.UTF-8', LC_ALL: 'cs_CZ.UTF-8', TZ: 'Pacific/Chatham' },
     { LANG: 'tr_TR.UTF-8', LC_ALL: 'tr_TR.UTF-8', TZ: 'America/St_Johns' },
