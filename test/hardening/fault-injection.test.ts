@@ -15,7 +15,7 @@ import { tmpDir } from '../helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 /** One short string per tree (sorted paths and bytes, hashed), so a failure prints two hashes, not two trees. */
-const key = (m: Map<string, string>) => createHash('sha256').update(JSON.stringify([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))).digest('hex');
+const key = (m: ReadonlyMap<string, string>) => createHash('sha256').update(JSON.stringify([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))).digest('hex');
 
 function faulty(at: number): { fs: WriterFs; calls: () => number } {
   let n = 0;
