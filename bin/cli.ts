@@ -123,7 +123,7 @@ function nowFlag(flags: Record<string, string | true>): { now?: string } {
 }
 
 const synth: Command = async (args) => {
-  const { positional, flags } = parseArgs(args, { value: ['out', 'now'] });
+  const { positional, flags } = parseArgs(args, { value: ['out', 'now'], bool: ['force'] });
   expectAtMost(positional, 1);
   const file = positional[0];
   if (!file) throw new UsageError('missing <fleet.yaml>');
@@ -131,7 +131,7 @@ const synth: Command = async (args) => {
   const now = nowFlag(flags);
   const fleet = Fleet.fromSpec(new App(), 'fleet', readFleetFile(file));
   // Fleet.synth prints its warnings (time checks) to stderr.
-  const result = fleet.synth({ outdir: typeof flags.out === 'string' ? flags.out : 'dist', highs: await loadHighs(), ...now });
+  const result = fleet.synth({ outdir: typeof flags.out === 'string' ? flags.out : 'dist', highs: await loadHighs(), ...now, ...(flags.force ? { force: true } : {}) });
   console.log(`wrote ${result.files} files to ${result.outdir}`);
   return 0;
 };

@@ -4,6 +4,8 @@ import type { HelmChartAddon } from '../lib/addons/addon';
 import { chartReference, deriveAddonValues, repositoryName } from '../lib/k0s/cluster-config';
 import { helmRepository, KCM_API_VERSION, serviceEntry, serviceTemplate, serviceTemplateName } from '../lib/kcm/objects';
 import { toYaml } from '../lib/synth/serialize';
+import { ValidationError, inConstruct } from '../lib/model/errors';
+import { secretIssues } from '../lib/model/secrets';
 import { Fleet } from './fleet';
 import type { K0sCluster } from './k0s-cluster';
 import type { MultiClusterServiceSpec } from '../lib/model/cluster';
@@ -36,6 +38,11 @@ export class ClusterAddon extends Construct {
     // Kept by reference and read at synth time: an add-on whose values follow a later layer (the
     // Cilium mesh's peer list grows with each addCluster) renders its final values.
     this.props = props;
+    // The user's values never carry secrets (a construct's own values are checked in the written tree).
+    if (options.installedBy === undefined) {
+      const leaks = secretIssues(props.values ?? {}, `add-on '${props.name}': values`, { ...(props.notSecret ? { notSecret: props.notSecret } : {}), optOutField: 'notSecret' });
+      if (leaks.length > 0) throw new ValidationError(inConstruct(cluster.node.path, leaks));
+    }
     const mode = cluster.controlPlane?.mode;
     if (mode !== 'k0rdent' && (props.valuesFrom ?? []).length > 0) {
       throw new Error(
@@ -130,8 +137,9 @@ export class MultiClusterAddon extends Construct {
     this.name = props.name ?? id;
     this.spec = {
       name: this.name,
-      addon: (({ provides, needs, valuesFrom, ...rest }) => ({
+      addon: (({ provides, needs, valuesFrom, notSecret, ...rest }) => ({
         ...rest,
+        ...(notSecret ? { notSecret: [...notSecret] } : {}),
         values: { ...rest.values },
         ...(provides ? { provides: [...provides] } : {}),
         ...(needs ? { needs: [...needs] } : {}),

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, type IConstruct } from 'constructs';
 import { ValidationError, inConstruct, type ValidationIssue } from '../lib/model/errors';
+import { secretsInTree } from '../lib/model/secrets';
 import { validateFleet, type FleetModel, type FleetSpec, type SiteSpec } from '../lib/model/fleet';
 import type { CredentialSpec, IpPlanSpec, MultiClusterServiceSpec, RegionSpec } from '../lib/model/cluster';
 import { MultiClusterAddon, type MultiClusterAddonProps } from './cluster-addon';
@@ -115,6 +116,13 @@ export interface FleetSynthOptions extends FleetCheckOptions {
    * @default - the greedy placement (status `heuristic`)
    */
   readonly highs?: PlaceOptions['highs'];
+  /**
+   * Write into a non-empty folder the library did not write (no `.k0smos-owned.json`), replacing only
+   * entries named like the new tree's. The filesystem root, the home folder and the working folder's
+   * ancestors are refused even so.
+   * @default false
+   */
+  readonly force?: boolean;
 }
 
 /** Options of {@link Fleet.toTree} and {@link Fleet.placement}. */
@@ -278,19 +286,19 @@ export class Fleet extends Construct {
 
   /** Adds a k0rdent Credential (a reference to an identity). Refuses a second one of the same name. */
   public addCredential(name: string, props: CredentialProps): Credential {
-    if (this.credentials.some((c) => c.name === name)) throw new Error(`${this.node.path}: a credential named '${name}' exists already`);
+    if (this.credentials.some((c) => c.name === name)) throw new ValidationError([{ path: this.node.path, message: `a credential named '${name}' exists already` }]);
     return new Credential(this, `Credential-${name}`, { ...props, name });
   }
 
   /** Adds a regional management cluster. Refuses a second one of the same name. */
   public addRegion(name: string, props: RegionProps): Region {
-    if (this.regions.some((r) => r.name === name)) throw new Error(`${this.node.path}: a region named '${name}' exists already`);
+    if (this.regions.some((r) => r.name === name)) throw new ValidationError([{ path: this.node.path, message: `a region named '${name}' exists already` }]);
     return new Region(this, `Region-${name}`, { ...props, name });
   }
 
   /** Adds a chart for every k0rdent-managed cluster whose labels match. Refuses a second one of the same name. */
   public addMultiClusterAddon(name: string, props: Omit<MultiClusterAddonProps, 'name'>): MultiClusterAddon {
-    if (this.multiClusterAddons.some((m) => m.name === name)) throw new Error(`${this.node.path}: a multi-cluster add-on named '${name}' exists already`);
+    if (this.multiClusterAddons.some((m) => m.name === name)) throw new ValidationError([{ path: this.node.path, message: `a multi-cluster add-on named '${name}' exists already` }]);
     return new MultiClusterAddon(this, `MultiCluster-${name}`, { ...props, name });
   }
 
@@ -358,13 +366,13 @@ export class Fleet extends Construct {
   /** Adds a site. Refuses a second site of the same name. */
   public addSite(name: string, props: SiteProps): Site {
     // The fleet's own children have ids that are not DNS labels (Management, Credential-x, ...), so only a site can clash with a site.
-    if (this.node.tryFindChild(name)) throw new Error(`${this.node.path}: a site named '${name}' exists already; site names must be unique`);
+    if (this.node.tryFindChild(name)) throw new ValidationError([{ path: this.node.path, message: `a site named '${name}' exists already; site names must be unique` }]);
     return new Site(this, name, props);
   }
 
   /** Adds a workload for the placement solver (placed at synth). Refuses a second workload of the same name. */
   public addWorkload(spec: WorkloadSpec): void {
-    if (this.workloadSpecs.some((w) => w.name === spec.name)) throw new Error(`${this.node.path}: a workload named '${spec.name}' exists already; workload names must be unique`);
+    if (this.workloadSpecs.some((w) => w.name === spec.name)) throw new ValidationError([{ path: this.node.path, message: `a workload named '${spec.name}' exists already; workload names must be unique` }]);
     this.workloadSpecs.push(spec);
   }
 
@@ -534,17 +542,24 @@ export class Fleet extends Construct {
     if (placement) files.push(...placementFiles(placement, this.node.path));
     const managementClusters = this.managementClusters.map((m) => ({ site: m.siteName, cluster: m.clusterName }));
     const tree = renderTree({ targets: c.targets, objects: c.objects, files, managementClusters, remoteResources: this.remoteBundles() });
-    if (this.treeReporters.length === 0) return tree;
-    const out = new Map(tree);
-    const clashes: ValidationIssue[] = [];
-    for (const report of this.treeReporters) {
-      for (const f of report(tree)) {
-        if (out.has(f.path)) clashes.push({ path: f.source, message: `writes ${f.path}, which the fleet writes already; choose another file name` });
-        else out.set(f.path, f.content);
+    let out: FileTree = tree;
+    if (this.treeReporters.length > 0) {
+      const merged = new Map(tree);
+      const clashes: ValidationIssue[] = [];
+      for (const report of this.treeReporters) {
+        for (const f of report(tree)) {
+          if (merged.has(f.path)) clashes.push({ path: f.source, message: `writes ${f.path}, which the fleet writes already; choose another file name` });
+          else merged.set(f.path, f.content);
+        }
       }
+      if (clashes.length > 0) throw new ValidationError(clashes, 'cannot write the output');
+      out = new Map([...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     }
-    if (clashes.length > 0) throw new ValidationError(clashes, 'cannot write the output');
-    return new Map([...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    // The last line of defence: whatever path a value took (a construct prop, a value a construct
+    // derived), key material and well-known tokens never reach the written tree.
+    const leaks = secretsInTree(out);
+    if (leaks.length > 0) throw new ValidationError(leaks, 'secret material in the output');
+    return out;
   }
 
   /**
@@ -658,7 +673,7 @@ export class Fleet extends Construct {
       ...(options.highs ? { highs: options.highs } : {}),
       ...(options.now !== undefined ? { now: options.now } : {}),
     });
-    const notes = [...settled, ...writeTreeAtomically(outdir, tree).notes];
+    const notes = [...settled, ...writeTreeAtomically(outdir, tree, { ...(options.force ? { force: true } : {}) }).notes];
     // The edge: what the writer noticed (an earlier layout adopted, an interrupted synth rolled back) is
     // said once, here, on stderr (`cdk8s synth` swallows the app's stdout).
     for (const n of notes) console.error(`cdk8s-k0smos: note: ${n}`);

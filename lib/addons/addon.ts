@@ -47,6 +47,13 @@ export interface HelmChartAddon {
    * @default - none
    */
   readonly valuesFrom?: readonly ValuesSource[];
+  /**
+   * Paths in `values` (`auth.tokenTTL`, `env[0].value`) known not to be secrets: the secret check
+   * (lib/model/secrets.ts) does not judge them by field name or by randomness. Private keys and
+   * well-known token formats are refused anyway.
+   * @default - every value is checked
+   */
+  readonly notSecret?: readonly string[];
 }
 
 /** A ConfigMap or Secret, in the management namespace, holding Helm values (YAML) under any key. */

@@ -2,6 +2,7 @@
  * MIG (Multi-Instance GPU) partition plans: validation against the GPU model table, the MIG strategy
  * the plans imply, and the mig-parted configuration the GPU Operator's MIG manager applies.
  */
+import { cmp } from '../model/compare';
 import { parse as parseYaml } from 'yaml';
 import type { ValidationIssue } from '../model/errors';
 import { gpuModel, gpuModels, type GpuModel } from '../model/gpu-models';
@@ -37,7 +38,7 @@ export function checkMigLayout(modelName: string, layout: MigLayout, path: strin
   }
   const issues: ValidationIssue[] = [];
   const names = model.mig.profiles.map((p) => p.name);
-  const entries = Object.entries(layout).sort(([a], [b]) => a.localeCompare(b));
+  const entries = Object.entries(layout).sort(([a], [b]) => cmp(a, b));
   if (entries.length === 0) issues.push({ path, message: `a MIG layout lists at least one profile (valid for ${model.name}: ${names.join(', ')})` });
   let compute = 0;
   let memory = 0;
@@ -74,7 +75,7 @@ export function checkMigLayout(modelName: string, layout: MigLayout, path: strin
 /** `2x1g.10gb + 1x3g.40gb`, profiles sorted by name. */
 export function formatLayout(layout: MigLayout): string {
   return Object.entries(layout)
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => cmp(a, b))
     .map(([n, c]) => `${c}x${n}`)
     .join(' + ');
 }
@@ -102,7 +103,7 @@ export function deriveMigStrategy(
   layouts: readonly PoolMigLayout[],
   options: { requested?: MigStrategy; needsMixed?: string; path: string },
 ): { strategy: MigStrategy; issues: ValidationIssue[] } {
-  const heterogeneous = layouts.filter((l) => layoutProfiles(l.layout).length > 1).sort((a, b) => a.pool.localeCompare(b.pool));
+  const heterogeneous = layouts.filter((l) => layoutProfiles(l.layout).length > 1).sort((a, b) => cmp(a.pool, b.pool));
   if (options.requested === 'single') {
     const issues: ValidationIssue[] = heterogeneous.map((l) => ({
       path: options.path,
@@ -148,7 +149,7 @@ export function migPartedConfig(
 ): { yaml: string; configs: MigPartedConfigs; issues: ValidationIssue[] } {
   const issues: ValidationIssue[] = [];
   const custom: Record<string, MigPartedEntry[]> = {};
-  for (const l of [...layouts].sort((a, b) => a.pool.localeCompare(b.pool))) {
+  for (const l of [...layouts].sort((a, b) => cmp(a.pool, b.pool))) {
     const name = migConfigName(l.pool);
     if (name in builtins) {
       issues.push({ path, message: `mig-parted config name '${name}' is a built-in config of the GPU Operator; rename pool '${l.pool}'` });

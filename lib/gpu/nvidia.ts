@@ -2,6 +2,7 @@
  * The NVIDIA GPU Operator on k0s: the ClusterPolicy spec we set, the Helm values that make the chart
  * render it, and the device-plugin (time-slicing) configuration.
  */
+import { cmp } from '../model/compare';
 import type { HelmChartAddon } from '../addons/addon';
 import type { Capability } from '../readiness/capability';
 import { K0S_KUBELET_ROOT } from './k0s';
@@ -187,7 +188,7 @@ export function devicePluginConfigData(pools: readonly PoolTimeSlicing[], migStr
   const data: Record<string, string> = {
     [DEVICE_PLUGIN_DEFAULT_KEY]: toYamlOrdered({ version: 'v1', flags: { migStrategy } }),
   };
-  for (const p of [...pools].sort((a, b) => a.pool.localeCompare(b.pool))) {
+  for (const p of [...pools].sort((a, b) => cmp(a.pool, b.pool))) {
     data[timeSlicingKey(p.pool)] = toYamlOrdered({
       version: 'v1',
       flags: { migStrategy },

@@ -3,6 +3,7 @@
  * which operators (NVIDIA, AMD or both), their configuration, per-pool node labels and taints, the
  * partitioning ConfigMaps, DRA objects and the tenants' objects. Every problem is reported at once.
  */
+import { cmp } from '../model/compare';
 import type { HelmChartAddon } from '../addons/addon';
 import type { ValidationIssue } from '../model/errors';
 import { gpuModel, type GpuVendor } from '../model/gpu-models';
@@ -122,7 +123,7 @@ export function planGpuStack(input: GpuStackInput): { plan?: GpuStackPlan; issue
   const issues: ValidationIssue[] = [];
   const path = input.path;
   const at = (sub: string) => (path ? `${path}.${sub}` : sub);
-  const gpuPools = input.pools.filter((p) => p.gpus && gpuModel(p.gpus.model)).sort((a, b) => a.name.localeCompare(b.name));
+  const gpuPools = input.pools.filter((p) => p.gpus && gpuModel(p.gpus.model)).sort((a, b) => cmp(a.name, b.name));
   const partitioning = input.partitioning ?? {};
 
   // Partitioning refers to GPU pools of this cluster and fits their model.
@@ -344,7 +345,7 @@ export function planGpuStack(input: GpuStackInput): { plan?: GpuStackPlan; issue
     },
   });
 
-  for (const t of [...input.tenants].sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const t of [...input.tenants].sort((a, b) => cmp(a.name, b.name))) {
     objects.push(...tenantObjects(t, supply, labels));
     if (dra && t.isolation.kind === 'namespace') {
       const vendor = t.isolation.vendor ?? vendors[0]!;

@@ -2,6 +2,7 @@
  * GPU multi-tenancy: one isolation choice per tenant, checked against what the cluster's GPUs can give,
  * and the objects that enforce it (Namespace, RBAC, ResourceQuota on GPU resources).
  */
+import { cmp } from '../model/compare';
 import type { ValidationIssue } from '../model/errors';
 import type { GpuVendor } from '../model/gpu-models';
 import type { K8sObject } from '../synth/objects';
@@ -161,7 +162,7 @@ export function checkTenants(tenants: readonly TenantSpec[], supply: GpuSupply, 
       granted.set(r, g);
     }
   }
-  for (const [r, g] of [...granted.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [r, g] of [...granted.entries()].sort(([a], [b]) => cmp(a, b))) {
     const have = supply.resources[r] ?? 0;
     if (g.total > have) {
       issues.push({ path: at('tenants'), message: `tenants are granted ${g.total} ${r} (${g.by.join(', ')}) but cluster '${cluster}' has ${have}; lower the grants or add GPUs` });

@@ -74,7 +74,7 @@ export function fleetClusterIssues(f: ParsedFleet): ValidationIssue[] {
   }
   const services = f.management.multiClusterServices ?? [];
   for (const d of dups(services.map((m) => m.name))) issues.push({ path: `management.multiClusterServices[${d}]`, message: `name '${d}' is used more than once` });
-  for (const m of services) issues.push(...inlineSecretIssues(m.addon.values ?? {}, `management.multiClusterServices[${m.name}].addon.values`));
+  for (const m of services) issues.push(...inlineSecretIssues(m.addon.values ?? {}, `management.multiClusterServices[${m.name}].addon.values`, m.addon.notSecret, `management.multiClusterServices[${m.name}].addon.notSecret`));
   for (const c of f.management.credentials ?? []) {
     if (c.region !== undefined && !regions.some((r) => r.name === c.region)) {
       issues.push({ path: `management.credentials[${c.name}].region`, message: `no region named '${c.region}'${didYouMean(c.region, regions.map((r) => r.name))} in management.regions` });

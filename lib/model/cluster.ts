@@ -12,12 +12,28 @@ import { isIpAddress } from '../net/cidr';
 import { clusterTemplate, clusterTemplateNames, defaultTemplateFor } from './cluster-templates';
 import { DEFAULT_K0S_VERSION, parseK0sVersion, releaseSpelling } from './k0s-version';
 import { didYouMean } from './suggest';
+import { pathProblem, secretIssues } from './secrets';
 import type { Infrastructure } from './fleet';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const label = (max = 63) =>
   z.string().max(max).regex(DNS_LABEL, { message: `must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit` });
 const port = () => z.int().min(1).max(65535);
+/** A field that must hold a path, never the file's content (a key pasted in is refused by `pathProblem`). */
+const pathField = () =>
+  z
+    .string()
+    .min(1)
+    .superRefine((v, ctx) => {
+      const p = pathProblem(v);
+      if (p) ctx.addIssue({ code: 'custom', message: p });
+    });
+/** The per-field opt-out of the secret check. */
+const notSecretField = () =>
+  z
+    .array(z.string().min(1))
+    .optional()
+    .describe("Field paths of values (or config) known not to be secrets, relative to values: 'auth.tokenTTL', 'env[0].value'. Their names and long random-looking strings are then not taken for secrets (private keys and known token formats are refused anyway). Default: none.");
 
 export const CONTROLLER_ROLES = ['controller', 'worker', 'controller+worker', 'single'] as const;
 export type HostRole = (typeof CONTROLLER_ROLES)[number];
@@ -38,7 +54,7 @@ export const standaloneHostSchema = z
   .strictObject({
     ...hostFields,
     role: z.enum(CONTROLLER_ROLES).describe('k0s role: controller, worker, controller+worker, or single (a one-node cluster).'),
-    keyPath: z.string().min(1).optional().describe('Path of the SSH private key on the machine that runs k0sctl (a path, never the key).'),
+    keyPath: pathField().optional().describe('Path of the SSH private key on the machine that runs k0sctl (a path, never the key).'),
     noTaints: z
       .boolean()
       .optional()
@@ -60,7 +76,7 @@ export const standaloneControlPlaneSchema = z
     mode: z.literal('standalone'),
     hosts: z.array(standaloneHostSchema).min(1).describe('Every machine of the cluster, controllers and workers.'),
     externalAddress: z.string().optional().describe('Load balancer or VIP in front of the controllers (k0s spec.api.externalAddress). Default: none.'),
-    keyPath: z.string().min(1).optional().describe("Default SSH key path for hosts that set none. Default: k0sctl's own default."),
+    keyPath: pathField().optional().describe("Default SSH key path for hosts that set none. Default: k0sctl's own default."),
   })
   .describe('k0s on site machines, bootstrapped with k0sctl (writes k0sctl.yaml).');
 
@@ -108,6 +124,7 @@ export const k0rdentControlPlaneSchema = z
     credential: z.string().min(1).describe('Name of a credential in management.credentials.'),
     config: z.record(z.string(), z.unknown()).optional().describe("The template's values, in the template's own field names."),
     propagateCredentials: z.boolean().optional().describe('Push cloud credentials to the child cluster. Default: false for remote-cluster, true otherwise.'),
+    notSecret: notSecretField(),
   })
   .describe('A k0rdent ClusterDeployment from a cluster template.');
 
@@ -140,6 +157,7 @@ export const addonSchema = z
       .array(z.strictObject({ kind: z.enum(['ConfigMap', 'Secret']), name: label(253) }))
       .optional()
       .describe('ConfigMaps or Secrets in the management namespace whose data k0rdent passes to the chart as values (for values that must not be written into the output, such as keys). k0rdent-managed clusters only. Default: none.'),
+    notSecret: notSecretField(),
   })
   .describe('A Helm chart installed into the cluster.');
 
@@ -150,7 +168,7 @@ export const clusterFields = {
   network: clusterNetworkSchema.optional(),
   addons: z.array(addonSchema).optional().describe('Helm charts to install.'),
   imageRepository: z.string().optional().describe('Registry mirror for every k0s image (k0s spec.images.repository). Default: none.'),
-  airgapBundle: z.string().optional().describe('Path (on the k0sctl machine) of a k0s airgap image bundle uploaded to every host. Default: none.'),
+  airgapBundle: pathField().optional().describe('Path (on the k0sctl machine) of a k0s airgap image bundle uploaded to every host. Default: none.'),
   present: presentSchema.optional().describe('What this cluster already has, installed outside the fleet (added to what its site declares).'),
   loadBalancer: loadBalancerSchema.optional().describe('A LoadBalancer provider the fleet installs (MetalLB or Cilium LB IPAM) with its address ranges. Default: none; LoadBalancer Services need one, or present.loadBalancer.'),
   storage: z
@@ -333,7 +351,7 @@ export function clusterIssues(c: ClusterInput, ctx: ClusterContext, cp: string):
   const addons = c.addons ?? [];
   const addonNames = addons.map((a) => a.name);
   for (const d of dups(addonNames)) add(`.addons[${d}]`, `add-on name '${d}' is used more than once in this cluster; release names must be unique`);
-  addons.forEach((a) => issues.push(...inlineSecretIssues(a.values ?? {}, `${cp}.addons[${a.name}].values`)));
+  addons.forEach((a) => issues.push(...inlineSecretIssues(a.values ?? {}, `${cp}.addons[${a.name}].values`, a.notSecret, `${cp}.addons[${a.name}].notSecret`)));
 
   const cilium = addons.find(isCilium);
   if (cilium && c.network?.provider !== undefined && c.network.provider !== 'custom') {
@@ -469,7 +487,7 @@ export function clusterIssues(c: ClusterInput, ctx: ClusterContext, cp: string):
     }
     const k0s = config.k0s;
     if (k0s && typeof k0s === 'object' && 'version' in k0s) add('.controlPlane.config.k0s.version', 'set k0sVersion on the cluster instead, so every object of it uses the same version');
-    issues.push(...inlineSecretIssues(config, `${cp}.controlPlane.config`));
+    issues.push(...inlineSecretIssues(config, `${cp}.controlPlane.config`, cpl.notSecret, `${cp}.controlPlane.notSecret`));
     if (tname === 'remote-cluster') {
       const k0smotron = (config.k0smotron ?? {}) as { service?: { type?: unknown } };
       const type = k0smotron.service?.type ?? 'ClusterIP';
@@ -514,22 +532,12 @@ export function clusterIssues(c: ClusterInput, ctx: ClusterContext, cp: string):
   return issues;
 }
 
-/** Strings that are secret material: PEM blocks, and non-empty values of fields named like secrets. */
-const SECRET_KEYS = /^(password|passwd|privateKey|private_key|secretKey|secret_key|token|apiKey|api_key|stringData|clientSecret|client_secret|sshKey|ssh_key)$/i;
-
-/** Secret values written inline, anywhere in `value`. Secrets are referenced by name, never written into the output. */
-export function inlineSecretIssues(value: unknown, path: string): ValidationIssue[] {
-  const out: ValidationIssue[] = [];
-  const fix = 'secrets are referenced by name, never written into the repository: create a Secret (or an ExternalSecret) in the cluster and reference it';
-  const walk = (v: unknown, p: string, key: string | undefined) => {
-    if (typeof v === 'string') {
-      if (/-----BEGIN [A-Z ]*(PRIVATE KEY|CERTIFICATE REQUEST)-----/.test(v)) out.push({ path: p, message: `contains a private key; ${fix}` });
-      else if (key !== undefined && SECRET_KEYS.test(key) && v.length > 0) out.push({ path: p, message: `looks like a secret value given inline; ${fix}` });
-    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${p}[${i}]`, undefined));
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, `${p}.${k}`, k);
-  };
-  walk(value, path, undefined);
-  return out;
+/**
+ * Secret values written inline, anywhere in `value` (see lib/model/secrets.ts). Secrets are referenced
+ * by name, never written into the output. `notSecret` lists field paths known not to be secret.
+ */
+export function inlineSecretIssues(value: unknown, path: string, notSecret?: readonly string[], optOutField?: string): ValidationIssue[] {
+  return secretIssues(value, path, { ...(notSecret ? { notSecret } : {}), ...(optOutField ? { optOutField } : {}) });
 }
 
 /** Resolves a parsed control plane with its defaults. Assumes `clusterIssues` found nothing. */

@@ -2,12 +2,15 @@
  * The fleet model: plain data describing sites, their hardware and the management plane.
  * The same zod schema validates a TypeScript literal and a parsed `fleet.yaml`.
  */
+import { cmp } from './compare';
 import { presentSchema } from '../readiness/capability';
 import { z } from 'zod';
 import { ValidationError, fromZodIssues, type ValidationIssue } from './errors';
 import { gpuModel, gpuModelNames, type GpuVendor } from './gpu-models';
 import { isCountryCode, countryCodes, jurisdictionsOf } from './jurisdictions';
 import { didYouMean } from './suggest';
+import { secretIssues } from './secrets';
+import { labelValueProblem, qualifiedNameProblem } from '../validate/object-meta';
 import {
   clusterFields,
   ipPlanSchema,
@@ -43,16 +46,16 @@ export const gpuSchema = z
     vendor: z.enum(['nvidia', 'amd']).optional().describe('GPU vendor. Derived from the model when omitted; when given it must match the model.'),
     model: z.string().min(1).describe('GPU model, e.g. A100-80GB, H100, T4, MI300X.'),
     count: z.int().min(1).max(16).describe('GPUs per node.'),
-    memoryGiB: z.number().positive().optional().describe('Memory per GPU in GiB. Derived from the model when omitted.'),
+    memoryGiB: z.number().positive().max(1024).optional().describe('Memory per GPU in GiB. Derived from the model when omitted.'),
   })
   .describe('The GPUs in each node of a pool.');
 
 export const nodePoolSchema = z
   .strictObject({
     name: dnsLabel().describe('Pool name, unique within its site.'),
-    count: z.int().min(1).describe('Number of nodes.'),
-    cpu: z.number().positive().describe('CPU cores per node (allocatable).'),
-    memoryGiB: z.number().positive().describe('Memory per node in GiB (allocatable).'),
+    count: z.int().min(1).max(100000).describe('Number of nodes (at most 100000).'),
+    cpu: z.number().positive().max(4096).describe('CPU cores per node (allocatable, at most 4096).'),
+    memoryGiB: z.number().positive().max(65536).describe('Memory per node in GiB (allocatable, at most 65536).'),
     gpus: gpuSchema.optional(),
     labels: z.record(z.string(), z.string()).optional().describe('Extra node labels for this pool.'),
   })
@@ -308,7 +311,7 @@ function crossChecks(input: unknown): ValidationIssue[] {
     for (const cname of clusterNamesOf(s)) clusterOwners.set(cname, [...(clusterOwners.get(cname) ?? []), siteName]);
   });
 
-  for (const [cname, owners] of [...clusterOwners.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [cname, owners] of [...clusterOwners.entries()].sort(([a], [b]) => cmp(a, b))) {
     if (owners.length > 1) {
       issues.push({
         path: `clusters[${cname}]`,
@@ -389,6 +392,25 @@ export function siteIssues(s: unknown, sp: string, siteNames?: readonly string[]
       issues.push({ path: `${sp}.clusters`, message: `with more than one cluster at a site, every cluster must list its nodePools` });
     }
   }
+
+  // Labels: Kubernetes' rules on every key and value, and never a secret (labels are public metadata).
+  const labelIssues = (labels: unknown, lp: string) => {
+    for (const [k, v] of Object.entries(obj(labels))) {
+      const kp = qualifiedNameProblem(k);
+      if (kp) issues.push({ path: `${lp}[${JSON.stringify(k.length > 70 ? `${k.slice(0, 67)}...` : k)}]`, message: `label key '${k.length > 70 ? `${k.slice(0, 67)}...` : k}' ${kp}` });
+      if (typeof v !== 'string') continue;
+      const at = /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k) ? `${lp}.${k}` : `${lp}[${JSON.stringify(k)}]`;
+      const secret = secretIssues(v, at);
+      if (secret.length > 0) {
+        issues.push(...secret);
+        continue;
+      }
+      const vp = labelValueProblem(v);
+      if (vp) issues.push({ path: at, message: `label value ${vp}; got '${v.length > 70 ? `${v.slice(0, 67)}...` : v}'` });
+    }
+  };
+  labelIssues(site.labels, `${sp}.labels`);
+  pools.forEach((p, pi) => labelIssues(obj(p).labels, `${sp}.nodePools[${label(p, pi)}].labels`));
 
   const rtt = obj(site.rttMs);
   for (const other of Object.keys(rtt).sort()) {

@@ -1,3 +1,4 @@
+import { cmp } from './compare';
 /**
  * The GPU models the fleet model knows, with the facts that placement and the GPU operator stacks need.
  *
@@ -127,7 +128,7 @@ const BY_NAME = new Map(MODELS.map((m) => [m.name, m]));
 
 /** All known GPU models, sorted by vendor then name. */
 export function gpuModels(): readonly GpuModel[] {
-  return [...MODELS].sort((a, b) => a.vendor.localeCompare(b.vendor) || a.name.localeCompare(b.name));
+  return [...MODELS].sort((a, b) => cmp(a.vendor, b.vendor) || cmp(a.name, b.name));
 }
 
 /** Known model names. */

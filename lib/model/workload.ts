@@ -21,7 +21,7 @@ export const workloadGpuSchema = z
     vendor: z.enum(['nvidia', 'amd']).optional().describe('Required GPU vendor. Default: any vendor.'),
     model: z.string().min(1).optional().describe('Required GPU model, e.g. A100-80GB. Default: any model.'),
     count: z.int().min(1).max(16).optional().describe('GPUs per replica, all on one node. Default 1.'),
-    memoryGiB: z.number().positive().optional().describe('Minimum memory per GPU in GiB. Default: no minimum.'),
+    memoryGiB: z.number().positive().max(1024).optional().describe('Minimum memory per GPU in GiB. Default: no minimum.'),
     migProfile: z.string().min(1).optional().describe('A MIG slice instead of whole GPUs, e.g. 1g.10gb (count must then be 1).'),
   })
   .describe('GPU needs of one replica.');
@@ -38,10 +38,10 @@ export const latencySchema = z
 export const workloadSchema = z
   .strictObject({
     name: name.describe('Workload name, unique in the fleet.'),
-    replicas: z.int().min(1).optional().describe('Number of replicas. Default 1.'),
+    replicas: z.int().min(1).max(100000).optional().describe('Number of replicas (at most 100000). Default 1.'),
     gpu: workloadGpuSchema.optional(),
-    cpu: z.number().min(0).optional().describe('CPU cores per replica. Default 1.'),
-    memoryGiB: z.number().min(0).optional().describe('Memory per replica in GiB. Default 1.'),
+    cpu: z.number().min(0).max(4096).optional().describe('CPU cores per replica (at most 4096). Default 1.'),
+    memoryGiB: z.number().min(0).max(65536).optional().describe('Memory per replica in GiB (at most 65536). Default 1.'),
     allowedJurisdictions: z.array(z.string()).min(1).optional().describe('Countries (ISO codes) or blocs (EU, EEA, USMCA) where replicas may run. Default: anywhere.'),
     latency: latencySchema.optional(),
     spread: z

@@ -12,8 +12,11 @@
  * whole) before writing, and `validate` refuses the folder while the journal says a swap is incomplete
  * ({@link incompleteSwap}), so a mixed tree never passes unnoticed.
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { ValidationError } from '../model/errors';
 import type { FileTree } from './render';
 
 /** Top-level entries of the output folder that belong to the library. */
@@ -26,10 +29,17 @@ const LEFTOVER = /^\.k0smos-(staging|previous)-[A-Za-z0-9]{6}$/;
 const LOCK = '.k0smos.lock';
 const JOURNAL = '.k0smos-swap.json';
 const JOURNAL_NEXT = '.k0smos-swap.json.next';
+/** The folders a write is about to create, recorded before it creates them: only those are ever removed as leftovers. */
+const PENDING = '.k0smos-pending.json';
+/**
+ * The ownership marker: the top-level entries of the output folder that the library wrote. Only those
+ * are replaced or removed; anything else is the user's. Written with the tree, swapped in with it.
+ */
+export const OWNED_MARKER = '.k0smos-owned.json';
 
-/** True for the names of the writer's own files at the top of an output folder (lock, journal, staging and backup folders). */
+/** True for the names of the writer's own files at the top of an output folder (lock, journal, marker, staging and backup folders). */
 export function isWriterFile(name: string): boolean {
-  return name === LOCK || name === JOURNAL || name === JOURNAL_NEXT || LEFTOVER.test(name);
+  return name === LOCK || name === JOURNAL || name === JOURNAL_NEXT || name === PENDING || name === OWNED_MARKER || LEFTOVER.test(name);
 }
 
 /**
@@ -60,6 +70,13 @@ export interface WriteOptions {
    * @default - node:fs
    */
   readonly fs?: WriterFs;
+  /**
+   * Write into a non-empty folder the library did not write (no ownership marker, not its layout), and
+   * replace entries of the same names as the tree's that the marker does not list. Never allows the
+   * filesystem root, the home folder or an ancestor of the working folder.
+   * @default false
+   */
+  readonly force?: boolean;
 }
 
 /** What a write did besides writing: one-line notes for the person running synth. */
@@ -87,32 +104,157 @@ interface Journal {
 export function writeTreeAtomically(outdir: string, tree: FileTree, options: WriteOptions = {}): WriteResult {
   const ops = options.fs ?? REAL_FS;
   const out = path.resolve(outdir);
-  fs.mkdirSync(out, { recursive: true });
-  const release = lock(out);
+  refuseDangerous(out);
+  return withFsErrors(out, () => {
+    fs.mkdirSync(out, { recursive: true });
+    const release = lock(out);
+    try {
+      const notes = [...recover(out, ops)];
+      if (hasFlatLayout(out)) {
+        notes.push(
+          `adopting the earlier flat layout in ${out}: management/*.yaml and sites/<site>/<cluster>/*.yaml are replaced by management/fleet/, management/clusters/<cluster>/ and sites/<site>/<cluster>/{infra,apps}/; point your GitOps engine at the new folders`,
+        );
+      }
+      const treeTops = [...new Set([...tree.keys()].map((rel) => rel.split('/')[0]!))].sort();
+      const claim = ownership(out, treeTops, options.force === true);
+      notes.push(...claim.notes);
+      // Owned names the new tree lacks are removed: the library's standard entries and extra names it was given.
+      const removable = new Set<string>([...OWNED_ENTRIES, ...(options.owned ?? [])]);
+      const owned = new Set<string>([...treeTops, OWNED_MARKER, ...(options.owned ?? []), ...claim.previous.filter((n) => removable.has(n)), ...claim.replaced]);
+      const kept = claim.previous.filter((n) => !owned.has(n) && fs.existsSync(path.join(out, n)));
+      const marker = `${JSON.stringify({ version: 1, writer: 'cdk8s-k0smos', entries: [...new Set([...treeTops, ...kept])].sort() }, null, 2)}\n`;
+      const staging = STAGING_PREFIX + suffix();
+      const backup = BACKUP_PREFIX + suffix();
+      // Named before they exist: a writer killed at any later step leaves only folders the next one knows.
+      ops.writeFileSync(path.join(out, PENDING), `${JSON.stringify({ version: 1, folders: [staging, backup] })}\n`);
+      const stagingAbs = path.join(out, staging);
+      try {
+        ops.mkdirSync(stagingAbs, { recursive: true });
+        const dirs = new Set<string>();
+        for (const rel of tree.keys()) dirs.add(path.dirname(rel));
+        for (const d of [...dirs].sort()) ops.mkdirSync(path.join(stagingAbs, d), { recursive: true });
+        for (const [rel, content] of tree) ops.writeFileSync(path.join(stagingAbs, rel), content);
+        ops.writeFileSync(path.join(stagingAbs, OWNED_MARKER), marker);
+      } catch (e) {
+        tryQuietly(() => ops.rmSync(stagingAbs, { recursive: true, force: true }));
+        tryQuietly(() => ops.rmSync(path.join(out, PENDING), { force: true }));
+        throw e;
+      }
+      notes.push(...swap(out, staging, backup, [...owned].sort(), ops));
+      return { notes };
+    } finally {
+      release();
+    }
+  });
+}
+
+/** Six letters and digits, like mkdtemp's (the name pattern of the writer's folders). */
+function suffix(): string {
+  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  return [...randomBytes(6)].map((b) => abc[b % abc.length]).join('');
+}
+
+/** A folder the writer must never write into or clean: the filesystem root, the home folder, the working folder's ancestors. */
+function refuseDangerous(out: string): void {
+  const real = (p: string) => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  const target = real(out);
+  const why =
+    target === path.parse(target).root
+      ? 'it is the root of the filesystem'
+      : target === real(os.homedir())
+        ? 'it is your home folder'
+        : (() => {
+            const rel = path.relative(target, real(process.cwd()));
+            return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? `it contains the working folder ${process.cwd()}` : undefined;
+          })();
+  if (why) {
+    throw new ValidationError([{ path: out, message: `refusing to write the fleet here: ${why}, and the writer replaces folders such as management/ and sites/ in its output folder. Give a folder of its own, e.g. --out dist` }], 'unsafe output folder');
+  }
+}
+
+/** Runs `f`, turning filesystem errors into a message that names the folder and what to do (no stack trace). */
+function withFsErrors<T>(out: string, f: () => T): T {
   try {
-    const notes = [...recover(out, ops)];
-    if (hasFlatLayout(out)) {
-      notes.push(
-        `adopting the earlier flat layout in ${out}: management/*.yaml and sites/<site>/<cluster>/*.yaml are replaced by management/fleet/, management/clusters/<cluster>/ and sites/<site>/<cluster>/{infra,apps}/; point your GitOps engine at the new folders`,
+    return f();
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (e instanceof ValidationError || typeof err?.code !== 'string') throw e;
+    const where = err.path ?? out;
+    const todo: Record<string, string> = {
+      EACCES: 'the user running synth may not write there: fix the permissions of the folder or choose another --out',
+      EPERM: 'the operation is not permitted there: fix the permissions of the folder or choose another --out',
+      EROFS: 'the filesystem is read-only: choose another --out',
+      ENOSPC: 'the disk is full: free some space and run synth again (the previous output is unchanged)',
+      EDQUOT: 'the disk quota is exhausted: free some space and run synth again',
+      EEXIST: 'something already exists where the writer needs a new entry: remove it, or run synth again',
+      ENOENT: 'a file or folder vanished while synth was writing (another program changed the folder): run synth again',
+      ENOTDIR: 'a file stands where the writer needs a folder: move it away or choose another --out',
+      EISDIR: 'a folder stands where the writer needs a file: move it away or choose another --out',
+      EMFILE: 'too many files are open: raise the limit (ulimit -n) and run synth again',
+      EIO: 'the disk reported an input/output error: check the disk and run synth again',
+    };
+    throw new ValidationError([{ path: where, message: `${err.code}: ${err.message}; ${todo[err.code] ?? 'run synth again, or choose another --out'}` }], `cannot write ${out}`);
+  }
+}
+
+/** What the folder's entries are: owned by the library before this write, and what this write may replace. */
+function ownership(out: string, treeTops: readonly string[], force: boolean): { previous: string[]; replaced: string[]; notes: string[] } {
+  const entries = fs.readdirSync(out).sort();
+  const exists = (n: string) => entries.includes(n);
+  const notes: string[] = [];
+  let previous: string[];
+  const markerFile = path.join(out, OWNED_MARKER);
+  if (exists(OWNED_MARKER)) {
+    let listed: unknown;
+    try {
+      listed = (JSON.parse(fs.readFileSync(markerFile, 'utf8')) as { entries?: unknown }).entries;
+    } catch {
+      listed = undefined;
+    }
+    if (!Array.isArray(listed) || !listed.every((n) => typeof n === 'string' && n.length > 0 && !n.includes('/') && n !== '.' && n !== '..')) {
+      throw new ValidationError([{ path: markerFile, message: 'is not an ownership marker this writer can read; restore it from git, or delete it and run synth with --force (entries named like the new tree are then replaced)' }], 'unreadable ownership marker');
+    }
+    previous = (listed as string[]).filter(exists);
+  } else {
+    // Hidden entries (.git, the writer's own files) do not make a folder someone else's.
+    const visible = entries.filter((e) => !e.startsWith('.'));
+    if (visible.length === 0) previous = [];
+    else if (looksLikeLibraryOutput(out)) {
+      previous = OWNED_ENTRIES.filter(exists);
+      if (!hasFlatLayout(out)) notes.push(`adopting ${out}: it holds this library's output without an ownership marker (an earlier version); ${OWNED_MARKER} now records the entries the library owns (${previous.join(', ')})`);
+    } else if (force) {
+      previous = [];
+      notes.push(`--force: writing into ${out}, which this library did not write; entries named like the new tree's (${treeTops.filter(exists).join(', ') || 'none'}) are replaced, the rest is kept`);
+    } else {
+      throw new ValidationError(
+        [{ path: out, message: `is not empty (${visible.slice(0, 5).join(', ')}${visible.length > 5 ? ', ...' : ''}) and was not written by this library (no ${OWNED_MARKER}); choose an empty or new folder, or pass --force (force: true) to write into it, replacing only entries named like the new tree's` }],
+        'refusing to write into a foreign folder',
       );
     }
-    const staging = ops.mkdtempSync(path.join(out, STAGING_PREFIX));
-    try {
-      const dirs = new Set<string>();
-      for (const rel of tree.keys()) dirs.add(path.dirname(rel));
-      for (const d of [...dirs].sort()) ops.mkdirSync(path.join(staging, d), { recursive: true });
-      for (const [rel, content] of tree) ops.writeFileSync(path.join(staging, rel), content);
-    } catch (e) {
-      tryQuietly(() => ops.rmSync(staging, { recursive: true, force: true }));
-      throw e;
-    }
-    const top = new Set<string>([...OWNED_ENTRIES, ...(options.owned ?? [])]);
-    for (const rel of tree.keys()) top.add(rel.split('/')[0]!);
-    notes.push(...swap(out, path.basename(staging), [...top].sort(), ops));
-    return { notes };
-  } finally {
-    release();
   }
+  const collisions = treeTops.filter((n) => exists(n) && !previous.includes(n));
+  if (collisions.length > 0 && !force) {
+    throw new ValidationError(
+      [{ path: out, message: `holds ${collisions.join(', ')}, which the library did not write (${OWNED_MARKER} does not list ${collisions.length === 1 ? 'it' : 'them'}) and the new tree would replace; move ${collisions.length === 1 ? 'it' : 'them'} away, or pass --force (force: true) to replace ${collisions.length === 1 ? 'it' : 'them'}` }],
+      'refusing to replace entries the library did not write',
+    );
+  }
+  return { previous, replaced: collisions, notes };
+}
+
+/** The library's output without a marker: its earlier flat layout, or a management/ or site cluster folder with a kustomization. */
+function looksLikeLibraryOutput(out: string): boolean {
+  if (hasFlatLayout(out)) return true;
+  if (isFile(path.join(out, 'management', 'kustomization.yaml'))) return true;
+  const sites = path.join(out, 'sites');
+  if (!isDir(sites)) return false;
+  return fs.readdirSync(sites).some((site) => isDir(path.join(sites, site)) && fs.readdirSync(path.join(sites, site)).some((c) => isFile(path.join(sites, site, c, 'kustomization.yaml'))));
 }
 
 /**
@@ -122,13 +264,17 @@ export function writeTreeAtomically(outdir: string, tree: FileTree, options: Wri
  */
 export function settleOutput(outdir: string, options: Pick<WriteOptions, 'fs'> = {}): string[] {
   const out = path.resolve(outdir);
-  if (!fs.existsSync(out)) return [];
-  const release = lock(out);
-  try {
-    return recover(out, options.fs ?? REAL_FS);
-  } finally {
-    release();
-  }
+  // Nothing to settle (no trace of an interrupted write): touch nothing, not even a lock file.
+  if (![JOURNAL, JOURNAL_NEXT, PENDING].some((f) => fs.existsSync(path.join(out, f)))) return [];
+  refuseDangerous(out);
+  return withFsErrors(out, () => {
+    const release = lock(out);
+    try {
+      return recover(out, options.fs ?? REAL_FS);
+    } finally {
+      release();
+    }
+  });
 }
 
 /**
@@ -182,27 +328,95 @@ function tryQuietly(f: () => void): void {
 }
 
 /**
- * Takes the output folder's lock (a file created exclusively, holding the writer's pid). A lock left
- * by a process that no longer runs is taken over; a live one is an error that names the process.
+ * Takes the output folder's lock: a file created exclusively, holding the writer's host, pid and process
+ * start time. A lock whose process no longer runs, or whose pid now belongs to a process started after
+ * the lock was taken (the pid was reused), is stale: it is taken over with a note on stderr. A live
+ * holder is an error that names it. A lock that cannot be written (a full disk) leaves no file behind.
  */
 function lock(out: string): () => void {
   const file = path.join(out, LOCK);
-  for (let attempt = 0; attempt < 2; attempt++) {
+  const me = JSON.stringify({ host: os.hostname(), pid: process.pid, start: processStart(process.pid) ?? null });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    let fd: number | undefined;
     try {
-      const fd = fs.openSync(file, 'wx');
-      fs.writeSync(fd, String(process.pid));
-      fs.closeSync(fd);
-      return () => fs.rmSync(file, { force: true });
+      fd = fs.openSync(file, 'wx');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number(fs.readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-        throw new Error(`another synth (process ${pid}) is writing ${out}; wait for it to finish (lock file ${file})`);
+      const holder = lockHolder(file);
+      if (holder) {
+        throw new ValidationError([{ path: file, message: `another synth (${holder}) is writing ${out}; wait for it to finish. If no synth is running (the lock was copied from another machine, say), delete ${file}` }], 'output folder locked');
       }
+      console.error(`cdk8s-k0smos: note: took over the stale lock ${file} (its synth no longer runs)`);
       fs.rmSync(file, { force: true });
+      continue;
+    }
+    try {
+      fs.writeSync(fd, me);
+      fs.closeSync(fd);
+    } catch (e) {
+      // A full disk: no empty lock file may stay behind.
+      tryQuietly(() => fs.closeSync(fd!));
+      fs.rmSync(file, { force: true });
+      throw e;
+    }
+    return () => fs.rmSync(file, { force: true });
+  }
+  throw new ValidationError([{ path: file, message: `could not take the lock (other synths keep taking it); run synth again when they are done` }], 'output folder locked');
+}
+
+/**
+ * Who holds a lock file, in words, or undefined when it is stale: empty or unreadable, a process that
+ * is gone, or a pid reused by a process that started after the lock was written.
+ */
+function lockHolder(file: string): string | undefined {
+  let text: string;
+  let written: number;
+  try {
+    text = fs.readFileSync(file, 'utf8').trim();
+    written = fs.statSync(file).mtimeMs;
+  } catch {
+    return undefined;
+  }
+  let pid: number;
+  let host: string | undefined;
+  let start: number | null | undefined;
+  if (/^\d+$/.test(text)) pid = Number(text); // the earlier format: the pid alone
+  else {
+    try {
+      const j = JSON.parse(text) as { host?: unknown; pid?: unknown; start?: unknown };
+      pid = Number(j.pid);
+      host = typeof j.host === 'string' ? j.host : undefined;
+      start = typeof j.start === 'number' ? j.start : null;
+    } catch {
+      return undefined;
     }
   }
-  throw new Error(`cannot take the lock ${file}`);
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  // On another machine (a shared folder), liveness cannot be checked: the lock holds.
+  if (host !== undefined && host !== os.hostname()) return `process ${pid} on ${host}`;
+  if (pid === process.pid || !alive(pid)) return undefined;
+  const actual = processStart(pid);
+  if (actual !== undefined) {
+    if (typeof start === 'number' && start !== actual) return undefined;
+    // The earlier format has no start time: a process that started after the lock was written is not its writer.
+    if (start === undefined && actual > written + 1000) return undefined;
+  }
+  return `process ${pid}`;
+}
+
+/** When a process started, in ms since the epoch (Linux /proc), or undefined where that cannot be read. */
+function processStart(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[19]);
+    const btime = Number(/^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'))?.[1]);
+    if (!Number.isFinite(ticks) || !Number.isFinite(btime)) return undefined;
+    // Clock ticks are 100 per second on Linux (USER_HZ); rounded to the second so both readings agree.
+    return Math.round(btime + ticks / 100) * 1000;
+  } catch {
+    return undefined;
+  }
 }
 
 function alive(pid: number): boolean {
@@ -234,10 +448,10 @@ function readJournal(file: string): Journal | undefined {
 }
 
 /** Moves the owned entries of `staging` into `out`, journaled; on failure the previous tree is put back. */
-function swap(out: string, staging: string, owned: readonly string[], ops: WriterFs): string[] {
+function swap(out: string, staging: string, backup: string, owned: readonly string[], ops: WriterFs): string[] {
   let journal: Journal | undefined;
   try {
-    const backup = path.basename(ops.mkdtempSync(path.join(out, BACKUP_PREFIX)));
+    ops.mkdirSync(path.join(out, backup), { recursive: true });
     const previous = owned.filter((name) => fs.existsSync(path.join(out, name)));
     journal = { version: 1, phase: 'swap', staging, backup, entries: owned, previous };
     writeJournal(out, journal, ops);
@@ -266,6 +480,7 @@ function finish(out: string, j: Journal, ops: WriterFs): void {
   ops.rmSync(path.join(out, j.staging), { recursive: true, force: true });
   ops.rmSync(path.join(out, j.backup), { recursive: true, force: true });
   ops.rmSync(path.join(out, JOURNAL), { force: true });
+  ops.rmSync(path.join(out, PENDING), { force: true });
 }
 
 /**
@@ -281,7 +496,7 @@ function recover(out: string, ops: WriterFs): string[] {
   if (fs.existsSync(file)) {
     const j = readJournal(file);
     if (j === undefined) {
-      throw new Error(`${file} is not a journal this writer can read; a synth was interrupted while it replaced the owned entries of ${out}. Check management/, sites/ and the reports against git, then delete ${file}`);
+      throw new ValidationError([{ path: '', message: `${file} is not a journal this writer can read; a synth was interrupted while it replaced the owned entries of ${out}. Check management/, sites/ and the reports against git, then delete ${file}` }], 'interrupted synth');
     }
     if (j.phase === 'swap') {
       for (const name of j.entries) {
@@ -303,17 +518,25 @@ function recover(out: string, ops: WriterFs): string[] {
     finish(out, j, ops);
   }
   ops.rmSync(path.join(out, JOURNAL_NEXT), { force: true });
-  for (const entry of fs.readdirSync(out).sort()) {
-    if (!LEFTOVER.test(entry)) continue;
-    const abs = path.join(out, entry);
-    if (entry.startsWith(BACKUP_PREFIX)) {
-      for (const name of fs.readdirSync(abs).sort()) {
-        if (!fs.existsSync(path.join(out, name))) ops.renameSync(path.join(abs, name), path.join(out, name));
-      }
-    }
-    ops.rmSync(abs, { recursive: true, force: true });
+  // Only folders a writer recorded before creating them are removed; look-alikes are someone else's.
+  const pending = readPending(path.join(out, PENDING));
+  for (const name of pending) {
+    if (fs.existsSync(path.join(out, name))) ops.rmSync(path.join(out, name), { recursive: true, force: true });
   }
+  ops.rmSync(path.join(out, PENDING), { force: true });
+  const strays = fs.readdirSync(out).filter((e) => LEFTOVER.test(e)).sort();
+  if (strays.length > 0) notes.push(`left ${strays.join(', ')} in ${out} alone: named like the writer's temporary folders, but no writer recorded ${strays.length === 1 ? 'it' : 'them'}; delete ${strays.length === 1 ? 'it' : 'them'} if ${strays.length === 1 ? 'it is a leftover' : 'they are leftovers'}`);
   return notes;
+}
+
+/** The folder names a pending file records (only names of the writer's pattern), or none. */
+function readPending(file: string): string[] {
+  try {
+    const j = JSON.parse(fs.readFileSync(file, 'utf8')) as { folders?: unknown };
+    return Array.isArray(j.folders) ? j.folders.filter((n): n is string => typeof n === 'string' && LEFTOVER.test(n)) : [];
+  } catch {
+    return [];
+  }
 }
 
 /** Reads a tree back from disk (all files under `dir`, relative POSIX paths, sorted; the writer's own lock, journal and leftovers excluded). */

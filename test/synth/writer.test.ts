@@ -9,9 +9,9 @@ describe('atomic writer', () => {
   it('replaces the owned entries and keeps files it does not own', () => {
     const root = tmpDir();
     const out = path.join(root, 'dist');
-    fs.mkdirSync(out);
-    fs.writeFileSync(path.join(out, 'README.md'), 'mine');
     writeTreeAtomically(out, tree({ 'management/a.yaml': 'a', 'sites/x/y/b.yaml': 'b', 'PLACEMENT.md': 'p' }));
+    // A file the user adds beside the output (a folder with user files and no marker is refused: see 'the output folder is safe').
+    fs.writeFileSync(path.join(out, 'README.md'), 'mine');
     writeTreeAtomically(out, tree({ 'management/c.yaml': 'c' }));
     expect([...readTree(out).entries()]).toEqual([
       ['README.md', 'mine'],
@@ -32,7 +32,9 @@ describe('atomic writer', () => {
     expect(fs.readdirSync(root)).toEqual(['dist']);
   });
 
-  it('restores a previous tree that a killed writer had moved aside, and leaves look-alike folders alone', () => {
+  // Changed with the ownership marker (issue 13): folders named like the writer's but recorded by no
+  // writer (in its pending file or journal) may be the user's, so they are left alone, with a note.
+  it('leaves look-alike folders alone, even those named exactly like its own, and says so', () => {
     const root = tmpDir();
     const out = path.join(root, 'dist');
     const backup = path.join(out, '.k0smos-previous-abc123');
@@ -42,9 +44,10 @@ describe('atomic writer', () => {
     // Not ours: another folder's leftovers and a user's folder with a similar name.
     fs.mkdirSync(path.join(root, '.k0smos-previous-dist-edge-xyz789'));
     fs.mkdirSync(path.join(out, '.k0smos-previous-notes'));
-    writeTreeAtomically(out, tree({ 'sites/a/b/x.yaml': 'x' }));
-    // The restored management/ is owned, so the new tree (which has none) replaces it.
-    expect(fs.readdirSync(out).sort()).toEqual(['.k0smos-previous-notes', 'sites']);
+    const { notes } = writeTreeAtomically(out, tree({ 'sites/a/b/x.yaml': 'x' }));
+    expect(fs.readdirSync(out).sort()).toEqual(['.k0smos-owned.json', '.k0smos-previous-abc123', '.k0smos-previous-notes', '.k0smos-staging-def456', 'sites']);
+    expect(fs.readFileSync(path.join(backup, 'management', 'old.yaml'), 'utf8')).toBe('old');
+    expect(notes).toContainEqual(expect.stringMatching(/^left \.k0smos-previous-abc123, \.k0smos-staging-def456 in .* alone: named like the writer's temporary folders, but no writer recorded them/));
     expect(fs.readdirSync(root).sort()).toEqual(['.k0smos-previous-dist-edge-xyz789', 'dist']);
   });
 
@@ -64,7 +67,7 @@ describe('atomic writer', () => {
     expect(() => writeTreeAtomically(out, tree({ 'management/a.yaml': 'a' }))).toThrow(/another synth \(process \d+\) is writing/);
     fs.writeFileSync(path.join(out, '.k0smos.lock'), '999999999');
     writeTreeAtomically(out, tree({ 'management/a.yaml': 'a' }));
-    expect(fs.readdirSync(out).sort()).toEqual(['management']);
+    expect(fs.readdirSync(out).sort()).toEqual(['.k0smos-owned.json', 'management']);
   });
 });
 
@@ -202,7 +205,7 @@ describe('a swap interrupted at any step never leaves a mixed tree that passes u
       const next = writeTreeAtomically(out, tree(after));
       expect(readTree(out)).toEqual(newTree);
       expect(incompleteSwap(out)).toBeUndefined();
-      expect(fs.readdirSync(out).filter((e) => e.startsWith('.k0smos'))).toEqual([]);
+      expect(fs.readdirSync(out).filter((e) => e.startsWith('.k0smos') && e !== '.k0smos-owned.json')).toEqual([]);
       if (problem !== undefined) expect(next.notes).toContainEqual(expect.stringMatching(/restored the previous tree before writing/));
     }
     // Some kill points fall between the renames: those are the ones flagged, and some of them did leave
@@ -225,7 +228,7 @@ describe('a swap interrupted at any step never leaves a mixed tree that passes u
       // An interrupted swap is rolled back to the previous tree; a finished one keeps the new tree.
       expect(readTree(out)).toEqual(interrupted ? oldTree : readTree(out).has('READINESS.md') ? newTree : oldTree);
       expect(notes.length > 0).toBe(interrupted);
-      expect(fs.readdirSync(out).filter((e) => e.startsWith('.k0smos'))).toEqual([]);
+      expect(fs.readdirSync(out).filter((e) => e.startsWith('.k0smos') && e !== '.k0smos-owned.json')).toEqual([]);
     }
   });
 
@@ -249,7 +252,7 @@ describe('a swap interrupted at any step never leaves a mixed tree that passes u
       }
       expect(incompleteSwap(out)).toBeUndefined();
       writeTreeAtomically(out, tree(after));
-      expect(fs.readdirSync(out).filter((e) => e.startsWith('.k0smos'))).toEqual([]);
+      expect(fs.readdirSync(out).filter((e) => e.startsWith('.k0smos') && e !== '.k0smos-owned.json')).toEqual([]);
     }
   });
 
@@ -258,5 +261,88 @@ describe('a swap interrupted at any step never leaves a mixed tree that passes u
     fs.writeFileSync(path.join(out, '.k0smos-swap.json'), '{"version": 9}');
     expect(incompleteSwap(out)).toMatch(/interrupted/);
     expect(() => writeTreeAtomically(out, tree(after))).toThrow(/\.k0smos-swap\.json is not a journal this writer can read/);
+  });
+});
+
+describe('the output folder is safe (issue 13)', () => {
+  const snapshot = (dir: string) => JSON.stringify([...readTree(dir)]) + JSON.stringify(fs.readdirSync(dir).sort());
+
+  it('refuses the filesystem root, the home folder and the working folder and its ancestors, touching nothing', () => {
+    // The refusal comes first, before the writer looks at or creates anything.
+    expect(() => writeTreeAtomically(require('node:os').homedir(), tree({ 'sites/a.yaml': 'a' }))).toThrow(/unsafe output folder[\s\S]*it is your home folder/);
+    expect(() => writeTreeAtomically('/', tree({ 'sites/a.yaml': 'a' }))).toThrow(/it is the root of the filesystem/);
+    expect(() => writeTreeAtomically(path.dirname(process.cwd()), tree({ 'sites/a.yaml': 'a' }))).toThrow(/it contains the working folder/);
+    expect(() => writeTreeAtomically('..', tree({ 'sites/a.yaml': 'a' }))).toThrow(/it contains the working folder/);
+  });
+
+  it('refuses a non-empty folder it did not write (byte-identical afterwards); force writes beside the user files', () => {
+    const out = tmpDir();
+    fs.mkdirSync(path.join(out, 'sites', 'mine'), { recursive: true });
+    fs.writeFileSync(path.join(out, 'sites', 'mine', 'notes.txt'), 'keep');
+    fs.writeFileSync(path.join(out, 'passwd'), 'root:x:0:0');
+    const before = snapshot(out);
+    expect(() => writeTreeAtomically(out, tree({ 'sites/a/b/x.yaml': 'x' }))).toThrow(/refusing to write into a foreign folder[\s\S]*is not empty \(passwd, sites\)[\s\S]*--force/);
+    expect(snapshot(out)).toBe(before);
+    const { notes } = writeTreeAtomically(out, tree({ 'sites/a/b/x.yaml': 'x' }), { force: true });
+    expect(notes).toContainEqual(expect.stringMatching(/^--force: writing into .*entries named like the new tree's \(sites\) are replaced/));
+    expect([...readTree(out).keys()]).toEqual(['passwd', 'sites/a/b/x.yaml']);
+    expect(JSON.parse(fs.readFileSync(path.join(out, '.k0smos-owned.json'), 'utf8')).entries).toEqual(['sites']);
+  });
+
+  it('replaces only what the marker lists: an entry the user added with a name the tree now uses is refused', () => {
+    const out = path.join(tmpDir(), 'dist');
+    writeTreeAtomically(out, tree({ 'sites/a/b/x.yaml': 'x' }));
+    fs.writeFileSync(path.join(out, 'PLACEMENT.md'), 'my notes');
+    const before = snapshot(out);
+    expect(() => writeTreeAtomically(out, tree({ 'sites/a/b/x.yaml': 'x', 'PLACEMENT.md': 'p' }))).toThrow(/holds PLACEMENT\.md, which the library did not write/);
+    expect(snapshot(out)).toBe(before);
+    // A hidden folder (a git checkout of the output) does not make the folder foreign.
+    const repo = tmpDir();
+    fs.mkdirSync(path.join(repo, '.git'));
+    writeTreeAtomically(repo, tree({ 'sites/a/b/x.yaml': 'x' }));
+    expect(fs.existsSync(path.join(repo, '.git'))).toBe(true);
+  });
+
+  it('adopts an output of the previous version (its layout, no marker) with a note', () => {
+    const out = tmpDir();
+    for (const [rel, text] of Object.entries({ 'management/kustomization.yaml': 'resources:\n  - fleet\n', 'management/fleet/kustomization.yaml': 'resources: []\n', 'READINESS.md': 'r', 'README.md': 'mine' })) {
+      fs.mkdirSync(path.dirname(path.join(out, rel)), { recursive: true });
+      fs.writeFileSync(path.join(out, rel), text);
+    }
+    const { notes } = writeTreeAtomically(out, tree({ 'management/kustomization.yaml': 'new\n' }));
+    expect(notes).toEqual([expect.stringMatching(/^adopting .*: it holds this library's output without an ownership marker \(an earlier version\); \.k0smos-owned\.json now records .*\(management, READINESS\.md\)/)]);
+    expect([...readTree(out).keys()]).toEqual(['README.md', 'management/kustomization.yaml']);
+  });
+});
+
+describe('the lock (issue 13)', () => {
+  it('is taken over when its pid now belongs to an unrelated process (reused pid), in either format', () => {
+    const out = path.join(tmpDir(), 'dist');
+    fs.mkdirSync(out);
+    const file = path.join(out, '.k0smos.lock');
+    // The pid of a live process, but another start time: not the writer that took the lock.
+    fs.writeFileSync(file, JSON.stringify({ host: require('node:os').hostname(), pid: process.ppid, start: 1 }));
+    writeTreeAtomically(out, tree({ 'management/a.yaml': 'a' }));
+    // The earlier format (the pid alone), written long before that process started.
+    fs.writeFileSync(file, String(process.ppid));
+    fs.utimesSync(file, new Date('2000-01-01'), new Date('2000-01-01'));
+    writeTreeAtomically(out, tree({ 'management/a.yaml': 'b' }));
+    expect(readTree(out).get('management/a.yaml')).toBe('b');
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
+  it('a lock from another host holds, and the error says how to clear it', () => {
+    const out = path.join(tmpDir(), 'dist');
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, '.k0smos.lock'), JSON.stringify({ host: 'elsewhere.example', pid: 42, start: 1 }));
+    expect(() => writeTreeAtomically(out, tree({ 'management/a.yaml': 'a' }))).toThrow(/another synth \(process 42 on elsewhere\.example\) is writing .*delete .*\.k0smos\.lock/);
+  });
+
+  it('an empty lock file (a full disk during an earlier take) is stale', () => {
+    const out = path.join(tmpDir(), 'dist');
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, '.k0smos.lock'), '');
+    writeTreeAtomically(out, tree({ 'management/a.yaml': 'a' }));
+    expect(fs.existsSync(path.join(out, '.k0smos.lock'))).toBe(false);
   });
 });
