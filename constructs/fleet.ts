@@ -22,6 +22,7 @@ import { settleOutput, writeTreeAtomically } from '../lib/synth/writer';
 import type { WorkloadSpec } from '../lib/model/workload';
 import { checkDatedSchedule, parseNow, type DatedSchedule } from '../lib/energy/horizon';
 import { place } from '../lib/placement/place';
+import { loadHighs } from '../lib/placement/highs';
 import { partitionedFleet } from '../lib/placement/partitioning';
 import type { PoolPartitioning } from '../lib/gpu/plan';
 import { placementFiles, readPreviousPlacement } from '../lib/placement/report';
@@ -630,6 +631,17 @@ export class Fleet extends Construct {
     for (const w of warnings) console.warn(`cdk8s-k0smos: warning: ${w}`);
     const folders = [...tree.keys()].filter((p) => p.endsWith('/kustomization.yaml')).map((p) => p.slice(0, -'/kustomization.yaml'.length));
     return { outdir: path.resolve(outdir), files: tree.size, folders, warnings, notes };
+  }
+
+  /**
+   * `synth` with the exact placement: loads HiGHS (WebAssembly, read asynchronously) unless `options.highs`
+   * gives it, then validates, renders and writes like {@link Fleet.synth}. This is the entry to use from a
+   * TypeScript app (`await fleet.synthAsync()`): it places workloads exactly as `cdk8s-k0smos synth fleet.yaml`
+   * does, where `synth()` without `highs` falls back to the greedy placement.
+   */
+  public async synthAsync(options: FleetSynthOptions = {}): Promise<FleetSynthResult> {
+    const highs = options.highs ?? (await loadHighs());
+    return this.synth({ ...options, highs });
   }
 
   /**
