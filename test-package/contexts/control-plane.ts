@@ -10,7 +10,10 @@ const controlPlane =
 const fleet = new Fleet(new App(), 'geo', { managementSite: 'frankfurt' });
 fleet.addSite('frankfurt', {
   region: 'eu-central', jurisdiction: 'DE', location: { lat: 50.11, lon: 8.68 }, infrastructure: 'openstack',
-  nodePools: [{ name: 'mgmt', count: 3, cpu: 16, memoryGiB: 64 }],
+  nodePools: [{ name: 'mgmt', count: 1, cpu: 16, memoryGiB: 64 }],
+  // the management cluster, bootstrapped by the fleet, so that it can install kcm and k0smotron there
+  clusters: [{ name: 'frankfurt', controlPlane: ControlPlane.standalone({ keyPath: '~/.ssh/k0smos-frankfurt', externalAddress: '192.168.10.10',
+    hosts: [{ role: 'controller+worker', address: '192.168.10.11' }] }) }],
 });
 fleet.addSite('quebec', {
   region: 'ca-east', jurisdiction: 'CA', location: { lat: 46.81, lon: -71.21 }, infrastructure: 'bare-metal',

@@ -10,6 +10,8 @@ const atlanta = fleet.site('atlanta').cluster() as K0sCluster;
 const cluster = quebec;
 void [CiliumMesh, Connections, ControlPlane, Driver, GpuOperatorStack, InferenceRuntime, InferenceService, Partitioning, Peer, Port, TenantIsolation, TrainingJob, frankfurt, quebec, atlanta, cluster];
 
+{
 // SNIPPET
+}
 
 fleet.synth({ outdir: 'dist' });
