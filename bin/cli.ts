@@ -34,7 +34,7 @@ export const EXIT = {
   invalid: 1,
   /** Usage: unknown command or option, missing or extra argument, a file or folder that does not exist. */
   usage: 2,
-  /** `plan`, `synth`: some replica of a workload not marked optional is left unplaced. */
+  /** `plan`, `synth`: some replica of a workload not marked `optional` is left unplaced (synth still writes the tree). */
   unplaced: 3,
   /** `init`: files it would write exist already (pass --force to replace them). */
   exists: 4,
@@ -47,7 +47,7 @@ export const EXIT_TABLE = [
   '  0   ok',
   '  1   invalid input (spec, construct or schema problems) or an unresolved requirement',
   '  2   usage (unknown command or option, missing argument, no such file)',
-  '  3   work left unplaced (plan; unless every unplaced workload is optional)',
+  '  3   plan, synth: work left unplaced (unless every unplaced workload is marked optional)',
   '  4   init: files exist already (use --force)',
   '  70  internal error (a bug: please report it)',
 ].join('\n');
@@ -149,6 +149,21 @@ const validate: Command = async (args) => {
   return failures.length === 0 ? EXIT.ok : EXIT.invalid;
 };
 
+/**
+ * The exit code of a placement: {@link EXIT.unplaced} when a replica of a workload not marked `optional`
+ * is left unplaced, else {@link EXIT.ok}.
+ */
+export function placementExit(placement: { readonly workloads: readonly { readonly name: string; readonly replicas: number; readonly placed: number }[] }, workloads: readonly { readonly name: string; readonly optional?: boolean | undefined }[]): number {
+  const optional = new Set(workloads.filter((w) => w.optional === true).map((w) => w.name));
+  return placement.workloads.some((w) => w.placed < w.replicas && !optional.has(w.name)) ? EXIT.unplaced : EXIT.ok;
+}
+
+/** The workloads of a fleet file as read (before validation; Fleet.fromSpec has validated it by the time this is used). */
+function workloadsOf(spec: unknown): { name: string; optional?: boolean }[] {
+  const w = spec && typeof spec === 'object' ? (spec as { workloads?: unknown }).workloads : undefined;
+  return Array.isArray(w) ? (w as { name: string; optional?: boolean }[]) : [];
+}
+
 /** `--now <ISO date>`: the instant dated schedules are checked against (the CLI is the edge; nothing reads a clock). */
 function nowFlag(flags: Record<string, string | true>): { now?: string } {
   if (typeof flags.now !== 'string') return {};
@@ -164,11 +179,16 @@ const synth: Command = async (args) => {
   if (!file) throw new UsageError('missing <fleet.yaml>');
   mustBeFile(file, 'fleet file');
   const now = nowFlag(flags);
-  const fleet = Fleet.fromSpec(new App(), 'fleet', readFleetFile(file));
+  const spec = readFleetFile(file);
+  const fleet = Fleet.fromSpec(new App(), 'fleet', spec);
   // Fleet.synth prints its warnings (time checks) to stderr.
   const result = fleet.synth({ outdir: typeof flags.out === 'string' ? flags.out : 'dist', highs: await loadHighs(), ...now });
   console.log(`wrote ${result.files} files to ${result.outdir}`);
-  return EXIT.ok;
+  const placementFile = path.join(result.outdir, 'placement.json');
+  if (!fs.existsSync(placementFile)) return EXIT.ok;
+  const code = placementExit(JSON.parse(fs.readFileSync(placementFile, 'utf8')), workloadsOf(spec));
+  if (code !== EXIT.ok) console.error(`cdk8s-k0smos synth: some replicas are not placed (see ${path.join(result.outdir, 'PLACEMENT.md')}); mark a workload optional: true if that is expected`);
+  return code;
 };
 
 const plan: Command = async (args) => {
@@ -183,7 +203,8 @@ const plan: Command = async (args) => {
     throw new UsageError(`--time-limit must be a positive number of seconds; got '${flags['time-limit']}'`);
   }
   const now = nowFlag(flags);
-  const fleet = Fleet.fromSpec(new App(), 'fleet', readFleetFile(file));
+  const spec = readFleetFile(file);
+  const fleet = Fleet.fromSpec(new App(), 'fleet', spec);
   let previous;
   if (typeof flags.previous === 'string') {
     const read = readPreviousPlacement(fs.readFileSync(flags.previous, 'utf8'));
@@ -198,7 +219,7 @@ const plan: Command = async (args) => {
   });
   for (const w of fleet.timeChecks(now.now).warnings) console.error(`cdk8s-k0smos plan: warning: ${w}`);
   process.stdout.write(flags.json ? renderPlacementJson(placement) : renderPlacementMarkdown(placement));
-  return placement.workloads.every((w) => w.placed === w.replicas) ? EXIT.ok : EXIT.unplaced;
+  return placementExit(placement, workloadsOf(spec));
 };
 
 /**
@@ -275,7 +296,7 @@ export const COMMANDS: Record<string, { run: Command; usage: string; help: strin
   plan: {
     run: plan,
     usage: 'plan <fleet.yaml> [--previous FILE] [--json] [--greedy] [--time-limit SECONDS] [--now ISO-DATE]',
-    help: 'plan <fleet.yaml> [--previous FILE] print the placement of the fleet\'s workloads (--json, --greedy, --time-limit S, --now D); exit 3 if some replica is unplaced',
+    help: 'plan <fleet.yaml> [--previous FILE] print the placement of the fleet\'s workloads (--json, --greedy, --time-limit S, --now D); exit 3 if a replica of a workload not marked optional is unplaced',
   },
   check: {
     run: check,

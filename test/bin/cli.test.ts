@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { COMMANDS, EXIT, EXIT_TABLE, main, parseArgs, UsageError } from '../../bin/cli';
+import { COMMANDS, EXIT, EXIT_TABLE, main, parseArgs, placementExit, UsageError } from '../../bin/cli';
 import { tmpDir } from '../helpers';
 
 const FLEET = path.join(__dirname, '../../apps/fleet.yaml');
@@ -185,5 +185,17 @@ describe('validate and an interrupted synth', () => {
     // Committed (only cleanup was left): the tree is whole, so validate goes on to check it.
     fs.writeFileSync(path.join(dir, '.k0smos-swap.json'), JSON.stringify({ ...journal, phase: 'commit' }));
     expect((await run('validate', dir, '--schemas', tmpDir())).err.join('\n')).not.toMatch(/interrupted/);
+  });
+});
+
+describe('placementExit', () => {
+  const placement = { workloads: [{ name: 'a', replicas: 2, placed: 2 }, { name: 'b', replicas: 1, placed: 0 }] };
+  it('is 3 when a workload not marked optional has unplaced replicas', () => {
+    expect(placementExit(placement, [{ name: 'a' }, { name: 'b' }])).toBe(EXIT.unplaced);
+    expect(placementExit(placement, [{ name: 'a', optional: true }, { name: 'b', optional: false }])).toBe(EXIT.unplaced);
+  });
+  it('is 0 when everything is placed or every unplaced workload is optional', () => {
+    expect(placementExit(placement, [{ name: 'a' }, { name: 'b', optional: true }])).toBe(EXIT.ok);
+    expect(placementExit({ workloads: [{ name: 'a', replicas: 1, placed: 1 }] }, [])).toBe(EXIT.ok);
   });
 });
