@@ -15,6 +15,7 @@ export * from './lib/model/k0s-version';
 export { readFleetFile, parseFleetText } from './lib/model/load';
 export type { K8sObject, Target, PlacedObject, AuxFile } from './lib/synth/objects';
 export { renderTree, type FileTree, type RenderInput, type SiteCluster } from './lib/synth/render';
+export { treeSnapshot } from './lib/synth/snapshot';
 export { layerOf, layerOfObject, LAYERS, type Layer } from './lib/synth/layer';
 export { applyUnits, type ApplyUnit } from './lib/synth/units';
 export { writeTreeAtomically, readTree, settleOutput, incompleteSwap, hasFlatLayout, OWNED_ENTRIES, type WriteOptions, type WriteResult } from './lib/synth/writer';

@@ -28,7 +28,9 @@ void loadHighs().then((highs) => {
   } catch (e) {
     if (e instanceof ValidationError) {
       console.error(e.message);
-      process.exit(1);
+      // exitCode, not exit(): stderr is drained before the process ends, even when piped
+      process.exitCode = 1;
+      return;
     }
     throw e;
   }

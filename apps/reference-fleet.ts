@@ -25,16 +25,17 @@ import type { WorkloadSpec } from '../lib/model/workload';
 /**
  * Workloads placed on the reference fleet at synth (see dist/PLACEMENT.md): a gang-scheduled training
  * job, a latency-bound inference service, MIG-sliced embeddings, federated-learning clients pinned to
- * their data, and two that cannot be placed in full, to show the explanations.
+ * their data, and two that cannot be placed in full, to show the explanations (marked `optional`, so that
+ * `plan` and `synth` of this fleet exit 0: see the exit codes in bin/cli.ts).
  */
 export const referenceWorkloads: WorkloadSpec[] = [
   { name: 'llm-pretrain', replicas: 2, gpu: { model: 'A100-80GB', count: 4 }, cpu: 16, memoryGiB: 128, allowedJurisdictions: ['CA', 'US'], gang: true, priority: 10 },
-  { name: 'chat-inference', replicas: 4, gpu: { count: 1, memoryGiB: 80 }, cpu: 8, memoryGiB: 64, latency: { maxRttMs: 25, to: { lat: 40.71, lon: -74.01 } }, spread: { maxPerSite: 3 }, priority: 8 },
+  { name: 'chat-inference', replicas: 4, gpu: { count: 1, memoryGiB: 80 }, cpu: 8, memoryGiB: 64, latency: { maxRttMs: 25, to: { lat: 40.71, lon: -74.01 } }, spread: { maxPerSite: 3 }, priority: 8, optional: true },
   { name: 'embeddings', replicas: 6, gpu: { migProfile: '1g.10gb' }, cpu: 2, memoryGiB: 8, latency: { maxRttMs: 40, to: 'quebec' }, priority: 4 },
   { name: 'fl-client-quebec', replicas: 1, cpu: 4, memoryGiB: 16, pinnedSite: 'quebec', priority: 6 },
   { name: 'fl-client-frankfurt', replicas: 1, cpu: 4, memoryGiB: 16, pinnedSite: 'frankfurt', priority: 6 },
   { name: 'mi300x-batch', replicas: 3, gpu: { model: 'MI300X', count: 8 }, cpu: 32, memoryGiB: 512, priority: 3 },
-  { name: 'eu-finetune', replicas: 1, gpu: { count: 2, memoryGiB: 40 }, cpu: 8, memoryGiB: 64, allowedJurisdictions: ['EU'], priority: 5 },
+  { name: 'eu-finetune', replicas: 1, gpu: { count: 2, memoryGiB: 40 }, cpu: 8, memoryGiB: 64, allowedJurisdictions: ['EU'], priority: 5, optional: true },
 ];
 
 /** The reference fleet as plain data; `apps/fleet.yaml` holds the same fleet in YAML. */

@@ -23,6 +23,7 @@ import { settleOutput, writeTreeAtomically } from '../lib/synth/writer';
 import type { WorkloadSpec } from '../lib/model/workload';
 import { checkDatedSchedule, parseNow, type DatedSchedule } from '../lib/energy/horizon';
 import { place } from '../lib/placement/place';
+import { loadHighs } from '../lib/placement/highs';
 import { partitionedFleet } from '../lib/placement/partitioning';
 import type { PoolPartitioning } from '../lib/gpu/plan';
 import { placementFiles, readPreviousPlacement } from '../lib/placement/report';
@@ -685,6 +686,17 @@ export class Fleet extends Construct {
   }
 
   /**
+   * `synth` with the exact placement: loads HiGHS (WebAssembly, read asynchronously) unless `options.highs`
+   * gives it, then validates, renders and writes like {@link Fleet.synth}. This is the entry to use from a
+   * TypeScript app (`await fleet.synthAsync()`): it places workloads exactly as `cdk8s-k0smos synth fleet.yaml`
+   * does, where `synth()` without `highs` falls back to the greedy placement.
+   */
+  public async synthAsync(options: FleetSynthOptions = {}): Promise<FleetSynthResult> {
+    const highs = options.highs ?? (await loadHighs());
+    return this.synth({ ...options, highs });
+  }
+
+  /**
    * Every ClusterDeployment's `spec.config` against its template's values schema. Paths name the
    * fleet entry (`sites[atlanta].clusters[atlanta].controlPlane.config.<template field>`).
    */
@@ -712,12 +724,9 @@ export class Fleet extends Construct {
     const root = path.resolve(__dirname, '..', ...(path.basename(path.resolve(__dirname, '..')) === 'build' ? ['..'] : []));
     const dir = findSchemasDir(root);
     if (!dir) {
-      const message =
-        'cannot check ClusterDeployment configs against their templates: no schemas folder found (../shared/schemas beside the package, or K0SMOS_SCHEMAS). Set K0SMOS_SCHEMAS to a folder with kcm/cluster-templates/<template>/values.schema.json, or pass { templates: ClusterTemplateSchemas.load(dir) } to synth()';
-      // In CI the check must run; on a developer's machine without the schemas, synth goes on and says so.
-      if (process.env.CI === 'true') throw new ValidationError([{ path: this.node.path, message }], 'cannot synthesize');
-      console.warn(`cdk8s-k0smos: warning: ${message}; skipping that check`);
-      return 'skip';
+      // A missing schema is an error, never a silent skip: the npm package ships the schemas (upstream-schemas/).
+      const message = `cannot check ClusterDeployment configs against their templates: no schemas folder found (K0SMOS_SCHEMAS${process.env.K0SMOS_SCHEMAS ? ` is '${process.env.K0SMOS_SCHEMAS}', which does not exist` : ' is unset'}; no ../shared/schemas beside the package; no upstream-schemas/ in it). Set K0SMOS_SCHEMAS to a folder with kcm/cluster-templates/<template>/values.schema.json, run \`npm run schemas:pack\` in a checkout, or pass { templates: ClusterTemplateSchemas.load(dir) } to synth()`;
+      throw new ValidationError([{ path: this.node.path, message }], 'cannot synthesize');
     }
     return ClusterTemplateSchemas.fromSchemasDir(dir);
   }

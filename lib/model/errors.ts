@@ -20,6 +20,9 @@ export class ValidationError extends Error {
     super(`${heading}: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n` + sorted.map((i) => `  - ${formatIssue(i)}`).join('\n'));
     this.name = 'ValidationError';
     this.issues = sorted;
+    // The problems are the user's input, not our code: an app that does not catch this error prints the
+    // list (Node prints `stack` for an uncaught error), not a stack trace of library internals.
+    this.stack = `${this.name}: ${this.message}`;
   }
 }
 

@@ -29,8 +29,10 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The closest candidate to `input`, or undefined when nothing is close enough.
- * A candidate is close when it differs only in case, when one contains the other,
- * or when the edit distance is at most a third of the longer string (at least 1, at most 3).
+ * A candidate is close when it differs only in case, when one contains the other and the shorter of
+ * the two has at least 3 characters (so `USA` does not suggest `SA`: 2-letter codes are too short to
+ * be recognised inside another name), or when the edit distance is at most a third of the longer string (at least 1, at most 3).
+ * Between short names (3 characters or fewer) the first letters must also agree.
  * Ties break on the candidate's name so the suggestion is deterministic.
  */
 export function closest(input: string, candidates: readonly string[]): string | undefined {
@@ -42,8 +44,10 @@ export function closest(input: string, candidates: readonly string[]): string | 
   for (const c of [...candidates].sort()) {
     const d = editDistance(input, c);
     const limit = Math.min(3, Math.max(1, Math.floor(Math.max(input.length, c.length) / 3)));
-    const contains = lower.length >= 3 && (c.toLowerCase().includes(lower) || lower.includes(c.toLowerCase()));
-    if (d <= limit || contains) {
+    const contains = Math.min(lower.length, c.length) >= 3 && (c.toLowerCase().includes(lower) || lower.includes(c.toLowerCase()));
+    // Short names (country codes, 'A10') are close only when they start alike: 'USA' is one edit from 'SA'.
+    const shortMismatch = Math.min(lower.length, c.length) <= 3 && lower[0] !== c[0]!.toLowerCase();
+    if ((d <= limit || contains) && !shortMismatch) {
       const score = contains ? Math.min(d, limit) : d;
       if (!best || score < best.d) best = { c, d: score };
     }

@@ -56,6 +56,10 @@ export const workloadSchema = z
     antiAffinity: z.array(z.string()).optional().describe('Workloads this one never shares a site with.'),
     priority: z.int().min(1).max(1000).optional().describe('Weight of each placed GPU (or CPU replica); higher wins when capacity is short. Default 1.'),
     gang: z.boolean().optional().describe('All replicas or none (a training job). Default false.'),
+    optional: z
+      .boolean()
+      .optional()
+      .describe('Leaving replicas of this workload unplaced is expected (best effort, an example): `plan` and `synth` then still exit 0, where an unplaced replica of any other workload makes them exit 3. Placement is the same. Default false.'),
     pinnedSite: z.string().optional().describe('Run only at this site (data that never leaves it).'),
     pinnedCluster: z.string().optional().describe('Run only in this cluster.'),
   })

@@ -2,6 +2,7 @@
  * The placement solver's public types: options in, a `Placement` out.
  */
 import type { Highs } from 'highs';
+import './wasm-global';
 
 /** Which cost the third objective minimises. */
 export type CostKind = 'carbon' | 'energy';

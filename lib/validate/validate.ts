@@ -180,12 +180,19 @@ function checkKustomization(dir: string, rel: string, text: string): Conformance
 }
 
 /**
- * The schemas folder: `K0SMOS_SCHEMAS` if set, else `../shared/schemas` beside the package root.
- * Returns undefined when neither exists.
+ * The schemas folder, first found of: `K0SMOS_SCHEMAS` (when set it must exist: undefined otherwise, never
+ * a silent fallback), `../shared/schemas` beside the package root (a checkout of the repository), and the
+ * copy the npm package ships (`upstream-schemas/` in the package root, made by scripts/pack-schemas.ts).
+ * Returns undefined when none exists.
  */
 export function findSchemasDir(packageRoot: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const fromEnv = env.K0SMOS_SCHEMAS;
   if (fromEnv) return fs.existsSync(fromEnv) ? path.resolve(fromEnv) : undefined;
   const beside = path.resolve(packageRoot, '..', 'shared', 'schemas');
-  return fs.existsSync(beside) ? beside : undefined;
+  if (fs.existsSync(beside)) return beside;
+  const shipped = path.resolve(packageRoot, SHIPPED_SCHEMAS);
+  return fs.existsSync(shipped) ? shipped : undefined;
 }
+
+/** The folder, relative to the package root, that holds the schemas shipped in the npm package. */
+export const SHIPPED_SCHEMAS = 'upstream-schemas';

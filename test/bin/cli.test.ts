@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { main, parseArgs, UsageError } from '../../bin/cli';
+import { COMMANDS, EXIT, EXIT_TABLE, main, parseArgs, placementExit, UsageError } from '../../bin/cli';
 import { tmpDir } from '../helpers';
 
 const FLEET = path.join(__dirname, '../../apps/fleet.yaml');
@@ -37,28 +37,28 @@ function expectUsageError(r: { code: number; err: string[] }, problem: RegExp, u
 
 describe('cli argument errors', () => {
   it('a missing input file is a one-line error, not a stack trace', async () => {
-    expectUsageError(await run('synth', 'no-such-fleet.yaml'), /^cdk8s-k0smos synth: fleet file 'no-such-fleet\.yaml' does not exist;/, 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE]');
+    expectUsageError(await run('synth', 'no-such-fleet.yaml'), /^cdk8s-k0smos synth: fleet file 'no-such-fleet\.yaml' does not exist;/, 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE] [--force]');
     expectUsageError(await run('plan', 'no-such-fleet.yaml', '--greedy'), /^cdk8s-k0smos plan: fleet file 'no-such-fleet\.yaml' does not exist;/, 'plan <fleet.yaml> [--previous FILE] [--json] [--greedy] [--time-limit SECONDS] [--now ISO-DATE]');
     expectUsageError(await run('plan', FLEET, '--previous', 'no-such.json'), /previous placement 'no-such\.json' does not exist/, 'plan <fleet.yaml> [--previous FILE] [--json] [--greedy] [--time-limit SECONDS] [--now ISO-DATE]');
-    expectUsageError(await run('validate', 'no-such-dir'), /^cdk8s-k0smos validate: folder 'no-such-dir' does not exist;/, 'validate [<dir>] [--schemas DIR]');
-    expectUsageError(await run('validate', tmpDir(), '--schemas', 'no-such-schemas'), /schemas folder 'no-such-schemas' does not exist/, 'validate [<dir>] [--schemas DIR]');
-    expectUsageError(await run('synth', tmpDir()), /fleet file '.*' is not a file/, 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE]');
+    expectUsageError(await run('validate', 'no-such-dir'), /^cdk8s-k0smos validate: folder 'no-such-dir' does not exist;/, 'validate [<dir>] [--schemas DIR] [--json]');
+    expectUsageError(await run('validate', tmpDir(), '--schemas', 'no-such-schemas'), /schemas folder 'no-such-schemas' does not exist/, 'validate [<dir>] [--schemas DIR] [--json]');
+    expectUsageError(await run('synth', tmpDir()), /fleet file '.*' is not a file/, 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE] [--force]');
   });
 
   it('an option without its value is an error, whether empty or missing', async () => {
-    expectUsageError(await run('synth', FLEET, '--out='), /^cdk8s-k0smos synth: --out needs a value;/, 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE]');
-    expectUsageError(await run('synth', FLEET, '--out'), /--out needs a value/, 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE]');
-    expectUsageError(await run('synth', FLEET, '--out', '  '), /--out needs a value/, 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE]');
-    expectUsageError(await run('validate', '--schemas='), /--schemas needs a value/, 'validate [<dir>] [--schemas DIR]');
+    expectUsageError(await run('synth', FLEET, '--out='), /^cdk8s-k0smos synth: --out needs a value;/, 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE] [--force]');
+    expectUsageError(await run('synth', FLEET, '--out'), /--out needs a value/, 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE] [--force]');
+    expectUsageError(await run('synth', FLEET, '--out', '  '), /--out needs a value/, 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE] [--force]');
+    expectUsageError(await run('validate', '--schemas='), /--schemas needs a value/, 'validate [<dir>] [--schemas DIR] [--json]');
     expectUsageError(await run('plan', FLEET, '--time-limit', 'soon'), /--time-limit must be a positive number of seconds; got 'soon'/, 'plan <fleet.yaml> [--previous FILE] [--json] [--greedy] [--time-limit SECONDS] [--now ISO-DATE]');
   });
 
   it('an unknown option is an error that suggests the option meant', async () => {
-    expectUsageError(await run('synth', FLEET, '--outdir', 'x'), /^cdk8s-k0smos synth: unknown option '--outdir'; did you mean --out\?;/, 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE]');
+    expectUsageError(await run('synth', FLEET, '--outdir', 'x'), /^cdk8s-k0smos synth: unknown option '--outdir'; did you mean --out\?;/, 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE] [--force]');
     expectUsageError(await run('plan', FLEET, '--gredy'), /unknown option '--gredy'; did you mean --greedy\?/, 'plan <fleet.yaml> [--previous FILE] [--json] [--greedy] [--time-limit SECONDS] [--now ISO-DATE]');
     expectUsageError(await run('plan', FLEET, '--json=yes'), /--json takes no value/, 'plan <fleet.yaml> [--previous FILE] [--json] [--greedy] [--time-limit SECONDS] [--now ISO-DATE]');
     expectUsageError(await run('schema', '--pretty'), /unknown option '--pretty'; this command takes no options/, 'schema');
-    expectUsageError(await run('synth', FLEET, 'extra.yaml'), /unexpected argument 'extra\.yaml'/, 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE]');
+    expectUsageError(await run('synth', FLEET, 'extra.yaml'), /unexpected argument 'extra\.yaml'/, 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE] [--force]');
   });
 
   it('--help prints the command usage and exits 0', async () => {
@@ -69,7 +69,92 @@ describe('cli argument errors', () => {
     } finally {
       log.mockRestore();
     }
-    expect(lines).toEqual(['usage: cdk8s-k0smos synth <fleet.yaml> [--out DIR]    synthesize a fleet described in YAML (--now D: check dated schedules against that instant)']);
+    expect(lines).toEqual(['usage: cdk8s-k0smos synth <fleet.yaml> [--out DIR]    synthesize a fleet described in YAML (--now D: check dated schedules against that instant; --force: write into a folder the library did not write)']);
+  });
+});
+
+/** Runs main with stdout and stderr captured. */
+async function runAll(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const e = jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.map(String).join(' ')));
+  const l = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.map(String).join(' ')));
+  try {
+    return { code: await main(argv), out, err };
+  } finally {
+    e.mockRestore();
+    l.mockRestore();
+  }
+}
+
+describe('cli conventions', () => {
+  it('--help, -h and help print the commands and the exit-code table on stdout and exit 0', async () => {
+    for (const flag of ['--help', '-h', 'help']) {
+      const r = await runAll(flag);
+      expect(r.code).toBe(EXIT.ok);
+      expect(r.err).toEqual([]);
+      const text = r.out.join('\n');
+      for (const c of Object.keys(COMMANDS)) expect(text).toContain(`  ${c}`);
+      expect(text).toContain(EXIT_TABLE);
+    }
+  });
+
+  it('no command is a usage error (exit 2) with the usage on stderr', async () => {
+    const r = await runAll();
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.out).toEqual([]);
+    expect(r.err.join('\n')).toMatch(/^usage: cdk8s-k0smos <command>/);
+  });
+
+  it('an unknown command says so and suggests the closest one', async () => {
+    const r = await runAll('synt', 'fleet.yaml');
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.err[0]).toMatch(/^cdk8s-k0smos: unknown command 'synt'; did you mean 'synth'\?/);
+    const far = await runAll('frobnicate');
+    expect(far.err).toEqual(["cdk8s-k0smos: unknown command 'frobnicate' (cdk8s-k0smos --help lists the commands)"]);
+    // not a prototype property either
+    expect((await runAll('toString')).code).toBe(EXIT.usage);
+  });
+
+  it('--version prints the package version', async () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { version: string };
+    const r = await runAll('--version');
+    expect(r).toEqual({ code: 0, out: [pkg.version], err: [] });
+  });
+
+  it('the exit-code table follows DECISIONS.md', () => {
+    expect(EXIT).toEqual({ ok: 0, invalid: 1, usage: 2, unplaced: 3, exists: 4, internal: 70 });
+  });
+});
+
+describe('init', () => {
+  it('scaffolds a project, pins the versions this package is tested with, and refuses to overwrite', async () => {
+    const dir = path.join(tmpDir(), 'my-fleet');
+    const r = await runAll('init', dir);
+    expect(r.code).toBe(EXIT.ok);
+    for (const f of ['package.json', 'tsconfig.json', 'cdk8s.yaml', 'main.ts', 'fleet.ts', 'fleet.yaml', 'jest.config.js', 'test/fleet.test.ts', '.gitignore', '.github/workflows/synth.yml']) {
+      expect(fs.existsSync(path.join(dir, f))).toBe(true);
+    }
+    const own = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8'));
+    const made = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    expect(made.name).toBe('my-fleet');
+    expect(made.dependencies).toEqual({ 'cdk8s-k0smos': `^${own.version}`, cdk8s: own.devDependencies.cdk8s, 'cdk8s-plus-28': own.devDependencies['cdk8s-plus-28'], constructs: own.devDependencies.constructs });
+    expect(made.devDependencies.typescript).toBe(own.devDependencies.typescript);
+    // cdk8s's output folder is scratch; the tree goes to dist/ through the atomic writer
+    expect(fs.readFileSync(path.join(dir, 'cdk8s.yaml'), 'utf8')).toMatch(/^output: \.cdk8s\.out$/m);
+    const again = await runAll('init', dir);
+    expect(again.code).toBe(EXIT.exists);
+    expect(again.err[0]).toMatch(/cdk8s\.yaml, tsconfig\.json, .* exist in .*; nothing written \(pass --force to replace them\)/);
+  });
+
+  it('keeps what an existing package.json says (the tarball a user installed)', async () => {
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'mine', dependencies: { 'cdk8s-k0smos': 'file:../cdk8s-k0smos-0.1.0.tgz' } }));
+    expect((await runAll('init', dir)).code).toBe(EXIT.ok);
+    const made = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    expect(made.name).toBe('mine');
+    expect(made.dependencies['cdk8s-k0smos']).toBe('file:../cdk8s-k0smos-0.1.0.tgz');
+    expect(made.scripts.synth).toContain('cdk8s synth');
   });
 });
 
@@ -100,5 +185,17 @@ describe('validate and an interrupted synth', () => {
     // Committed (only cleanup was left): the tree is whole, so validate goes on to check it.
     fs.writeFileSync(path.join(dir, '.k0smos-swap.json'), JSON.stringify({ ...journal, phase: 'commit' }));
     expect((await run('validate', dir, '--schemas', tmpDir())).err.join('\n')).not.toMatch(/interrupted/);
+  });
+});
+
+describe('placementExit', () => {
+  const placement = { workloads: [{ name: 'a', replicas: 2, placed: 2 }, { name: 'b', replicas: 1, placed: 0 }] };
+  it('is 3 when a workload not marked optional has unplaced replicas', () => {
+    expect(placementExit(placement, [{ name: 'a' }, { name: 'b' }])).toBe(EXIT.unplaced);
+    expect(placementExit(placement, [{ name: 'a', optional: true }, { name: 'b', optional: false }])).toBe(EXIT.unplaced);
+  });
+  it('is 0 when everything is placed or every unplaced workload is optional', () => {
+    expect(placementExit(placement, [{ name: 'a' }, { name: 'b', optional: true }])).toBe(EXIT.ok);
+    expect(placementExit({ workloads: [{ name: 'a', replicas: 1, placed: 1 }] }, [])).toBe(EXIT.ok);
   });
 });

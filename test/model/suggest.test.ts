@@ -14,4 +14,11 @@ describe('suggestions', () => {
     expect(didYouMean('atlanta', ['atlanta'])).toBe('');
     expect(didYouMean('A100', ['A10', 'A100-40GB', 'A100-80GB', 'H100'])).toBe("; did you mean 'A100-40GB' or 'A100-80GB'?");
   });
+  it('does not suggest a 2-letter code found inside a longer name (USA is not SA)', () => {
+    expect(closest('USA', ['SA', 'US', 'DE'])).toBe('US');
+    expect(closest('USA', ['SA', 'DE'])).toBeUndefined();
+    expect(didYouMean('GER', ['DE', 'ER', 'GB'])).not.toContain("'ER'");
+    // containment still helps for longer names
+    expect(closest('frank', ['frankfurt', 'quebec'])).toBe('frankfurt');
+  });
 });
