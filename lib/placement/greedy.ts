@@ -70,10 +70,15 @@ function less(a: [number, number, number, string], b: [number, number, number, s
   return a[3] < b[3];
 }
 
-/** Places every workload greedily into `state` (fresh or partly filled). */
+/**
+ * Places every workload greedily into `state` (fresh, or partly filled: replicas already there count,
+ * so a previous placement can be completed; a gang or `minSites` workload there is left as it is).
+ */
 export function greedy(inst: Instance, costs: Costs, state = new FleetState(inst)): FleetState {
   for (const item of greedyOrder(inst)) {
     if (item.pools.length === 0) continue;
+    const have = state.replicasOf(item.w.name).length;
+    if (have > 0 && (item.w.gang || (item.w.spread.minSites ?? 1) > 1 || have >= item.w.replicas)) continue;
     const mine: Placed[] = [];
     const rollback = () => {
       for (const p of mine.reverse()) state.take(item.w, p);
@@ -114,7 +119,7 @@ export function greedy(inst: Instance, costs: Costs, state = new FleetState(inst
         continue;
       }
     }
-    while (mine.length < item.w.replicas) {
+    while (have + mine.length < item.w.replicas) {
       const p = placeOne(inst, state, costs, item);
       if (!p) break;
       mine.push(p);

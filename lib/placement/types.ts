@@ -20,10 +20,18 @@ export interface PlaceOptions {
    */
   readonly previous?: PreviousPlacement;
   /**
-   * Time limit of each MIP stage in seconds (the solver runs two stages: placed work, then churn/carbon/balance).
-   * @default 10
+   * Wall-clock safety limit of each solve in seconds. A solve it stops is discarded (the placement
+   * falls back to the warm start for that stage, with a note), so results never depend on machine
+   * speed unless this limit is reached; the limit that normally binds is `workLimit`.
+   * @default 30
    */
   readonly timeLimitSec?: number;
+  /**
+   * Deterministic work limit of each MIP stage: simplex iterations summed over the branch-and-bound
+   * tree. The same input stops at the same point on every machine.
+   * @default 200000
+   */
+  readonly workLimit?: number;
   /**
    * Relative MIP gap at which a stage stops.
    * @default 0.0001
