@@ -113,11 +113,10 @@ function fromPrevious(inst: Instance, costs: Costs, options: PlaceOptions): { st
       if (!eligible.has(pi)) continue;
       const node = state.nodes[pi]![a.node];
       if (!node) continue;
-      const gpus = state.fit(item.w, node);
-      if (!gpus || gpus.length !== a.gpus.length) continue;
-      // Keep the GPU indices when they are free (a byte-identical second synth); else the ones that fit.
-      const free = a.gpus.every((g) => gpus.includes(g)) ? a.gpus : gpus;
-      state.put(item.w, node, free);
+      // The same GPUs when they are free (a byte-identical second synth); else any that fit on the node.
+      const gpus = state.fitsOn(item.w, node, a.gpus) ? [...a.gpus] : state.fit(item.w, node);
+      if (!gpus) continue;
+      state.put(item.w, node, gpus);
     }
     const placed = state.replicasOf(item.w.name);
     if (item.w.gang && placed.length > 0 && placed.length < item.w.replicas) for (const p of [...placed].reverse()) state.take(item.w, p);
