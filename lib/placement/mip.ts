@@ -456,6 +456,7 @@ export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: 
     }
   }
 
+  const isChurn = new Set(d.map((e) => e.col));
   const numCols = lower.length;
   if (numCols === 0) return { state: incumbent, optimal: true, bound: 0, ...(opts.lpBound ? { lpBound: 0 } : {}), notes, classes };
   const start = greedyVector(inst, incumbent, numCols, x, unitOf, patterns, y, z, d, xn, migCols, u);
@@ -537,27 +538,35 @@ export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: 
     notes.push(`the warm start reaches the LP bound (${fmt(lpCap)}): placed work proven optimal without branching`);
   } else {
     // Stage 1: placed work only (churn, cost and balance come in strict order after it).
-    const s1 = solve(value, undefined, 'max', start, true, opts.mipRelGap);
+    // Churn rides along at a weight whose total stays below half a unit of work (work is integral), so
+    // it never trades work for stability, but a stage stopped by its limit leaves a stable answer.
+    const prevTotal = units.reduce((t, un) => t + [...un.previous.values()].reduce((a, b) => a + b, 0), 0);
+    const eps = integral && prevTotal > 0 ? 0.5 / (prevTotal + 1) : 0;
+    const stage1 = eps > 0 ? value.map((v, i) => (stage2[i] === 1 && isChurn.has(i) ? -eps : v)) : value;
+    const s1 = solve(stage1, undefined, 'max', start, true, opts.mipRelGap);
     if (s1.hasSolution && dot(value, s1.col) >= v0 - 1e-9) col = s1.col;
     const v1 = dot(value, col);
     optimal = s1.status === OPT && s1.hasSolution;
-    const dual = s1.timedOut ? NaN : integral && Number.isFinite(s1.dual) ? Math.floor(s1.dual + 1e-6) : s1.dual;
+    // The dual bound covers work − eps·churn with eps·churn < 1/2: work is at most its value rounded.
+    const dual = s1.timedOut ? NaN : integral && Number.isFinite(s1.dual) ? Math.floor(s1.dual + (eps > 0 ? 0.5 : 0) + 1e-6) : s1.dual;
     const caps = [dual, lpCap ?? NaN].filter((b) => Number.isFinite(b));
     bound = caps.length > 0 ? Math.max(v1, Math.min(...caps)) : optimal ? v1 : dot(value, upper);
     if (s1.timedOut) notes.push(`stage 1 hit the wall-clock safety limit (${opts.timeLimitSec} s); its result was discarded so the placement does not depend on machine speed`);
     else if (!optimal) notes.push(`stage 1 stopped (${s1.stoppedByWork ? `work limit of ${opts.workLimit} simplex iterations` : statusName(highs, s1.status)}) with proven gap ${fmtPct((bound - v1) / Math.max(1e-9, bound))}`);
     if (optimal) bound = v1;
   }
-  if (opts.secondStage) {
+  // Stage 2 runs in full with `secondStage`; without it, only churn is minimised (when there is a previous placement).
+  if (opts.secondStage || d.length > 0) {
+    const objective2 = opts.secondStage ? stage2 : stage2.map((c, i) => (isChurn.has(i) ? c : 0));
     const v1 = dot(value, col);
     const keep: Row = { lo: integral ? Math.round(v1) - 0.5 : v1 - 1e-6, hi: INF, cols: value.map((_, i) => i).filter((i) => value[i] !== 0), coefs: value.filter((v) => v !== 0) };
     // Churn must be exact: a gap below 0.25 in absolute terms (cost and balance weigh at most 0.25 together).
     const churn0 = d.reduce((t, e) => t + Math.round(col[e.col] ?? 0), 0);
     const relGap = Math.min(opts.mipRelGap, 0.2 / (churn0 + 1));
-    const s2 = solve(stage2, keep, 'min', Array.from(col), true, relGap);
+    const s2 = solve(objective2, keep, 'min', Array.from(col), true, relGap);
     if (s2.hasSolution && dot(value, s2.col) >= keep.lo) col = s2.col;
-    if (s2.timedOut) notes.push(`stage 2 (churn, cost, balance) hit the wall-clock safety limit (${opts.timeLimitSec} s); its result was discarded so the placement does not depend on machine speed`);
-    else if (s2.status !== OPT) notes.push(`stage 2 (churn, cost, balance) stopped (${s2.stoppedByWork ? `work limit of ${opts.workLimit} simplex iterations` : statusName(highs, s2.status)}); its terms may not be minimal`);
+    if (s2.timedOut) notes.push(`stage 2 (${opts.secondStage ? 'churn, cost, balance' : 'churn'}) hit the wall-clock safety limit (${opts.timeLimitSec} s); its result was discarded so the placement does not depend on machine speed`);
+    else if (s2.status !== OPT) notes.push(`stage 2 (${opts.secondStage ? 'churn, cost, balance' : 'churn'}) stopped (${s2.stoppedByWork ? `work limit of ${opts.workLimit} simplex iterations` : statusName(highs, s2.status)}); its terms may not be minimal`);
   }
   const decoded = decode(inst, col, x, units, patterns, xn);
   if (decoded.dropped > 0) {

@@ -42,7 +42,7 @@ export function place(fleet: FleetModel, workloads: readonly WorkloadModel[] = f
   }
   const mip = solveMip(options.highs, inst, costs, start.state, {
     timeLimitSec: options.timeLimitSec ?? 30,
-    workLimit: options.workLimit ?? 200000,
+    workLimit: options.workLimit ?? 50000,
     mipRelGap: options.mipRelGap ?? 1e-4,
     secondStage: options.secondStage ?? true,
     lpBound: options.lpBound ?? false,

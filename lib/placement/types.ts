@@ -29,7 +29,7 @@ export interface PlaceOptions {
   /**
    * Deterministic work limit of each MIP stage: simplex iterations summed over the branch-and-bound
    * tree. The same input stops at the same point on every machine.
-   * @default 200000
+   * @default 50000
    */
   readonly workLimit?: number;
   /**
@@ -43,8 +43,9 @@ export interface PlaceOptions {
    */
   readonly cost?: CostKind;
   /**
-   * Run the second MIP stage (churn, carbon, balance under the optimal placed work). Off, the
-   * stage-1 solution is kept and only the greedy's choices among equal-work placements apply.
+   * Run the second MIP stage in full (churn, then carbon, then balance, under the optimal placed
+   * work). Off, the second stage minimises churn only (when a previous placement is given) and
+   * carbon and balance come from the warm start's choices among equal-work placements.
    * @default true
    */
   readonly secondStage?: boolean;
