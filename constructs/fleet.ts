@@ -139,8 +139,9 @@ export interface FleetPlacementOptions {
    */
   readonly highs?: PlaceOptions['highs'];
   /**
-   * Time limit of each MIP stage in seconds.
-   * @default 10
+   * Wall-clock safety limit of each MIP solve in seconds (a solve it stops is discarded; the
+   * deterministic work limit normally binds first).
+   * @default 30
    */
   readonly timeLimitSec?: number;
 }

@@ -38,8 +38,14 @@ export function whyThere(inst: Instance, costs: Costs, state: FleetState, item: 
 /** For an item with unplaced replicas: why each site of the fleet does not take one more. */
 export function reasonsPerSite(inst: Instance, state: FleetState, item: Item): SiteReason[] {
   const out: SiteReason[] = [];
+  const statics = new Map(item.staticReasons.map((r) => [r.site, r] as const));
+  const poolsAt = new Map<string, PoolInfo[]>();
+  for (const p of item.pools) {
+    const pool = inst.pools[p]!;
+    poolsAt.set(pool.site.name, [...(poolsAt.get(pool.site.name) ?? []), pool]);
+  }
   for (const site of inst.fleet.sites) {
-    const stat = item.staticReasons.find((r) => r.site === site.name);
+    const stat = statics.get(site.name);
     if (stat) {
       out.push(stat);
       continue;
@@ -49,7 +55,7 @@ export function reasonsPerSite(inst: Instance, state: FleetState, item: Item): S
       out.push({ site: site.name, plugin: admit.plugin, reason: admit.reason! });
       continue;
     }
-    const pools = item.pools.map((p) => inst.pools[p]!).filter((p) => p.site === site);
+    const pools = poolsAt.get(site.name) ?? [];
     const fits = pools.some((p) => state.bestNode(item.w, p.index) !== undefined);
     if (fits) {
       const rule = item.w.gang

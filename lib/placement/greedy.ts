@@ -29,9 +29,24 @@ export function greedyOrder(inst: Instance): Item[] {
   return out;
 }
 
+/** Rank of each pool by `site/cluster/pool` name (the last tie-break), computed once per instance. */
+const nameRanks = new WeakMap<Instance, Int32Array>();
+function nameRank(inst: Instance): Int32Array {
+  let r = nameRanks.get(inst);
+  if (!r) {
+    const names = inst.pools.map((p) => `${p.site.name}/${p.cluster}/${p.name}`);
+    const order = inst.pools.map((p) => p.index).sort((a, b) => cmp(names[a]!, names[b]!) || a - b);
+    r = new Int32Array(inst.pools.length);
+    order.forEach((p, i) => (r![p] = i));
+    nameRanks.set(inst, r);
+  }
+  return r;
+}
+
 /** Places one replica of `item` at its best admissible site among the pools `allow` accepts, or returns undefined. */
 function placeOne(inst: Instance, state: FleetState, costs: Costs, item: Item, allow?: (pool: number) => boolean): Placed | undefined {
-  let best: { placed: { pool: number; node: ReturnType<FleetState['bestNode']> & object }; key: [number, number, number, string] } | undefined;
+  const ranks = nameRank(inst);
+  let best: { placed: { pool: number; node: ReturnType<FleetState['bestNode']> & object }; key: [number, number, number, number] } | undefined;
   const siteOk = new Map<string, boolean>();
   const maxClusters = item.w.spread.maxClusters;
   const usedClusters = maxClusters === undefined ? undefined : new Set(state.replicasOf(item.w.name).map((p) => clusterOf(inst, p.pool)));
@@ -48,7 +63,7 @@ function placeOne(inst: Instance, state: FleetState, costs: Costs, item: Item, a
     if (!ok) continue;
     const stay = (item.previous.get(site) ?? 0) > state.countAt(item.w.name, site) ? 0 : 1;
     const cost = costs.cost(item, pi);
-    const key: [number, number, number, string] = [stay, cost, state.gpuLoad(site) + costs.balance(item, pi), `${site}/${pool.cluster}/${pool.name}`];
+    const key: [number, number, number, number] = [stay, cost, state.gpuLoad(site) + costs.balance(item, pi), ranks[pi]!];
     if (best && !less(key, best.key)) continue;
     const node = state.bestNode(item.w, pi);
     if (!node) continue;
@@ -62,7 +77,7 @@ function clusterOf(inst: Instance, pool: number): string {
   return `${inst.pools[pool]!.site.name}/${inst.pools[pool]!.cluster}`;
 }
 
-function less(a: [number, number, number, string], b: [number, number, number, string]): boolean {
+function less(a: [number, number, number, number], b: [number, number, number, number]): boolean {
   const eps = 1e-12;
   if (a[0] !== b[0]) return a[0] < b[0];
   if (Math.abs(a[1] - b[1]) > eps) return a[1] < b[1];
@@ -70,10 +85,15 @@ function less(a: [number, number, number, string], b: [number, number, number, s
   return a[3] < b[3];
 }
 
-/** Places every workload greedily into `state` (fresh or partly filled). */
+/**
+ * Places every workload greedily into `state` (fresh, or partly filled: replicas already there count,
+ * so a previous placement can be completed; a gang or `minSites` workload there is left as it is).
+ */
 export function greedy(inst: Instance, costs: Costs, state = new FleetState(inst)): FleetState {
   for (const item of greedyOrder(inst)) {
     if (item.pools.length === 0) continue;
+    const have = state.replicasOf(item.w.name).length;
+    if (have > 0 && (item.w.gang || (item.w.spread.minSites ?? 1) > 1 || have >= item.w.replicas)) continue;
     const mine: Placed[] = [];
     const rollback = () => {
       for (const p of mine.reverse()) state.take(item.w, p);
@@ -114,7 +134,7 @@ export function greedy(inst: Instance, costs: Costs, state = new FleetState(inst
         continue;
       }
     }
-    while (mine.length < item.w.replicas) {
+    while (have + mine.length < item.w.replicas) {
       const p = placeOne(inst, state, costs, item);
       if (!p) break;
       mine.push(p);

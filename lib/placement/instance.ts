@@ -84,7 +84,16 @@ export function buildInstance(fleet: FleetModel, workloads: readonly WorkloadMod
     for (const a of pw.assignments) m.set(a.site, (m.get(a.site) ?? 0) + 1);
     prevMap.set(pw.name, m);
   }
+  const poolsBySite = new Map<SiteModel, PoolInfo[]>();
+  for (const p of pools) poolsBySite.set(p.site, [...(poolsBySite.get(p.site) ?? []), p]);
+  // Static filters see a workload's needs only (not its name, size, priority or relations), so
+  // workloads with the same needs share one evaluation: linear in distinct needs × pools.
+  const memo = new Map<string, { eligible: number[]; staticReasons: SiteReason[] }>();
   const items: Item[] = sortedWorkloads.map((w, index) => {
+    const key = needsKey(w);
+    const known = memo.get(key);
+    const work = replicaWork(w);
+    if (known) return { index, w, work, value: w.priority * work, pools: known.eligible, staticReasons: known.staticReasons, previous: prevMap.get(w.name) ?? new Map() };
     const eligible: number[] = [];
     const staticReasons: SiteReason[] = [];
     for (const site of fleet.sites) {
@@ -101,7 +110,8 @@ export function buildInstance(fleet: FleetModel, workloads: readonly WorkloadMod
         continue;
       }
       const poolReasons: { pool: string; plugin: string; reason: string }[] = [];
-      for (const pool of pools.filter((p) => p.site === site)) {
+      const before = eligible.length;
+      for (const pool of poolsBySite.get(site) ?? []) {
         let pr: { plugin: string; reason: string } | undefined;
         for (const f of FILTERS) {
           const r = f.pool?.(w, pool, ctx);
@@ -113,16 +123,22 @@ export function buildInstance(fleet: FleetModel, workloads: readonly WorkloadMod
         if (pr) poolReasons.push({ pool: pool.name, ...pr });
         else eligible.push(pool.index);
       }
-      if (!eligible.some((i) => pools[i]!.site === site) && poolReasons.length > 0) {
+      if (eligible.length === before && poolReasons.length > 0) {
         const distinct = [...new Set(poolReasons.map((r) => r.reason))];
         const reason = distinct.length === 1 ? distinct[0]! : poolReasons.map((r) => `${r.pool}: ${r.reason}`).join('; ');
         staticReasons.push({ site: site.name, plugin: poolReasons[0]!.plugin, reason });
       }
     }
-    const work = replicaWork(w);
+    memo.set(key, { eligible, staticReasons });
     return { index, w, work, value: w.priority * work, pools: eligible, staticReasons, previous: prevMap.get(w.name) ?? new Map() };
   });
   return { fleet, ctx, pools, items, byName: new Map(items.map((i) => [i.w.name, i] as const)) };
+}
+
+/** What the static (site and pool) filters read of a workload: everything but its name, size, priority and relations. */
+function needsKey(w: WorkloadModel): string {
+  const { name: _n, replicas: _r, priority: _p, affinity: _a, antiAffinity: _aa, gang: _g, spread: _s, ...needs } = w;
+  return JSON.stringify(needs);
 }
 
 /** Most replicas of `w` one empty node of `pool` holds (by GPUs, MIG slices, CPU and memory). */

@@ -64,7 +64,8 @@ function enumeratePatterns(gpus: number, classes: readonly GpuClass[]): number[]
   return out;
 }
 
-function poolPatterns(pool: PoolInfo, items: readonly Item[]): PoolPatterns | undefined {
+/** The replica classes that can go to a pool, largest first (undefined when none takes GPUs). */
+function poolClasses(pool: PoolInfo, items: readonly Item[]): GpuClass[] | undefined {
   if (!pool.gpus) return undefined;
   const classes = new Map<string, GpuClass>();
   for (const it of items) {
@@ -74,9 +75,24 @@ function poolPatterns(pool: PoolInfo, items: readonly Item[]): PoolPatterns | un
     classes.set(key, mig ? { key, size: 1, slots: pool.mig.get(mig)! } : { key, size: it.w.gpu!.count, slots: 1 });
   }
   if (classes.size === 0) return undefined;
-  const sorted = [...classes.values()].sort((a, b) => b.size - a.size || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const patterns = enumeratePatterns(pool.gpus.count, sorted);
-  return { classes: sorted, patterns, index: new Map(patterns.map((p, i) => [p.join(','), i] as const)) };
+  return [...classes.values()].sort((a, b) => b.size - a.size || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/**
+ * A plain GPU-sum row is exact when every class takes whole GPUs and the sizes divide each other and
+ * the node (1, 2, 4, 8 on 8-GPU nodes): then any total up to the pool's GPUs packs into its nodes
+ * (largest first, tightest node), so no pattern columns are needed.
+ */
+function gpuSumExact(classes: readonly GpuClass[], gpus: number): boolean {
+  if (classes.some((c) => c.key.startsWith('mig:'))) return false;
+  if (gpus % classes[0]!.size !== 0) return false;
+  for (let i = 1; i < classes.length; i++) if (classes[i - 1]!.size % classes[i]!.size !== 0) return false;
+  return true;
+}
+
+function poolPatterns(pool: PoolInfo, classes: GpuClass[]): PoolPatterns {
+  const patterns = enumeratePatterns(pool.gpus!.count, classes);
+  return { classes, patterns, index: new Map(patterns.map((p, i) => [p.join(','), i] as const)) };
 }
 
 /** Extends a node's content to a maximal pattern (adding the largest classes first). */
@@ -106,10 +122,15 @@ export interface MipResult {
   readonly bound: number;
   readonly lpBound?: number;
   readonly notes: readonly string[];
+  /** Merged column sets (identical workloads share one) and workloads in them, for the report. */
+  readonly classes: { readonly units: number; readonly workloads: number };
 }
 
 export interface MipOptions {
+  /** Wall-clock safety limit per solve in seconds. A solve it stops is discarded, so results never depend on machine speed. */
   readonly timeLimitSec: number;
+  /** Deterministic work limit per MIP stage: simplex iterations summed over the branch-and-bound tree. */
+  readonly workLimit: number;
   readonly mipRelGap: number;
   readonly secondStage: boolean;
   readonly lpBound: boolean;
@@ -117,7 +138,64 @@ export interface MipOptions {
   readonly nodeLevelMaxCols: number;
 }
 
-/** Builds and solves the MIP; `incumbent` is the greedy placement. */
+/**
+ * Workloads that share one column per pool: identical per-replica needs, eligible pools and priority,
+ * and no rule that tells them apart (gang, spread, affinity, anti-affinity in either direction).
+ * Their previous replicas are summed per site: a merged churn row is exact, because members are
+ * interchangeable and any site total can be split so each member keeps min(previous, its share).
+ */
+export interface Unit {
+  readonly index: number;
+  /** The member whose needs stand for all (the first by name). */
+  readonly rep: Item;
+  /** Members in name order. */
+  readonly members: readonly Item[];
+  readonly replicas: number;
+  readonly previous: ReadonlyMap<string, number>;
+}
+
+function mergeable(it: Item, referenced: ReadonlySet<string>): boolean {
+  const w = it.w;
+  const s = w.spread;
+  if (w.gang || w.affinity.length > 0 || w.antiAffinity.length > 0 || referenced.has(w.name)) return false;
+  if (s.minSites !== undefined || s.maxPerSite !== undefined || s.maxSites !== undefined || s.maxClusters !== undefined) return false;
+  let prev = 0;
+  for (const n of it.previous.values()) prev += n;
+  return prev <= w.replicas;
+}
+
+/** Groups identical workloads into units (one per workload when `merge` is off). Linear in the workloads. */
+export function buildUnits(inst: Instance, merge: boolean): { units: Unit[]; unitOf: number[] } {
+  const referenced = new Set<string>();
+  for (const it of inst.items) for (const n of [...it.w.affinity, ...it.w.antiAffinity]) referenced.add(n);
+  const groups = new Map<string, Item[]>();
+  const order: Item[][] = [];
+  for (const it of inst.items) {
+    const w = it.w;
+    const key = merge && mergeable(it, referenced) ? `${it.pools.join(',')}|${JSON.stringify(w.gpu ?? null)}|${w.cpu}|${w.memoryGiB}|${w.priority}` : `#${it.index}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = [];
+      groups.set(key, g);
+      order.push(g);
+    }
+    g.push(it);
+  }
+  const unitOf = new Array<number>(inst.items.length);
+  const units = order.map((members, index): Unit => {
+    const previous = new Map<string, number>();
+    let replicas = 0;
+    for (const m of members) {
+      unitOf[m.index] = index;
+      replicas += m.w.replicas;
+      for (const [site, n] of m.previous) previous.set(site, (previous.get(site) ?? 0) + n);
+    }
+    return { index, rep: members[0]!, members, replicas, previous };
+  });
+  return { units, unitOf };
+}
+
+/** Builds and solves the MIP; `incumbent` is the warm start (the greedy, or the previous placement completed by it). */
 export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: FleetState, opts: MipOptions): MipResult {
   const notes: string[] = [];
   const INF = highs.infinity;
@@ -139,49 +217,65 @@ export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: 
     rows.push({ lo: lo === -Infinity ? -INF : lo, hi: hi === Infinity ? INF : hi, cols, coefs });
   };
 
-  // Replica columns.
-  const x = new Map<number, Map<number, number>>(); // item -> pool -> col
-  const itemsAtPool = new Map<number, Item[]>();
+  // Per-node columns would be (Σ workloads × nodes over pools): decide the capacity model first, then
+  // merge identical workloads when nodes are aggregated (their node-level columns stay per workload).
+  let nodeCols = 0;
+  for (const it of inst.items) for (const p of it.pools) if (replicasPerNode(it.w, inst.pools[p]!) > 0) nodeCols += inst.pools[p]!.count;
+  const nodeLevel = nodeCols <= opts.nodeLevelMaxCols;
+  const { units, unitOf } = buildUnits(inst, !nodeLevel);
+
+  // Replica columns: x[unit][pool].
+  const x = new Map<number, Map<number, number>>(); // unit -> pool -> col
+  const unitsAtPool = new Map<number, Unit[]>();
   const siteNames = inst.fleet.sites.map((s) => s.name);
   const siteRank = new Map(siteNames.map((s, i) => [s, i / Math.max(1, siteNames.length)] as const));
   let costMax = 0;
   let balMax = 0;
-  for (const it of inst.items) {
+  for (const un of units) {
     let cm = 0;
     let bm = 0;
-    for (const p of it.pools) {
-      cm = Math.max(cm, costs.cost(it, p));
-      bm = Math.max(bm, costs.balance(it, p));
+    for (const p of un.rep.pools) {
+      cm = Math.max(cm, costs.cost(un.rep, p));
+      bm = Math.max(bm, costs.balance(un.rep, p));
     }
-    costMax += cm * it.w.replicas;
-    balMax += bm * it.w.replicas;
+    costMax += cm * un.replicas;
+    balMax += bm * un.replicas;
   }
-  const alpha = costMax > 0 ? 0.5 / costMax : 0;
-  const beta = balMax > 0 ? 5e-4 / balMax : 0;
-  const totalReplicas = inst.items.reduce((s, it) => s + it.w.replicas, 0);
+  // Stage 2 minimises churn + α·cost + β·balance + γ·(site order); α·cost ≤ 0.25, β·balance ≤ 1e-4,
+  // γ-term ≤ 1e-7: churn is integral, so at a gap below 0.25 it is exactly minimal.
+  const alpha = costMax > 0 ? 0.25 / costMax : 0;
+  const beta = balMax > 0 ? 1e-4 / balMax : 0;
+  const totalReplicas = units.reduce((s, un) => s + un.replicas, 0);
   const gamma = 1e-7 / Math.max(1, totalReplicas);
-  for (const it of inst.items) {
+  const colsAtSite = new Map<number, Map<string, number[]>>(); // unit -> site -> cols
+  for (const un of units) {
+    const it = un.rep;
     const m = new Map<number, number>();
+    const bySite = new Map<string, number[]>();
     for (const p of it.pools) {
       const pool = inst.pools[p]!;
       const perNode = replicasPerNode(it.w, pool);
-      const ub = Math.min(it.w.replicas, it.w.spread.maxPerSite ?? Infinity, perNode * pool.count);
+      const ub = Math.min(un.replicas, it.w.spread.maxPerSite ?? Infinity, perNode * pool.count);
       if (ub <= 0) continue;
       const c = addCol(0, ub, true);
       value[c] = it.value;
       stage2[c] = alpha * costs.cost(it, p) + beta * costs.balance(it, p) + gamma * siteRank.get(pool.site.name)!;
       m.set(p, c);
-      const list = itemsAtPool.get(p) ?? [];
-      list.push(it);
-      itemsAtPool.set(p, list);
+      const list = unitsAtPool.get(p) ?? [];
+      list.push(un);
+      unitsAtPool.set(p, list);
+      const at = bySite.get(pool.site.name) ?? [];
+      at.push(c);
+      bySite.set(pool.site.name, at);
     }
-    x.set(it.index, m);
+    x.set(un.index, m);
+    colsAtSite.set(un.index, bySite);
   }
+  const xOf = (it: Item): Map<number, number> => x.get(unitOf[it.index]!) ?? new Map();
+  const colsAt = (it: Item, site: string): number[] => colsAtSite.get(unitOf[it.index]!)?.get(site) ?? [];
+  const sitesOf = (it: Item): string[] => [...(colsAtSite.get(unitOf[it.index]!)?.keys() ?? [])].sort();
 
-  const colsAt = (it: Item, site: string): number[] => [...(x.get(it.index) ?? new Map()).entries()].filter(([p]) => inst.pools[p]!.site.name === site).map(([, c]) => c);
-  const sitesOf = (it: Item): string[] => [...new Set([...(x.get(it.index) ?? new Map()).keys()].map((p) => inst.pools[p]!.site.name))].sort();
-
-  // Site-use and any-use columns, created on demand by the relational plugins.
+  // Site-use and any-use columns, created on demand by the relational plugins (never for merged units).
   const y = new Map<string, number>();
   const z = new Map<number, number>();
   const u = new Map<string, number>(); // item/site/cluster -> cluster-use column
@@ -214,14 +308,14 @@ export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: 
     if (c === undefined) {
       c = addCol(0, 1, true);
       u.set(k, c);
-      const cols = [...(x.get(it.index) ?? new Map()).entries()].filter(([p]) => clusterKeyOf(p) === key).map(([, xc]) => xc);
+      const cols = [...xOf(it).entries()].filter(([p]) => clusterKeyOf(p) === key).map(([, xc]) => xc);
       for (const xc of cols) addRow(-Infinity, 0, [xc, c], [1, -it.w.replicas]);
     }
     return c;
   };
   const item = (name: string): Item => inst.byName.get(name)!;
   const mipRows: MipRows = {
-    eligibleClusters: (w) => [...new Set([...(x.get(item(w).index) ?? new Map()).keys()].map(clusterKeyOf))].sort(),
+    eligibleClusters: (w) => [...new Set([...xOf(item(w)).keys()].map(clusterKeyOf))].sort(),
     clusterUse: (w, key) => clusterUse(item(w), key),
     eligibleSites: (w) => sitesOf(item(w)),
     siteUse: (w, s) => siteUse(item(w), s),
@@ -229,32 +323,35 @@ export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: 
     replicaCols: (w, s) => colsAt(item(w), s),
     addRow,
   };
-  for (const it of inst.items) for (const f of FILTERS) f.rows?.(it.w, mipRows, inst.ctx);
+  for (const un of units) if (un.members.length === 1) for (const f of FILTERS) f.rows?.(un.rep.w, mipRows, inst.ctx);
 
   // Replica count (gangs: all or none).
-  for (const it of inst.items) {
-    const cols = [...(x.get(it.index) ?? new Map()).values()];
+  for (const un of units) {
+    const it = un.rep;
+    const cols = [...(x.get(un.index) ?? new Map<number, number>()).values()];
     if (cols.length === 0) continue;
     if (it.w.gang) addRow(0, 0, [...cols, anyUse(it)], [...cols.map(() => 1), -it.w.replicas]);
     else if (z.has(it.index)) addRow(-Infinity, 0, [...cols, z.get(it.index)!], [...cols.map(() => 1), -it.w.replicas]);
-    else addRow(-Infinity, it.w.replicas, cols, cols.map(() => 1));
+    else addRow(-Infinity, un.replicas, cols, cols.map(() => 1));
   }
 
   // Capacity. Exact per node when the node-level model is small enough; otherwise identical nodes are
-  // aggregated into GPU patterns with CPU and memory summed per pool.
-  const nodeCols = inst.pools.reduce((t, pool) => t + (itemsAtPool.get(pool.index)?.length ?? 0) * pool.count, 0);
-  const nodeLevel = nodeCols <= opts.nodeLevelMaxCols;
+  // aggregated: one GPU-sum row per pool where it is exact (whole-GPU sizes that divide each other and
+  // the node), GPU patterns elsewhere, with CPU and memory summed per pool.
   const patterns = new Map<number, { pp: PoolPatterns; cols: number[] }>();
   const xn = new Map<number, Map<number, number[]>>(); // item -> pool -> col per node
   const migCols = new Map<number, Map<string, number[]>>(); // pool -> MIG profile -> col per node
+  let sumRows = 0;
   for (const pool of inst.pools) {
-    const list = itemsAtPool.get(pool.index) ?? [];
-    if (list.length === 0) continue;
+    const ulist = unitsAtPool.get(pool.index) ?? [];
+    if (ulist.length === 0) continue;
+    const colOf = (un: Unit) => x.get(un.index)!.get(pool.index)!;
     if (nodeLevel) {
+      const list = ulist.map((un) => un.rep);
       const perNode = list.map((it) => {
         const ub = Math.min(replicasPerNode(it.w, pool), it.w.replicas);
         const cols = Array.from({ length: pool.count }, () => addCol(0, ub, true));
-        const agg = x.get(it.index)!.get(pool.index)!;
+        const agg = xOf(it).get(pool.index)!;
         addRow(0, 0, [agg, ...cols], [1, ...cols.map(() => -1)]);
         const m = xn.get(it.index) ?? new Map<number, number[]>();
         m.set(pool.index, cols);
@@ -307,58 +404,93 @@ export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: 
     }
     if (pool.fixedMig && pool.gpus) {
       // Identical nodes with a fixed layout: each profile's slices are an independent pool-wide capacity.
-      const profiles = [...new Set(list.map((it) => it.w.gpu?.migProfile).filter((p): p is string => p !== undefined))].sort();
+      const profiles = [...new Set(ulist.map((un) => un.rep.w.gpu?.migProfile).filter((p): p is string => p !== undefined))].sort();
       for (const pr of profiles) {
-        const members = list.filter((it) => it.w.gpu?.migProfile === pr).map((it) => x.get(it.index)!.get(pool.index)!);
+        const members = ulist.filter((un) => un.rep.w.gpu?.migProfile === pr).map(colOf);
         addRow(-Infinity, pool.count * pool.gpus.count * (pool.mig.get(pr) ?? 0), members, members.map(() => 1));
       }
     }
-    const pp = pool.fixedMig ? undefined : poolPatterns(pool, list);
-    if (pp) {
+    const classes = pool.fixedMig ? undefined : poolClasses(pool, ulist.map((un) => un.rep));
+    if (classes && pool.gpus && gpuSumExact(classes, pool.gpus.count)) {
+      const whole = ulist.filter((un) => classKey(un.rep) !== undefined);
+      addRow(-Infinity, pool.count * pool.gpus.count, whole.map(colOf), whole.map((un) => un.rep.w.gpu!.count));
+      sumRows++;
+    } else if (classes) {
+      const pp = poolPatterns(pool, classes);
       const cols = pp.patterns.map(() => addCol(0, pool.count, true));
       patterns.set(pool.index, { pp, cols });
       addRow(-Infinity, pool.count, cols, cols.map(() => 1));
+      const byClass = new Map<string, Unit[]>();
+      for (const un of ulist) {
+        const k = classKey(un.rep);
+        if (k) byClass.set(k, [...(byClass.get(k) ?? []), un]);
+      }
       pp.classes.forEach((cl, ci) => {
-        const members = list.filter((it) => classKey(it) === cl.key).map((it) => x.get(it.index)!.get(pool.index)!);
+        const members = (byClass.get(cl.key) ?? []).map(colOf);
         addRow(-Infinity, 0, [...members, ...cols], [...members.map(() => 1), ...pp.patterns.map((p) => -p[ci]! * cl.slots)]);
       });
     }
-    const cpuItems = list.filter((it) => it.w.cpu > 0);
-    if (cpuItems.length > 0) addRow(-Infinity, pool.count * pool.cpu, cpuItems.map((it) => x.get(it.index)!.get(pool.index)!), cpuItems.map((it) => it.w.cpu));
-    const memItems = list.filter((it) => it.w.memoryGiB > 0);
-    if (memItems.length > 0) addRow(-Infinity, pool.count * pool.memoryGiB, memItems.map((it) => x.get(it.index)!.get(pool.index)!), memItems.map((it) => it.w.memoryGiB));
+    const cpuUnits = ulist.filter((un) => un.rep.w.cpu > 0);
+    if (cpuUnits.length > 0) addRow(-Infinity, pool.count * pool.cpu, cpuUnits.map(colOf), cpuUnits.map((un) => un.rep.w.cpu));
+    const memUnits = ulist.filter((un) => un.rep.w.memoryGiB > 0);
+    if (memUnits.length > 0) addRow(-Infinity, pool.count * pool.memoryGiB, memUnits.map(colOf), memUnits.map((un) => un.rep.w.memoryGiB));
   }
-  if (!nodeLevel) notes.push(`identical nodes aggregated into GPU patterns (${nodeCols} node-level columns would exceed ${opts.nodeLevelMaxCols}); CPU and memory are summed per pool`);
+  const merged = units.filter((un) => un.members.length > 1);
+  const classes = { units: units.length, workloads: inst.items.length };
+  if (!nodeLevel) {
+    notes.push(
+      `identical nodes aggregated (${nodeCols} node-level columns would exceed ${opts.nodeLevelMaxCols}): ${sumRows} pool${sumRows === 1 ? '' : 's'} with an exact GPU-sum row, ${patterns.size} with GPU patterns; CPU and memory summed per pool`,
+    );
+    if (merged.length > 0) notes.push(`${inst.items.length} workloads merged into ${units.length} column sets (${merged.length} sets of identical workloads)`);
+  }
 
-  // Churn.
-  const d: { it: Item; site: string; col: number }[] = [];
-  for (const it of inst.items) {
-    for (const [site, prev] of [...it.previous.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  // Churn: d[unit, site] ≥ previous − now.
+  const d: { un: Unit; site: string; col: number }[] = [];
+  for (const un of units) {
+    for (const [site, prev] of [...un.previous.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       const col = addCol(0, INF, false);
       stage2[col] = 1;
-      const cols = colsAt(it, site);
+      const cols = colsAtSite.get(un.index)?.get(site) ?? [];
       addRow(prev, INF, [col, ...cols], [1, ...cols.map(() => 1)]);
-      d.push({ it, site, col });
+      d.push({ un, site, col });
     }
   }
 
+  const isChurn = new Set(d.map((e) => e.col));
   const numCols = lower.length;
-  const start = greedyVector(inst, incumbent, numCols, x, patterns, y, z, d, xn, migCols, u);
+  if (numCols === 0) return { state: incumbent, optimal: true, bound: 0, ...(opts.lpBound ? { lpBound: 0 } : {}), notes, classes };
+  const start = greedyVector(inst, incumbent, numCols, x, unitOf, patterns, y, z, d, xn, migCols, u);
+  const TIME = highs.constants.modelStatus.timeLimit;
+  const OPT = highs.constants.modelStatus.optimal;
 
-  const solve = (cost: number[], extra: Row | undefined, sense: 'max' | 'min', warm: Float64Array | number[], mip: boolean) => {
+  const solve = (cost: number[], extra: Row | undefined, sense: 'max' | 'min', warm: Float64Array | number[], mip: boolean, relGap: number) => {
     const all = extra ? [...rows, extra] : rows;
     const data = toModel(highs, numCols, cost, sense, lower, upper, mip ? integer : undefined, all);
     const model = highs.createModel(data);
     try {
-      model.options.set({ output_flag: false, time_limit: opts.timeLimitSec, mip_rel_gap: opts.mipRelGap, random_seed: 1 });
+      model.options.set({ output_flag: false, time_limit: opts.timeLimitSec, mip_rel_gap: relGap, random_seed: 1 });
       if (mip) {
         try {
           model.setSolution({ colValue: warm });
         } catch {
-          notes.push('HiGHS rejected the greedy incumbent; it solved without one');
+          notes.push('HiGHS rejected the warm start; it solved without one');
         }
       }
-      model.run();
+      // The work limit counts simplex iterations, which are the same on every machine (wall time is not).
+      let stoppedByWork = false;
+      const limit = BigInt(Math.max(1, Math.floor(opts.workLimit)));
+      model.run(
+        mip
+          ? {
+              [highs.constants.callbackType.mipInterrupt]: (event) => {
+                if ((event.data.mip_total_lp_iterations ?? 0n) >= limit) {
+                  stoppedByWork = true;
+                  event.interrupt();
+                }
+              },
+            }
+          : undefined,
+      );
       const status = model.getModelStatus();
       let sol: { colValue: ArrayLike<number> } = { colValue: [] };
       try {
@@ -373,46 +505,79 @@ export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: 
           return NaN;
         }
       };
-      return { status, objective: sol.colValue.length === numCols ? model.getObjectiveValue() : NaN, col: sol.colValue, dual: mip ? info('mip_dual_bound') : NaN, hasSolution: sol.colValue.length === numCols };
+      const timedOut = status === TIME;
+      return {
+        status,
+        timedOut,
+        stoppedByWork,
+        objective: sol.colValue.length === numCols ? model.getObjectiveValue() : NaN,
+        col: sol.colValue,
+        dual: mip ? info('mip_dual_bound') : NaN,
+        hasSolution: !timedOut && sol.colValue.length === numCols,
+      };
     } finally {
       model.dispose();
     }
   };
 
-  if (numCols === 0) return { state: incumbent, optimal: true, bound: 0, ...(opts.lpBound ? { lpBound: 0 } : {}), notes };
+  // Stage 0: the LP relaxation of placed work. Work is integral when priorities are, so its floor
+  // bounds every placement; a warm start that reaches it is optimal without any branching.
+  const integral = value.every((v) => Number.isInteger(v));
+  const lp = solve(value, undefined, 'max', start, false, opts.mipRelGap);
   let lpBound: number | undefined;
-  if (opts.lpBound) {
-    const lp = solve(value, undefined, 'max', start, false);
-    if (lp.status === highs.constants.modelStatus.optimal) lpBound = lp.objective;
-    else notes.push(`the LP relaxation stopped (${statusName(highs, lp.status)}); no LP bound`);
+  if (lp.status === OPT) lpBound = lp.objective;
+  else notes.push(`the LP relaxation stopped (${lp.timedOut ? 'wall-clock safety limit' : statusName(highs, lp.status)}); no LP bound`);
+  const lpCap = lpBound === undefined ? undefined : integral ? Math.floor(lpBound + 1e-6) : lpBound;
+  const v0 = dot(value, start);
+  let col: ArrayLike<number> = start;
+  let optimal = false;
+  let bound: number;
+  if (lpCap !== undefined && v0 >= lpCap - 1e-6) {
+    optimal = true;
+    bound = lpCap;
+    notes.push(`the warm start reaches the LP bound (${fmt(lpCap)}): placed work proven optimal without branching`);
+  } else {
+    // Stage 1: placed work only (churn, cost and balance come in strict order after it).
+    // Churn rides along at a weight whose total stays below half a unit of work (work is integral), so
+    // it never trades work for stability, but a stage stopped by its limit leaves a stable answer.
+    const prevTotal = units.reduce((t, un) => t + [...un.previous.values()].reduce((a, b) => a + b, 0), 0);
+    const eps = integral && prevTotal > 0 ? 0.5 / (prevTotal + 1) : 0;
+    const stage1 = eps > 0 ? value.map((v, i) => (stage2[i] === 1 && isChurn.has(i) ? -eps : v)) : value;
+    const s1 = solve(stage1, undefined, 'max', start, true, opts.mipRelGap);
+    if (s1.hasSolution && dot(value, s1.col) >= v0 - 1e-9) col = s1.col;
+    const v1 = dot(value, col);
+    optimal = s1.status === OPT && s1.hasSolution;
+    // The dual bound covers work − eps·churn with eps·churn < 1/2: work is at most its value rounded.
+    const dual = s1.timedOut ? NaN : integral && Number.isFinite(s1.dual) ? Math.floor(s1.dual + (eps > 0 ? 0.5 : 0) + 1e-6) : s1.dual;
+    const caps = [dual, lpCap ?? NaN].filter((b) => Number.isFinite(b));
+    bound = caps.length > 0 ? Math.max(v1, Math.min(...caps)) : optimal ? v1 : dot(value, upper);
+    if (s1.timedOut) notes.push(`stage 1 hit the wall-clock safety limit (${opts.timeLimitSec} s); its result was discarded so the placement does not depend on machine speed`);
+    else if (!optimal) notes.push(`stage 1 stopped (${s1.stoppedByWork ? `work limit of ${opts.workLimit} simplex iterations` : statusName(highs, s1.status)}) with proven gap ${fmtPct((bound - v1) / Math.max(1e-9, bound))}`);
+    if (optimal) bound = v1;
   }
-  // Stage 1 also carries churn at a weight whose total stays below one unit of placed work (work is
-  // integral), so it never trades work for stability but prefers the stable one among equals, which
-  // matters when a time limit stops stage 2 early.
-  const prevTotal = d.reduce((t, x) => t + (x.it.previous.get(x.site) ?? 0), 0);
-  const eps = prevTotal > 0 ? 0.5 / (prevTotal + 1) : 0;
-  const stage1 = value.map((v, i) => (stage2[i] === 1 && value[i] === 0 && d.some((x) => x.col === i) ? -eps : v));
-  const s1 = solve(stage1, undefined, 'max', start, true);
-  const OPT = highs.constants.modelStatus.optimal;
-  let col: ArrayLike<number> = s1.hasSolution ? s1.col : start;
-  let optimal = s1.status === OPT;
-  const v1 = dot(value, col);
-  // The dual bound covers work − eps·churn; work is integral and eps·churn < 1/2.
-  const dualOnWork = Number.isFinite(s1.dual) ? (eps > 0 ? Math.floor(s1.dual + 0.5 + 1e-6) : s1.dual) : NaN;
-  const bound = Number.isFinite(dualOnWork) ? Math.max(dualOnWork, v1) : optimal ? v1 : dot(value, upper);
-  if (!optimal) notes.push(`stage 1 stopped (${statusName(highs, s1.status)}) with proven gap ${fmtPct((bound - v1) / Math.max(1e-9, bound))}`);
-  if (opts.secondStage) {
-    const keep: Row = { lo: Math.round(v1) - 0.5, hi: INF, cols: value.map((_, i) => i).filter((i) => value[i] !== 0), coefs: value.filter((v) => v !== 0) };
-    const s2 = solve(stage2, keep, 'min', Array.from(col), true);
-    if (s2.hasSolution && dot(value, s2.col) >= Math.round(v1) - 0.5) col = s2.col;
-    if (s2.status !== OPT) notes.push(`stage 2 (churn, cost, balance) stopped (${statusName(highs, s2.status)}); its terms may not be minimal`);
+  // Stage 2 runs in full with `secondStage`; without it, only churn is minimised (when there is a previous placement).
+  if (opts.secondStage || d.length > 0) {
+    const objective2 = opts.secondStage ? stage2 : stage2.map((c, i) => (isChurn.has(i) ? c : 0));
+    const v1 = dot(value, col);
+    const keep: Row = { lo: integral ? Math.round(v1) - 0.5 : v1 - 1e-6, hi: INF, cols: value.map((_, i) => i).filter((i) => value[i] !== 0), coefs: value.filter((v) => v !== 0) };
+    // Churn must be exact: a gap below 0.25 in absolute terms (cost and balance weigh at most 0.25 together).
+    const churn0 = d.reduce((t, e) => t + Math.round(col[e.col] ?? 0), 0);
+    const relGap = Math.min(opts.mipRelGap, 0.2 / (churn0 + 1));
+    const s2 = solve(objective2, keep, 'min', Array.from(col), true, relGap);
+    if (s2.hasSolution && dot(value, s2.col) >= keep.lo) col = s2.col;
+    if (s2.timedOut) notes.push(`stage 2 (${opts.secondStage ? 'churn, cost, balance' : 'churn'}) hit the wall-clock safety limit (${opts.timeLimitSec} s); its result was discarded so the placement does not depend on machine speed`);
+    else if (s2.status !== OPT) notes.push(`stage 2 (${opts.secondStage ? 'churn, cost, balance' : 'churn'}) stopped (${s2.stoppedByWork ? `work limit of ${opts.workLimit} simplex iterations` : statusName(highs, s2.status)}); its terms may not be minimal`);
   }
-  const decoded = decode(inst, col, x, patterns, xn);
+  const decoded = decode(inst, col, x, units, patterns, xn);
   if (decoded.dropped > 0) {
     optimal = false;
     notes.push(`${decoded.dropped} replica${decoded.dropped === 1 ? '' : 's'} did not pack by CPU/memory on single nodes and were left unplaced`);
   }
-  return { state: decoded.state, optimal, bound, ...(lpBound !== undefined ? { lpBound } : {}), notes };
+  return { state: decoded.state, optimal, bound, ...(lpBound !== undefined ? { lpBound } : {}), notes, classes };
+}
+
+function fmt(x: number): string {
+  return Number.isInteger(x) ? String(x) : x.toFixed(3);
 }
 
 function dot(a: readonly number[], b: ArrayLike<number>): number {
@@ -461,45 +626,47 @@ function toModel(highs: Highs, numCols: number, cost: readonly number[], sense: 
   };
 }
 
-/** The greedy placement as a column vector of the model. */
+/** The warm-start placement as a column vector of the model. Linear in the placed replicas. */
 function greedyVector(
   inst: Instance,
   state: FleetState,
   numCols: number,
   x: ReadonlyMap<number, ReadonlyMap<number, number>>,
+  unitOf: readonly number[],
   patterns: ReadonlyMap<number, { pp: PoolPatterns; cols: number[] }>,
   y: ReadonlyMap<string, number>,
   z: ReadonlyMap<number, number>,
-  d: readonly { it: Item; site: string; col: number }[],
+  d: readonly { un: Unit; site: string; col: number }[],
   xn: ReadonlyMap<number, ReadonlyMap<number, readonly number[]>>,
   migCols: ReadonlyMap<number, ReadonlyMap<string, readonly number[]>>,
   u: ReadonlyMap<string, number>,
 ): Float64Array {
   const v = new Float64Array(numCols);
-  for (const it of inst.items) {
-    for (const p of state.replicasOf(it.w.name)) {
-      const c = u.get(`${it.index}/${inst.pools[p.pool]!.site.name}/${inst.pools[p.pool]!.cluster}`);
-      if (c !== undefined) v[c] = 1;
-    }
-  }
-  for (const it of inst.items) {
-    for (const p of state.replicasOf(it.w.name)) {
-      const c = xn.get(it.index)?.get(p.pool)?.[p.node];
-      if (c !== undefined) v[c]! += 1;
-    }
-  }
-  for (const [poolIndex, byProfile] of migCols) {
-    for (const [profile, cols] of byProfile) {
-      state.nodes[poolIndex]!.forEach((node, n) => {
-        v[cols[n]!] = node.gpus.filter((g) => g.mode === 'mig' && g.profile === profile).length;
-      });
-    }
+  // Whole-GPU classes per node of the pattern pools, filled from the placed replicas.
+  const content = new Map<number, number[][]>();
+  for (const [poolIndex, { pp }] of patterns) {
+    content.set(
+      poolIndex,
+      state.nodes[poolIndex]!.map((node) => pp.classes.map((cl) => (cl.key.startsWith('mig:') ? node.gpus.filter((g) => g.mode === 'mig' && g.profile === cl.key.slice(4)).length : 0))),
+    );
   }
   for (const it of inst.items) {
     const placed = state.replicasOf(it.w.name);
+    const xs = x.get(unitOf[it.index]!);
+    const key = classKey(it);
     for (const p of placed) {
-      const c = x.get(it.index)?.get(p.pool);
+      const pool = inst.pools[p.pool]!;
+      const cu = u.get(`${it.index}/${pool.site.name}/${pool.cluster}`);
+      if (cu !== undefined) v[cu] = 1;
+      const cn = xn.get(it.index)?.get(p.pool)?.[p.node];
+      if (cn !== undefined) v[cn]! += 1;
+      const c = xs?.get(p.pool);
       if (c !== undefined) v[c]! += 1;
+      const pat = patterns.get(p.pool);
+      if (pat && key && !key.startsWith('mig:')) {
+        const ci = pat.pp.classes.findIndex((cl) => cl.key === key);
+        if (ci >= 0) content.get(p.pool)![p.node]![ci]! += 1;
+      }
     }
     for (const [site] of state.sitesOf(it.w.name)) {
       const c = y.get(`${it.index}/${site}`);
@@ -508,20 +675,21 @@ function greedyVector(
     const zc = z.get(it.index);
     if (zc !== undefined && placed.length > 0) v[zc] = 1;
   }
-  for (const { it, site, col } of d) v[col] = Math.max(0, (it.previous.get(site) ?? 0) - state.countAt(it.w.name, site));
+  for (const [poolIndex, byProfile] of migCols) {
+    for (const [profile, cols] of byProfile) {
+      state.nodes[poolIndex]!.forEach((node, n) => {
+        v[cols[n]!] = node.gpus.filter((g) => g.mode === 'mig' && g.profile === profile).length;
+      });
+    }
+  }
+  for (const { un, site, col } of d) {
+    let now = 0;
+    for (const m of un.members) now += state.countAt(m.w.name, site);
+    v[col] = Math.max(0, (un.previous.get(site) ?? 0) - now);
+  }
   for (const [poolIndex, { pp, cols }] of patterns) {
     const pool = inst.pools[poolIndex]!;
-    const content = state.nodes[poolIndex]!.map((node) =>
-      pp.classes.map((cl) => (cl.key.startsWith('mig:') ? node.gpus.filter((g) => g.mode === 'mig' && g.profile === cl.key.slice(4)).length : 0)),
-    );
-    for (const it of inst.items) {
-      const key = classKey(it);
-      if (!key || key.startsWith('mig:')) continue;
-      const ci = pp.classes.findIndex((c) => c.key === key);
-      if (ci < 0) continue;
-      for (const p of state.replicasOf(it.w.name)) if (p.pool === poolIndex) content[p.node]![ci]! += 1;
-    }
-    for (const c of content) {
+    for (const c of content.get(poolIndex)!) {
       const k = pp.index.get(maximal(c, pp.classes, pool.gpus!.count).join(','));
       if (k !== undefined) v[cols[k]!]! += 1;
     }
@@ -529,11 +697,69 @@ function greedyVector(
   return v;
 }
 
+/**
+ * Splits a unit's replicas per pool among its members: per site, each member first gets back up to
+ * what it ran there before (so churn is the unit's churn), then the rest fills members in name order
+ * (whole workloads first). Returns replicas per member per pool.
+ */
+function distribute(inst: Instance, un: Unit, col: ArrayLike<number>, xs: ReadonlyMap<number, number>): { byItem: Map<Item, Map<number, number>>; left: number } {
+  const byItem = new Map<Item, Map<number, number>>();
+  if (un.members.length === 1) {
+    const m = new Map<number, number>();
+    for (const [p, c] of xs) {
+      const n = Math.round(col[c]!);
+      if (n > 0) m.set(p, n);
+    }
+    byItem.set(un.rep, m);
+    return { byItem, left: 0 };
+  }
+  const poolsAt = new Map<string, [number, number][]>();
+  const siteTotal = new Map<string, number>();
+  for (const [p, c] of xs) {
+    const n = Math.round(col[c]!);
+    if (n <= 0) continue;
+    const site = inst.pools[p]!.site.name;
+    poolsAt.set(site, [...(poolsAt.get(site) ?? []), [p, n]]);
+    siteTotal.set(site, (siteTotal.get(site) ?? 0) + n);
+  }
+  const sites = [...siteTotal.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const budget = new Map(un.members.map((m) => [m, m.w.replicas] as const));
+  const share = new Map<Item, Map<string, number>>(un.members.map((m) => [m, new Map<string, number>()] as const));
+  const give = (m: Item, site: string, k: number) => {
+    if (k <= 0) return;
+    share.get(m)!.set(site, (share.get(m)!.get(site) ?? 0) + k);
+    budget.set(m, budget.get(m)! - k);
+    siteTotal.set(site, siteTotal.get(site)! - k);
+  };
+  for (const site of sites) for (const m of un.members) give(m, site, Math.min(m.previous.get(site) ?? 0, siteTotal.get(site)!, budget.get(m)!));
+  for (const site of sites) for (const m of un.members) give(m, site, Math.min(siteTotal.get(site)!, budget.get(m)!));
+  let left = 0;
+  for (const site of sites) left += siteTotal.get(site)!;
+  for (const site of sites) {
+    const pools = poolsAt.get(site)!.map(([p, n]) => [p, n] as [number, number]);
+    let pi = 0;
+    for (const m of un.members) {
+      let k = share.get(m)!.get(site) ?? 0;
+      while (k > 0 && pi < pools.length) {
+        const take = Math.min(k, pools[pi]![1]);
+        const mm = byItem.get(m) ?? new Map<number, number>();
+        mm.set(pools[pi]![0], (mm.get(pools[pi]![0]) ?? 0) + take);
+        byItem.set(m, mm);
+        pools[pi]![1] -= take;
+        k -= take;
+        if (pools[pi]![1] === 0) pi++;
+      }
+    }
+  }
+  return { byItem, left };
+}
+
 /** Turns a solution vector into node assignments. */
 function decode(
   inst: Instance,
   col: ArrayLike<number>,
   x: ReadonlyMap<number, ReadonlyMap<number, number>>,
+  units: readonly Unit[],
   patterns: ReadonlyMap<number, { pp: PoolPatterns; cols: number[] }>,
   xn: ReadonlyMap<number, ReadonlyMap<number, readonly number[]>>,
 ): { state: FleetState; dropped: number } {
@@ -556,14 +782,17 @@ function decode(
     dropped += repair(inst, state);
     return { state, dropped };
   }
+  const entriesAt = new Map<number, { it: Item; n: number }[]>();
+  for (const un of units) {
+    const xs = x.get(un.index);
+    if (!xs) continue;
+    const { byItem, left } = distribute(inst, un, col, xs);
+    dropped += left;
+    for (const [it, m] of byItem) for (const [p, n] of m) entriesAt.set(p, [...(entriesAt.get(p) ?? []), { it, n }]);
+  }
   for (const pool of inst.pools) {
-    const entries: { it: Item; n: number }[] = [];
-    for (const it of inst.items) {
-      const c = x.get(it.index)?.get(pool.index);
-      const n = c === undefined ? 0 : Math.round(col[c]!);
-      if (n > 0) entries.push({ it, n });
-    }
-    if (entries.length === 0) continue;
+    const entries = entriesAt.get(pool.index);
+    if (!entries || entries.length === 0) continue;
     entries.sort((a, b) => rankOf(b.it) - rankOf(a.it) || (a.it.w.name < b.it.w.name ? -1 : 1));
     const pat = patterns.get(pool.index);
     const slots: Map<string, number>[] = state.nodes[pool.index]!.map(() => new Map());
@@ -576,7 +805,7 @@ function decode(
       });
     }
     for (const { it, n } of entries) {
-      const key = classKey(it);
+      const key = pat ? classKey(it) : undefined;
       for (let r = 0; r < n; r++) {
         let done = false;
         if (key) {

@@ -32,13 +32,17 @@ export function place(fleet: FleetModel, workloads: readonly WorkloadModel[] = f
   const costs = makeCosts(inst, options.cost ?? 'carbon');
   const greedyState = greedy(inst, costs);
   const greedyObj = objectiveOf(inst, costs, greedyState);
+  // The previous placement, where it still holds, completed by the greedy: the warm start, and the
+  // placement kept when nothing better exists (so an unchanged input gives unchanged output).
+  const warm = fromPrevious(inst, costs, options);
+  const start = warm && !better(greedyObj, warm.obj) ? warm : { state: greedyState, obj: greedyObj };
   const capacityBound = inst.items.reduce((s, it) => s + (it.pools.length > 0 ? it.value * it.w.replicas : 0), 0);
   if (!options.highs || inst.items.length === 0) {
-    const kept = keepPrevious(inst, costs, options, greedyObj);
-    return assemble(inst, costs, kept?.state ?? greedyState, kept?.obj ?? greedyObj, { status: inst.items.length === 0 ? 'optimal' : 'heuristic', engine: 'greedy', bound: capacityBound, notes: [] });
+    return assemble(inst, costs, start.state, start.obj, { status: inst.items.length === 0 ? 'optimal' : 'heuristic', engine: 'greedy', bound: capacityBound, notes: [] });
   }
-  const mip = solveMip(options.highs, inst, costs, greedyState, {
-    timeLimitSec: options.timeLimitSec ?? 10,
+  const mip = solveMip(options.highs, inst, costs, start.state, {
+    timeLimitSec: options.timeLimitSec ?? 30,
+    workLimit: options.workLimit ?? 50000,
     mipRelGap: options.mipRelGap ?? 1e-4,
     secondStage: options.secondStage ?? true,
     lpBound: options.lpBound ?? false,
@@ -46,17 +50,14 @@ export function place(fleet: FleetModel, workloads: readonly WorkloadModel[] = f
   });
   const mipObj = objectiveOf(inst, costs, mip.state);
   const notes = [...mip.notes];
-  let state = mip.state;
-  let obj = mipObj;
-  if (greedyObj.placedValue > mipObj.placedValue + 1e-9) {
-    notes.push('the greedy placement places more work than the decoded MIP solution and is kept');
-    state = greedyState;
-    obj = greedyObj;
-  }
-  const kept = keepPrevious(inst, costs, options, obj);
-  if (kept) {
-    state = kept.state;
-    obj = kept.obj;
+  // Objectives in strict order: the warm start wins ties, so a placement that cannot be improved stays node for node.
+  let state = start.state;
+  let obj = start.obj;
+  if (better(mipObj, obj)) {
+    state = mip.state;
+    obj = mipObj;
+  } else if (better(obj, mipObj)) {
+    notes.push(start === warm ? 'the previous placement (completed greedily) is better in objective order than the decoded MIP solution and is kept' : 'the greedy placement is better in objective order than the decoded MIP solution and is kept');
   }
   const bound = Math.min(mip.bound, capacityBound);
   const optimal = mip.optimal && obj.placedValue >= bound - 1e-6;
@@ -65,31 +66,62 @@ export function place(fleet: FleetModel, workloads: readonly WorkloadModel[] = f
     engine: 'mip',
     bound: optimal ? obj.placedValue : bound,
     notes,
-    ...(mip.lpBound !== undefined ? { lpBound: mip.lpBound } : {}),
+    ...(options.lpBound && mip.lpBound !== undefined ? { lpBound: mip.lpBound } : {}),
   });
 }
 
+/** Lexicographic: more placed work, then less churn, then less cost, then less balance. */
+export function better(a: PlacementObjective, b: PlacementObjective): boolean {
+  const eps = 1e-6;
+  if (Math.abs(a.placedValue - b.placedValue) > eps) return a.placedValue > b.placedValue;
+  if (a.churn !== b.churn) return a.churn < b.churn;
+  if (Math.abs(a.cost - b.cost) > eps) return a.cost < b.cost;
+  if (Math.abs(a.balance - b.balance) > eps) return a.balance < b.balance;
+  return false;
+}
+
 /**
- * "If nothing changed, nothing changes": when the previous placement is still valid and no worse on
- * every objective, it is kept node for node, so a second synth is byte-identical to the first.
+ * The previous placement, node for node where it still fits (replicas on nodes or pools that are
+ * gone, or beyond a workload's replicas, are dropped; a gang that lost a member is dropped whole),
+ * completed by the greedy. Undefined without a previous placement or when the result breaks a rule.
  */
-function keepPrevious(inst: Instance, costs: Costs, options: PlaceOptions, best: PlacementObjective): { state: FleetState; obj: PlacementObjective } | undefined {
+function fromPrevious(inst: Instance, costs: Costs, options: PlaceOptions): { state: FleetState; obj: PlacementObjective } | undefined {
   const prev = options.previous;
   if (!prev) return undefined;
   const state = new FleetState(inst);
-  for (const pw of prev.workloads) {
+  const poolIndex = new Map(inst.pools.map((p) => [`${p.site.name}/${p.cluster}/${p.name}`, p.index] as const));
+  for (const pw of [...prev.workloads].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const item = inst.byName.get(pw.name);
     if (!item) continue;
+    const eligible = new Set(item.pools);
     for (const a of pw.assignments) {
-      const pool = inst.pools.find((p) => p.site.name === a.site && p.cluster === a.cluster && p.name === a.pool);
-      if (!pool || a.node === undefined || !a.gpus || !item.pools.includes(pool.index)) return undefined;
-      const node = state.nodes[pool.index]![a.node];
-      if (!node) return undefined;
-      const gpus = state.fit(item.w, node);
-      if (!gpus || gpus.length !== a.gpus.length) return undefined;
-      state.put(item.w, node, a.gpus);
+      if (state.replicasOf(item.w.name).length >= item.w.replicas) break;
+      const pi = poolIndex.get(`${a.site}/${a.cluster}/${a.pool}`);
+      if (pi === undefined || a.node === undefined || !a.gpus) {
+        // Only the site (or pool) is known: the tightest node of an eligible pool there.
+        for (const p of item.pools) {
+          const pool = inst.pools[p]!;
+          if (pool.site.name !== a.site || (a.cluster !== undefined && pool.cluster !== a.cluster) || (a.pool !== undefined && pool.name !== a.pool)) continue;
+          const best = state.bestNode(item.w, p);
+          if (best) {
+            state.put(item.w, best.node, best.gpus);
+            break;
+          }
+        }
+        continue;
+      }
+      if (!eligible.has(pi)) continue;
+      const node = state.nodes[pi]![a.node];
+      if (!node) continue;
+      // The same GPUs when they are free (a byte-identical second synth); else any that fit on the node.
+      const gpus = state.fitsOn(item.w, node, a.gpus) ? [...a.gpus] : state.fit(item.w, node);
+      if (!gpus) continue;
+      state.put(item.w, node, gpus);
     }
+    const placed = state.replicasOf(item.w.name);
+    if (item.w.gang && placed.length > 0 && placed.length < item.w.replicas) for (const p of [...placed].reverse()) state.take(item.w, p);
   }
+  greedy(inst, costs, state);
   const placement = {
     workloads: inst.items.map((it) => ({
       name: it.w.name,
@@ -97,10 +129,7 @@ function keepPrevious(inst: Instance, costs: Costs, options: PlaceOptions, best:
     })),
   };
   if (checkPlacement(inst.fleet, inst.items.map((i) => i.w), placement).length > 0) return undefined;
-  const obj = objectiveOf(inst, costs, state);
-  const eps = 1e-6;
-  const noWorse = obj.placedValue >= best.placedValue - eps && obj.churn <= best.churn && obj.cost <= best.cost + eps && obj.balance <= best.balance + eps;
-  return noWorse ? { state, obj } : undefined;
+  return { state, obj: objectiveOf(inst, costs, state) };
 }
 
 /** Objective values of a node-level placement. */

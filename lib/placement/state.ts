@@ -52,6 +52,8 @@ export class FleetState implements PlacementView {
   private readonly counts = new Map<string, Map<string, number>>();
   private readonly placed = new Map<string, Placed[]>();
   private readonly siteGpus = new Map<string, { used: number; total: number }>();
+  /** Free whole GPUs and CPU per pool (sums over nodes): a quick "full" test before scanning nodes. */
+  private readonly poolFree: { gpus: number; cpu: number }[];
 
   constructor(public readonly inst: Instance) {
     this.nodes = inst.pools.map((pool) =>
@@ -63,6 +65,7 @@ export class FleetState implements PlacementView {
         memFree: pool.memoryGiB,
       })),
     );
+    this.poolFree = inst.pools.map((pool) => ({ gpus: pool.fixedMig ? 0 : pool.count * (pool.gpus?.count ?? 0), cpu: pool.count * pool.cpu }));
     for (const pool of inst.pools) {
       const t = this.siteGpus.get(pool.site.name) ?? { used: 0, total: 0 };
       t.total += pool.count * (pool.gpus?.count ?? 0);
@@ -110,6 +113,21 @@ export class FleetState implements PlacementView {
     return free.length === w.gpu.count ? free : undefined;
   }
 
+  /** Whether a replica of `w` fits on `node` on exactly these GPUs (to keep a previous placement byte for byte). */
+  public fitsOn(w: WorkloadModel, node: NodeState, gpus: readonly number[]): boolean {
+    if (node.cpuFree + EPS < w.cpu || node.memFree + EPS < w.memoryGiB) return false;
+    if (!w.gpu) return gpus.length === 0;
+    if (w.gpu.migProfile) {
+      const profile = w.gpu.migProfile;
+      const g = gpus.length === 1 ? node.gpus[gpus[0]!] : undefined;
+      if (!g) return false;
+      if (g.mode === 'fixed') return (g.used.get(profile) ?? 0) < (node.pool.mig.get(profile) ?? 0);
+      if (g.mode === 'mig') return g.profile === profile && g.used < g.max;
+      return g.mode === 'free' && node.pool.mig.has(profile);
+    }
+    return gpus.length === w.gpu.count && new Set(gpus).size === gpus.length && gpus.every((i) => node.gpus[i]?.mode === 'free');
+  }
+
   /** Free whole GPUs on a node. */
   public freeGpus(node: NodeState): number {
     return node.gpus.filter((g) => g.mode === 'free').length;
@@ -125,7 +143,10 @@ export class FleetState implements PlacementView {
         g.used.set(w.gpu!.migProfile!, (g.used.get(w.gpu!.migProfile!) ?? 0) + 1);
         continue;
       }
-      if (g.mode === 'free') load.used += 1;
+      if (g.mode === 'free') {
+        load.used += 1;
+        this.poolFree[node.pool.index]!.gpus -= 1;
+      }
       if (w.gpu?.migProfile) {
         if (g.mode === 'mig') g.used += 1;
         else node.gpus[i] = { mode: 'mig', profile: w.gpu.migProfile, used: 1, max: node.pool.mig.get(w.gpu.migProfile)! };
@@ -133,6 +154,7 @@ export class FleetState implements PlacementView {
     }
     node.cpuFree -= w.cpu;
     node.memFree -= w.memoryGiB;
+    this.poolFree[node.pool.index]!.cpu -= w.cpu;
     const p: Placed = { workload: w.name, pool: node.pool.index, node: node.index, gpus: [...gpus] };
     this.bump(w.name, node.pool.site.name, 1);
     const list = this.placed.get(w.name) ?? [];
@@ -158,10 +180,12 @@ export class FleetState implements PlacementView {
       if (g.mode !== 'mig' || g.used === 0) {
         node.gpus[i] = { mode: 'free' };
         load.used -= 1;
+        this.poolFree[node.pool.index]!.gpus += 1;
       }
     }
     node.cpuFree += w.cpu;
     node.memFree += w.memoryGiB;
+    this.poolFree[node.pool.index]!.cpu += w.cpu;
     this.bump(w.name, node.pool.site.name, -1);
     const list = this.placed.get(w.name)!;
     list.splice(list.lastIndexOf(p), 1);
@@ -172,6 +196,8 @@ export class FleetState implements PlacementView {
    * then least CPU left), ties on node index. Undefined when no node fits.
    */
   public bestNode(w: WorkloadModel, pool: number): { node: NodeState; gpus: number[] } | undefined {
+    const free = this.poolFree[pool]!;
+    if (free.cpu + EPS < w.cpu || (w.gpu && !w.gpu.migProfile && free.gpus < w.gpu.count)) return undefined;
     let best: { node: NodeState; gpus: number[]; key: [number, number] } | undefined;
     for (const node of this.nodes[pool]!) {
       const gpus = this.fit(w, node);

@@ -21,10 +21,18 @@ export interface PlaceOptions {
    */
   readonly previous?: PreviousPlacement;
   /**
-   * Time limit of each MIP stage in seconds (the solver runs two stages: placed work, then churn/carbon/balance).
-   * @default 10
+   * Wall-clock safety limit of each solve in seconds. A solve it stops is discarded (the placement
+   * falls back to the warm start for that stage, with a note), so results never depend on machine
+   * speed unless this limit is reached; the limit that normally binds is `workLimit`.
+   * @default 30
    */
   readonly timeLimitSec?: number;
+  /**
+   * Deterministic work limit of each MIP stage: simplex iterations summed over the branch-and-bound
+   * tree. The same input stops at the same point on every machine.
+   * @default 50000
+   */
+  readonly workLimit?: number;
   /**
    * Relative MIP gap at which a stage stops.
    * @default 0.0001
@@ -36,8 +44,9 @@ export interface PlaceOptions {
    */
   readonly cost?: CostKind;
   /**
-   * Run the second MIP stage (churn, carbon, balance under the optimal placed work). Off, the
-   * stage-1 solution is kept and only the greedy's choices among equal-work placements apply.
+   * Run the second MIP stage in full (churn, then carbon, then balance, under the optimal placed
+   * work). Off, the second stage minimises churn only (when a previous placement is given) and
+   * carbon and balance come from the warm start's choices among equal-work placements.
    * @default true
    */
   readonly secondStage?: boolean;

@@ -40,7 +40,11 @@ export interface MipRows {
 /** A hard constraint. Every hook is optional; a rule implements the ones that apply to it. */
 export interface FilterPlugin {
   readonly name: string;
-  /** Can this site ever host a replica of `w`? A reason when not. */
+  /**
+   * Can this site ever host a replica of `w`? A reason when not. `site` and `pool` may read only a
+   * workload's needs (GPU, CPU, memory, residency, latency, pinning), never its name, replicas,
+   * priority, spread or relations: their answers are shared by workloads with the same needs.
+   */
   site?(w: WorkloadModel, site: SiteModel, ctx: FilterContext): string | undefined;
   /** Can one node of this pool host a replica of `w` when empty? A reason when not. */
   pool?(w: WorkloadModel, pool: PoolInfo, ctx: FilterContext): string | undefined;
