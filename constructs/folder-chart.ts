@@ -1,4 +1,4 @@
-import { Chart } from 'cdk8s';
+import { Chart, type ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { Target } from '../lib/synth/objects';
 
@@ -23,6 +23,26 @@ export abstract class FolderChart extends Chart {
   constructor(scope: Construct, id: string) {
     super(scope, id);
     Object.defineProperty(this, FOLDER_CHART, { value: true });
+  }
+
+  /**
+   * Names objects that come without one (cdk8s-plus constructs, plain ApiObjects) from the user's construct
+   * ids below this chart, joined with '-' ('web', 'web-service'), never from a hash of the construct path.
+   * Two objects that end up with one name are reported by the writer with both sources.
+   */
+  public override generateObjectName(apiObject: ApiObject): string {
+    const ids: string[] = [];
+    for (let s: Construct | undefined = apiObject; s && s !== this; s = s.node.scope) ids.unshift(s.node.id);
+    const kept = ids.filter((id) => id !== 'Resource' && id !== 'Default');
+    const name = kept
+      .join('-')
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/-+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 63)
+      .replace(/-+$/, '');
+    return /^[a-z]/.test(name) ? name : `o-${name || 'object'}`.slice(0, 63).replace(/-+$/, '');
   }
 
   /** The nearest folder chart above `c` (or `c` itself), or undefined. */

@@ -40,6 +40,15 @@ describe('Fleet and Site constructs', () => {
     expect(validateYamlText(schemaRegistry()!, file!, 'deployment_apps_web.yaml')).toEqual([]);
   });
 
+  it('names objects given no name from the construct ids below their chart, never from a hash', () => {
+    const fleet = buildReferenceFleet(new App());
+    const chart = fleet.site('frankfurt').cluster();
+    const web = new kplus.Deployment(chart, 'web', { metadata: { namespace: 'apps' }, containers: [{ image: 'nginx:1.27', portNumber: 80, securityContext: { ensureNonRoot: false } }] });
+    web.exposeViaService();
+    const files = [...fleet.toTree().keys()].filter((k) => k.startsWith('sites/frankfurt/frankfurt/') && k.includes('_apps_'));
+    expect(files).toEqual(['sites/frankfurt/frankfurt/apps/deployment_apps_web.yaml', 'sites/frankfurt/frankfurt/apps/service_apps_web-service.yaml']);
+  });
+
   it('names the construct path and field of a bad site prop, listing every problem', () => {
     const fleet = new Fleet(new App(), 'geo', { managementSite: 'quebec' });
     let err: ValidationError | undefined;
