@@ -176,6 +176,16 @@ export function workloadIssues(input: unknown, ctx: WorkloadContext, base = 'wor
       else if (str(gpu.vendor) !== undefined && str(gpu.vendor) !== m.vendor) issues.push({ path: `${p}.gpu.vendor`, message: `${m.name} is a ${m.vendor} GPU (got '${str(gpu.vendor)}'); drop vendor or fix the model` });
     }
     const mig = str(gpu.migProfile);
+    // A request the fleet cannot meet today (a model no pool has) is left unplaced with its reason in
+    // PLACEMENT.md, since pools come and go; a request no GPU can ever meet is refused here.
+    if (mig !== undefined && model !== undefined && gpuModel(model)) {
+      const m = gpuModel(model)!;
+      if (!m.mig) issues.push({ path: `${p}.gpu.migProfile`, message: `${m.name} has no MIG (MIG-capable models: ${gpuModels().filter((x) => x.mig).map((x) => x.name).join(', ')}); drop migProfile, or ask for a MIG-capable model` });
+      else if (!m.mig.profiles.some((x) => x.name === mig)) {
+        const own = m.mig.profiles.map((x) => x.name);
+        issues.push({ path: `${p}.gpu.migProfile`, message: `${m.name} has no MIG profile '${mig}'${didYouMean(mig, own)} (its profiles: ${own.join(', ')})` });
+      }
+    }
     if (mig !== undefined) {
       const profiles = [...new Set(gpuModels().flatMap((m) => (m.mig ? m.mig.profiles.map((x) => x.name) : [])))].sort();
       if (!profiles.includes(mig)) issues.push({ path: `${p}.gpu.migProfile`, message: `unknown MIG profile '${mig}'${didYouMean(mig, profiles)} (known: ${profiles.join(', ')})` });
