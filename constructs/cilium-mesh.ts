@@ -17,7 +17,7 @@ import {
 } from '../lib/mesh/cilium';
 import { ciliumLoadBalancerObjects } from '../lib/mesh/cilium-lb';
 import { knownNodeAddresses, meshReachability, type MeshReachability } from '../lib/mesh/reachability';
-import { formatIssue, type ValidationIssue } from '../lib/model/errors';
+import { formatIssue, ValidationError, type ValidationIssue } from '../lib/model/errors';
 import type { ResolvedFlow } from '../lib/net/flows';
 import type { Capability } from '../lib/readiness/capability';
 import type { K8sObject, PlacedObject } from '../lib/synth/objects';
@@ -395,7 +395,12 @@ export class CiliumMesh extends Construct {
   public addonFor(cluster: ClusterChart): HelmChartAddon {
     const find = () => this.plan().clusters.find((c) => c.cluster === cluster.clusterName);
     const first = find();
-    if (!first) throw new Error(`${this.node.path}: cluster '${cluster.clusterName}' is not in the mesh`);
+    if (!first) {
+      // A cluster the plan could not take (the mesh is full): say why, not that it is missing.
+      const full = this.plan().issues.filter((i) => i.path === 'clusters');
+      if (full.length > 0) throw new ValidationError(full.map((i) => ({ path: this.node.path, message: `cannot add cluster '${cluster.clusterName}': ${i.message}` })));
+      throw new Error(`${this.node.path}: cluster '${cluster.clusterName}' is not in the mesh`);
+    }
     const { name, namespace, chart, order } = first.addon;
     // k0rdent members installed by the mesh read the shared CA from a Secret (never inline values).
     const member = this.members.find((m) => m.cluster === cluster);
