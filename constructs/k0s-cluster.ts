@@ -25,6 +25,7 @@ import { K0S_MANIFESTS_DIR, k0sctlCluster } from '../lib/k0s/k0sctl';
 import { hostedControlPlane, individualWorker, manifestVolumes, pooledWorkers } from '../lib/k0smotron/objects';
 import { bundleTemplateName, deploymentConfig, KCM_API_VERSION, kustomizeServiceTemplate, serviceEntry } from '../lib/kcm/objects';
 import type { K8sObject } from '../lib/synth/objects';
+import { cmp } from '../lib/model/compare';
 import { addonDependencies, derivedOrders } from '../lib/readiness/resolve';
 import type { CatalogEntry, KustomizeBundle } from '../lib/readiness/catalog';
 import { installEntry } from './readiness';
@@ -694,10 +695,6 @@ function lazyWorkerArgs(o: K8sObject, args: () => string[]): K8sObject {
   if (o.kind === 'K0sWorkerConfig' && spec.args) return { ...o, spec: { ...spec, args: lazy } };
   if (o.kind === 'K0sWorkerConfigTemplate' && spec.template?.spec.args) return { ...o, spec: { ...spec, template: { ...spec.template, spec: { ...spec.template.spec, args: lazy } } } };
   return o;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function stripUndefined(o: Record<string, unknown>): Record<string, unknown> {

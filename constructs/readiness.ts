@@ -4,7 +4,8 @@
  * cluster's own add-on delivery. Used by `Fleet.toTree`; not part of the public API.
  */
 import type { Requirement } from '../lib/readiness/capability';
-import type { CatalogEntry } from '../lib/readiness/catalog';
+import { kustomizeRemoteUrl, type CatalogEntry } from '../lib/readiness/catalog';
+import { cmp } from '../lib/model/compare';
 import { crdGroup, objectNeeds } from '../lib/readiness/needs';
 import { addonDependencies, resolveCluster, type ClusterNeedsInput, type ClusterPlan } from '../lib/readiness/resolve';
 import { readinessJson, readinessMarkdown, type ReportCluster } from '../lib/readiness/report';
@@ -28,7 +29,9 @@ export function clusterInputs(fleet: Fleet, objects: readonly PlacedObject[]): C
   const byFolder = new Map<string, PlacedObject[]>();
   for (const p of objects) {
     const f = targetFolder(p.target);
-    byFolder.set(f, [...(byFolder.get(f) ?? []), p]);
+    const list = byFolder.get(f);
+    if (list) list.push(p);
+    else byFolder.set(f, [p]);
   }
   return fleet.clusters().map((c) => {
     const mine = [...(byFolder.get(targetFolder(c.target)) ?? []), ...(c === mgmt ? objects.filter(isManagement) : [])];
@@ -57,6 +60,11 @@ export function orphanManagementNeeds(fleet: Fleet, objects: readonly PlacedObje
   return objects.filter(isManagement).flatMap((p) => objectNeeds(p.object, p.source));
 }
 
+/** The fleet's clusters by name (`fleet.clusters()` sorts on every call). */
+function clustersByName(fleet: Fleet): Map<string, K0sCluster> {
+  return new Map(fleet.clusters().map((c) => [c.name, c] as const));
+}
+
 /** Resolves every cluster. */
 export function planFleet(fleet: Fleet, objects: readonly PlacedObject[]): ClusterPlan[] {
   return clusterInputs(fleet, objects).map((i) => resolveCluster(i));
@@ -68,8 +76,9 @@ export function planFleet(fleet: Fleet, objects: readonly PlacedObject[]): Clust
  */
 export function applyInstalls(fleet: Fleet, plans: readonly ClusterPlan[]): boolean {
   let changed = false;
+  const byName = clustersByName(fleet);
   for (const plan of plans) {
-    const cluster = fleet.clusters().find((c) => c.name === plan.cluster)!;
+    const cluster = byName.get(plan.cluster)!;
     for (const i of plan.installs) {
       if (cluster.recordInstall(i.entry, i.because)) changed = true;
     }
@@ -87,8 +96,10 @@ export function installEntry(cluster: K0sCluster, entry: CatalogEntry): void {
 
 /** READINESS.md and readiness.json for the plans. */
 export function readinessFiles(fleet: Fleet, plans: readonly ClusterPlan[], orphan: readonly Requirement[], flows: readonly ResolvedFlow[]): AuxFile[] {
+  const byName = clustersByName(fleet);
+  const meshes = fleet.node.findAll().filter((x): x is CiliumMesh => x instanceof CiliumMesh).sort((a, b) => cmp(a.node.path, b.node.path));
   const clusters: ReportCluster[] = plans.map((plan) => {
-    const c = fleet.clusters().find((x) => x.name === plan.cluster)!;
+    const c = byName.get(plan.cluster)!;
     const addons = c.addons;
     const deps = addonDependencies(addons);
     const reasonOf = (name: string): string => {
@@ -120,10 +131,10 @@ export function readinessFiles(fleet: Fleet, plans: readonly ClusterPlan[], orph
         dependsOn: deps.get(a.name) ?? [],
         reason: reasonOf(a.name),
       })),
-      bundles: c.kustomizeBundles.map((b) => ({ name: b.name, source: `${b.repo}//${b.path}?ref=${b.ref}`, reason: reasonOf(b.name) })),
+      bundles: c.kustomizeBundles.map((b) => ({ name: b.name, source: kustomizeRemoteUrl(b), reason: reasonOf(b.name) })),
       present: c.presentCapabilities,
       templateBrings: c.templateBrings(),
-      notes: [...flowNotes(flows, c.name), ...meshNotes(fleet, c.name)],
+      notes: [...flowNotes(flows, c.name), ...meshNotes(meshes, c.name)],
     };
   });
   const report = { clusters, orphanManagement: orphan };
@@ -138,7 +149,7 @@ function becauseText(because: readonly Requirement[]): string {
   const byCap = new Map<string, Set<string>>();
   for (const b of because) byCap.set(b.capability, (byCap.get(b.capability) ?? new Set<string>()).add(b.by));
   return [...byCap]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a], [b]) => cmp(a, b))
     .map(([cap, bys]) => {
       const list = [...bys].sort();
       return `${cap} for ${list[0]}${list.length > 1 ? ` and ${list.length - 1} more` : ''}`;
@@ -147,10 +158,9 @@ function becauseText(because: readonly Requirement[]): string {
 }
 
 /** What each mesh the cluster is in needs from the networks between sites, as report lines. */
-function meshNotes(fleet: Fleet, cluster: string): { title: string; lines: string[] }[] {
+function meshNotes(meshes: readonly CiliumMesh[], cluster: string): { title: string; lines: string[] }[] {
   const out: { title: string; lines: string[] }[] = [];
-  const meshes = fleet.node.findAll().filter((x): x is CiliumMesh => x instanceof CiliumMesh);
-  for (const mesh of meshes.sort((a, b) => (a.node.path < b.node.path ? -1 : 1))) {
+  for (const mesh of meshes) {
     const r = mesh.reachabilityReport().find((m) => m.cluster === cluster);
     if (!r) continue;
     const list = (xs: readonly string[] | 'unknown') => (xs === 'unknown' ? 'addresses the fleet does not know' : xs.join(', '));

@@ -53,8 +53,6 @@ function providerText(p: Provider): string {
       return "the cluster template's cloud controller manager / CSI driver";
     case 'present':
       return 'declared present';
-    case 'user':
-      return 'you';
   }
 }
 

@@ -12,6 +12,7 @@
 import type { HelmChartAddon } from '../addons/addon';
 import type { Capability, LoadBalancerSpec, Requirement, StorageProvider } from './capability';
 import { CATALOG, entryProvides, installerOf, knownChart, type CatalogEntry, type KustomizeBundle } from './catalog';
+import { cmp } from '../model/compare';
 import { BUILTIN_GROUPS, K0S_GROUPS } from './needs';
 
 /** One cluster as the resolver sees it. */
@@ -42,8 +43,7 @@ export type Provider =
   | { readonly kind: 'crd'; readonly group: string }
   | { readonly kind: 'addon'; readonly name: string; readonly installed: boolean }
   | { readonly kind: 'template' }
-  | { readonly kind: 'present' }
-  | { readonly kind: 'user' };
+  | { readonly kind: 'present' };
 
 /** A catalog entry the fleet installs in a cluster, and the needs that made it. */
 export interface Install {
@@ -73,7 +73,6 @@ export interface ClusterPlan {
   readonly secrets: readonly Requirement[];
 }
 
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** What an add-on provides: as declared, else what the catalog knows of its chart. */
 export function addonProvides(a: HelmChartAddon): readonly Capability[] {
@@ -100,6 +99,7 @@ export function resolveCluster(input: ClusterNeedsInput, catalog: readonly Catal
     for (const n of addonNeeds(a)) requirements.push({ capability: n, by: `add-on ${a.name}`, why: `chart ${a.chart.name} needs it before it installs` });
   }
 
+  const addonsByName = [...input.addons].sort((a, b) => cmp(a.name, b.name));
   const providerOf = (cap: Capability): Provider | undefined => {
     if (cap.startsWith('api:')) {
       const g = cap.slice(4);
@@ -107,7 +107,7 @@ export function resolveCluster(input: ClusterNeedsInput, catalog: readonly Catal
       if (K0S_GROUPS.includes(g) && input.mode !== 'external') return { kind: 'k0s' };
       if (input.crdGroups.includes(g)) return { kind: 'crd', group: g };
     }
-    const addon = [...input.addons].sort((a, b) => cmp(a.name, b.name)).find((a) => addonProvides(a).includes(cap));
+    const addon = addonsByName.find((a) => addonProvides(a).includes(cap));
     if (addon) return { kind: 'addon', name: addon.name, installed: false };
     for (const [, i] of [...installs].sort(([a], [b]) => cmp(a, b))) {
       if (entryProvides(i.entry).includes(cap)) return { kind: 'addon', name: i.entry.id, installed: true };
