@@ -10,36 +10,19 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { buildReferenceFleet } from '../../apps/reference-fleet';
-import { incompleteSwap, readTree, writeTreeAtomically, type WriterFs } from '../../lib/synth/writer';
+import { incompleteSwap, readTree, writeTreeAtomically } from '../../lib/synth/writer';
+import { faultyFs } from '../faulty-fs';
 import { tmpDir } from '../helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 /** One short string per tree (sorted paths and bytes, hashed), so a failure prints two hashes, not two trees. */
 const key = (m: ReadonlyMap<string, string>) => createHash('sha256').update(JSON.stringify([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))).digest('hex');
 
-function faulty(at: number): { fs: WriterFs; calls: () => number } {
-  let n = 0;
-  const step = <T>(f: () => T): T => {
-    if (n++ >= at) throw Object.assign(new Error(`injected kill at call ${n - 1}`), { code: 'EIO' });
-    return f();
-  };
-  return {
-    calls: () => n,
-    fs: {
-      mkdirSync: (p, o) => step(() => fs.mkdirSync(p, o)),
-      mkdtempSync: (p) => step(() => fs.mkdtempSync(p)),
-      writeFileSync: (p, d) => step(() => fs.writeFileSync(p, d)),
-      renameSync: (a, b) => step(() => fs.renameSync(a, b)),
-      rmSync: (p, o) => step(() => fs.rmSync(p, o)),
-    },
-  };
-}
-
 test('40 injected kills at random steps of writing the reference fleet: old or new tree (or flagged), and the next synth recovers', () => {
   const oldTree = buildReferenceFleet(new App()).toTree();
   const newTree = new Map([...oldTree].map(([p, t]) => [p, `${t}# changed\n`] as [string, string]));
   newTree.set('sites/extra/x/apps/new.yaml', 'new: true\n');
-  const counter = faulty(Number.MAX_SAFE_INTEGER);
+  const counter = faultyFs(Number.MAX_SAFE_INTEGER);
   const probe = path.join(tmpDir(), 'dist');
   writeTreeAtomically(probe, oldTree);
   writeTreeAtomically(probe, newTree, { fs: counter.fs });
@@ -52,7 +35,7 @@ test('40 injected kills at random steps of writing the reference fleet: old or n
     const out = path.join(tmpDir(), 'dist');
     writeTreeAtomically(out, oldTree);
     try {
-      writeTreeAtomically(out, newTree, { fs: faulty(at).fs });
+      writeTreeAtomically(out, newTree, { fs: faultyFs(at).fs });
     } catch {
       // killed
     }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { hasFlatLayout, incompleteSwap, OWNED_ENTRIES, readTree, settleOutput, writeTreeAtomically, type WriterFs } from '../../lib/synth/writer';
+import { hasFlatLayout, incompleteSwap, OWNED_ENTRIES, readTree, settleOutput, writeTreeAtomically } from '../../lib/synth/writer';
+import { faultyFs } from '../faulty-fs';
 import { tmpDir } from '../helpers';
 
 const tree = (entries: Record<string, string>) => new Map(Object.entries(entries));
@@ -138,26 +139,6 @@ describe('a swap interrupted at any step never leaves a mixed tree that passes u
   const oldTree = sorted(before);
   const newTree = sorted({ ...after, 'README.md': 'mine' });
 
-  /** The writer's filesystem calls, failing from call number `at` on (`kill`) or only at that call. */
-  function faulty(at: number, mode: 'kill' | 'once'): { fs: WriterFs; calls: () => number } {
-    let n = 0;
-    const step = <T>(f: () => T): T => {
-      const i = n++;
-      if (mode === 'kill' ? i >= at : i === at) throw Object.assign(new Error(`injected failure at call ${i}`), { code: 'EIO' });
-      return f();
-    };
-    return {
-      calls: () => n,
-      fs: {
-        mkdirSync: (p, o) => step(() => fs.mkdirSync(p, o)),
-        mkdtempSync: (p) => step(() => fs.mkdtempSync(p)),
-        writeFileSync: (p, d) => step(() => fs.writeFileSync(p, d)),
-        renameSync: (a, b) => step(() => fs.renameSync(a, b)),
-        rmSync: (p, o) => step(() => fs.rmSync(p, o)),
-      },
-    };
-  }
-
   function setUp(): string {
     const out = path.join(tmpDir(), 'dist');
     writeTreeAtomically(out, tree(before));
@@ -167,7 +148,7 @@ describe('a swap interrupted at any step never leaves a mixed tree that passes u
 
   // How many filesystem calls a whole write makes (to inject a failure before each one of them).
   const total = (() => {
-    const counter = faulty(Number.MAX_SAFE_INTEGER, 'kill');
+    const counter = faultyFs(Number.MAX_SAFE_INTEGER, 'kill');
     writeTreeAtomically(setUp(), tree(after), { fs: counter.fs });
     return counter.calls();
   })();
@@ -181,7 +162,7 @@ describe('a swap interrupted at any step never leaves a mixed tree that passes u
     let mixed = 0;
     for (let at = 0; at <= total; at++) {
       const out = setUp();
-      const killed = faulty(at, 'kill');
+      const killed = faultyFs(at, 'kill');
       let failed = false;
       try {
         writeTreeAtomically(out, tree(after), { fs: killed.fs });
@@ -218,7 +199,7 @@ describe('a swap interrupted at any step never leaves a mixed tree that passes u
     for (let at = 0; at < total; at++) {
       const out = setUp();
       try {
-        writeTreeAtomically(out, tree(after), { fs: faulty(at, 'kill').fs });
+        writeTreeAtomically(out, tree(after), { fs: faultyFs(at, 'kill').fs });
       } catch {
         // killed
       }
@@ -238,7 +219,7 @@ describe('a swap interrupted at any step never leaves a mixed tree that passes u
       let result: ReturnType<typeof writeTreeAtomically> | undefined;
       let failed: unknown;
       try {
-        result = writeTreeAtomically(out, tree(after), { fs: faulty(at, 'once').fs });
+        result = writeTreeAtomically(out, tree(after), { fs: faultyFs(at, 'once').fs });
       } catch (e) {
         failed = e;
       }
