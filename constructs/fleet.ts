@@ -531,8 +531,11 @@ export class Fleet extends Construct {
     const placement = model.workloads.length > 0 ? place(this.placementView(model), model.workloads, options) : undefined;
     let c = this.collect(placement);
     // What the objects need in their clusters: install what the catalog has (once), then read again.
-    if (applyInstalls(this, planFleet(this, c.objects))) c = this.collect(placement);
-    const plans = planFleet(this, c.objects);
+    let plans = planFleet(this, c.objects);
+    if (applyInstalls(this, plans)) {
+      c = this.collect(placement);
+      plans = planFleet(this, c.objects);
+    }
     const unresolved: ValidationIssue[] = plans.flatMap((p) =>
       p.unresolved.map((u) => ({
         path: u.requirement.source ?? this.site(p.site).cluster(p.cluster).node.path,
