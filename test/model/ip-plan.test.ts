@@ -1,4 +1,4 @@
-import { clusterAddresses, derivedSlot, planAddresses, type PlanCluster } from '../../lib/model/ip-plan';
+import { derivedSlot, planAddresses, type PlanCluster } from '../../lib/model/ip-plan';
 import { overlaps, parseCidr, type Cidr } from '../../lib/net/cidr';
 
 const cl = (name: string, extra: Partial<PlanCluster> = {}): PlanCluster => ({ name, path: `clusters[${name}].network`, ...extra });
@@ -28,23 +28,36 @@ describe('fleet IP plan', () => {
     }
   });
 
-  test('a cluster is addressed from its own settings alone', () => {
+  test('a cluster alone, or whose hashed slot is free, takes the slot its name hashes to', () => {
     const clusters = [cl('x'), cl('y', { slot: 7 }), cl('z', { podCIDR: '10.9.0.0/16' })];
-    const { plan } = planAddresses(clusters);
-    for (const c of clusters) expect(clusterAddresses(c)).toEqual(plan.clusters.get(c.name));
+    const { plan, issues } = planAddresses(clusters);
+    expect(issues).toEqual([]);
+    expect(plan.clusters.get('x')).toEqual(planAddresses([cl('x')]).plan.clusters.get('x'));
+    expect(plan.clusters.get('x')!.slot).toBe(derivedSlot('x', 256));
+    expect(plan.clusters.get('y')!.slot).toBe(7);
+    expect(plan.clusters.get('z')!.podCIDR).toBe('10.9.0.0/16');
   });
 
-  test('two names on one slot are an error naming both, with a free slot to pin', () => {
+  // Behaviour change (issue 14): two names on one hashed slot were an error asking for a pin; now the
+  // name that sorts first keeps the slot and the other probes to the next free one.
+  test('two names on one slot: the first by name keeps it, the other takes the next free slot', () => {
     const slots = 256;
     const base = derivedSlot('alpha', slots);
     const other = Array.from({ length: 5000 }, (_, i) => `c${i}`).find((n) => derivedSlot(n, slots) === base)!;
-    const { issues } = planAddresses([cl('alpha'), cl(other)]);
-    expect(issues).toHaveLength(1);
-    expect(issues[0]!.message).toContain(`'alpha' and '${other}' both take slot ${base}`);
-    expect(issues[0]!.message).toMatch(/network\.slot \(e\.g\. \d+\)/);
-    const pinned = planAddresses([cl('alpha'), cl(other, { slot: (base + 1) % slots })]);
+    const { plan, issues } = planAddresses([cl('alpha'), cl(other)]);
+    expect(issues).toEqual([]);
+    expect(plan.clusters.get('alpha')!.slot).toBe(base);
+    expect(plan.clusters.get(other)!.slot).toBe((base + 1) % slots);
+    // A pin wins over a hashed slot: the pinned cluster keeps it, the other probes.
+    const pinned = planAddresses([cl('alpha'), cl(other, { slot: base })]);
     expect(pinned.issues).toEqual([]);
-    expect(pinned.plan.clusters.get('alpha')).toEqual(planAddresses([cl('alpha')]).plan.clusters.get('alpha'));
+    expect(pinned.plan.clusters.get(other)!.slot).toBe(base);
+    expect(pinned.plan.clusters.get('alpha')!.slot).toBe((base + 1) % slots);
+    // Two pins on one slot are still an error naming both.
+    const both = planAddresses([cl('alpha', { slot: 3 }), cl(other, { slot: 3 })]);
+    expect(both.issues).toHaveLength(1);
+    expect(both.issues[0]!.message).toContain("of cluster 'alpha' (network.slot 3)");
+    expect(both.issues[0]!.message).toContain(`of cluster '${other}' (network.slot 3)`);
   });
 
   test('overlapping user CIDRs are errors naming both clusters', () => {
