@@ -18,7 +18,7 @@ import {
 import { clusterTemplate, clusterTemplateObjectName } from '../lib/model/cluster-templates';
 import type { Infrastructure, NodePoolSpec } from '../lib/model/fleet';
 import { gpuModel, type GpuVendor } from '../lib/model/gpu-models';
-import type { PlanCluster } from '../lib/model/ip-plan';
+import { UNALLOCATED_CIDR, type PlanCluster } from '../lib/model/ip-plan';
 import { LABELS } from '../lib/model/labels';
 import { clusterConfig, clusterConfigSpec, deriveAddonValues, k0sNetwork, sortAddons } from '../lib/k0s/cluster-config';
 import { K0S_MANIFESTS_DIR, k0sctlCluster } from '../lib/k0s/k0sctl';
@@ -277,15 +277,15 @@ export class K0sCluster extends ClusterChart {
   /**
    * Pod CIDR: given (`network.podCIDR`), else from the fleet IP plan, which allocates over every cluster
    * and the saved state given to `toTree` (so read it when rendering, not while the fleet is being built).
-   * `0.0.0.0/32` when the plan has no address for it (synth reports why).
+   * {@link UNALLOCATED_CIDR} (`0.0.0.0/32`) when the plan has no address for it (synth reports why).
    */
   public get podCIDR(): string {
-    return this.fleet.addressesOf(this.name)?.podCIDR ?? '0.0.0.0/32';
+    return this.fleet.addressesOf(this.name)?.podCIDR ?? UNALLOCATED_CIDR;
   }
 
   /** Service CIDR: given (`network.serviceCIDR`), else from the fleet IP plan; see {@link podCIDR}. */
   public get serviceCIDR(): string {
-    return this.fleet.addressesOf(this.name)?.serviceCIDR ?? '0.0.0.0/32';
+    return this.fleet.addressesOf(this.name)?.serviceCIDR ?? UNALLOCATED_CIDR;
   }
 
   /** The cluster as the fleet IP plan sees it: its name and pins (`network.slot`, `podCIDR`, `serviceCIDR`). */

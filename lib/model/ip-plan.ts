@@ -34,6 +34,12 @@ export const DEFAULT_IP_PLAN = {
  */
 export const DEFAULT_NODE_MASK_SIZE = 24;
 
+/**
+ * What a cluster's `podCIDR`/`serviceCIDR` read when the plan could not address it (a capacity or pin
+ * error that synth reports): checks across clusters leave such clusters out rather than report them again.
+ */
+export const UNALLOCATED_CIDR = '0.0.0.0/32';
+
 /** The saved state's file name, inside the output folder. */
 export const IP_PLAN_FILE = 'ip-plan.json';
 const FORMAT = 'cdk8s-k0smos/ip-plan/v1';
