@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { parse } from 'yaml';
-import { Fleet } from '../../constructs';
+import { CiliumMesh, Fleet } from '../../constructs';
 import { main } from '../../bin/cli';
 import { parseIpPlanState, type IpPlanState } from '../../lib/model/ip-plan';
 import type { FleetSpec, SiteSpec } from '../../lib/model/fleet';
@@ -156,5 +156,27 @@ describe('the IP plan through the CLI', () => {
     } finally {
       for (const s of [...quiet, stdout]) s.mockRestore();
     }
+  });
+});
+
+describe('capacity through the fleet', () => {
+  test('a fleet larger than the plan is one error, even with its clusters in a mesh', () => {
+    const fleet = new Fleet(new App(), 'big', { managementSite: 's000' });
+    const mesh = new CiliumMesh(fleet, 'mesh');
+    for (let i = 0; i < 300; i++) {
+      const name = `s${String(i).padStart(3, '0')}`;
+      const site = fleet.addSite(name, {
+        region: 'eu',
+        jurisdiction: 'DE',
+        location: { lat: 50, lon: 8 },
+        infrastructure: 'edge',
+        nodePools: [{ name: 'n', count: 2, cpu: 4, memoryGiB: 16 }],
+      });
+      if (i < 40) mesh.addCluster({ cluster: site.cluster(), meshEndpoint: `${name}.example.net`, kubeProxyReplacement: false, install: false });
+    }
+    const lines = rejections(() => fleet.resolve());
+    expect(lines).toEqual([
+      expect.stringMatching(/^big: network: the IP plan has 256 slots \(.*\), and the fleet needs 300 \(300 clusters to allocate\)\. Prefix lengths that fit 300 clusters: network\.podPrefixLength 18 to 23 .*; network\.servicePrefixLength 21 to 28/),
+    ]);
   });
 });
