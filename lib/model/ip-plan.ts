@@ -201,7 +201,7 @@ export function planAddresses(
       message:
         `the IP plan's pools (${describePools(normalPools)}) differ from those of the ${recordedList.length} allocations in ${IP_PLAN_FILE} (${was}): ` +
         `that would renumber every cluster (new pod and service addresses everywhere, so every cluster must be rebuilt). ` +
-        `Keep ${was.replace(/pods /, 'network.podPool ').replace(/services /, 'network.servicePool ')} (growing a pool at the same base address keeps every slot), ` +
+        `Keep network: { podPool: ${saved.pools.podPool}, podPrefixLength: ${saved.pools.podPrefixLength}, servicePool: ${saved.pools.servicePool}, servicePrefixLength: ${saved.pools.servicePrefixLength} } as recorded (a pool may grow at the same base address: every slot stays the same block), ` +
         `or renumber on purpose: delete ${IP_PLAN_FILE} from the output folder and synthesize again`,
     });
     return { plan: emptyPlan(), issues, state: saved };
