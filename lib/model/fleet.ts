@@ -245,10 +245,11 @@ export function validateFleet(input: unknown, options: ValidateFleetOptions = {}
   // Structural errors first; rules that span objects run on whatever parsed, so one pass reports both kinds.
   const issues: ValidationIssue[] = parsed.success ? [] : fromZodIssues(input, parsed.error.issues, fleetSchema);
   issues.push(...crossChecks(input));
-  if (parsed.success) issues.push(...fleetClusterIssues(parsed.data, options.ipAllocations));
+  const planned = parsed.success ? fleetIpPlan(parsed.data, options.ipAllocations) : undefined;
+  if (parsed.success) issues.push(...fleetClusterIssues(parsed.data, options.ipAllocations, planned));
   else issues.push(...salvagedClusterIssues(input, options.ipAllocations));
   if (issues.length > 0 || !parsed.success) return { ok: false, issues: dedupe(issues) };
-  return { ok: true, fleet: resolve(parsed.data, options.ipAllocations) };
+  return { ok: true, fleet: resolve(parsed.data, planned!.plan) };
 }
 
 /**
@@ -446,8 +447,7 @@ function duplicates(names: readonly string[]): string[] {
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-function resolve(data: z.output<typeof fleetSchema>, saved: IpPlanState | undefined): FleetModel {
-  const { plan } = fleetIpPlan(data, saved);
+function resolve(data: z.output<typeof fleetSchema>, plan: IpPlan): FleetModel {
   const sites: SiteModel[] = data.sites
     .map((s) => {
       const pools: NodePoolModel[] = s.nodePools.map((p) => {
