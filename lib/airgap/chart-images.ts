@@ -24,6 +24,8 @@ interface ChartImageRow {
   readonly version: string;
   readonly source: string;
   readonly images: (values: Values, release: string) => ChartImages;
+  /** The row reads the image fields of the values itself (others list the chart's defaults and say when values set image fields). */
+  readonly readsImageValues?: boolean;
 }
 
 /** A nested value, or undefined. */
@@ -137,7 +139,11 @@ export const CHART_IMAGES: readonly ChartImageRow[] = [
     name: 'kserve-resources',
     version: 'v0.20.0',
     source: 'kserve/kserve@v0.20.0:charts/kserve-resources/values.yaml (controller; storage initializer, agent and router images the controller injects into InferenceService pods)',
-    images: fixed('docker.io/kserve/agent:v0.20.0', 'docker.io/kserve/kserve-controller:v0.20.0', 'docker.io/kserve/router:v0.20.0', 'docker.io/kserve/storage-initializer:v0.20.0'),
+    images: (_v, release) => ({
+      images: ['docker.io/kserve/agent:v0.20.0', 'docker.io/kserve/kserve-controller:v0.20.0', 'docker.io/kserve/router:v0.20.0', 'docker.io/kserve/storage-initializer:v0.20.0'],
+      // KServe's kustomize install of v0.15.0 ran a kube-rbac-proxy sidecar beside the controller; whether the v0.20.0 chart still does was not read.
+      unresolved: [`chart kserve-resources v0.20.0 (release ${release}): a kube-rbac-proxy sidecar of the controller (quay.io/brancz/kube-rbac-proxy), if this chart version still runs one — not read; check \`helm template\` of the chart`],
+    }),
   },
   {
     repo: 'https://metallb.github.io/metallb',
@@ -146,7 +152,11 @@ export const CHART_IMAGES: readonly ChartImageRow[] = [
     source: 'metallb/metallb@v0.16.1:charts/metallb/values.yaml (controller and speaker; tag = appVersion)',
     images: (v, release) => ({
       images: ['quay.io/metallb/controller:v0.16.1', 'quay.io/metallb/speaker:v0.16.1'],
-      unresolved: on(v, 'speaker.frr.enabled') ? [`chart metallb 0.16.1 (release ${release}): the speaker's FRR container (quay.io/frrouting/frr, speaker.frr.enabled) — its tag for this chart version was not read; set speaker.frr.enabled: false for L2 mode, or add the tag`] : [],
+      unresolved: [
+        // Whether 0.16.1 turns the FRR container on by default was not read (older charts did, newer ones do not): only an explicit false is known.
+        ...(at(v, 'speaker.frr.enabled') !== false ? [`chart metallb 0.16.1 (release ${release}): the speaker's FRR container (quay.io/frrouting/frr, speaker.frr.enabled) — its default and tag for this chart version were not read; set speaker.frr.enabled: false for L2 mode, or add the image`] : []),
+        ...(on(v, 'frrk8s.enabled', false) ? [`chart metallb 0.16.1 (release ${release}): the frr-k8s sub-chart (frrk8s.enabled) — its images were not read`] : []),
+      ],
     }),
   },
   {
@@ -159,7 +169,7 @@ export const CHART_IMAGES: readonly ChartImageRow[] = [
       unresolved: [`chart localpv-provisioner 4.4.0 (release ${release}): the helper pod image (helperPod.image, openebs/linux-utils) that creates and removes volume folders — its tag for this chart version was not read`],
     }),
   },
-  { repo: 'https://helm.ngc.nvidia.com/nvidia', name: 'gpu-operator', version: 'v26.7.0', source: 'NVIDIA/gpu-operator@v26.7.0:deployments/gpu-operator/values.yaml', images: nvidiaImages },
+  { repo: 'https://helm.ngc.nvidia.com/nvidia', name: 'gpu-operator', version: 'v26.7.0', source: 'NVIDIA/gpu-operator@v26.7.0:deployments/gpu-operator/values.yaml', images: nvidiaImages, readsImageValues: true },
   { repo: 'https://rocm.github.io/gpu-operator', name: 'gpu-operator-charts', version: 'v1.5.1', source: 'ROCm/gpu-operator helm-charts-k8s/values.yaml', images: amdImages },
   {
     repo: 'oci://registry.k8s.io/dra-driver-nvidia/charts',
@@ -183,7 +193,35 @@ export function chartImages(addon: HelmChartAddon): ChartImages {
       ],
     };
   }
-  return row.images(addon.values, addon.name);
+  const r = row.images(addon.values, addon.name);
+  const set = row.readsImageValues ? [] : imageValuePaths(addon.values);
+  if (set.length === 0) return r;
+  return {
+    images: r.images,
+    unresolved: [
+      ...r.unresolved,
+      `chart ${addon.chart.name} ${addon.chart.version} (release ${addon.name}): its values set ${set.join(', ')}; the list holds the chart's default images — add the images those values name`,
+    ],
+  };
+}
+
+const IMAGE_KEYS = new Set(['image', 'repository', 'registry', 'tag', 'digest']);
+
+/** Paths in chart values that name images (`image`, `image.repository`, `*.tag`...), sorted. */
+export function imageValuePaths(values: Values): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown, path: string) => {
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return;
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      const p = path ? `${path}.${k}` : k;
+      if (IMAGE_KEYS.has(k) && (typeof x === 'string' || (x !== null && typeof x === 'object' && !Array.isArray(x)))) {
+        if (typeof x === 'string') out.push(p);
+        else walk(x, p);
+      } else walk(x, p);
+    }
+  };
+  walk(values, '');
+  return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Images of kustomize bundles (operators without a Helm chart), by repository, path and ref. */

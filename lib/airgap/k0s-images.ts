@@ -57,18 +57,19 @@ const REPO = K0S_IMAGE_REPOSITORIES;
  * for every release; the other components are pinned per release and listed only where read.
  */
 export const K0S_IMAGES: Readonly<Record<string, K0sComponentImages>> = {
-  'v1.31.2+k0s.0': {
-    source: 'k0sproject/k0s@e3c7576c3ae7:pkg/constant/constant.go (Kubernetes 1.31, kube-proxy v1.31.2)',
-    konnectivity: `${REPO.konnectivity}:v0.31.0`,
+  // The release-1.31 branch (KubernetesPreRelease false); the v1.31.11+k0s.0 tag itself was not read.
+  'v1.31.11+k0s.0': {
+    source: 'k0sproject/k0s@0004f23591b1:pkg/constant/constant.go (release-1.31 line, Kubernetes 1.31, kube-proxy v1.31.11)',
+    konnectivity: `${REPO.konnectivity}:v0.30.3`,
     metricsServer: `${REPO.metricsServer}:v0.7.2`,
-    kubeProxy: `${REPO.kubeProxy}:v1.31.2`,
-    coredns: `${REPO.coredns}:1.11.3`,
+    kubeProxy: `${REPO.kubeProxy}:v1.31.11`,
+    coredns: `${REPO.coredns}:1.11.4`,
     pause: `${REPO.pause}:3.9`,
-    kubeRouter: `${REPO.kubeRouter}:v2.2.1-iptables1.8.9-0`,
+    kubeRouter: `${REPO.kubeRouter}:v2.2.1-iptables1.8.9-1`,
     kubeRouterInstaller: `${REPO.kubeRouterInstaller}:1.3.0-k0s.0`,
-    calicoCni: `${REPO.calicoCni}:v3.28.2-0`,
-    calicoNode: `${REPO.calicoNode}:v3.28.2-0`,
-    calicoKubeControllers: `${REPO.calicoKubeControllers}:v3.28.2-0`,
+    calicoCni: `${REPO.calicoCni}:v3.28.4-0`,
+    calicoNode: `${REPO.calicoNode}:v3.28.4-0`,
+    calicoKubeControllers: `${REPO.calicoKubeControllers}:v3.28.4-0`,
   },
   // The library's default release. Only kube-proxy's tag follows from the version; the rest were not
   // readable from the sources at hand (k0s v1.36 pkg/constant), so the list names them as unresolved.

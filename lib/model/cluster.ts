@@ -566,6 +566,12 @@ export function clusterIssues(c: ClusterInput, ctx: ClusterContext, cp: string):
   if (typeof ag?.bundle === 'string' && cpl.mode !== 'standalone') {
     add(agPath('bundle'), `${fromSite}a bundle path is uploaded by k0sctl, so it works with mode standalone only (this cluster is ${cpl.mode}); use bundle: true and put the bundle in <data-dir>/images on the nodes yourself, or airgap.registry`);
   }
+  if (cpl.mode === 'k0rdent' && (ag?.registry !== undefined || c.imageRepository !== undefined)) {
+    add(
+      c.imageRepository !== undefined ? '.imageRepository' : agPath('registry'),
+      `${c.airgap === undefined && c.imageRepository === undefined ? `site ${ctx.site}'s airgap.registry: ` : ''}k0rdent cluster templates take no k0s image mirror per cluster (remote-cluster's k0s values are api, arch, extensions, network and version); kcm sets one for every cluster it manages (kcm chart value controller.globalRegistry). Drop the registry here and set it in kcm`,
+    );
+  }
   if (ag?.charts !== undefined && cpl.mode === 'k0rdent') {
     add(agPath('charts'), "k0rdent installs a cluster's charts from the management cluster's ServiceTemplates; point kcm at the mirror instead (kcm chart value controller.globalRegistry) and drop airgap.charts");
   }

@@ -45,8 +45,8 @@ describe('workload images are read from any pod template', () => {
 
 describe('the list', () => {
   test('sorted, deduplicated, normalized; unresolved entries first as comments; a bad reference names its object', () => {
-    const l = imageList({ k0s: ['quay.io/k0sproject/coredns:1.11.3'], charts: ['quay.io/jetstack/cert-manager-controller:v1.21.1'], workloads: [{ image: 'nginx', where: 'w' }, { image: 'docker.io/library/nginx:latest', where: 'v' }, { image: 'BAD', where: 'Deployment ai/x: spec.template.spec.containers[0].image' }], unresolved: ['chart b', 'chart a'] });
-    expect(l.content).toBe(['# UNRESOLVED: chart a', '# UNRESOLVED: chart b', 'docker.io/library/nginx:latest', 'quay.io/jetstack/cert-manager-controller:v1.21.1', 'quay.io/k0sproject/coredns:1.11.3', ''].join('\n'));
+    const l = imageList({ k0s: ['quay.io/k0sproject/coredns:1.11.4'], charts: ['quay.io/jetstack/cert-manager-controller:v1.21.1'], workloads: [{ image: 'nginx', where: 'w' }, { image: 'docker.io/library/nginx:latest', where: 'v' }, { image: 'BAD', where: 'Deployment ai/x: spec.template.spec.containers[0].image' }], unresolved: ['chart b', 'chart a'] });
+    expect(l.content).toBe(['# UNRESOLVED: chart a', '# UNRESOLVED: chart b', 'docker.io/library/nginx:latest', 'quay.io/jetstack/cert-manager-controller:v1.21.1', 'quay.io/k0sproject/coredns:1.11.4', ''].join('\n'));
     expect(l.errors).toEqual([expect.stringMatching(/^Deployment ai\/x: spec\.template\.spec\.containers\[0\]\.image: 'BAD' is not an image reference/)]);
     expect(imageListWarnings(new Map([['sites/s/c/images.txt', l.content]]))).toEqual(['sites/s/c/images.txt: chart a', 'sites/s/c/images.txt: chart b']);
   });
@@ -54,13 +54,13 @@ describe('the list', () => {
 
 describe('k0s images by release', () => {
   test('a known release lists its components for the network provider; Cilium replacing kube-proxy drops kube-proxy and the CNI', () => {
-    const kr = k0sImages('v1.31.2+k0s.0', { provider: 'kuberouter', kubeProxyDisabled: false })!;
+    const kr = k0sImages('v1.31.11+k0s.0', { provider: 'kuberouter', kubeProxyDisabled: false })!;
     expect(kr.unresolved).toEqual([]);
-    expect(kr.images).toEqual(expect.arrayContaining(['quay.io/k0sproject/kube-proxy:v1.31.2', 'quay.io/k0sproject/coredns:1.11.3', 'registry.k8s.io/pause:3.9', 'quay.io/k0sproject/kube-router:v2.2.1-iptables1.8.9-0', 'quay.io/k0sproject/cni-node:1.3.0-k0s.0', 'quay.io/k0sproject/apiserver-network-proxy-agent:v0.31.0', 'registry.k8s.io/metrics-server/metrics-server:v0.7.2']));
-    const calico = k0sImages('v1.31.2-k0s.0', { provider: 'calico', kubeProxyDisabled: false })!;
-    expect(calico.images).toContain('quay.io/k0sproject/calico-node:v3.28.2-0');
+    expect(kr.images).toEqual(expect.arrayContaining(['quay.io/k0sproject/kube-proxy:v1.31.11', 'quay.io/k0sproject/coredns:1.11.4', 'registry.k8s.io/pause:3.9', 'quay.io/k0sproject/kube-router:v2.2.1-iptables1.8.9-1', 'quay.io/k0sproject/cni-node:1.3.0-k0s.0', 'quay.io/k0sproject/apiserver-network-proxy-agent:v0.30.3', 'registry.k8s.io/metrics-server/metrics-server:v0.7.2']));
+    const calico = k0sImages('v1.31.11-k0s.0', { provider: 'calico', kubeProxyDisabled: false })!;
+    expect(calico.images).toContain('quay.io/k0sproject/calico-node:v3.28.4-0');
     expect(calico.images.some((i) => i.includes('kube-router'))).toBe(false);
-    const cilium = k0sImages('v1.31.2+k0s.0', { provider: 'custom', kubeProxyDisabled: true })!;
+    const cilium = k0sImages('v1.31.11+k0s.0', { provider: 'custom', kubeProxyDisabled: true })!;
     expect(cilium.images.some((i) => i.includes('kube-proxy') || i.includes('kube-router') || i.includes('calico'))).toBe(false);
   });
 
@@ -90,7 +90,7 @@ describe('chart images', () => {
 });
 
 /** The modes fleet with its hub site air-gapped behind a registry mirror, at a k0s release whose images are all known. */
-function airgappedFleet(airgap: Record<string, unknown> = { registry: 'registry.hub.local:5000' }, version = 'v1.31.2+k0s.0') {
+function airgappedFleet(airgap: Record<string, unknown> = { registry: 'registry.hub.local:5000' }, version = 'v1.31.11+k0s.0') {
   const spec = clone(modesFleet()) as any;
   spec.sites[0].airgap = airgap;
   spec.sites[0].clusters[0].k0sVersion = version;
@@ -111,7 +111,7 @@ describe('an air-gapped cluster gets its image list beside its folder', () => {
   const lines = list.trimEnd().split('\n');
 
   test('k0s images of its release and network (Cilium replaces kube-proxy: no kube-proxy, no k0s CNI)', () => {
-    expect(lines).toEqual(expect.arrayContaining(['quay.io/k0sproject/coredns:1.11.3', 'registry.k8s.io/pause:3.9', 'quay.io/k0sproject/apiserver-network-proxy-agent:v0.31.0', 'registry.k8s.io/metrics-server/metrics-server:v0.7.2']));
+    expect(lines).toEqual(expect.arrayContaining(['quay.io/k0sproject/coredns:1.11.4', 'registry.k8s.io/pause:3.9', 'quay.io/k0sproject/apiserver-network-proxy-agent:v0.30.3', 'registry.k8s.io/metrics-server/metrics-server:v0.7.2']));
     expect(lines.some((l) => l.includes('kube-proxy') || l.includes('kube-router'))).toBe(false);
   });
 
@@ -158,7 +158,7 @@ describe('an air-gapped cluster gets its image list beside its folder', () => {
 describe('air-gap settings', () => {
   test('a k0s release the image table lacks is refused with how to add it', () => {
     expect(rejections(() => airgappedFleet(undefined, 'v1.30.4+k0s.0').toTree())).toEqual([
-      expect.stringMatching(/sites\[hub\]\.clusters\[hub\]\.k0sVersion: k0s v1\.30\.4\+k0s\.0 is not in the air-gap image table \(lib\/airgap\/k0s-images\.ts; known: .*v1\.31\.2\+k0s\.0.*\).*k0s airgap list-images --all/),
+      expect.stringMatching(/sites\[hub\]\.clusters\[hub\]\.k0sVersion: k0s v1\.30\.4\+k0s\.0 is not in the air-gap image table \(lib\/airgap\/k0s-images\.ts; known: .*v1\.31\.11\+k0s\.0.*\).*k0s airgap list-images --all/),
     ]);
   });
 
@@ -205,5 +205,20 @@ describe('air-gap settings', () => {
 describeWithSchemas('air-gapped output validates against the upstream schemas', () => {
   test('k0sctl.yaml with images.repository and default_pull_policy (k0s ClusterConfig CRD)', () => {
     expect(treeFailures(airgappedFleet().toTree())).toEqual([]);
+  });
+});
+
+describe('chart values that name images', () => {
+  test('are reported, with their paths, instead of listing defaults silently', () => {
+    const r = chartImages({ name: 'keda', namespace: 'keda', chart: { repo: 'https://kedacore.github.io/charts', name: 'keda', version: '2.20.2' }, values: { image: { keda: { repository: 'registry.store.local/keda', tag: '2.20.2' } } } });
+    expect(r.images).toContain('ghcr.io/kedacore/keda:2.20.2');
+    expect(r.unresolved).toEqual([expect.stringMatching(/^chart keda 2\.20\.2 \(release keda\): its values set image\.keda\.repository, image\.keda\.tag; the list holds the chart's default images/)]);
+  });
+
+  test('the GPU operator row reads its driver image itself (the OS suffix stays unresolved)', () => {
+    const r = chartImages({ name: 'gpu-operator', namespace: 'gpu-operator', chart: { repo: 'https://helm.ngc.nvidia.com/nvidia', name: 'gpu-operator', version: 'v26.7.0' }, values: { driver: { enabled: true, version: '580.1', repository: 'registry.store.local/nvidia', image: 'driver' }, migManager: { enabled: false } } });
+    expect(r.images).toContain('nvcr.io/nvidia/gpu-operator:v26.7.0');
+    expect(r.images.some((i) => i.includes('mig-manager'))).toBe(false);
+    expect(r.unresolved).toEqual([expect.stringMatching(/driver image registry\.store\.local\/nvidia\/driver:580\.1-<os>/)]);
   });
 });
