@@ -222,3 +222,23 @@ describe('chart values that name images', () => {
     expect(r.unresolved).toEqual([expect.stringMatching(/driver image registry\.store\.local\/nvidia\/driver:580\.1-<os>/)]);
   });
 });
+
+describe('air-gap settings by control plane', () => {
+  test('a hosted control plane gets the mirror in its k0sConfig; its list has the workers\' images only', () => {
+    const spec = clone(modesFleet()) as any;
+    spec.sites[1].airgap = { registry: 'registry.store.local:5000', charts: 'oci://registry.store.local:5000/charts' };
+    const tree = fleetFrom(spec).toTree();
+    const cpFile = [...tree.keys()].find((p) => p.startsWith('management/clusters/store/') && p.includes('k0smotroncontrolplane'))!;
+    const cp = parse(tree.get(cpFile)!);
+    expect(cp.spec.k0sConfig.spec.images).toEqual({ repository: 'registry.store.local:5000', default_pull_policy: 'IfNotPresent' });
+    for (const c of cp.spec.k0sConfig.spec.extensions?.helm?.charts ?? []) expect(c.chartname).toMatch(/^oci:\/\/registry\.store\.local:5000\/charts\//);
+    expect(tree.get('sites/store/store/images.txt')).not.toContain('quay.io/k0sproject/k0s:');
+  });
+
+  test('a k0rdent cluster refuses a per-cluster mirror and says where it goes instead', () => {
+    const spec = clone(modesFleet()) as any;
+    const site = spec.sites.find((s: any) => s.clusters?.[0]?.controlPlane?.mode === 'k0rdent');
+    site.clusters[0].airgap = { registry: 'registry.lab.local' };
+    expect(rejections(() => fleetFrom(spec))).toEqual([expect.stringMatching(/\.airgap\.registry: k0rdent cluster templates take no k0s image mirror per cluster .*controller\.globalRegistry/)]);
+  });
+});
