@@ -206,6 +206,16 @@ describeWithSchemas('air-gapped output validates against the upstream schemas', 
   test('k0sctl.yaml with images.repository and default_pull_policy (k0s ClusterConfig CRD)', () => {
     expect(treeFailures(airgappedFleet().toTree())).toEqual([]);
   });
+
+  test('k0sctl.yaml with a bundle upload and every chart from the mirror', () => {
+    expect(treeFailures(airgappedFleet({ bundle: 'bundles/hub.tar', charts: 'oci://registry.hub.local:5000/charts' }).toTree())).toEqual([]);
+  });
+
+  test('a hosted control plane with the mirror in its k0sConfig (K0smotronControlPlane CRD)', () => {
+    const spec = clone(modesFleet()) as any;
+    spec.sites[1].airgap = { registry: 'registry.store.local:5000', charts: 'oci://registry.store.local:5000/charts' };
+    expect(treeFailures(fleetFrom(spec).toTree())).toEqual([]);
+  });
 });
 
 describe('chart values that name images', () => {
