@@ -5,7 +5,10 @@ import { Construct, type IConstruct } from 'constructs';
 import { ValidationError, inConstruct, type ValidationIssue } from '../lib/model/errors';
 import { secretsInTree } from '../lib/model/secrets';
 import { validateFleet, type FleetModel, type FleetSpec, type SiteSpec } from '../lib/model/fleet';
-import type { CredentialSpec, IpPlanSpec, MultiClusterServiceSpec, RegionSpec } from '../lib/model/cluster';
+import type { ControlPlaneHostingSpec, CredentialSpec, IpPlanSpec, MultiClusterServiceSpec, RegionSpec } from '../lib/model/cluster';
+import type { Exposure, HostingPlan } from '../lib/k0smotron/hosting';
+import { NODEPORTS_FILE, readNodePortState, renderNodePortState, type NodePortState } from '../lib/k0smotron/nodeports';
+import { fleetHostingPlan } from './hosting';
 import { MultiClusterAddon, type MultiClusterAddonProps } from './cluster-addon';
 import { CLUSTER_TEMPLATES, clusterTemplateObjectName } from '../lib/model/cluster-templates';
 import { ClusterTemplateSchemas, checkTemplateConfig } from '../lib/validate/template-values';
@@ -34,6 +37,20 @@ import { Site, type SiteProps } from './site';
 import { applyInstalls, orphanManagementNeeds, planFleet, readinessFiles } from './readiness';
 import { kustomizeRemoteUrl } from '../lib/readiness/catalog';
 
+
+/**
+ * The edge: `<outdir>/nodeports.json`, the NodePort allocation a previous synth wrote. A file that cannot be
+ * read is an error, never a fresh allocation (that would move every control plane's ports).
+ */
+export function readNodePorts(outdir: string, path_ = 'fleet'): NodePortState | undefined {
+  const file = path.join(outdir, NODEPORTS_FILE);
+  if (!fs.existsSync(file)) return undefined;
+  const read = readNodePortState(fs.readFileSync(file, 'utf8'));
+  if (read.problem !== undefined) {
+    throw new ValidationError([{ path: `${path_}: ${file}`, message: `${read.problem}; restore the file from Git (allocated NodePorts must not move), or delete it to allocate every NodePort control plane anew` }], 'cannot read the NodePort allocation');
+  }
+  return read.state;
+}
 
 /** Properties of a {@link Fleet}. */
 export interface FleetProps {
@@ -71,6 +88,12 @@ export interface FleetProps {
    * @default - none
    */
   readonly multiClusterServices?: readonly MultiClusterServiceSpec[];
+  /**
+   * Hosted control planes in the management cluster: their capacity (derived from its node pools minus a
+   * reserve, or given) and a shared NodePort address. Regions take the same in their own entry.
+   * @default - capacity from the management cluster's node pools minus 25 %; no shared NodePort address
+   */
+  readonly controlPlaneHosting?: ControlPlaneHostingSpec;
 }
 
 /** Where the solver put some replicas of a placed workload: one cluster, and the pools used there. */
@@ -139,6 +162,12 @@ export interface FleetPlacementOptions {
    */
   readonly highs?: PlaceOptions['highs'];
   /**
+   * The previous NodePort allocation of hosted control planes (synth reads it from `<outdir>/nodeports.json`):
+   * its entries never move.
+   * @default - none: every NodePort control plane gets new ports
+   */
+  readonly nodePorts?: NodePortState;
+  /**
    * Wall-clock safety limit of each MIP solve in seconds (a solve it stops is discarded; the
    * deterministic work limit normally binds first).
    * @default 30
@@ -195,6 +224,7 @@ export class Fleet extends Construct {
       ...(s.management.credentials !== undefined ? { credentials: s.management.credentials } : {}),
       ...(s.management.regions !== undefined ? { regions: s.management.regions } : {}),
       ...(s.management.multiClusterServices !== undefined ? { multiClusterServices: s.management.multiClusterServices } : {}),
+      ...(s.management.controlPlaneHosting !== undefined ? { controlPlaneHosting: s.management.controlPlaneHosting } : {}),
     });
     for (const site of s.sites) {
       const { name, ...props } = site;
@@ -237,6 +267,9 @@ export class Fleet extends Construct {
   private readonly flowRenderers: FlowRenderer[] = [];
   private readonly outputRenderers: OutputRenderer[] = [];
   private readonly treeReporters: TreeReporter[] = [];
+  private readonly hosting?: ControlPlaneHostingSpec;
+  /** The hosting plan of the render in progress (set by toTree from its NodePort state). */
+  private activeHosting: HostingPlan | undefined;
 
   constructor(scope: Construct, id: string, props: FleetProps) {
     super(scope, id);
@@ -255,6 +288,7 @@ export class Fleet extends Construct {
         metadata: { name: this.managementNamespace, labels: this.commonLabels() },
       });
     }
+    if (props.controlPlaneHosting) this.hosting = props.controlPlaneHosting;
     this.ipPlan = { ...(props.network ?? {}) };
     this.ipPlanGiven = props.network !== undefined;
     for (const c of props.credentials ?? []) {
@@ -358,6 +392,37 @@ export class Fleet extends Construct {
   /** Every cluster of every site, sorted by name. */
   public clusters(): K0sCluster[] {
     return this.sites.flatMap((s) => s.clusters).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /**
+   * Where each hosted control plane runs (the management cluster or a region's cluster), what the hosting
+   * clusters have and use, how each control plane is exposed (NodePorts from `nodePorts`, which never
+   * move), and every problem (a full hosting cluster, no NodePorts left). Pure over the constructs and
+   * the state given (see lib/k0smotron/hosting.ts).
+   */
+  public hostingPlan(nodePorts?: NodePortState): HostingPlan {
+    return fleetHostingPlan(this, this.hosting, nodePorts);
+  }
+
+  /** The plan of the render in progress, else one without previous NodePorts (worked out again: the fleet may still grow). */
+  private currentHosting(): HostingPlan {
+    return this.activeHosting ?? this.hostingPlan();
+  }
+
+  /** How a hosted control plane is exposed after the hosting plan (undefined when it is not hosted). */
+  public hostedExposure(cluster: string): Exposure | undefined {
+    return this.currentHosting().assignments.get(cluster)?.exposure;
+  }
+
+  /**
+   * The cluster a hosted control plane runs in: its `management/clusters/<cluster>/` folder is applied
+   * there. Undefined for other clusters, and when the management cluster is not a cluster of this fleet.
+   */
+  public controlPlaneHost(cluster: string): K0sCluster | undefined {
+    const plan = this.currentHosting();
+    const a = plan.assignments.get(cluster);
+    const name = a ? plan.hosts[a.host]!.host.cluster : undefined;
+    return name !== undefined ? this.clusters().find((c) => c.name === name) : undefined;
   }
 
   /** Labels every object of this fleet carries. */
@@ -483,6 +548,7 @@ export class Fleet extends Construct {
         ...(credentials.length > 0 ? { credentials } : {}),
         ...(regions.length > 0 ? { regions } : {}),
         ...(multiClusterServices.length > 0 ? { multiClusterServices } : {}),
+        ...(this.hosting ? { controlPlaneHosting: this.hosting } : {}),
       },
       sites: this.sites.map((s) => s.spec as SiteSpec),
       ...(this.ipPlanGiven ? { network: this.ipPlan } : {}),
@@ -528,6 +594,18 @@ export class Fleet extends Construct {
   /** Renders the fleet into file contents without writing anything. Workloads, if any, add `placement.json` and `PLACEMENT.md`. */
   public toTree(options: FleetCheckOptions & FleetPlacementOptions = {}): FileTree {
     const model = this.resolve(options);
+    // Where hosted control planes run and how they are exposed, from the NodePort state given at the edge.
+    const hosting = this.hostingPlan(options.nodePorts);
+    if (hosting.issues.length > 0) throw new ValidationError(hosting.issues, 'hosted control planes do not fit');
+    this.activeHosting = hosting;
+    try {
+      return this.renderWith(model, hosting, options);
+    } finally {
+      this.activeHosting = undefined;
+    }
+  }
+
+  private renderWith(model: FleetModel, hosting: HostingPlan, options: FleetCheckOptions & FleetPlacementOptions): FileTree {
     const placement = model.workloads.length > 0 ? place(this.placementView(model), model.workloads, options) : undefined;
     let c = this.collect(placement);
     // What the objects need in their clusters: install what the catalog has (once), then read again.
@@ -543,7 +621,8 @@ export class Fleet extends Construct {
       })),
     );
     if (unresolved.length > 0) throw new ValidationError(unresolved, 'unresolved requirements');
-    const files = [...c.files, ...readinessFiles(this, plans, orphanManagementNeeds(this, c.objects), this.flowsFor(placement))];
+    const files = [...c.files, ...readinessFiles(this, plans, orphanManagementNeeds(this, c.objects), this.flowsFor(placement), hosting)];
+    if (hosting.nodePorts) files.push({ path: NODEPORTS_FILE, content: renderNodePortState(hosting.nodePorts), source: this.node.path });
     if (placement) files.push(...placementFiles(placement, this.node.path));
     const managementClusters = this.managementClusters.map((m) => ({ site: m.siteName, cluster: m.clusterName }));
     const tree = renderTree({ targets: c.targets, objects: c.objects, files, managementClusters, remoteResources: this.remoteBundles() });
@@ -630,7 +709,13 @@ export class Fleet extends Construct {
    */
   public applyUnits(): ApplyUnit[] {
     const targets = this.node.findAll().filter((c): c is FolderChart => FolderChart.isFolderChart(c)).map((c) => c.target);
-    return applyUnits(targets, this.managementClusters.map((c) => ({ site: c.siteName, cluster: c.clusterName })));
+    // A hosted control plane's management folder is applied to the cluster that runs it (a region's cluster).
+    const hostedIn = new Map<string, { site: string; cluster: string }>();
+    for (const c of this.clusters()) {
+      const h = c.controlPlane?.mode === 'hosted' ? this.controlPlaneHost(c.name) : undefined;
+      if (h) hostedIn.set(c.name, { site: h.siteName, cluster: h.clusterName });
+    }
+    return applyUnits(targets, this.managementClusters.map((c) => ({ site: c.siteName, cluster: c.clusterName })), hostedIn);
   }
 
   /** The objects of placed workloads, in the clusters the solver chose (a Namespace another object of the folder brings is not repeated). */
@@ -672,7 +757,9 @@ export class Fleet extends Construct {
     const settled = settleOutput(outdir);
     const previousFile = path.join(outdir, 'placement.json');
     const previous = fs.existsSync(previousFile) ? readPreviousPlacement(fs.readFileSync(previousFile, 'utf8')).previous : undefined;
+    const nodePorts = readNodePorts(outdir, this.node.path);
     const tree = this.toTree({
+      ...(nodePorts ? { nodePorts } : {}),
       templates: options.templates ?? this.findTemplates(),
       ...(previous ? { previous } : {}),
       ...(options.highs ? { highs: options.highs } : {}),

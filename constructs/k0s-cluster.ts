@@ -14,6 +14,7 @@ import {
   type K0rdentControlPlaneSpec,
   type ResolvedControlPlane,
   type StandaloneControlPlaneSpec,
+  type TwoNodeChoice,
 } from '../lib/model/cluster';
 import { clusterTemplate, clusterTemplateObjectName } from '../lib/model/cluster-templates';
 import type { Infrastructure, NodePoolSpec } from '../lib/model/fleet';
@@ -147,6 +148,12 @@ export interface K0sClusterProps {
    * @default 'openebs-hostpath'
    */
   readonly storage?: StorageProvider;
+  /**
+   * How a two-node site runs its control plane; checked against `controlPlane`, and the readiness report
+   * says what the choice survives (WAN outage, one node lost, database outage).
+   * @default - none declared; two controllers on etcd are refused
+   */
+  readonly twoNode?: TwoNodeChoice;
 }
 
 /**
@@ -429,6 +436,16 @@ export class K0sCluster extends ClusterChart {
     return this.node.children.filter((c): c is ClusterAddon => c instanceof ClusterAddon).map((c) => c.addon);
   }
 
+  /** The control plane with its defaults, as plain data (the hosting plan and the reports read it). */
+  public get resolvedControlPlane(): ResolvedControlPlane | undefined {
+    return this.resolved;
+  }
+
+  /** The two-node choice, as given. */
+  public get twoNode(): TwoNodeChoice | undefined {
+    return this.props.twoNode;
+  }
+
   /** How the control plane is reached, when the fleet knows it. */
   public get apiEndpoint(): ApiEndpoint | undefined {
     const r = this.resolved;
@@ -440,8 +457,10 @@ export class K0sCluster extends ClusterChart {
       return controllers.length === 1 ? { host: controllers[0]!.privateAddress, port: 6443 } : undefined;
     }
     if (r.mode === 'hosted') {
-      if (r.externalAddress !== undefined) return { host: r.externalAddress, port: r.service.apiPort };
       if (r.ingress) return { host: r.ingress.apiHost, port: r.ingress.port };
+      // NodePort ports and the shared address come from the fleet's hosting plan.
+      const e = this.fleet.hostedExposure(this.name);
+      if (e?.externalAddress !== undefined) return { host: e.externalAddress, port: e.apiPort };
     }
     return undefined;
   }
@@ -465,6 +484,7 @@ export class K0sCluster extends ClusterChart {
       present: p.present,
       loadBalancer: p.loadBalancer,
       storage: p.storage,
+      twoNode: p.twoNode,
     });
   }
 
@@ -538,6 +558,7 @@ export class K0sCluster extends ClusterChart {
       addons: this.addons,
       ...(this.props.imageRepository !== undefined ? { imageRepository: this.props.imageRepository } : {}),
       ...(r?.mode === 'standalone' && r.externalAddress !== undefined ? { externalAddress: r.externalAddress } : {}),
+      ...(r?.mode === 'standalone' && r.kineDataSourceEnv !== undefined ? { kineDataSourceEnv: r.kineDataSourceEnv } : {}),
       helmExtensions,
     };
   }
@@ -608,7 +629,14 @@ export class K0sCluster extends ClusterChart {
     if (r?.mode !== 'hosted') return;
     const scope = this.managementScope();
     const ns = this.fleet.managementNamespace;
-    const cp = hostedControlPlane({
+    // Where it runs decides its exposure (a shared NodePort address, allocated ports): read when rendered.
+    const exposure = () => {
+      const e = this.fleet.hostedExposure(this.name);
+      return e
+        ? { type: e.type, apiPort: e.apiPort, konnectivityPort: e.konnectivityPort, ...(e.externalAddress !== undefined ? { externalAddress: e.externalAddress } : {}) }
+        : { ...r.service, ...(r.externalAddress !== undefined ? { externalAddress: r.externalAddress } : {}) };
+    };
+    const input = (e: ReturnType<typeof exposure> | undefined) => ({
       name: this.name,
       namespace: ns,
       labels: this.clusterLabels,
@@ -617,8 +645,8 @@ export class K0sCluster extends ClusterChart {
       serviceCIDR: this.serviceCIDR,
       clusterDomain: this.props.network?.clusterDomain ?? 'cluster.local',
       replicas: r.replicas,
-      service: r.service,
-      ...(r.externalAddress !== undefined ? { externalAddress: r.externalAddress } : {}),
+      sizing: r.sizing,
+      exposure: e ?? { ...r.service },
       ...(r.ingress ? { ingress: r.ingress } : {}),
       persistence: r.persistence,
       k0sConfigSpec: Lazy.any({ produce: () => clusterConfigSpec(this.k0sConfigInput(this.addonDelivery === 'extensions')) }),
@@ -630,7 +658,10 @@ export class K0sCluster extends ClusterChart {
         },
       }),
     });
-    cp.forEach((o) => this.emit(scope, o));
+    // Only the K0smotronControlPlane's spec depends on the exposure: it is produced when rendered.
+    for (const o of hostedControlPlane(input(undefined))) {
+      this.emit(scope, o.kind === 'K0smotronControlPlane' ? { ...o, spec: Lazy.any({ produce: () => hostedControlPlane(input(exposure())).find((x) => x.kind === 'K0smotronControlPlane')!.spec }) } : o);
+    }
     const w = { cluster: this.name, namespace: ns, labels: this.clusterLabels, k0sVersion: this.k0sVersion, sshKeySecret: r.sshKeySecret };
     const byPool = new Map<string, typeof r.workers>();
     for (const m of r.workers) byPool.set(m.nodePool ?? 'workers', [...(byPool.get(m.nodePool ?? 'workers') ?? []), m]);

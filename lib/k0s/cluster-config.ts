@@ -24,6 +24,11 @@ export interface ClusterConfigInput {
   readonly externalAddress?: string;
   /** Put the add-ons into `spec.extensions.helm`. */
   readonly helmExtensions: boolean;
+  /**
+   * kine on an external database: the environment variable that holds its URL when k0sctl runs. The
+   * config says `${NAME}` (k0sctl interpolates environment variables in its config, k0sctl#258).
+   */
+  readonly kineDataSourceEnv?: string;
 }
 
 /** The k0s network section. Also what kcm templates take as `k0s.network`. */
@@ -44,6 +49,7 @@ export function clusterConfigSpec(input: ClusterConfigInput): Record<string, unk
   const spec: Record<string, unknown> = { network: k0sNetwork(input) };
   if (input.externalAddress !== undefined) spec.api = { externalAddress: input.externalAddress, sans: [input.externalAddress] };
   if (input.imageRepository !== undefined) spec.images = { repository: input.imageRepository };
+  if (input.kineDataSourceEnv !== undefined) spec.storage = { type: 'kine', kine: { dataSource: `\${${input.kineDataSourceEnv}}` } };
   if (input.helmExtensions && input.addons.length > 0) spec.extensions = { helm: helmExtensions(input.addons) };
   return spec;
 }
