@@ -596,7 +596,7 @@ export class Fleet extends Construct {
     const model = this.resolve(options);
     // Where hosted control planes run and how they are exposed, from the NodePort state given at the edge.
     const hosting = this.hostingPlan(options.nodePorts);
-    if (hosting.issues.length > 0) throw new ValidationError(hosting.issues, 'hosted control planes do not fit');
+    if (hosting.issues.length > 0) throw new ValidationError(inConstruct(this.node.path, hosting.issues), 'hosted control planes do not fit');
     this.activeHosting = hosting;
     try {
       return this.renderWith(model, hosting, options);

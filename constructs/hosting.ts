@@ -29,7 +29,7 @@ export function fleetHostingPlan(fleet: Fleet, hosting: ControlPlaneHostingSpec 
     sites: [],
     pools: m ? poolsOf(m) : [],
     ...(hosting ? { settings: hosting } : {}),
-    path: `${fleet.node.path}: management.controlPlaneHosting`,
+    path: 'management.controlPlaneHosting',
   });
   for (const r of fleet.regions) {
     const c = r.spec.cluster !== undefined ? byName.get(r.spec.cluster) : undefined;
@@ -42,7 +42,7 @@ export function fleetHostingPlan(fleet: Fleet, hosting: ControlPlaneHostingSpec 
       sites: [...r.spec.sites],
       pools: poolsOf(c),
       ...(r.spec.controlPlaneHosting ? { settings: r.spec.controlPlaneHosting } : {}),
-      path: `${fleet.node.path}: management.regions[${r.name}].controlPlaneHosting`,
+      path: `management.regions[${r.name}].controlPlaneHosting`,
     });
   }
   const requests: HostedRequest[] = [];
@@ -59,7 +59,7 @@ export function fleetHostingPlan(fleet: Fleet, hosting: ControlPlaneHostingSpec 
       service: r.serviceGiven,
       ...(r.externalAddress !== undefined ? { externalAddress: r.externalAddress } : {}),
       ingress: r.ingress !== undefined,
-      path: `${c.node.path}: sites[${c.siteName}].clusters[${c.name}]`,
+      path: `sites[${c.siteName}].clusters[${c.name}]`,
     });
   }
   return planHosting({ hosts, requests, managementSite: fleet.managementSite, ...(previous ? { previousNodePorts: previous } : {}) });
