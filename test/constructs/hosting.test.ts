@@ -256,8 +256,81 @@ describe('hosted control planes for many small sites', () => {
   });
 });
 
+
+describe('two-node sites: a typed choice', () => {
+  /** storesFleet with one more two-node store whose cluster entry is `cluster`. */
+  function withShop(cluster: AnyObj): AnyObj {
+    const spec = clone(storesFleet([{ name: 'berlin-1', region: 'eu-central' }, { name: 'paris-1', region: 'eu-south' }])) as AnyObj;
+    const joining = cluster.controlPlane.mode === 'standalone' ? cluster.controlPlane.hosts.filter((h: AnyObj) => h.role !== 'controller').length : 2;
+    spec.sites.push({ ...storeSite('shop', 'eu-central', 7), nodePools: [{ name: 'box', count: joining, cpu: 4, memoryGiB: 16 }], clusters: [{ name: 'shop', network: { slot: 40 }, ...cluster }] });
+    return spec;
+  }
+  const hosts = (roles: string[]) => roles.map((role, i) => ({ role, address: `10.77.0.${i + 1}` }));
+
+  test('two controllers on etcd are refused, naming the choices', () => {
+    expect(rejections(() => fleetOf(withShop({ controlPlane: { mode: 'standalone', hosts: hosts(['controller+worker', 'controller+worker']) } })))).toEqual([
+      expect.stringMatching(/clusters\[shop\]\.controlPlane\.hosts: two controllers cannot hold etcd quorum.*twoNode: 'controller-plus-worker'.*'kine-external-db'.*'hosted-control-plane'/),
+    ]);
+  });
+
+  test("'kine-external-db': two controller+workers on kine; the database URL stays a reference (k0sctl reads it from the environment)", () => {
+    const spec = withShop({
+      twoNode: 'kine-external-db',
+      controlPlane: { mode: 'standalone', externalAddress: '10.77.0.100', hosts: hosts(['controller+worker', 'controller+worker']), datastore: { type: 'kine', dataSourceEnv: 'SHOP_KINE_DATASOURCE' } },
+    });
+    const t = fleetOf(spec).toTree();
+    const k0sctl = parse(t.get('sites/shop/shop/k0sctl.yaml')!) as AnyObj;
+    expect(k0sctl.spec.k0s.config.spec.storage).toEqual({ type: 'kine', kine: { dataSource: '${SHOP_KINE_DATASOURCE}' } });
+    const md = t.get('READINESS.md')!;
+    expect(md).toContain('### Two-node site: kine-external-db');
+    expect(md).toContain('- one node lost: survives: the other controller+worker keeps serving the API and running pods');
+    expect(md).toContain('- database outage: the API stops');
+    expect(md).toContain('- WAN outage: survives only if the database is at the site');
+  });
+
+  test("'kine-external-db' needs the datastore and two controller+workers", () => {
+    expect(rejections(() => fleetOf(withShop({ twoNode: 'kine-external-db', controlPlane: { mode: 'standalone', hosts: hosts(['controller', 'worker']) } })))).toEqual([
+      expect.stringMatching(/clusters\[shop\]\.controlPlane\.datastore: 'kine-external-db' needs datastore: \{ type: kine, dataSourceEnv/),
+      expect.stringMatching(/clusters\[shop\]\.controlPlane\.hosts: 'kine-external-db' runs both machines as controller\+worker.*got roles controller, worker/),
+    ]);
+    expect(rejections(() => fleetOf(withShop({ controlPlane: { mode: 'standalone', hosts: hosts(['controller+worker']), datastore: { type: 'kine', dataSourceEnv: 'postgres://u:p@db' } } })))).toEqual([
+      expect.stringMatching(/controlPlane\.datastore\.dataSourceEnv: must be an environment variable name/),
+    ]);
+  });
+
+  test("'controller-plus-worker': one controller and one worker; the report says the site survives a WAN outage", () => {
+    const ok = fleetOf(withShop({ twoNode: 'controller-plus-worker', controlPlane: { mode: 'standalone', hosts: hosts(['controller', 'worker']) } })).toTree();
+    expect(ok.get('READINESS.md')).toContain('### Two-node site: controller-plus-worker\n\n- WAN outage: survives: the control plane is at the site');
+    expect(rejections(() => fleetOf(withShop({ twoNode: 'controller-plus-worker', controlPlane: { mode: 'standalone', hosts: hosts(['controller+worker', 'controller+worker']) } })))).toEqual([
+      expect.stringMatching(/two controllers cannot hold etcd quorum/),
+      expect.stringMatching(/clusters\[shop\]\.controlPlane\.hosts: 'controller-plus-worker' needs one host with role controller \(or controller\+worker\) and one with role worker; got roles controller\+worker, controller\+worker/),
+    ]);
+  });
+
+  test("'hosted-control-plane' needs mode hosted, and every choice needs two machines", () => {
+    expect(rejections(() => fleetOf(withShop({ twoNode: 'hosted-control-plane', controlPlane: { mode: 'standalone', hosts: hosts(['controller', 'worker', 'worker']) } })))).toEqual([
+      expect.stringMatching(/clusters\[shop\]\.twoNode: twoNode describes a site of two machines; this control plane lists 3/),
+      expect.stringMatching(/clusters\[shop\]\.twoNode: 'hosted-control-plane' runs the control plane as pods in a management cluster: set controlPlane\.mode: hosted/),
+    ]);
+  });
+});
+
 describeWithSchemas('hosted stores fleet against the upstream schemas', () => {
-  test('every object validates', () => {
-    expect(treeFailures(fleetOf(storesFleet()).toTree())).toEqual([]);
+  test('every object validates, the kine k0sctl.yaml included', () => {
+    const spec = clone(storesFleet()) as AnyObj;
+    spec.sites.push({
+      ...storeSite('shop', 'eu-central', 7),
+      clusters: [
+        {
+          name: 'shop',
+          network: { slot: 40 },
+          twoNode: 'kine-external-db',
+          controlPlane: { mode: 'standalone', externalAddress: '10.77.0.100', hosts: [{ role: 'controller+worker', address: '10.77.0.1' }, { role: 'controller+worker', address: '10.77.0.2' }], datastore: { type: 'kine', dataSourceEnv: 'SHOP_KINE_DATASOURCE' } },
+        },
+      ],
+    });
+    const t = fleetOf(spec).toTree();
+    expect(t.has('sites/shop/shop/k0sctl.yaml')).toBe(true);
+    expect(treeFailures(t)).toEqual([]);
   });
 });
