@@ -270,6 +270,7 @@ export class Fleet extends Construct {
   private readonly hosting?: ControlPlaneHostingSpec;
   /** The hosting plan of the render in progress (set by toTree from its NodePort state). */
   private activeHosting: HostingPlan | undefined;
+  private hostingCache: { readonly key: string; readonly plan: HostingPlan } | undefined;
 
   constructor(scope: Construct, id: string, props: FleetProps) {
     super(scope, id);
@@ -404,9 +405,15 @@ export class Fleet extends Construct {
     return fleetHostingPlan(this, this.hosting, nodePorts);
   }
 
-  /** The plan of the render in progress, else one without previous NodePorts (worked out again: the fleet may still grow). */
+  /**
+   * The plan of the render in progress, else one without previous NodePorts. Clusters and regions are only
+   * ever added (and a cluster's control plane is fixed when it is made), so their counts say when to work it out again.
+   */
   private currentHosting(): HostingPlan {
-    return this.activeHosting ?? this.hostingPlan();
+    if (this.activeHosting) return this.activeHosting;
+    const key = `${this.clusters().length}/${this.regions.length}`;
+    if (this.hostingCache?.key !== key) this.hostingCache = { key, plan: this.hostingPlan() };
+    return this.hostingCache.plan;
   }
 
   /** How a hosted control plane is exposed after the hosting plan (undefined when it is not hosted). */
@@ -593,12 +600,21 @@ export class Fleet extends Construct {
 
   /** Renders the fleet into file contents without writing anything. Workloads, if any, add `placement.json` and `PLACEMENT.md`. */
   public toTree(options: FleetCheckOptions & FleetPlacementOptions = {}): FileTree {
-    const model = this.resolve(options);
-    // Where hosted control planes run and how they are exposed, from the NodePort state given at the edge.
+    // Where hosted control planes run and how they are exposed, from the NodePort state given at the edge
+    // (worked out first: validations read the control planes' addresses).
     const hosting = this.hostingPlan(options.nodePorts);
-    if (hosting.issues.length > 0) throw new ValidationError(inConstruct(this.node.path, hosting.issues), 'hosted control planes do not fit');
     this.activeHosting = hosting;
     try {
+      const hostingIssues = inConstruct(this.node.path, hosting.issues);
+      let model: FleetModel;
+      try {
+        model = this.resolve(options);
+      } catch (e) {
+        // Every problem at once: the fleet's and the hosting plan's.
+        if (e instanceof ValidationError && hostingIssues.length > 0) throw new ValidationError([...e.issues, ...hostingIssues]);
+        throw e;
+      }
+      if (hostingIssues.length > 0) throw new ValidationError(hostingIssues, 'hosted control planes do not fit');
       return this.renderWith(model, hosting, options);
     } finally {
       this.activeHosting = undefined;
