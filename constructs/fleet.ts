@@ -271,6 +271,7 @@ export class Fleet extends Construct {
   /** The hosting plan of the render in progress (set by toTree from its NodePort state). */
   private activeHosting: HostingPlan | undefined;
   private hostingCache: { readonly key: string; readonly plan: HostingPlan } | undefined;
+  private readonly hostClusters = new WeakMap<HostingPlan, Map<string, K0sCluster>>();
 
   constructor(scope: Construct, id: string, props: FleetProps) {
     super(scope, id);
@@ -429,7 +430,15 @@ export class Fleet extends Construct {
     const plan = this.currentHosting();
     const a = plan.assignments.get(cluster);
     const name = a ? plan.hosts[a.host]!.host.cluster : undefined;
-    return name !== undefined ? this.clusters().find((c) => c.name === name) : undefined;
+    if (name === undefined) return undefined;
+    // Hosting clusters are few (the management cluster and regions'): look them up once per plan.
+    let byName = this.hostClusters.get(plan);
+    if (!byName) {
+      const names = new Set(plan.hosts.map((h) => h.host.cluster));
+      byName = new Map(this.clusters().filter((c) => names.has(c.name)).map((c) => [c.name, c] as const));
+      this.hostClusters.set(plan, byName);
+    }
+    return byName.get(name);
   }
 
   /** Labels every object of this fleet carries. */
