@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'cdk8s';
-import { Fleet } from '../constructs';
+import { Fleet, readNodePorts } from '../constructs';
 import { ValidationError } from '../lib/model/errors';
 import { fleetJsonSchema } from '../lib/model/fleet';
 import { readFleetFile } from '../lib/model/load';
@@ -227,7 +227,7 @@ const plan: Command = async (args) => {
  * in memory, nothing written); exit 1 on any unresolved requirement.
  */
 const check: Command = async (args) => {
-  const { positional, flags } = parseArgs(args, { bool: ['json'] });
+  const { positional, flags } = parseArgs(args, { value: ['out'], bool: ['json'] });
   expectAtMost(positional, 1);
   const target = positional[0] ?? 'dist';
   if (!fs.existsSync(target)) throw new UsageError(`'${target}' does not exist`);
@@ -257,7 +257,9 @@ const check: Command = async (args) => {
     return data.ready === true && unresolved.length === 0 ? 0 : 1;
   }
   const fleet = Fleet.fromSpec(new App(), 'fleet', readFleetFile(target));
-  const tree = fleet.toTree({ highs: await loadHighs() });
+  // The NodePorts already allocated (<out>/nodeports.json), so the report shows the ports synth would keep.
+  const nodePorts = readNodePorts(typeof flags.out === 'string' ? flags.out : 'dist');
+  const tree = fleet.toTree({ highs: await loadHighs(), ...(nodePorts ? { nodePorts } : {}) });
   process.stdout.write(tree.get(flags.json ? 'readiness.json' : 'READINESS.md') ?? '');
   return EXIT.ok;
 };
@@ -300,8 +302,8 @@ export const COMMANDS: Record<string, { run: Command; usage: string; help: strin
   },
   check: {
     run: check,
-    usage: 'check [<dir>|<fleet.yaml>] [--json]',
-    help: 'check <dir>|<fleet.yaml> [--json]  print what each cluster installs, assumes and allows; exit 1 on an unresolved requirement',
+    usage: 'check [<dir>|<fleet.yaml>] [--json] [--out DIR]',
+    help: 'check <dir>|<fleet.yaml> [--json] [--out DIR]  print what each cluster installs, assumes and allows (for a fleet.yaml, with the NodePorts in DIR/nodeports.json, default dist); exit 1 on an unresolved requirement',
   },
   schema: { run: schema, usage: 'schema', help: 'schema                            print the JSON Schema of fleet.yaml' },
   init: {
