@@ -84,6 +84,11 @@ export function hostingReport(plan: HostingPlan): { markdown: string[]; json: un
     md.push(`| ${u.host.cluster ?? 'management'}${u.host.kcmRegion !== undefined ? ` (region ${u.host.kcmRegion})` : ''} | ${u.host.site} | ${u.controlPlanes.length} | ${fmtCores(u.used.cpuMillis)}, ${fmtGiB(u.used.memoryMiB)} | ${cap} | ${u.nodePorts ? `${u.nodePorts.free} of ${u.nodePorts.range}` : '-'} |`);
   }
   md.push('');
+  for (const u of plan.hosts) {
+    if (u.host.kcmRegion === undefined || u.controlPlanes.length === 0) continue;
+    md.push(`- Region ${u.host.kcmRegion}: its cluster ${u.host.cluster} runs Cluster API and k0smotron for these control planes; the Region must enable the provider cluster-api-provider-k0sproject-k0smotron (Region spec.providers, k0rdent docs: regional clusters).`);
+  }
+  if (plan.hosts.some((u) => u.host.kcmRegion !== undefined && u.controlPlanes.length > 0)) md.push('');
   const assignments = [...plan.assignments.values()].sort((a, b) => cmp(a.cluster, b.cluster));
   const rows = assignments.map((a) => {
     const h = plan.hosts[a.host]!.host;

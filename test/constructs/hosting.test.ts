@@ -187,6 +187,7 @@ describe('hosted control planes for many small sites', () => {
     expect(md).toContain('| west-mgmt (region west) | west-dc | 2 | 0.8 cores, 0.5 GiB | 36 cores, 144 GiB | 2764 of 2768 |');
     expect(md).toContain('| paris-1 | west-mgmt | region | 0.4 cores, 0.25 GiB | NodePort 203.0.113.20 api 30000, konnectivity 30001 (allocated, nodeports.json) |');
     expect(md).toContain('| lyon-1 | west-mgmt | geographic region |');
+    expect(md).toContain('- Region west: its cluster west-mgmt runs Cluster API and k0smotron for these control planes; the Region must enable the provider cluster-api-provider-k0sproject-k0smotron');
     const json = JSON.parse(tree.get('readiness.json')!);
     expect(json.hostedControlPlanes.controlPlanes.find((c: AnyObj) => c.cluster === 'berlin-1')).toMatchObject({ host: 'hub', by: 'management cluster', requests: { cpuMillis: 400, memoryMiB: 256 } });
     // The region's cluster meets what the etcd volumes need; Cluster API comes with the Region.
