@@ -42,12 +42,12 @@ import { kustomizeRemoteUrl } from '../lib/readiness/catalog';
  * The edge: `<outdir>/nodeports.json`, the NodePort allocation a previous synth wrote. A file that cannot be
  * read is an error, never a fresh allocation (that would move every control plane's ports).
  */
-export function readNodePorts(outdir: string, path_ = 'fleet'): NodePortState | undefined {
+export function readNodePorts(outdir: string, where = 'fleet'): NodePortState | undefined {
   const file = path.join(outdir, NODEPORTS_FILE);
   if (!fs.existsSync(file)) return undefined;
   const read = readNodePortState(fs.readFileSync(file, 'utf8'));
   if (read.problem !== undefined) {
-    throw new ValidationError([{ path: `${path_}: ${file}`, message: `${read.problem}; restore the file from Git (allocated NodePorts must not move), or delete it to allocate every NodePort control plane anew` }], 'cannot read the NodePort allocation');
+    throw new ValidationError([{ path: `${where}: ${file}`, message: `${read.problem}; restore the file from Git (allocated NodePorts must not move), or delete it to allocate every NodePort control plane anew` }], 'cannot read the NodePort allocation');
   }
   return read.state;
 }

@@ -19,7 +19,7 @@
 import type { ValidationIssue } from '../model/errors';
 import { cmp } from '../model/compare';
 import { sizingDemand, type ControlPlaneSizing } from './sizing';
-import { allocateNodePorts, DEFAULT_NODEPORT_RANGE, type NodePortState } from './nodeports';
+import { allocateNodePorts, DEFAULT_NODEPORT_RANGE, K0SMOTRON_DEFAULT_PORTS, type NodePortState } from './nodeports';
 
 /** A cluster that can host control planes, as plain data. */
 export interface HostCandidate {
@@ -98,9 +98,6 @@ export interface HostingPlan {
   readonly nodePorts?: NodePortState;
   readonly issues: ValidationIssue[];
 }
-
-/** k0smotron's own defaults for a Service whose ports nobody chose. */
-const K0SMOTRON_PORTS = { apiPort: 30443, konnectivityPort: 30132 } as const;
 
 /** The default reserve: 25 % of the pools, at least 2 cores and 4 GiB (system, kcm, CAPI, k0smotron, Flux, headroom). */
 export function defaultReserve(cpu: number, memoryGiB: number): { cpu: number; memoryGiB: number } {
@@ -216,8 +213,8 @@ export function planHosting(input: {
       demand: sizingDemand(c.r.sizing),
       exposure: {
         type,
-        apiPort: (type === 'NodePort' ? ports?.apiPort : undefined) ?? c.r.service.apiPort ?? K0SMOTRON_PORTS.apiPort,
-        konnectivityPort: (type === 'NodePort' ? ports?.konnectivityPort : undefined) ?? c.r.service.konnectivityPort ?? K0SMOTRON_PORTS.konnectivityPort,
+        apiPort: (type === 'NodePort' ? ports?.apiPort : undefined) ?? c.r.service.apiPort ?? K0SMOTRON_DEFAULT_PORTS.apiPort,
+        konnectivityPort: (type === 'NodePort' ? ports?.konnectivityPort : undefined) ?? c.r.service.konnectivityPort ?? K0SMOTRON_DEFAULT_PORTS.konnectivityPort,
         ...(externalAddress !== undefined ? { externalAddress } : {}),
         allocated,
       },

@@ -17,6 +17,7 @@
  * Pure: plain data in, plain data out.
  */
 import type { ValidationIssue } from '../model/errors';
+import { cmp } from '../model/compare';
 
 export const NODEPORTS_FILE = 'nodeports.json';
 export const NODEPORTS_FORMAT = 'cdk8s-k0smos/nodeports@1';
@@ -71,8 +72,6 @@ export interface NodePortAllocation {
   readonly usage: ReadonlyMap<string, { readonly range: number; readonly reserved: number; readonly taken: number; readonly free: number }>;
   readonly issues: ValidationIssue[];
 }
-
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Allocates NodePorts; existing entries never move (see the file comment). */
 export function allocateNodePorts(hosts: readonly NodePortHost[], requests: readonly NodePortRequest[], previous: NodePortState | undefined): NodePortAllocation {
