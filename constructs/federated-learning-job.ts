@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ValidationError, inConstruct, type ValidationIssue } from '../lib/model/errors';
+import { ValidationError, type ValidationIssue } from '../lib/model/errors';
 import type { GpuVendor } from '../lib/model/gpu-models';
 import type { Signals } from '../lib/energy/signals';
 import { formatPlanReport, planParticipation, type ParticipationPlan, type ParticipationRules } from '../lib/energy/schedule';
@@ -13,6 +13,8 @@ import type { K8sObject } from '../lib/synth/objects';
 import type { PlacementNeeds } from '../lib/workloads/needs';
 import { Peer, Port, declareFlow } from './connections';
 import { Fleet } from './fleet';
+import { deferProblems } from './problems';
+import { secretIssues } from '../lib/model/secrets';
 import { OutputFile, type ClusterChart } from './folder-chart';
 import { extendedResourceGpuRequest, resolveTarget, type GpuRequest, type ResolvedTarget, type WorkloadTargetProps } from './workload-target';
 
@@ -252,6 +254,8 @@ export class FederatedLearningJob extends Construct {
     if (props.insecureWithoutTls && props.tls) issues.push({ path: 'tls', message: 'give tls or insecureWithoutTls: true, not both' });
     if (props.insecureWithoutTls && props.nodeAuth) issues.push({ path: 'nodeAuth', message: 'Flower node authentication needs TLS; drop insecureWithoutTls' });
     if (props.clients.length === 0) issues.push({ path: 'clients', message: 'list at least one client site' });
+    // Run config and exposure annotations are written into the tree: no secret may ride in them.
+    issues.push(...secretIssues({ clients: props.clients.map((c) => ({ nodeConfig: c.nodeConfig ?? {} })), ...(props.exposure?.spec.type === 'load-balancer' ? { exposure: { annotations: props.exposure.spec.annotations ?? {} } } : {}) }, ''));
     const exposureSpec = (props.exposure ?? FleetApiExposure.ciliumGlobal()).spec;
     if (exposureSpec.type === 'load-balancer') {
       if (exposureSpec.sourceRanges.length === 0) {
@@ -311,7 +315,14 @@ export class FederatedLearningJob extends Construct {
         scaled: plan !== undefined && (plan.ranges[t.site]?.length ?? 0) > 0,
       });
     }
-    if (issues.length > 0 || !aggregator) throw new ValidationError(inConstruct(this.node.path, issues), `invalid federated learning job '${id}'`);
+    if (!aggregator && issues.length === 0) issues.push({ path: 'aggregator', message: 'names no cluster of the fleet; give aggregator: { site, cluster }' });
+    if (deferProblems(this, issues) || !aggregator) {
+      // Reported at synth with every other problem of the fleet; nothing is written for this job.
+      this.flows = [];
+      this.placementNeeds = [];
+      this.fleetAddress = '';
+      return;
+    }
 
     const tls: FlowerTlsSpec = props.insecureWithoutTls
       ? { type: 'insecure' }

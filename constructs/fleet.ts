@@ -2,13 +2,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, type IConstruct } from 'constructs';
-import { ValidationError, inConstruct, type ValidationIssue } from '../lib/model/errors';
+import { ValidationError, formatIssue, inConstruct, type ValidationIssue } from '../lib/model/errors';
+import { recordedProblems } from './problems';
 import { secretsInTree } from '../lib/model/secrets';
 import { validateFleet, type FleetModel, type FleetSpec, type SiteSpec } from '../lib/model/fleet';
 import type { ControlPlaneHostingSpec, CredentialSpec, IpPlanSpec, MultiClusterServiceSpec, RegionSpec } from '../lib/model/cluster';
 import type { Exposure, HostingPlan } from '../lib/k0smotron/hosting';
 import { NODEPORTS_FILE, readNodePortState, renderNodePortState, type NodePortState } from '../lib/k0smotron/nodeports';
 import { fleetHostingPlan } from './hosting';
+import { IP_PLAN_FILE, parseIpPlanState, planAddresses, renderIpPlanState, type ClusterAddresses, type IpPlan, type IpPlanState } from '../lib/model/ip-plan';
 import { MultiClusterAddon, type MultiClusterAddonProps } from './cluster-addon';
 import { CLUSTER_TEMPLATES, clusterTemplateObjectName } from '../lib/model/cluster-templates';
 import { ClusterTemplateSchemas, checkTemplateConfig } from '../lib/validate/template-values';
@@ -125,6 +127,14 @@ export interface FleetCheckOptions {
    * @default - no time checks beyond those warnings
    */
   readonly now?: Date | string;
+  /**
+   * The IP plan's saved state: the allocations of earlier synths, as plain data (`Fleet.synth` and the CLI read
+   * it from `<outdir>/ip-plan.json` with {@link Fleet.readIpPlanFile}). Recorded clusters keep their CIDRs,
+   * removed ones stay reserved; `toTree` writes the updated state to `ip-plan.json`. Every cluster's
+   * `podCIDR`/`serviceCIDR` is computed with the state last given here.
+   * @default - none: every cluster is allocated afresh (the slot its name hashes to when free)
+   */
+  readonly ipAllocations?: IpPlanState;
 }
 
 /** Options of {@link Fleet.synth}. */
@@ -272,6 +282,8 @@ export class Fleet extends Construct {
   private activeHosting: HostingPlan | undefined;
   private hostingCache: { readonly key: string; readonly plan: HostingPlan } | undefined;
   private readonly hostClusters = new WeakMap<HostingPlan, Map<string, K0sCluster>>();
+  private ipState: IpPlanState | undefined;
+  private addressPlanCache: { readonly plan: IpPlan; readonly issues: ValidationIssue[]; readonly state: IpPlanState } | undefined;
 
   constructor(scope: Construct, id: string, props: FleetProps) {
     super(scope, id);
@@ -441,6 +453,52 @@ export class Fleet extends Construct {
     return byName.get(name);
   }
 
+  /**
+   * The fleet IP plan over every cluster, with the saved state last given to `toTree`/`resolve`: each
+   * cluster's addresses, the problems found (synth reports them by fleet.yaml path), and the state to save.
+   * Computed on first use and again after a cluster is added.
+   */
+  public addressPlan(): { readonly plan: IpPlan; readonly issues: readonly ValidationIssue[]; readonly state: IpPlanState } {
+    this.addressPlanCache ??= planAddresses(
+      this.clusters().map((c) => c.ipPlanEntry),
+      this.ipPlan,
+      `${this.node.path}: network`,
+      this.ipState,
+    );
+    return this.addressPlanCache;
+  }
+
+  /** One cluster's addresses from {@link addressPlan}; undefined when the plan could not give it any (synth says why). */
+  public addressesOf(cluster: string): ClusterAddresses | undefined {
+    return this.addressPlan().plan.clusters.get(cluster);
+  }
+
+  /** Called by each new cluster: the IP plan allocates over all of them, so it is computed again. */
+  public clusterAdded(): void {
+    this.addressPlanCache = undefined;
+  }
+
+  /** Sets the saved IP plan state the addresses are computed with (plain data from the edge). */
+  private useIpAllocations(state: IpPlanState | undefined): void {
+    if (state === this.ipState) return;
+    this.ipState = state;
+    this.addressPlanCache = undefined;
+  }
+
+  /**
+   * The edge: reads the IP plan's saved state from `<outdir>/ip-plan.json` (undefined when there is none yet).
+   * A file that cannot be read is an error, never skipped: skipping it would renumber every cluster.
+   */
+  public static readIpPlanFile(outdir: string): IpPlanState | undefined {
+    const file = path.join(outdir, IP_PLAN_FILE);
+    if (!fs.existsSync(file)) return undefined;
+    const read = parseIpPlanState(fs.readFileSync(file, 'utf8'));
+    if ('problem' in read) {
+      throw new ValidationError([{ path: file, message: `${read.problem}; restore it from version control (it records every cluster's addresses), or delete it to renumber every cluster` }], 'cannot read the IP plan');
+    }
+    return read.state;
+  }
+
   /** Labels every object of this fleet carries. */
   public commonLabels(): Record<string, string> {
     return { [LABELS.managedBy]: MANAGED_BY, [LABELS.fleet]: this.name };
@@ -578,21 +636,31 @@ export class Fleet extends Construct {
    */
   public resolve(options: FleetCheckOptions = {}): FleetModel {
     const issues: ValidationIssue[] = [];
-    const result = validateFleet(this.toSpec());
+    this.useIpAllocations(options.ipAllocations);
+    const result = validateFleet(this.toSpec(), options.ipAllocations ? { ipAllocations: options.ipAllocations } : {});
     if (!result.ok) issues.push(...inConstruct(this.node.path, result.issues));
+    // Constructs record the problems of their props (deferProblems) and stay inert, so they all show here at once.
+    const withProblems = new Set<string>();
     for (const c of this.node.findAll()) {
-      for (const message of c.node.validate()) issues.push({ path: c.node.path, message });
+      const before = issues.length;
+      const recorded = recordedProblems(c);
+      const asMessages = new Set(recorded.map((i) => formatIssue(i)));
+      issues.push(...inConstruct(c.node.path, recorded));
+      for (const message of c.node.validate()) if (!asMessages.has(message)) issues.push({ path: c.node.path, message });
+      if (issues.length > before) withProblems.add(c.node.path);
     }
     if (options.templates !== undefined && options.templates !== 'skip') issues.push(...inConstruct(this.node.path, this.templateConfigIssues(options.templates)));
     if (options.now !== undefined) issues.push(...this.timeChecks(options.now).issues);
-    issues.push(...inConstruct(this.node.path, checkFlows(this.declaredFlows, [...this.renderers.keys()])));
+    // Flows of an inert construct (its problems are reported above) would only repeat them.
+    const flows = withProblems.size === 0 ? this.declaredFlows : this.declaredFlows.filter((f) => !withProblems.has(f.declaredBy));
+    issues.push(...inConstruct(this.node.path, checkFlows(flows, [...this.renderers.keys()])));
     if (issues.length > 0 || !result.ok) throw new ValidationError(issues);
     return result.fleet;
   }
 
   /** Places the fleet's workloads (validating the fleet first, and its dated schedules against `now` when given). */
-  public placement(options: FleetPlacementOptions & Pick<FleetCheckOptions, 'now'> = {}): Placement {
-    const model = this.resolve(options.now !== undefined ? { now: options.now } : {});
+  public placement(options: FleetPlacementOptions & Pick<FleetCheckOptions, 'now' | 'ipAllocations'> = {}): Placement {
+    const model = this.resolve({ ...(options.now !== undefined ? { now: options.now } : {}), ...(options.ipAllocations ? { ipAllocations: options.ipAllocations } : {}) });
     return place(this.placementView(model), model.workloads, options);
   }
 
@@ -649,6 +717,8 @@ export class Fleet extends Construct {
     const files = [...c.files, ...readinessFiles(this, plans, orphanManagementNeeds(this, c.objects), this.flowsFor(placement), hosting)];
     if (hosting.nodePorts) files.push({ path: NODEPORTS_FILE, content: renderNodePortState(hosting.nodePorts), source: this.node.path });
     if (placement) files.push(...placementFiles(placement, this.node.path));
+    // The IP plan's state for the next synth: every allocation, removed clusters' ranges kept reserved.
+    files.push({ path: IP_PLAN_FILE, content: renderIpPlanState(this.addressPlan().state), source: this.node.path });
     const managementClusters = this.managementClusters.map((m) => ({ site: m.siteName, cluster: m.clusterName }));
     const tree = renderTree({ targets: c.targets, objects: c.objects, files, managementClusters, remoteResources: this.remoteBundles() });
     let out: FileTree = tree;
@@ -783,10 +853,12 @@ export class Fleet extends Construct {
     const previousFile = path.join(outdir, 'placement.json');
     const previous = fs.existsSync(previousFile) ? readPreviousPlacement(fs.readFileSync(previousFile, 'utf8')).previous : undefined;
     const nodePorts = readNodePorts(outdir, this.node.path);
+    const ipAllocations = Fleet.readIpPlanFile(outdir);
     const tree = this.toTree({
       ...(nodePorts ? { nodePorts } : {}),
       templates: options.templates ?? this.findTemplates(),
       ...(previous ? { previous } : {}),
+      ...(ipAllocations ? { ipAllocations } : {}),
       ...(options.highs ? { highs: options.highs } : {}),
       ...(options.now !== undefined ? { now: options.now } : {}),
     });
