@@ -25,7 +25,6 @@ function storeSite(name: string, region: string, i: number, cluster: AnyObj = {}
     clusters: [
       {
         name,
-        network: { slot: 10 + i },
         twoNode: 'hosted-control-plane',
         controlPlane: {
           mode: 'hosted',
@@ -69,7 +68,6 @@ function storesFleet(stores: { name: string; region: string }[] = [
         clusters: [
           {
             name: 'hub',
-            network: { slot: 1 },
             controlPlane: {
               mode: 'standalone',
               hosts: [
@@ -93,7 +91,6 @@ function storesFleet(stores: { name: string; region: string }[] = [
         clusters: [
           {
             name: 'west-mgmt',
-            network: { slot: 2 },
             controlPlane: {
               mode: 'k0rdent',
               template: 'remote-cluster',
@@ -263,7 +260,7 @@ describe('two-node sites: a typed choice', () => {
   function withShop(cluster: AnyObj): AnyObj {
     const spec = clone(storesFleet([{ name: 'berlin-1', region: 'eu-central' }, { name: 'paris-1', region: 'eu-south' }])) as AnyObj;
     const joining = cluster.controlPlane.mode === 'standalone' ? cluster.controlPlane.hosts.filter((h: AnyObj) => h.role !== 'controller').length : 2;
-    spec.sites.push({ ...storeSite('shop', 'eu-central', 7), nodePools: [{ name: 'box', count: joining, cpu: 4, memoryGiB: 16 }], clusters: [{ name: 'shop', network: { slot: 40 }, ...cluster }] });
+    spec.sites.push({ ...storeSite('shop', 'eu-central', 7), nodePools: [{ name: 'box', count: joining, cpu: 4, memoryGiB: 16 }], clusters: [{ name: 'shop', ...cluster }] });
     return spec;
   }
   const hosts = (roles: string[]) => roles.map((role, i) => ({ role, address: `10.77.0.${i + 1}` }));
@@ -324,7 +321,6 @@ describeWithSchemas('hosted stores fleet against the upstream schemas', () => {
       clusters: [
         {
           name: 'shop',
-          network: { slot: 40 },
           twoNode: 'kine-external-db',
           controlPlane: { mode: 'standalone', externalAddress: '10.77.0.100', hosts: [{ role: 'controller+worker', address: '10.77.0.1' }, { role: 'controller+worker', address: '10.77.0.2' }], datastore: { type: 'kine', dataSourceEnv: 'SHOP_KINE_DATASOURCE' } },
         },
