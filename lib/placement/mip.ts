@@ -18,6 +18,7 @@ import type { Highs } from 'highs';
 import type { Costs } from './costs';
 import { replicasPerNode, type Instance, type Item, type PoolInfo } from './instance';
 import { FILTERS } from './plugins';
+import { greedy } from './greedy';
 import type { MipRows } from './plugins/plugin';
 import { FleetState } from './state';
 
@@ -459,7 +460,7 @@ export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: 
   const isChurn = new Set(d.map((e) => e.col));
   const numCols = lower.length;
   if (numCols === 0) return { state: incumbent, optimal: true, bound: 0, ...(opts.lpBound ? { lpBound: 0 } : {}), notes, classes };
-  const start = greedyVector(inst, incumbent, numCols, x, unitOf, patterns, y, z, d, xn, migCols, u);
+  let start = greedyVector(inst, incumbent, numCols, x, unitOf, patterns, y, z, d, xn, migCols, u);
   const TIME = highs.constants.modelStatus.timeLimit;
   const OPT = highs.constants.modelStatus.optimal;
   const ITER = highs.constants.modelStatus.iterationLimit;
@@ -541,6 +542,17 @@ export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: 
   if (lp.status === OPT) lpBound = lp.objective + eps * prevTotal;
   else notes.push(`the LP relaxation stopped (${lp.timedOut ? 'wall-clock safety limit' : lp.stoppedByWork ? `work limit of ${opts.workLimit} simplex iterations` : statusName(highs, lp.status)}); no LP bound`);
   const lpCap = lpBound === undefined ? undefined : integral ? Math.floor(lpBound + 1e-6) : lpBound;
+  // LP-guided rounding: the LP vertex rounded down and completed by the greedy. Where the LP is nearly
+  // integral (the merged model) this lands at the bound with about the LP's churn; it replaces the warm
+  // start when better in objective order (work, then churn).
+  if (lp.status === OPT && eps > 0 && !isIntegral(lp.col)) {
+    const floored = Array.from(lp.col, (v, i) => (integer[i] ? Math.floor(v + 1e-7) : v));
+    const rounded = greedy(inst, costs, decode(inst, floored, x, units, patterns, xn).state);
+    const rv = greedyVector(inst, rounded, numCols, x, unitOf, patterns, y, z, d, xn, migCols, u);
+    const vr = dot(value, rv);
+    const vs = dot(value, start);
+    if (vr > vs + 1e-9 || (vr >= vs - 1e-9 && churnIn(rv) < churnIn(start))) start = rv;
+  }
   const v0 = dot(value, start);
   let col: ArrayLike<number> = start;
   let optimal = false;
@@ -550,34 +562,43 @@ export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: 
   const warmAtLp = lpCap !== undefined && v0 >= lpCap - 1e-6;
   // With a previous placement, the warm start proves churn too when it reaches the LP value of work − eps·churn.
   const warmProven = warmAtLp && (eps === 0 || dot(stage1, start) >= lp.objective - 1e-9);
-  if (warmProven || (warmAtLp && !(lp.status === OPT && isIntegral(lp.col)))) {
+  const lpIntegral = lp.status === OPT && isIntegral(lp.col) && dot(value, lp.col) >= v0 - 1e-9;
+  // Without a previous placement the warm start at the LP bound is optimal; with one, churn still has to be proven.
+  if (warmProven || (warmAtLp && eps === 0 && !lpIntegral)) {
     optimal = true;
     bound = lpCap!;
     churnProven = warmProven && eps > 0;
     notes.push(`the warm start reaches the LP bound (${fmt(lpCap!)}): placed work${churnProven ? ' and churn' : ''} proven optimal without branching`);
-  } else if (lpCap !== undefined && lp.status === OPT && isIntegral(lp.col) && dot(value, lp.col) >= v0 - 1e-9) {
+  } else if (lpCap !== undefined && lpIntegral) {
     col = Array.from(lp.col, (v, i) => (integer[i] ? Math.round(v) : v));
     optimal = true;
     churnProven = eps > 0;
     bound = dot(value, col);
     notes.push(`the LP relaxation has an integral optimum (${fmt(bound)}): placed work${churnProven ? ' and churn' : ''} proven optimal without branching`);
   } else {
-    // Stage 1: placed work first, churn below half a unit of work (a stage stopped by its limit leaves a stable answer).
-    const s1 = solve(stage1, [], 'max', start, true, opts.mipRelGap);
+    // Stage 1: placed work first, churn below half a unit of work (a stage stopped by its limit leaves a
+    // stable answer). With a previous placement the gap closes below eps/4, so an optimal stage 1 has the
+    // fewest moves at the most work; its root LP is stage 0's, which the work limit follows.
+    const gap1 = eps > 0 ? Math.min(opts.mipRelGap, (0.25 * eps) / Math.max(1, Math.abs(lp.objective) || 1)) : opts.mipRelGap;
+    const s1 = solve(stage1, [], 'max', start, true, gap1);
     if (s1.hasSolution && dot(value, s1.col) >= v0 - 1e-9) col = s1.col;
     const v1 = dot(value, col);
-    optimal = s1.status === OPT && s1.hasSolution;
+    const s1Optimal = s1.status === OPT && s1.hasSolution;
+    optimal = s1Optimal || (lpCap !== undefined && v1 >= lpCap - 1e-6);
+    churnProven = s1Optimal && eps > 0;
     // The dual bound covers work − eps·churn with eps·churn < 1/2: work is at most its value rounded.
     const dual = s1.timedOut ? NaN : integral && Number.isFinite(s1.dual) ? Math.floor(s1.dual + (eps > 0 ? 0.5 : 0) + 1e-6) : s1.dual;
     const caps = [dual, lpCap ?? NaN].filter((b) => Number.isFinite(b));
     bound = caps.length > 0 ? Math.max(v1, Math.min(...caps)) : optimal ? v1 : dot(value, upper);
     if (s1.timedOut) notes.push(`stage 1 hit the wall-clock safety limit (${opts.timeLimitSec} s); its result was discarded so the placement does not depend on machine speed`);
     else if (!optimal) notes.push(`stage 1 stopped (${s1.stoppedByWork ? `work limit of ${opts.workLimit} simplex iterations` : statusName(highs, s1.status)}) with proven gap ${fmtPct((bound - v1) / Math.max(1e-9, bound))}`);
+    else if (!s1Optimal) notes.push(`placed work reaches the LP bound (${fmt(lpCap!)}); stage 1 stopped (${s1.stoppedByWork ? `work limit of ${opts.workLimit} simplex iterations` : statusName(highs, s1.status)}) before proving churn minimal`);
+    else if (churnProven) notes.push('stage 1 proved placed work and, at that work, churn optimal');
     if (optimal) bound = v1;
   }
-  // Stage 2 runs in full with `secondStage`; without it, only churn is minimised (when there is a
-  // previous placement and stage 0 has not already proven it minimal).
-  if (opts.secondStage || (d.length > 0 && !churnProven)) {
+  // Stage 2 runs in full with `secondStage`. Without it, churn was minimised in stages 0–1 already
+  // (work − eps·churn); only when work is fractional (eps = 0) does a churn-only stage 2 run.
+  if (opts.secondStage || (d.length > 0 && eps === 0)) {
     const objective2 = opts.secondStage ? stage2 : stage2.map((c, i) => (isChurn.has(i) ? c : 0));
     const v1 = dot(value, col);
     const extra: Row[] = [{ lo: integral ? Math.round(v1) - 0.5 : v1 - 1e-6, hi: INF, cols: value.map((_, i) => i).filter((i) => value[i] !== 0), coefs: value.filter((v) => v !== 0) }];
