@@ -140,9 +140,10 @@ export function aiFleetScenario(seed: number, edges = 12): Scenario {
 /**
  * (c) Scale: `W` workloads on `S` sites. Sites have each of A100 / MI300X / L4 with probability 0.6 as
  * pools of 8-GPU nodes sized so demand is ~1.25x capacity; workloads need 1/2/4/8 GPUs of one model,
- * priority 1/2/4/8, 30 % residency-restricted, 20 % latency-bound.
+ * priority 1/2/4/8, 30 % residency-restricted, 20 % latency-bound. (d) With `hard`, the same with
+ * packing difficulty: 1/2/3/5/6 GPUs, 30 % memory-bound, 15 % gangs, 15 % at most one replica per site.
  */
-export function scaleScenario(seed: number, W: number, S: number): Scenario {
+export function scaleScenario(seed: number, W: number, S: number, hard = false): Scenario {
   const { r, int, pick } = draw(seed);
   const models = ['A100-80GB', 'MI300X', 'L4'];
   const countries: [string, number, number][] = [
@@ -154,10 +155,18 @@ export function scaleScenario(seed: number, W: number, S: number): Scenario {
   const workloads: WorkloadSpec[] = [];
   const demand = new Map<string, number>(models.map((m) => [m, 0]));
   for (let i = 0; i < W; i++) {
-    const n = pick([1, 1, 2, 2, 4, 8]);
+    const n = hard ? pick([1, 2, 3, 3, 5, 6]) : pick([1, 1, 2, 2, 4, 8]);
     const model = pick([models[0]!, models[0]!, models[1]!, models[2]!, models[2]!]);
     const rep = int(1, 3);
     const w: Record<string, unknown> = { name: `w${String(i).padStart(5, '0')}`, replicas: rep, gpu: { model, count: n }, cpu: 2 * n, memoryGiB: 16 * n, priority: pick([1, 2, 4, 8]) };
+    if (hard) {
+      // Packing difficulty: sizes that do not divide an 8-GPU node, memory that binds before GPUs
+      // (96 GiB per GPU against 512 GiB per node), gangs, and at most one replica per site.
+      if (r() < 0.3) w.memoryGiB = Math.min(96 * n, 448);
+      const k = r();
+      if (rep >= 2 && k < 0.15) w.gang = true;
+      else if (rep >= 2 && k < 0.3) w.spread = { maxPerSite: 1 };
+    }
     if (r() < 0.3) w.allowedJurisdictions = [pick(countries)[0]];
     if (r() < 0.2) {
       const c = pick(countries);
@@ -187,5 +196,7 @@ export function scaleScenario(seed: number, W: number, S: number): Scenario {
   // Up to 200 sites would collide on the IP plan's name-derived slots (256 of them): number them in order.
   const numbered = sites.map((s, i) => ({ ...s, clusters: [{ name: s.name, network: { slot: i } }] }));
   const spec: FleetSpec = { management: { site: sites[0]!.name }, sites: numbered, workloads };
-  return { id: `c-scale-${W}x${S}`, description: `scale: ${W} workloads x ${S} sites`, fleet: parseFleet(spec) };
+  return hard
+    ? { id: `d-hard-${W}x${S}`, description: `scale with packing difficulty: ${W} workloads x ${S} sites, GPU sizes 1/2/3/5/6 on 8-GPU nodes, memory-bound replicas, gangs, one replica per site`, fleet: parseFleet(spec) }
+    : { id: `c-scale-${W}x${S}`, description: `scale: ${W} workloads x ${S} sites`, fleet: parseFleet(spec) };
 }
