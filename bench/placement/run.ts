@@ -317,7 +317,7 @@ async function main() {
     let points = 0;
     for (let seed = 1; seed <= sweepSeeds; seed++) {
       loads.forEach((load, li) => {
-        const sc = mck8sScenario(seed, load);
+        const sc = mck8sScenario(seed, load, true);
         const here = new Map<string, number>();
         for (const [name, placer] of placers) {
           const run = placer(sc.fleet, sc);

@@ -38,7 +38,7 @@ function site(name: string, jurisdiction: string, lat: number, lon: number, node
  * steps of 128 MiB, k ~ U{1..3} locations (k·R pods in total), until the offered CPU reaches `load`
  * times the allocatable CPU.
  */
-export function mck8sScenario(seed: number, load: number): Scenario {
+export function mck8sScenario(seed: number, load: number, trim = false): Scenario {
   const { r, int, pick } = draw(seed);
   const workers = [2, 3, 5, 5, 8];
   for (let i = workers.length - 1; i > 0; i--) {
@@ -58,17 +58,26 @@ export function mck8sScenario(seed: number, load: number): Scenario {
   const mck8s = new Map<string, { perLocation: number; locations: number }>();
   let offered = 0;
   for (let i = 0; offered < load * capacity; i++) {
-    const R = int(1, 10);
+    let R = int(1, 10);
     const cpu = int(1, 10) / 10;
     const mem = (int(1, 8) * 128) / 1024;
-    const k = pick([1, 2, 3]);
+    let k = pick([1, 2, 3]);
+    // With `trim`, the last application is cut to the target load (an application can be a third of
+    // the fleet, so without it neighbouring load points can draw the same instance).
+    if (trim && offered + k * R * cpu > load * capacity + 1e-9) {
+      const room = load * capacity - offered;
+      if (Math.floor(room / (k * cpu) + 1e-9) >= 1) R = Math.floor(room / (k * cpu) + 1e-9);
+      else if (Math.floor(room / cpu + 1e-9) >= 1) [k, R] = [1, Math.floor(room / cpu + 1e-9)];
+      else break;
+    }
     const name = `app-${String(i).padStart(3, '0')}`;
     workloads.push({ name, replicas: k * R, cpu, memoryGiB: mem });
     mck8s.set(name, { perLocation: R, locations: k });
     offered += k * R * cpu;
   }
   const spec: FleetSpec = { management: { site: sites[0]!.name }, sites, workloads };
-  return { id: `a-mck8s-${Math.round(load * 100)}`, description: `mck8s-like, 5 clusters, offered CPU ${Math.round(load * 100)} % of allocatable`, fleet: parseFleet(spec), mck8s };
+  const pct = Math.round((offered / capacity) * 100);
+  return { id: `a-mck8s-${Math.round(load * 100)}${trim ? '-trim' : ''}`, description: `mck8s-like, 5 clusters, offered CPU ${pct} % of allocatable (target ${Math.round(load * 100)} %)`, fleet: parseFleet(spec), mck8s };
 }
 
 const EDGE_COUNTRIES: [string, number, number, number, number][] = [
