@@ -182,7 +182,7 @@ export interface FleetPlacementOptions {
   /**
    * Wall-clock safety limit of each MIP solve in seconds (a solve it stops is discarded; the
    * deterministic work limit normally binds first).
-   * @default 30
+   * @default 300
    */
   readonly timeLimitSec?: number;
 }
