@@ -33,6 +33,7 @@ import { FolderChart, ManagementChart, ManagementClusterChart, OutputFile } from
 import { Site, type SiteProps } from './site';
 import { applyInstalls, orphanManagementNeeds, planFleet, readinessFiles } from './readiness';
 import { kustomizeRemoteUrl } from '../lib/readiness/catalog';
+import { readRolloutBase, type RolloutBase, type RolloutBaseSource } from '../lib/rollout/base';
 
 
 /** Properties of a {@link Fleet}. */
@@ -124,6 +125,13 @@ export interface FleetSynthOptions extends FleetCheckOptions {
    * @default false
    */
   readonly force?: boolean;
+  /**
+   * The base a rollout's change list (ROLLOUT.md) compares with: a folder holding a previous output, or a
+   * git ref of the repository the output is committed to. Read here, at the edge; never the output
+   * folder as the last synth left it, so a second synth of the same input changes no byte.
+   * @default - no change list
+   */
+  readonly rolloutBase?: RolloutBaseSource;
 }
 
 /** Options of {@link Fleet.toTree} and {@link Fleet.placement}. */
@@ -144,6 +152,11 @@ export interface FleetPlacementOptions {
    * @default 30
    */
   readonly timeLimitSec?: number;
+  /**
+   * The base tree a rollout's report compares with, read at the edge (`readRolloutBase`); plain data.
+   * @default - no change list
+   */
+  readonly rolloutBase?: RolloutBase;
 }
 
 /** What a synth wrote. */
@@ -175,7 +188,7 @@ export type FlowRenderer = (flows: readonly ResolvedFlow[]) => readonly PlacedOb
 export type OutputRenderer = () => { readonly objects: readonly PlacedObject[]; readonly files: readonly AuxFile[] };
 
 /** Adds report files that read the rendered tree (a rollout's change list). Their paths must be new. */
-export type TreeReporter = (tree: FileTree) => readonly AuxFile[];
+export type TreeReporter = (tree: FileTree, context: { readonly rolloutBase?: RolloutBase }) => readonly AuxFile[];
 
 /**
  * The root of a fleet: sites, their clusters, and the management plane. `synth()` validates the whole
@@ -552,7 +565,7 @@ export class Fleet extends Construct {
       const merged = new Map(tree);
       const clashes: ValidationIssue[] = [];
       for (const report of this.treeReporters) {
-        for (const f of report(tree)) {
+        for (const f of report(tree, options.rolloutBase ? { rolloutBase: options.rolloutBase } : {})) {
           if (merged.has(f.path)) clashes.push({ path: f.source, message: `writes ${f.path}, which the fleet writes already; choose another file name` });
           else merged.set(f.path, f.content);
         }
@@ -672,7 +685,9 @@ export class Fleet extends Construct {
     const settled = settleOutput(outdir);
     const previousFile = path.join(outdir, 'placement.json');
     const previous = fs.existsSync(previousFile) ? readPreviousPlacement(fs.readFileSync(previousFile, 'utf8')).previous : undefined;
+    const rolloutBase = options.rolloutBase ? readRolloutBase(options.rolloutBase, outdir) : undefined;
     const tree = this.toTree({
+      ...(rolloutBase ? { rolloutBase } : {}),
       templates: options.templates ?? this.findTemplates(),
       ...(previous ? { previous } : {}),
       ...(options.highs ? { highs: options.highs } : {}),

@@ -1,5 +1,7 @@
 import { Construct } from 'constructs';
 import { buildDelivery, unitFolder, type DeliveryInput, type DeliveryOutput, type EngineKind } from '../lib/gitops/engines';
+import { ValidationError } from '../lib/model/errors';
+import type { RolloutBase } from '../lib/rollout/base';
 import { rolloutReport } from '../lib/rollout/report';
 import type { ResolvedStage } from '../lib/rollout/stages';
 import type { AuxFile, PlacedObject } from '../lib/synth/objects';
@@ -105,7 +107,7 @@ export class GitOps extends Construct {
       const files: AuxFile[] = out.files.map((f) => ({ ...f, source: this.node.path }));
       return { objects, files };
     });
-    this.fleet.addTreeReporter((tree) => this.reports(tree));
+    this.fleet.addTreeReporter((tree, context) => this.reports(tree, context.rolloutBase));
   }
 
   private problems(): string[] {
@@ -149,7 +151,7 @@ export class GitOps extends Construct {
     return buildDelivery(input);
   }
 
-  private reports(tree: ReadonlyMap<string, string>): AuxFile[] {
+  private reports(tree: ReadonlyMap<string, string>, given: RolloutBase | undefined): AuxFile[] {
     const out = this.delivery();
     const engines = [...new Set(out.delivered.map((x) => x.engine))].sort();
     const md = [
@@ -175,7 +177,9 @@ export class GitOps extends Construct {
       const folders = new Map<string, string[]>();
       for (const c of this.fleet.clusters()) folders.set(c.name, [`sites/${c.siteName}/${c.name}`, `management/clusters/${c.name}`]);
       const engineNotes = this.engineNotes(stages);
-      const r = rolloutReport({ stages, folders, tree, ...(rollout.base ? { base: rollout.base } : {}), engineNotes });
+      if (given && rollout.base) throw new ValidationError([{ path: rollout.node.path, message: `base: given both as a prop ('${rollout.base.name}') and to synth ('${given.name}'); name one base` }]);
+      const base = given ?? rollout.base;
+      const r = rolloutReport({ stages, folders, tree, ...(base ? { base } : {}), engineNotes });
       files.push({ path: 'ROLLOUT.md', content: r.markdown, source: rollout.node.path }, { path: 'rollout.json', content: r.json, source: rollout.node.path });
     }
     return files;

@@ -11,8 +11,9 @@ export interface RolloutProps {
   /** Ordered stages; every cluster of the fleet belongs to exactly one. */
   readonly stages: readonly StageSpec[];
   /**
-   * The tree to compare with for the change list of ROLLOUT.md: a previous output read at the edge
-   * (`readTree(dir)`), with the name the report gives it (the folder as you wrote it, or a git ref).
+   * The tree to compare with for the change list of ROLLOUT.md, already read (`readRolloutBase(source,
+   * outdir)` or `readTree(dir)`), with the name the report gives it. Usually given to synth instead:
+   * `fleet.synth({ rolloutBase: { gitRef: 'main' } })` or `{ folder: '../previous/dist' }` (one or the other).
    * @default - no change list
    */
   readonly base?: { readonly name: string; readonly tree: ReadonlyMap<string, string> };
