@@ -17,7 +17,11 @@ export interface FluxDeliveryOptions {
    * @default 'push'
    */
   readonly mode?: 'push' | 'pull';
-  /** @default 'flux-system' */
+  /**
+   * Namespace of the Kustomizations and sources: in push mode on the management cluster, where kcm's Flux
+   * runs in the management namespace; in pull mode in each cluster's own Flux.
+   * @default - the fleet's management namespace (kcm-system) in push mode; 'flux-system' in pull mode
+   */
   readonly namespace?: string;
   /** Reconcile interval of sources and Kustomizations. @default '10m' */
   readonly interval?: string;
@@ -162,7 +166,12 @@ export class GitOps extends Construct {
       managementNamespace: fleet.managementNamespace,
       engine: d.engine,
       others: d.others?.engine === 'argocd' ? 'argocd' : 'flux',
-      flux: { namespace: fluxOpts.namespace ?? 'flux-system', interval: fluxOpts.interval ?? '10m', mode: fluxOpts.mode ?? 'push' },
+      flux: {
+        namespace: fluxOpts.namespace ?? fleet.managementNamespace,
+        spokeNamespace: fluxOpts.namespace ?? 'flux-system',
+        interval: fluxOpts.interval ?? '10m',
+        mode: fluxOpts.mode ?? 'push',
+      },
       argocd: { namespace: argoOpts.namespace ?? 'argocd', project: argoOpts.project ?? 'default' },
       ...(stages
         ? {

@@ -41,7 +41,8 @@ export interface DeliveryInput {
   readonly engine: EngineKind;
   /** With `engine: 'k0rdent'`: the engine for the management folders and the clusters kcm does not manage. */
   readonly others: 'flux' | 'argocd';
-  readonly flux: { readonly namespace: string; readonly interval: string; readonly mode: 'push' | 'pull' };
+  /** `namespace`: of the Kustomizations on the management cluster; `spokeNamespace`: in each cluster's own Flux (pull mode). */
+  readonly flux: { readonly namespace: string; readonly spokeNamespace: string; readonly interval: string; readonly mode: 'push' | 'pull' };
   readonly argocd: { readonly namespace: string; readonly project: string };
   /** Rollout stages in order, with their clusters; absent: one stage that follows `repo.branch`. */
   readonly stages?: readonly DeliveryStage[];
@@ -193,7 +194,7 @@ export function buildDelivery(input: DeliveryInput): DeliveryOutput {
     const cluster = unitCluster(u);
     const c = clusterOf.get(cluster);
     if (pull(u)) {
-      const ns = input.flux.namespace;
+      const ns = input.flux.spokeNamespace;
       const src = gitRepository(sourceName(u, input.fleet), ns, branchOf(u));
       const k = kustomization(u, name, ns, src, input, u.dependsOn.map((d) => ({ name: unitName(d), namespace: ns })), fluxHealthChecks(u));
       const folder = unitFolder(u.path);
