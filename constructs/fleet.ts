@@ -175,6 +175,9 @@ export interface FleetSynthResult {
 
 const FLEET_SYMBOL = Symbol.for('cdk8s-k0smos.Fleet');
 
+/** Builders of fleet.yaml sections owned by other constructs (set when their module loads). */
+const SPEC_SECTIONS = new Map<string, (fleet: Fleet, section: unknown) => void>();
+
 /**
  * Turns the fleet's flows, with every cluster known, into objects (a mesh's policies at both ends).
  * Called when the tree is rendered, after placement.
@@ -214,7 +217,17 @@ export class Fleet extends Construct {
       fleet.addSite(name, props as SiteProps);
     }
     for (const w of s.workloads ?? []) fleet.addWorkload(w);
+    if (s.gitops !== undefined) {
+      const section = SPEC_SECTIONS.get('gitops');
+      if (!section) throw new Error(`${fleet.node.path}: the spec has a gitops section, but the GitOps construct is not loaded; import from 'cdk8s-k0smos' (or constructs/index), not constructs/fleet alone`);
+      section(fleet, s.gitops);
+    }
     return fleet;
+  }
+
+  /** Registers what builds a fleet.yaml section that another construct owns (the GitOps wiring registers `gitops`). */
+  public static addSpecSection(name: 'gitops', build: (fleet: Fleet, section: unknown) => void): void {
+    SPEC_SECTIONS.set(name, build);
   }
 
   /** The fleet a construct belongs to. */

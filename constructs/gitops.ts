@@ -7,7 +7,8 @@ import { rolloutReport } from '../lib/rollout/report';
 import type { ResolvedStage } from '../lib/rollout/stages';
 import type { AuxFile, PlacedObject } from '../lib/synth/objects';
 import { Fleet } from './fleet';
-import type { Rollout } from './rollout';
+import { Rollout, type StageSpec } from './rollout';
+import type { GitOpsSpec } from '../lib/model/gitops';
 
 /** Flux options. */
 export interface FluxDeliveryOptions {
@@ -256,3 +257,25 @@ export class GitOps extends Construct {
 
 /** The folder of a delivered unit (re-exported for tests and tools). */
 export { unitFolder };
+
+/** Builds the `gitops` section of fleet.yaml: the same GitOps and Rollout as in TypeScript. */
+export function gitOpsFromSpec(fleet: Fleet, spec: GitOpsSpec): GitOps {
+  const wrong = (['others', 'promotion'] as const).filter((k) => spec[k] !== undefined && spec.delivery !== 'k0rdent');
+  if (wrong.length > 0) throw new ValidationError(wrong.map((k) => ({ path: `${fleet.node.path}: gitops.${k}`, message: `applies to delivery: k0rdent only; got delivery: ${spec.delivery}. Remove ${k}, or use delivery: k0rdent` })));
+  const others = spec.others === 'argocd' ? Delivery.argoCd() : Delivery.flux();
+  const delivery =
+    spec.delivery === 'flux'
+      ? Delivery.flux()
+      : spec.delivery === 'flux-pull'
+        ? Delivery.flux({ mode: 'pull' })
+        : spec.delivery === 'argocd'
+          ? Delivery.argoCd()
+          : Delivery.k0rdent({ others, ...(spec.promotion ? { promotion: spec.promotion } : {}) });
+  const r = spec.rollout;
+  const rollout = r
+    ? new Rollout(fleet, 'rollout', { stages: r.stages as StageSpec[], ...(r.kubernetesUpgrades ? { kubernetesUpgrades: r.kubernetesUpgrades } : {}) })
+    : undefined;
+  return new GitOps(fleet, 'gitops', { repository: spec.repository, delivery, ...(rollout ? { rollout } : {}) });
+}
+
+Fleet.addSpecSection('gitops', (fleet, section) => gitOpsFromSpec(fleet, section as GitOpsSpec));
