@@ -34,6 +34,7 @@ import { Site, type SiteProps } from './site';
 import { applyInstalls, orphanManagementNeeds, planFleet, readinessFiles } from './readiness';
 import { kustomizeRemoteUrl } from '../lib/readiness/catalog';
 import { readRolloutBase, type RolloutBase, type RolloutBaseSource } from '../lib/rollout/base';
+import { readPreviousCanaries } from '../lib/rollout/report';
 
 
 /** Properties of a {@link Fleet}. */
@@ -157,6 +158,12 @@ export interface FleetPlacementOptions {
    * @default - no change list
    */
   readonly rolloutBase?: RolloutBase;
+  /**
+   * The canaries each rollout stage chose last time (synth reads them from `<outdir>/rollout.json`), kept
+   * where they still fit so that adding sites does not move them.
+   * @default - chosen afresh
+   */
+  readonly previousCanaries?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** What a synth wrote. */
@@ -263,6 +270,7 @@ export class Fleet extends Construct {
   private readonly flowRenderers: FlowRenderer[] = [];
   private readonly outputRenderers: OutputRenderer[] = [];
   private readonly treeReporters: TreeReporter[] = [];
+  private renderState: { readonly previousCanaries?: Readonly<Record<string, readonly string[]>> } = {};
 
   constructor(scope: Construct, id: string, props: FleetProps) {
     super(scope, id);
@@ -553,6 +561,20 @@ export class Fleet extends Construct {
 
   /** Renders the fleet into file contents without writing anything. Workloads, if any, add `placement.json` and `PLACEMENT.md`. */
   public toTree(options: FleetCheckOptions & FleetPlacementOptions = {}): FileTree {
+    this.renderState = options.previousCanaries ? { previousCanaries: options.previousCanaries } : {};
+    try {
+      return this.buildTree(options);
+    } finally {
+      this.renderState = {};
+    }
+  }
+
+  /** Saved state given to the tree being rendered (plain data; empty outside `toTree`). */
+  public get savedState(): { readonly previousCanaries?: Readonly<Record<string, readonly string[]>> } {
+    return this.renderState;
+  }
+
+  private buildTree(options: FleetCheckOptions & FleetPlacementOptions): FileTree {
     const model = this.resolve(options);
     const placement = model.workloads.length > 0 ? place(this.placementView(model), model.workloads, options) : undefined;
     let c = this.collect(placement);
@@ -699,8 +721,11 @@ export class Fleet extends Construct {
     const previousFile = path.join(outdir, 'placement.json');
     const previous = fs.existsSync(previousFile) ? readPreviousPlacement(fs.readFileSync(previousFile, 'utf8')).previous : undefined;
     const rolloutBase = options.rolloutBase ? readRolloutBase(options.rolloutBase, outdir) : undefined;
+    const rolloutFile = path.join(outdir, 'rollout.json');
+    const previousCanaries = fs.existsSync(rolloutFile) ? readPreviousCanaries(fs.readFileSync(rolloutFile, 'utf8')) : undefined;
     const tree = this.toTree({
       ...(rolloutBase ? { rolloutBase } : {}),
+      ...(previousCanaries ? { previousCanaries } : {}),
       templates: options.templates ?? this.findTemplates(),
       ...(previous ? { previous } : {}),
       ...(options.highs ? { highs: options.highs } : {}),

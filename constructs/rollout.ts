@@ -56,7 +56,7 @@ export class Rollout extends Construct {
     if (props.kubernetesUpgrades) this.kubernetesUpgrades = props.kubernetesUpgrades;
     this.node.addValidation({
       validate: () => {
-        const r = resolveStages(this.node.path, this.stageSpecs, this.rolloutClusters());
+        const r = resolveStages(this.node.path, this.stageSpecs, this.rolloutClusters(), this.fleet.savedState.previousCanaries);
         const out = r.issues.map((i) => `${i.path.slice(this.node.path.length + 2)}: ${i.message}`);
         if (out.length === 0 && this.kubernetesUpgrades) out.push(...this.upgradePlan(r.stages).problems);
         return out;
@@ -147,7 +147,7 @@ export class Rollout extends Construct {
 
   /** The stages with their clusters. Throws a ValidationError listing every problem. */
   public stages(): ResolvedStage[] {
-    const r = resolveStages(this.node.path, this.stageSpecs, this.rolloutClusters());
+    const r = resolveStages(this.node.path, this.stageSpecs, this.rolloutClusters(), this.fleet.savedState.previousCanaries);
     if (r.issues.length > 0) throw new ValidationError(r.issues);
     return r.stages;
   }

@@ -74,3 +74,20 @@ export function rolloutReport(input: RolloutReportInput): { markdown: string; js
   if (input.engineNotes.length > 0) md.push('## How the engine carries it out', '', ...input.engineNotes.map((n) => `- ${n}`), '');
   return { markdown: md.join('\n'), json };
 }
+
+/**
+ * The canaries each stage chose, read from a previous rollout.json (saved state in the output, read at the
+ * edge by `Fleet.synth`). Anything unreadable gives no previous canaries: the choice is then made afresh.
+ */
+export function readPreviousCanaries(json: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  try {
+    const r = JSON.parse(json) as { stages?: { name?: unknown; how?: unknown; clusters?: unknown }[] };
+    for (const s of Array.isArray(r.stages) ? r.stages : []) {
+      if (s && s.how === 'canaries' && typeof s.name === 'string' && Array.isArray(s.clusters)) out[s.name] = s.clusters.filter((c): c is string => typeof c === 'string');
+    }
+  } catch {
+    return {};
+  }
+  return out;
+}

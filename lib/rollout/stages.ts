@@ -88,7 +88,13 @@ export function durationSeconds(d: string): number | undefined {
  * explicit list naming a cluster an earlier stage took, an unknown cluster, an empty stage or a cluster
  * left in no stage is an error (`at` prefixes the paths).
  */
-export function resolveStages(at: string, stages: readonly StageSpec[], clusters: readonly RolloutCluster[]): { stages: ResolvedStage[]; issues: ValidationIssue[] } {
+export function resolveStages(
+  at: string,
+  stages: readonly StageSpec[],
+  clusters: readonly RolloutCluster[],
+  /** The canaries each stage chose last time (saved state): kept where they still fit. */
+  previousCanaries: Readonly<Record<string, readonly string[]>> = {},
+): { stages: ResolvedStage[]; issues: ValidationIssue[] } {
   const issues: ValidationIssue[] = [];
   const byName = new Map(clusters.map((c) => [c.name, c] as const));
   const taken = new Map<string, string>();
@@ -130,7 +136,7 @@ export function resolveStages(at: string, stages: readonly StageSpec[], clusters
         if (!byName.has(n)) issues.push({ path: `${p}.pinned`, message: `no cluster named '${n}' in the fleet` });
         else if (taken.has(n)) issues.push({ path: `${p}.pinned`, message: `cluster '${n}' is already in stage '${taken.get(n)}'` });
       }
-      canaries = chooseCanaries(free, s.canaries, { pinned: (s.pinned ?? []).filter((n) => byName.has(n) && !taken.has(n)) });
+      canaries = chooseCanaries(free, s.canaries, { pinned: (s.pinned ?? []).filter((n) => byName.has(n) && !taken.has(n)), previous: previousCanaries[s.name] ?? [] });
       members = [...canaries.chosen];
     }
     members = [...new Set(members)].sort(cmp);

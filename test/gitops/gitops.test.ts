@@ -159,6 +159,21 @@ describe('canaries', () => {
       expect(chooseCanaries([...cs, ...more], 3).chosen).toEqual(first.chosen);
     }
   });
+  it('stay put when clusters are added with names that sort before theirs, given the previous choice (saved state)', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const cs = fleetOf(seed, 10);
+      const first = chooseCanaries(cs, 3);
+      // Same combinations, names that sort first: without the previous choice they would take the canaries' places.
+      const before = cs.map((c, i) => ({ ...c, name: `a${i}` }));
+      expect(chooseCanaries([...cs, ...before], 3, { previous: first.chosen }).chosen).toEqual(first.chosen);
+      // The previous choice never costs coverage: the score is the one the fresh choice reaches.
+      expect(chooseCanaries([...cs, ...before], 3, { previous: first.chosen }).score).toEqual(chooseCanaries([...cs, ...before], 3).score);
+    }
+    const cs = fleetOf(3, 10);
+    const first = chooseCanaries(cs, 3);
+    const moved = chooseCanaries([...cs, ...cs.map((c, i) => ({ ...c, name: `a${i}` }))], 3);
+    expect(moved.chosen).not.toEqual(first.chosen);
+  });
   it('keep pinned clusters and report what stays uncovered', () => {
     const cs = fleetOf(7, 12);
     const c = chooseCanaries(cs, 2, { pinned: ['c05'] });

@@ -83,3 +83,31 @@ describe('rollout base', () => {
     expect(rejections(() => fleet.toTree({ rolloutBase: base })).join('\n')).toMatch(/base: given both as a prop/);
   });
 });
+
+describe('canaries across synths (saved state in rollout.json)', () => {
+  it('a store added with a name before the canary\'s does not move it; a second synth changes no byte', () => {
+    const out = path.join(tmpDir(), 'out');
+    const stages: StageSpec[] = [{ name: 'canary', canaries: 3 }, { name: 'rest', selector: {} }];
+    const build = (extra: boolean) => {
+      const spec = clone(edgeSitesSpec(6)) as { sites: Record<string, any>[] } & ReturnType<typeof edgeSitesSpec>;
+      if (extra) {
+        // Same hardware, region and mode as every store: it only sorts first.
+        const plain = spec.sites.filter((x) => /^edge-/.test(x.name) && !x.clusters[0].controlPlane);
+        plain.forEach((s, j) => spec.sites.push({ ...clone(s), name: `aa-${s.name}`, clusters: [{ name: `aa-${s.clusters[0].name}`, network: { slot: 120 + j } }] }));
+      }
+      const fleet = Fleet.fromSpec(new App(), 'modes', spec);
+      new GitOps(fleet, 'gitops', { repository: { url: 'https://git.example.com/ops/fleet.git' }, delivery: Delivery.flux(), rollout: new Rollout(fleet, 'rollout', { stages }) });
+      return fleet;
+    };
+    build(false).synth({ outdir: out });
+    const canaries = () => JSON.parse(fs.readFileSync(path.join(out, 'rollout.json'), 'utf8')).stages[0].clusters as string[];
+    const first = canaries();
+    build(true).synth({ outdir: out });
+    expect(canaries()).toEqual(first);
+    const tree = readTree(out);
+    build(true).synth({ outdir: out });
+    expect(readTree(out)).toEqual(tree);
+    // Without the saved state the new names would win.
+    expect(JSON.parse(build(true).toTree().get('rollout.json')!).stages[0].clusters).not.toEqual(first);
+  });
+});
