@@ -9,7 +9,7 @@
  * checked against every other cluster.
  */
 import type { ValidationIssue } from './errors';
-import { formatCidr, overlaps, parseCidr, subBlock, type Cidr } from '../net/cidr';
+import { formatCidr, overlappingPairs, overlaps, parseCidr, subBlock, type Cidr } from '../net/cidr';
 
 export const DEFAULT_IP_PLAN = {
   podPool: '10.128.0.0/9',
@@ -151,20 +151,17 @@ export function planAddresses(clusters: readonly PlanCluster[], options: IpPlanO
     if (pod !== undefined && svc !== undefined) result.set(c.name, { podCIDR: pod, serviceCIDR: svc, ...(slot !== undefined ? { slot } : {}) });
   }
   // Every pair of blocks, including a cluster's own pod and service CIDRs.
-  for (let i = 0; i < blocks.length; i++) {
-    for (let j = i + 1; j < blocks.length; j++) {
-      const a = blocks[i]!;
-      const b = blocks[j]!;
-      if (!overlaps(a.cidr, b.cidr)) continue;
-      const what = (x: typeof a) => `${x.field === 'podCIDR' ? 'pod' : 'service'} CIDR ${formatCidr(x.cidr)} of cluster '${x.cluster}'`;
-      issues.push({
-        path: b.path,
-        message:
-          a.cluster === b.cluster
-            ? `${what(b)} overlaps its ${what(a)}; pods and services need separate ranges`
-            : `${what(b)} overlaps ${what(a)}; cluster address ranges must not overlap (Cilium mesh routes pod IPs between clusters). Change one of them or drop it to have it allocated`,
-      });
-    }
+  for (const [i, j] of overlappingPairs(blocks.map((x) => x.cidr))) {
+    const a = blocks[i]!;
+    const b = blocks[j]!;
+    const what = (x: typeof a) => `${x.field === 'podCIDR' ? 'pod' : 'service'} CIDR ${formatCidr(x.cidr)} of cluster '${x.cluster}'`;
+    issues.push({
+      path: b.path,
+      message:
+        a.cluster === b.cluster
+          ? `${what(b)} overlaps its ${what(a)}; pods and services need separate ranges`
+          : `${what(b)} overlaps ${what(a)}; cluster address ranges must not overlap (Cilium mesh routes pod IPs between clusters). Change one of them or drop it to have it allocated`,
+    });
   }
   return {
     plan: { podPool: podPoolS, podPrefixLength: podLen, servicePool: svcPoolS, servicePrefixLength: svcLen, slots, clusters: result },

@@ -84,3 +84,22 @@ export function subBlock(pool: Cidr, prefix: number, index: number): Cidr | unde
   if (prefix < pool.prefix || index < 0 || index >= 2 ** (prefix - pool.prefix)) return undefined;
   return { base: pool.base + index * 2 ** (32 - prefix), prefix };
 }
+
+/**
+ * Every pair of networks in `cidrs` that overlap, as index pairs `[i, j]` with `i < j`, sorted by `i` then
+ * `j` (the order of comparing every pair). A sweep over the networks sorted by address: linear in the
+ * number of networks plus the pairs found, where comparing every pair is quadratic.
+ */
+export function overlappingPairs(cidrs: readonly Cidr[]): [number, number][] {
+  const order = cidrs.map((_, i) => i).sort((a, b) => cidrs[a]!.base - cidrs[b]!.base || a - b);
+  const pairs: [number, number][] = [];
+  let open: number[] = [];
+  for (const k of order) {
+    const start = cidrs[k]!.base;
+    // Networks that end at or before this one starts can overlap none of the later ones either.
+    open = open.filter((i) => cidrs[i]!.base + size(cidrs[i]!) > start);
+    for (const i of open) pairs.push(i < k ? [i, k] : [k, i]);
+    open.push(k);
+  }
+  return pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+}
