@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import type { ValidationIssue } from './errors';
-import { containsAddress, parseCidr, parseIpv4 } from '../net/cidr';
+import { addressIndex, parseCidr, parseIpv4, type Cidr } from '../net/cidr';
 import { clusterIssues, dups, inlineSecretIssues } from './cluster';
 import { planAddresses, type IpPlan, type PlanCluster } from './ip-plan';
 import { didYouMean } from './suggest';
@@ -116,16 +116,16 @@ export function fleetClusterIssues(f: ParsedFleet): ValidationIssue[] {
     { name, what: 'pod', cidr: parseCidr(a.podCIDR) },
     { name, what: 'service', cidr: parseCidr(a.serviceCIDR) },
   ]);
+  const valid = ranges.filter((r): r is { name: string; what: string; cidr: Cidr } => typeof r.cidr !== 'string');
+  const byAddress = addressIndex(valid.map((r) => r.cidr));
   for (const { cluster, path } of entries) {
     const cp = cluster.controlPlane;
     const hosts = cp?.mode === 'standalone' ? cp.hosts.map((h, i) => ({ h, p: `${path}.controlPlane.hosts[${i}]` })) : cp?.mode === 'hosted' ? cp.workers.map((h, i) => ({ h, p: `${path}.controlPlane.workers[${i}]` })) : [];
     for (const { h, p } of hosts) {
       const ip = parseIpv4(h.privateAddress ?? h.address);
       if (ip === undefined) continue;
-      for (const r of ranges) {
-        if (typeof r.cidr !== 'string' && containsAddress(r.cidr, ip)) {
-          issues.push({ path: `${p}.privateAddress`, message: `node address ${h.privateAddress ?? h.address} is inside the ${r.what} CIDR of cluster '${r.name}'; node, pod and service networks must not overlap. Move the plan (network.podPool/servicePool) or that cluster's CIDR` });
-        }
+      for (const r of byAddress.containing(ip).map((i) => valid[i]!)) {
+        issues.push({ path: `${p}.privateAddress`, message: `node address ${h.privateAddress ?? h.address} is inside the ${r.what} CIDR of cluster '${r.name}'; node, pod and service networks must not overlap. Move the plan (network.podPool/servicePool) or that cluster's CIDR` });
       }
     }
   }

@@ -103,3 +103,29 @@ export function overlappingPairs(cidrs: readonly Cidr[]): [number, number][] {
   }
   return pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
 }
+
+/**
+ * An index of networks for address lookups: `containing(ip)` gives the indices (ascending) of every network
+ * in `cidrs` that holds the address (from `parseIpv4`). A binary search over the networks sorted by address,
+ * where testing every network per address is quadratic over a fleet's nodes and clusters.
+ */
+export function addressIndex(cidrs: readonly Cidr[]): { containing(ip: number): number[] } {
+  const order = cidrs.map((_, i) => i).sort((a, b) => cidrs[a]!.base - cidrs[b]!.base || a - b);
+  // The highest end (exclusive) among the first k networks in address order: a backward scan stops below it.
+  const maxEnd: number[] = [];
+  for (const i of order) maxEnd.push(Math.max(maxEnd[maxEnd.length - 1] ?? 0, cidrs[i]!.base + size(cidrs[i]!)));
+  return {
+    containing(ip: number): number[] {
+      let lo = 0;
+      let hi = order.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cidrs[order[mid]!]!.base <= ip) lo = mid + 1;
+        else hi = mid;
+      }
+      const out: number[] = [];
+      for (let k = lo - 1; k >= 0 && maxEnd[k]! > ip; k--) if (containsAddress(cidrs[order[k]!]!, ip)) out.push(order[k]!);
+      return out.sort((a, b) => a - b);
+    },
+  };
+}
