@@ -29,7 +29,7 @@ export function edgeIpPlan(count: number): { network: { podPool?: string; podPre
 }
 
 /** Builds `count` edge sites, each with two nodes (one with an L4) and a small store app: ~10 objects per site. */
-export function buildEdgeFleet(app: App, count: number, mode: StoreMode = 'standalone'): Fleet {
+export function buildEdgeFleet(app: App, count: number, mode: StoreMode = 'standalone', options: { readonly hqApiGroups?: readonly string[] } = {}): Fleet {
   // The hashed IP plan clashes at this scale, so each store is numbered by its store number, as an operator would.
   const { network, slots } = edgeIpPlan(count);
   const fleet = new Fleet(app, 'retail', { name: 'retail', managementSite: 'hq', network });
@@ -41,7 +41,15 @@ export function buildEdgeFleet(app: App, count: number, mode: StoreMode = 'stand
     infrastructure: 'aws',
     nodePools: [{ name: 'mgmt', count: 3, cpu: 8, memoryGiB: 32 }],
     // The management cluster runs k0rdent (Cluster API, k0smotron) already: it hosts the stores' control planes.
-    ...(mode === 'hosted' ? { present: { addons: ['kcm'], storageClasses: [{ name: 'ebs', default: true }] } } : {}),
+    ...(mode === 'hosted' || options.hqApiGroups
+      ? {
+          present: {
+            ...(mode === 'hosted' ? { addons: ['kcm'], storageClasses: [{ name: 'ebs', default: true }] } : {}),
+            // GitOps engines the management cluster runs (the bench's --gitops).
+            ...(options.hqApiGroups ? { apiGroups: [...options.hqApiGroups] } : {}),
+          },
+        }
+      : {}),
   });
   for (let i = 0; i < count; i++) {
     const [region, country, lat, lon] = STATES[i % STATES.length]!;

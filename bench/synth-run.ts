@@ -1,13 +1,14 @@
 /**
  * One synth of the generated edge fleet, measured in a process of its own (so the RSS high-water mark is
  * this synth's): `synth.bench.ts` runs it once per size and run. Prints one JSON line on stdout.
- * Usage: ts-node --transpile-only bench/synth-run.ts --sites N [--mode standalone|hosted] [--keep DIR] [--no-kustomize]
+ * Usage: ts-node --transpile-only bench/synth-run.ts --sites N [--mode standalone|hosted] [--gitops none|flux|argocd] [--keep DIR] [--no-kustomize]
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApiObject, App } from 'cdk8s';
+import { Delivery, GitOps } from '../constructs';
 import { stringify } from 'yaml';
 import { writeTreeAtomically } from '../lib/synth/writer';
 import { buildEdgeFleet, type StoreMode } from './edge-fleet';
@@ -19,6 +20,8 @@ function arg(name: string): string | undefined {
 
 const SITES = Number(arg('sites') ?? 1200);
 const MODE = (arg('mode') ?? 'standalone') as StoreMode;
+/** GitOps wiring of every folder: none, Flux (push, one Kustomization per unit) or Argo CD (ApplicationSets). */
+const GITOPS = arg('gitops') ?? 'none';
 const KUBECTL = '/usr/bin/kubectl';
 
 /** Wall and CPU milliseconds of f. */
@@ -38,7 +41,11 @@ const baseRssMiB = process.resourceUsage().maxRSS / 1024;
 let fleet!: ReturnType<typeof buildEdgeFleet>;
 const phases = { buildMs: 0, renderMs: 0, renderCpuMs: 0, writeMs: 0 };
 const synth = timed(() => {
-  const b = timed(() => buildEdgeFleet(new App(), SITES, MODE));
+  const b = timed(() => {
+    const f = buildEdgeFleet(new App(), SITES, MODE, GITOPS === 'none' ? {} : { hqApiGroups: ['kustomize.toolkit.fluxcd.io', 'source.toolkit.fluxcd.io', 'argoproj.io'] });
+    if (GITOPS !== 'none') new GitOps(f, 'gitops', { repository: { url: 'https://git.example.com/retail/fleet.git', branch: 'main' }, delivery: GITOPS === 'flux' ? Delivery.flux() : Delivery.argoCd() });
+    return f;
+  });
   fleet = b.result;
   const r = timed(() => fleet.toTree());
   const w = timed(() => writeTreeAtomically(out, r.result));
@@ -81,6 +88,7 @@ const largestKustomize = kustomize(largestFolder, 300_000);
 const result = {
   sites: SITES,
   mode: MODE,
+  gitops: GITOPS,
   objects: plain.length,
   files: tree.size,
   bytes: [...tree.values()].reduce((n, s) => n + Buffer.byteLength(s), 0),
