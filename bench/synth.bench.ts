@@ -7,7 +7,7 @@
  * which the README's "Scale" section is written from.
  * Targets (issue 14): 1,200 stores at most 10 s wall and at most 2x the floor; 10,000 stores at most 60 s
  * and 2 GiB peak; the largest folder builds in at most 5 s.
- * Usage: npm run bench [-- --sizes 1200,10000 --modes standalone,hosted --runs 3 --out bench/results/synth.json]
+ * Usage: npm run bench [-- --sizes 1200,10000 --modes standalone,hosted --runs 3 --out bench/results/synth.json --merge]
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -60,7 +60,10 @@ function runOnce(sites: number, mode: string, kustomize: boolean): Run {
   return JSON.parse(stdout.trim().split('\n').pop()!) as Run;
 }
 
-const results: (Run & { runs: number; synthWallMsRuns: number[] })[] = [];
+type Row = Run & { runs: number; synthWallMsRuns: number[] };
+/** With --merge, rows of other sizes and modes already in the JSON are kept (re-measure one size without the others). */
+const kept: Row[] = process.argv.includes('--merge') && fs.existsSync(OUT) ? (JSON.parse(fs.readFileSync(OUT, 'utf8')) as { results: Row[] }).results : [];
+const results: Row[] = [];
 for (const mode of MODES) {
   for (const sites of SIZES) {
     const n = sites >= 5000 ? 1 : RUNS;
@@ -86,7 +89,8 @@ for (const mode of MODES) {
     results.push(row);
     // Written after every size, so a long run that is stopped keeps what it measured.
     fs.mkdirSync(path.dirname(OUT), { recursive: true });
-    const doc = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', node: process.version, memGiB: Math.round(os.totalmem() / 2 ** 30) }, results };
+    const all = [...kept.filter((k) => !results.some((r) => r.sites === k.sites && r.mode === k.mode)), ...results].sort((a, b) => (a.mode < b.mode ? 1 : a.mode > b.mode ? -1 : a.sites - b.sites));
+    const doc = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', node: process.version, memGiB: Math.round(os.totalmem() / 2 ** 30) }, results: all };
     fs.writeFileSync(OUT, `${JSON.stringify(doc, null, 2)}\n`);
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     const lines: [string, string][] = [
