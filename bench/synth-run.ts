@@ -33,8 +33,9 @@ function timed<T>(f: () => T): { result: T; wallMs: number; cpuMs: number } {
   return { result, wallMs: Number(process.hrtime.bigint() - t0) / 1e6, cpuMs: (c.user + c.system) / 1000 };
 }
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'k0smos-bench-'));
-const out = arg('keep') ?? path.join(root, 'dist');
+const keep = arg('keep');
+const root = keep === undefined ? fs.mkdtempSync(path.join(os.tmpdir(), 'k0smos-bench-')) : undefined;
+const out = keep ?? path.join(root!, 'dist');
 const baseRssMiB = process.resourceUsage().maxRSS / 1024;
 
 // The synth: build the constructs, validate and render the tree, write it atomically.
@@ -109,4 +110,4 @@ const result = {
   loadAverage: os.loadavg().map((x) => Number(x.toFixed(2))),
 };
 process.stdout.write(`${JSON.stringify(result)}\n`);
-if (arg('keep') === undefined) fs.rmSync(root, { recursive: true, force: true });
+if (root !== undefined) fs.rmSync(root, { recursive: true, force: true });
