@@ -178,7 +178,14 @@ export function buildDelivery(input: DeliveryInput): DeliveryOutput {
     return { kind: 'GitRepository', name, namespace };
   };
   const byEngine = new Map<EngineKind, ApplyUnit[]>();
-  for (const u of input.units) byEngine.set(engineOf(input, u), [...(byEngine.get(engineOf(input, u)) ?? []), u]);
+  // Lists appended in place and units found by path: copying or scanning per unit is quadratic over thousands of folders.
+  for (const u of input.units) {
+    const e = engineOf(input, u);
+    const list = byEngine.get(e);
+    if (list) list.push(u);
+    else byEngine.set(e, [u]);
+  }
+  const unitByPath = new Map(input.units.map((u) => [u.path, u] as const));
 
   // Flux: Kustomizations in the management cluster (push), or in each cluster (pull).
   const fluxUnits = byEngine.get('flux') ?? [];
@@ -191,6 +198,8 @@ export function buildDelivery(input: DeliveryInput): DeliveryOutput {
   };
   const pull = (u: ApplyUnit) => input.flux.mode === 'pull' && !onManagement(u);
   const pullFiles = new Map<string, K8sObject[]>();
+  /** The same for every unit: built once. */
+  let kubeconfigNote: string | undefined;
   for (const u of fluxUnits) {
     const name = unitName(u.path);
     const cluster = unitCluster(u);
@@ -211,11 +220,12 @@ export function buildDelivery(input: DeliveryInput): DeliveryOutput {
     }
     const ns = fluxNs(u);
     const src = gitRepository(sourceName(u, input.fleet), ns, branchOf(u));
-    const k = kustomization(u, name, ns, src, input, u.dependsOn.map((d) => ({ name: unitName(d), namespace: fluxNs(input.units.find((x) => x.path === d) ?? u) })), fluxHealthChecks(u));
+    const k = kustomization(u, name, ns, src, input, u.dependsOn.map((d) => ({ name: unitName(d), namespace: fluxNs(unitByPath.get(d) ?? u) })), fluxHealthChecks(u));
     if (!onManagement(u)) {
       (k.spec as Record<string, unknown>).kubeConfig = { secretRef: { name: `${cluster}-kubeconfig`, key: 'value' } };
       if (c && c.mode !== 'hosted' && c.mode !== 'k0rdent') {
-        manual.add(`Flux: create the Secret <cluster>-kubeconfig (key 'value', a kubeconfig) in namespace ${input.flux.namespace} of the management cluster for each standalone or external cluster: ${input.clusters.filter((x) => !x.management && x.mode !== 'hosted' && x.mode !== 'k0rdent').map((x) => x.name).sort(cmp).join(', ')}`);
+        kubeconfigNote ??= `Flux: create the Secret <cluster>-kubeconfig (key 'value', a kubeconfig) in namespace ${input.flux.namespace} of the management cluster for each standalone or external cluster: ${input.clusters.filter((x) => !x.management && x.mode !== 'hosted' && x.mode !== 'k0rdent').map((x) => x.name).sort(cmp).join(', ')}`;
+        manual.add(kubeconfigNote);
       }
     }
     objects.push(k);
@@ -243,7 +253,11 @@ export function buildDelivery(input: DeliveryInput): DeliveryOutput {
       return `step-${String(keys.findIndex((x) => x[0] === k[0] && x[1] === k[1]) + 1).padStart(3, '0')}`;
     };
     const folders = new Map<string, ApplyUnit[]>();
-    for (const u of argoUnits) folders.set(unitFolder(u.path), [...(folders.get(unitFolder(u.path)) ?? []), u]);
+    for (const u of argoUnits) {
+      const list = folders.get(unitFolder(u.path));
+      if (list) list.push(u);
+      else folders.set(unitFolder(u.path), [u]);
+    }
     for (const [folder, us] of [...folders].sort(([a], [b]) => cmp(a, b))) {
       const u0 = us[0]!;
       const cluster = unitCluster(u0);
