@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ApiObject, Lazy } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { Construct, type IConstruct } from 'constructs';
 import { ValidationError, formatIssue, inConstruct, type ValidationIssue } from '../lib/model/errors';
 import { recordedProblems } from './problems';
@@ -15,11 +15,10 @@ import { MultiClusterAddon, type MultiClusterAddonProps } from './cluster-addon'
 import { CLUSTER_TEMPLATES, clusterTemplateObjectName } from '../lib/model/cluster-templates';
 import { ClusterTemplateSchemas, checkTemplateConfig } from '../lib/validate/template-values';
 import { findSchemasDir } from '../lib/validate/validate';
-import { toYamlOrdered } from '../lib/synth/serialize';
 import { Credential, type CredentialProps } from './credential';
 import type { K0sCluster } from './k0s-cluster';
 import { Region, type RegionProps } from './region';
-import { LABELS, MANAGED_BY, SYSTEM_NAMESPACE } from '../lib/model/labels';
+import { LABELS, MANAGED_BY } from '../lib/model/labels';
 import type { AuxFile, K8sObject, PlacedObject, Target } from '../lib/synth/objects';
 import { targetFolder } from '../lib/synth/objects';
 import { renderTree, type FileTree } from '../lib/synth/render';
@@ -353,21 +352,9 @@ export class Fleet extends Construct {
       const { name, addon, ...rest } = m;
       this.addMultiClusterAddon(name, { ...rest, addon: { ...addon, values: addon.values ?? {} } });
     }
-    // The IP plan as applied: each cluster's slot and CIDRs, so a review sees any renumbering.
-    new ApiObject(this.management, 'ip-plan', {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'ip-plan', namespace: SYSTEM_NAMESPACE, labels: this.commonLabels() },
-      data: Lazy.any({
-        produce: () => {
-          const rows: Record<string, string> = {};
-          for (const c of this.clusters()) {
-            rows[c.name] = toYamlOrdered({ site: c.siteName, podCIDR: c.podCIDR, serviceCIDR: c.serviceCIDR }).trimEnd();
-          }
-          return rows;
-        },
-      }),
-    });
+    // The IP plan as applied is ip-plan.json beside the folders (a review sees any renumbering there), and
+    // each cluster's addresses are in its inventory ConfigMap (management/clusters/<cluster>/): no fleet-wide
+    // ConfigMap with a row per cluster, which would pass the 1 MiB object limit near 10,000 clusters.
   }
 
   /** Adds a k0rdent Credential (a reference to an identity). Refuses a second one of the same name. */

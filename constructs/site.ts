@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ValidationError, fromZodIssues, inConstruct } from '../lib/model/errors';
 import {
@@ -176,15 +176,20 @@ export class Site extends Construct implements ISite {
         apiVersion: 'v1',
         kind: 'ConfigMap',
         metadata: { name: `cluster-${c.name}`, namespace: SYSTEM_NAMESPACE, labels },
-        data: {
-          cluster: c.name,
-          site: site.name,
-          region: site.region,
-          jurisdiction: site.jurisdiction,
-          infrastructure: site.infrastructure,
-          location: `${site.location.lat},${site.location.lon}`,
-          'nodePools.yaml': toYamlOrdered(pools.map((p) => describePool(p))),
-        },
+        // The cluster's addresses come from the fleet's IP plan, known once every cluster exists: read at render.
+        data: Lazy.any({
+          produce: () => ({
+            cluster: c.name,
+            site: site.name,
+            region: site.region,
+            jurisdiction: site.jurisdiction,
+            infrastructure: site.infrastructure,
+            location: `${site.location.lat},${site.location.lon}`,
+            'nodePools.yaml': toYamlOrdered(pools.map((p) => describePool(p))),
+            podCIDR: chart.podCIDR,
+            serviceCIDR: chart.serviceCIDR,
+          }),
+        }),
       });
       this.charts.set(c.name, chart);
     }

@@ -67,14 +67,13 @@ function synthTree(spec: FleetSpec, state?: IpPlanState) {
   return { fleet, tree, state: read.state };
 }
 
-/** Every cluster's CIDRs as the rendered objects say: the hosted Cluster's clusterNetwork, and the plan's ConfigMap. */
+/** Every cluster's CIDRs as the rendered objects say: the hosted Cluster's clusterNetwork, and the cluster's inventory ConfigMap. */
 function renderedCidrs(tree: ReadonlyMap<string, string>, names: readonly string[]): Record<string, { pod: string; svc: string; k0sPod: string }> {
-  const plan = parse(fileIn(tree, 'management/fleet', 'configmap_k0smos-system_ip-plan.yaml')).data as Record<string, string>;
   const out: Record<string, { pod: string; svc: string; k0sPod: string }> = {};
   for (const n of names) {
     const cluster = parse(fileIn(tree, `management/clusters/${n}`, `cluster.cluster.x-k8s.io_kcm-system_${n}.yaml`));
     const cp = parse(fileIn(tree, `management/clusters/${n}`, `k0smotroncontrolplane.controlplane.cluster.x-k8s.io_kcm-system_${n}.yaml`));
-    const row = parse(plan[n]!) as { podCIDR: string; serviceCIDR: string };
+    const row = parse(fileIn(tree, `management/clusters/${n}`, `configmap_k0smos-system_cluster-${n}.yaml`)).data as { podCIDR: string; serviceCIDR: string };
     expect([row.podCIDR, row.serviceCIDR]).toEqual([cluster.spec.clusterNetwork.pods.cidrBlocks[0], cluster.spec.clusterNetwork.services.cidrBlocks[0]]);
     out[n] = { pod: row.podCIDR, svc: row.serviceCIDR, k0sPod: cp.spec.k0sConfig.spec.network.podCIDR };
   }

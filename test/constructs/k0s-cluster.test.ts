@@ -211,8 +211,7 @@ describe('k0rdent (ClusterDeployment)', () => {
   });
 
   test('config carries the IP plan and the k0s version in the template vocabulary', () => {
-    const plan = doc(tree, 'management/fleet/apps/configmap_k0smos-system_ip-plan.yaml').data.lab as string;
-    const pod = parse(plan).podCIDR as string;
+    const pod = doc(tree, 'management/clusters/lab/apps/configmap_k0smos-system_cluster-lab.yaml').data.podCIDR as string;
     expect(cd.spec.config.clusterNetwork.pods.cidrBlocks).toEqual([pod]);
     expect(cd.spec.config.k0s).toMatchObject({ version: 'v1.36.3+k0s.2', network: { podCIDR: pod, provider: 'kuberouter' } });
   });

@@ -121,7 +121,6 @@ describe('one value changed, only its dependents change', () => {
       'management/clusters/montreal/apps/kustomization.yaml',
       'management/clusters/montreal/infra/kustomization.yaml',
       'management/clusters/montreal/kustomization.yaml',
-      'management/fleet/apps/configmap_k0smos-system_ip-plan.yaml',
       'management/kustomization.yaml',
       'placement.json',
       'sites/montreal/montreal/apps/configmap_k0smos-system_cluster-info.yaml',
