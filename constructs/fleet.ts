@@ -5,6 +5,10 @@ import { Construct, type IConstruct } from 'constructs';
 import { ValidationError, inConstruct, type ValidationIssue } from '../lib/model/errors';
 import { secretsInTree } from '../lib/model/secrets';
 import { validateFleet, type FleetModel, type FleetSpec, type SiteSpec } from '../lib/model/fleet';
+import { validateFleetFile } from '../lib/model/fleet-file';
+import type { InventoryRow, InventorySource } from '../lib/model/profile';
+import { addSitesFromProfile, SiteProfile, type AddSitesOptions } from './site-profile';
+import { FleetWorkload } from './fleet-workload';
 import type { CredentialSpec, IpPlanSpec, MultiClusterServiceSpec, RegionSpec } from '../lib/model/cluster';
 import { MultiClusterAddon, type MultiClusterAddonProps } from './cluster-addon';
 import { CLUSTER_TEMPLATES, clusterTemplateObjectName } from '../lib/model/cluster-templates';
@@ -182,11 +186,15 @@ export type TreeReporter = (tree: FileTree) => readonly AuxFile[];
  * fleet, then writes one folder per place that objects are applied to, in one pass and atomically.
  */
 export class Fleet extends Construct {
-  /** Builds a fleet from plain data (a TypeScript literal or a parsed fleet.yaml), reporting every problem at once. */
+  /**
+   * Builds a fleet from plain data (a TypeScript literal or a parsed fleet.yaml, with its profiles, inventories
+   * and fleet workloads), reporting every problem at once.
+   */
   public static fromSpec(scope: Construct, id: string, spec: unknown): Fleet {
-    const result = validateFleet(spec);
+    const result = validateFleetFile(spec);
     if (!result.ok) throw new ValidationError(inConstruct(`${scope.node.path ? scope.node.path + '/' : ''}${id}`, result.issues));
-    const s = spec as FleetSpec;
+    const file = spec as { sites?: FleetSpec['sites'] } & Omit<FleetSpec, 'sites'>;
+    const s = { ...file, sites: file.sites ?? [] } as FleetSpec;
     const fleet = new Fleet(scope, id, {
       managementSite: s.management.site,
       ...(s.name !== undefined ? { name: s.name } : {}),
@@ -200,7 +208,12 @@ export class Fleet extends Construct {
       const { name, ...props } = site;
       fleet.addSite(name, props as SiteProps);
     }
+    for (const inv of result.file.inventories) {
+      const i = inv.inventory;
+      fleet.addSites(SiteProfile.fromSpec(inv.profile), { rows: i.rows ?? [], ...(i.csv !== undefined ? { csv: i.csv } : {}), ...(i.lines ? { lines: i.lines } : {}), ...(i.header ? { header: i.header } : {}) });
+    }
     for (const w of s.workloads ?? []) fleet.addWorkload(w);
+    for (const w of result.file.fleetWorkloads) FleetWorkload.fromSpec(fleet, w);
     return fleet;
   }
 
@@ -370,6 +383,15 @@ export class Fleet extends Construct {
     // The fleet's own children have ids that are not DNS labels (Management, Credential-x, ...), so only a site can clash with a site.
     if (this.node.tryFindChild(name)) throw new ValidationError([{ path: this.node.path, message: `a site named '${name}' exists already; site names must be unique` }]);
     return new Site(this, name, props);
+  }
+
+  /**
+   * Adds one site per row of an inventory, made from a profile: rows as a TypeScript array, or read from a CSV
+   * file at the edge (`readInventoryCsv('stores.csv')`). Every row is checked before any site is made; problems
+   * name the row and column. Returns the sites, in row order.
+   */
+  public addSites(profile: SiteProfile, inventory: readonly InventoryRow[] | InventorySource, options: AddSitesOptions = {}): Site[] {
+    return addSitesFromProfile(this, profile, inventory, options);
   }
 
   /** Adds a workload for the placement solver (placed at synth). Refuses a second workload of the same name. */
