@@ -107,7 +107,7 @@ function splitRows(text: string, file: string, issues: ValidationIssue[]): RawRo
         }
         while (i < n && (text[i] === ' ' || text[i] === '\t')) i++;
         if (i < n && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') {
-          issues.push({ path: `${file}:${line}`, message: `text after a closing quote (${JSON.stringify(text.slice(i, i + 10))}); quote the whole cell` });
+          issues.push({ path: `${file}:${line}`, message: `text after a closing quote (${JSON.stringify(text.slice(i, i + 20).split(/\r?\n/)[0])}); quote the whole cell` });
           bad = true;
           while (i < n && text[i] !== ',' && text[i] !== '\n') i++;
         }

@@ -199,7 +199,9 @@ export function profileIssues(profile: unknown): ValidationIssue[] {
   for (const v of p.vars ?? []) if ((BUILTIN_VARS as readonly string[]).includes(v)) issues.push({ path: 'vars', message: `'${v}' is a row field already ({{${v}}} works without declaring it); remove it from vars` });
   const checkPlaceholders = (value: unknown, at: string) => {
     for (const name of placeholders(value)) {
-      if (!declared.has(name)) issues.push({ path: at, message: `{{${name}}} is not a var of the profile${didYouMean(name, [...declared])}; declare it in vars (${[...declared].join(', ')} are known)` });
+      if (declared.has(name)) continue;
+      const dym = didYouMean(name, [...declared]);
+      issues.push({ path: at, message: `{{${name}}} is not a var of the profile${dym}${dym ? ' Otherwise' : ';'} declare it in vars (known: ${[...declared].join(', ')})` });
     }
   };
   checkPlaceholders(p.cluster, 'cluster');
