@@ -133,7 +133,7 @@ export class FleetWorkload extends Construct {
       vendor = variant?.when.gpuVendor ?? (variant?.when.gpuModel ? gpuModel(variant.when.gpuModel)?.vendor : undefined) ?? (withGpus[0] ? gpuModel(withGpus[0].gpus!.model)!.vendor : undefined);
       gpuPools = withGpus.filter((p) => gpuModel(p.gpus!.model)!.vendor === vendor);
       if (gpuPools.length === 0) {
-        issues.push({ path: `${at}.variants[${variant!.name}].gpus`, message: `cluster '${cluster.clusterName}' has no ${vendor ?? ''} GPU pool for ${gpus} GPU${gpus === 1 ? '' : 's'} per pod; add a when condition (gpuVendor) to the variant, or drop gpus` });
+        issues.push({ path: `${at}.variants[${variant!.name}].gpus`, message: `cluster '${cluster.clusterName}' has no ${vendor ? `${vendor} ` : ''}GPU pool for ${gpus} GPU${gpus === 1 ? '' : 's'} per pod; add a when condition (gpuVendor) to the variant, or drop gpus` });
         return undefined;
       }
       const parted = gpuPools.filter((p) => (cluster.gpuPartitioning.get(p.name)?.kind ?? 'none') !== 'none');
