@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ValidationError, inConstruct, type ValidationIssue } from '../lib/model/errors';
+import { ValidationError, type ValidationIssue } from '../lib/model/errors';
 import type { GpuVendor } from '../lib/model/gpu-models';
 import type { Signals } from '../lib/energy/signals';
 import { formatPlanReport, planParticipation, type ParticipationPlan, type ParticipationRules } from '../lib/energy/schedule';
@@ -13,6 +13,7 @@ import type { K8sObject } from '../lib/synth/objects';
 import type { PlacementNeeds } from '../lib/workloads/needs';
 import { Peer, Port, declareFlow } from './connections';
 import { Fleet } from './fleet';
+import { deferProblems } from './problems';
 import { OutputFile, type ClusterChart } from './folder-chart';
 import { extendedResourceGpuRequest, resolveTarget, type GpuRequest, type ResolvedTarget, type WorkloadTargetProps } from './workload-target';
 
@@ -311,7 +312,14 @@ export class FederatedLearningJob extends Construct {
         scaled: plan !== undefined && (plan.ranges[t.site]?.length ?? 0) > 0,
       });
     }
-    if (issues.length > 0 || !aggregator) throw new ValidationError(inConstruct(this.node.path, issues), `invalid federated learning job '${id}'`);
+    if (!aggregator && issues.length === 0) issues.push({ path: 'aggregator', message: 'names no cluster of the fleet; give aggregator: { site, cluster }' });
+    if (deferProblems(this, issues) || !aggregator) {
+      // Reported at synth with every other problem of the fleet; nothing is written for this job.
+      this.flows = [];
+      this.placementNeeds = [];
+      this.fleetAddress = '';
+      return;
+    }
 
     const tls: FlowerTlsSpec = props.insecureWithoutTls
       ? { type: 'insecure' }

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, type IConstruct } from 'constructs';
-import { ValidationError, inConstruct, type ValidationIssue } from '../lib/model/errors';
+import { ValidationError, formatIssue, inConstruct, type ValidationIssue } from '../lib/model/errors';
+import { recordedProblems } from './problems';
 import { secretsInTree } from '../lib/model/secrets';
 import { validateFleet, type FleetModel, type FleetSpec, type SiteSpec } from '../lib/model/fleet';
 import { validateFleetFile } from '../lib/model/fleet-file';
@@ -520,12 +521,21 @@ export class Fleet extends Construct {
     const issues: ValidationIssue[] = [];
     const result = validateFleet(this.toSpec());
     if (!result.ok) issues.push(...inConstruct(this.node.path, result.issues));
+    // Constructs record the problems of their props (deferProblems) and stay inert, so they all show here at once.
+    const withProblems = new Set<string>();
     for (const c of this.node.findAll()) {
-      for (const message of c.node.validate()) issues.push({ path: c.node.path, message });
+      const before = issues.length;
+      const recorded = recordedProblems(c);
+      const asMessages = new Set(recorded.map((i) => formatIssue(i)));
+      issues.push(...inConstruct(c.node.path, recorded));
+      for (const message of c.node.validate()) if (!asMessages.has(message)) issues.push({ path: c.node.path, message });
+      if (issues.length > before) withProblems.add(c.node.path);
     }
     if (options.templates !== undefined && options.templates !== 'skip') issues.push(...inConstruct(this.node.path, this.templateConfigIssues(options.templates)));
     if (options.now !== undefined) issues.push(...this.timeChecks(options.now).issues);
-    issues.push(...inConstruct(this.node.path, checkFlows(this.declaredFlows, [...this.renderers.keys()])));
+    // Flows of an inert construct (its problems are reported above) would only repeat them.
+    const flows = withProblems.size === 0 ? this.declaredFlows : this.declaredFlows.filter((f) => !withProblems.has(f.declaredBy));
+    issues.push(...inConstruct(this.node.path, checkFlows(flows, [...this.renderers.keys()])));
     if (issues.length > 0 || !result.ok) throw new ValidationError(issues);
     return result.fleet;
   }

@@ -8,7 +8,7 @@ import { NVIDIA_DEFAULT_DRIVER, NVIDIA_NAMESPACE, type DriverChoice } from '../l
 import { planGpuStack, type GpuPoolInput, type GpuStackPlan, type PoolNodeConfig, type PoolPartitioning } from '../lib/gpu/plan';
 import { draApiVersion, resourceClaimTemplate } from '../lib/gpu/dra';
 import { gpuScheduling, type Toleration } from '../lib/gpu/scheduling';
-import { ValidationError, fromZodIssues, inConstruct, type ValidationIssue } from '../lib/model/errors';
+import { fromZodIssues, type ValidationIssue } from '../lib/model/errors';
 import { dnsLabel, type SiteSpec } from '../lib/model/fleet';
 import { LABELS } from '../lib/model/labels';
 import type { AmdComputePartition, AmdMemoryPartition, GpuVendor } from '../lib/model/gpu-models';
@@ -19,6 +19,7 @@ import { clusterTemplate } from '../lib/model/cluster-templates';
 import type { TenantClusterFacts } from '../lib/gpu/tenancy';
 import { GpuTenant, objectId, type GpuTenantOptions } from './gpu-tenant';
 import { Site } from './site';
+import { deferProblems } from './problems';
 
 /** Who installs the GPU kernel driver on the nodes. */
 export class Driver {
@@ -152,6 +153,9 @@ const propsSchema = z.strictObject({
   tenants: z.record(z.string(), z.strictObject({ isolation: z.any(), groups: z.array(z.string().min(1)).optional() })).optional(),
 });
 
+/** The plan of a stack whose props have problems (reported at synth): no vendors, pools, charts or objects. */
+const INERT_PLAN: GpuStackPlan = { vendors: [], migStrategy: 'none', addons: [], objects: [], pools: {}, taintsGpuNodes: false, supply: { resources: {}, pools: [], vendors: [] } };
+
 /**
  * The GPU operators of one cluster, chosen from its GPU inventory: the NVIDIA GPU Operator for NVIDIA
  * pools, the AMD GPU Operator for AMD pools, both (each on its own nodes) when the cluster has both.
@@ -200,10 +204,9 @@ export class GpuOperatorStack extends Construct {
     if (amdDriver.kind === 'operator-managed' && !amdDriver.image) {
       issues.push({ path: 'amdDriver', message: `an operator-managed AMD driver needs image: the repository (without tag) the operator builds the driver image into` });
     }
-    if (issues.length > 0) throw new ValidationError(inConstruct(this.node.path, issues), `invalid GPU operator stack '${id}'`);
-
     const objectLabels = { ...site.fleet.commonLabels(), [LABELS.site]: site.name, [LABELS.cluster]: chart.clusterName };
-    const result = planGpuStack({
+    // Problems are reported at synth with every other problem of the fleet; an inert stack writes nothing.
+    const result = issues.length > 0 ? { issues } : planGpuStack({
       site: site.name,
       cluster: chart.clusterName,
       pools: clusterPools(site.spec, chart.clusterName),
@@ -224,9 +227,14 @@ export class GpuOperatorStack extends Construct {
       clusterFacts: clusterFacts(chart),
       path: '',
     });
-    if (!result.plan) throw new ValidationError(inConstruct(this.node.path, result.issues), `invalid GPU operator stack '${id}'`);
-    this.plan = result.plan;
     this.objectLabels = objectLabels;
+    if (!result.plan) {
+      deferProblems(this, result.issues.length > 0 ? result.issues : [{ path: '', message: 'the GPU stack could not be planned' }]);
+      this.plan = INERT_PLAN;
+      this.tenants = [];
+      return;
+    }
+    this.plan = result.plan;
     if (props.dra) this.draApiVersion = draApiVersion(props.dra.kubernetesVersion, 'dra.kubernetesVersion').apiVersion;
     // The nodes of each GPU pool register with the vendor/model/MIG labels and the vendor taint.
     if (K0sCluster.isK0sCluster(chart)) {
@@ -237,12 +245,10 @@ export class GpuOperatorStack extends Construct {
       // The stack installs its operators itself, delivered the way the cluster takes add-ons.
       const taken = this.plan.addons.filter((a) => chart.node.tryFindChild(`addon-${a.name}`) !== undefined).map((a) => a.name);
       if (taken.length > 0) {
-        throw new ValidationError(
-          [{ path: this.node.path, message: `cluster '${chart.clusterName}' has add-ons named ${taken.map((n) => `'${n}'`).join(', ')} already; the GPU operator stack installs ${taken.length === 1 ? 'that chart' : 'those charts'} itself: remove the cluster's own` }],
-          `invalid GPU operator stack '${id}'`,
-        );
+        deferProblems(this, [{ path: '', message: `cluster '${chart.clusterName}' has add-ons named ${taken.map((n) => `'${n}'`).join(', ')} already; the GPU operator stack installs ${taken.length === 1 ? 'that chart' : 'those charts'} itself: remove the cluster's own` }]);
+      } else {
+        for (const a of this.plan.addons) chart.addAddon(a, { installedBy: `GpuOperatorStack '${this.node.path}'` });
       }
-      for (const a of this.plan.addons) chart.addAddon(a, { installedBy: `GpuOperatorStack '${this.node.path}'` });
     }
 
     const tenantNames = new Set(Object.keys(tenantOptions));

@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ValidationError, inConstruct, type ValidationIssue } from '../lib/model/errors';
+import type { ValidationIssue } from '../lib/model/errors';
+import { deferProblems } from './problems';
 import type { K8sObject } from '../lib/synth/objects';
 import type { PlacementNeeds } from '../lib/workloads/needs';
 import { Connections, Peer, Port } from './connections';
@@ -151,7 +152,7 @@ export class InferenceService extends Construct {
     };
     if (!props.target) {
       this.objects = [];
-      this.placementNeeds = placeBySolver(this, {
+      const needs = placeBySolver(this, {
         name: this.name,
         namespace: this.namespace,
         props,
@@ -167,7 +168,10 @@ export class InferenceService extends Construct {
           return this.build(props, fleet, replicas, pod);
         },
       });
-      this.connections = declareFlows(Peer.placedPods(this.name, this.namespace, podLabels));
+      // With problems (reported at synth with every other problem of the fleet) nothing is placed or written.
+      this.placementNeeds = needs ?? { workload: this.node.path, role: 'inference', replicas: 0 };
+      const self = Peer.placedPods(this.name, this.namespace, podLabels);
+      this.connections = needs ? declareFlows(self) : new Connections(this, self, this.name);
       return;
     }
     const { t, replicas, gpus, pod } = resolveWorkload(this, { ...props, target: props.target }, issues);
@@ -175,7 +179,14 @@ export class InferenceService extends Construct {
     if (props.maxLatencyMs && t && t.site !== props.maxLatencyMs.toSite && rtt !== undefined && rtt > props.maxLatencyMs.ms) {
       issues.push({ path: 'maxLatencyMs', message: `${t.site} is ${rtt} ms from ${props.maxLatencyMs.toSite}, above the bound of ${props.maxLatencyMs.ms} ms` });
     }
-    if (issues.length > 0 || !t) throw new ValidationError(inConstruct(this.node.path, issues), `invalid inference service '${id}'`);
+    if (!t && issues.length === 0) issues.push({ path: 'target', message: 'names no cluster of the fleet; give target: { site, cluster }' });
+    if (deferProblems(this, issues) || !t) {
+      // Reported at synth with every other problem of the fleet; nothing is written for this service.
+      this.objects = [];
+      this.placementNeeds = { workload: this.node.path, role: 'inference', replicas: 0 };
+      this.connections = new Connections(this, Peer.placedPods(this.name, this.namespace, podLabels), this.name);
+      return;
+    }
     const objects = this.build(props, fleet, replicas, pod);
     this.requireKnative(props, t.chart);
     this.objects = objects;

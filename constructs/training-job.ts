@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ValidationError, inConstruct, type ValidationIssue } from '../lib/model/errors';
+import type { ValidationIssue } from '../lib/model/errors';
+import { deferProblems } from './problems';
 import type { K8sObject } from '../lib/synth/objects';
 import type { PlacementNeeds } from '../lib/workloads/needs';
 import { Connections, Peer, Port } from './connections';
@@ -133,10 +134,9 @@ export class TrainingJob extends Construct {
       return c;
     };
     if (!props.target) {
-      if (issues.length > 0) throw new ValidationError(inConstruct(this.node.path, issues), `invalid training job '${id}'`);
-      // Placed at synth: one cluster for the whole gang.
       this.objects = [];
-      this.placementNeeds = placeBySolver(this, {
+      // Placed at synth: one cluster for the whole gang.
+      const needs = deferProblems(this, issues) ? undefined : placeBySolver(this, {
         name: this.name,
         namespace: this.namespace,
         props,
@@ -146,11 +146,21 @@ export class TrainingJob extends Construct {
         what: `training job '${id}'`,
         build: (replicas, pod) => this.build(props, fleet, replicas, pod),
       });
-      this.connections = declareFlows(Peer.placedPods(this.name, this.namespace, podLabels));
+      // With problems (reported at synth with every other problem of the fleet) nothing is placed or written.
+      this.placementNeeds = needs ?? { workload: this.node.path, role: 'training', replicas: 0 };
+      const self = Peer.placedPods(this.name, this.namespace, podLabels);
+      this.connections = needs ? declareFlows(self) : new Connections(this, self, this.name);
       return;
     }
     const { t, replicas, gpus, pod } = resolveWorkload(this, { ...props, target: props.target }, issues);
-    if (issues.length > 0 || !t) throw new ValidationError(inConstruct(this.node.path, issues), `invalid training job '${id}'`);
+    if (!t && issues.length === 0) issues.push({ path: 'target', message: 'names no cluster of the fleet; give target: { site, cluster }' });
+    if (deferProblems(this, issues) || !t) {
+      // Reported at synth with every other problem of the fleet; nothing is written for this job.
+      this.objects = [];
+      this.placementNeeds = { workload: this.node.path, role: 'training', replicas: 0 };
+      this.connections = new Connections(this, Peer.placedPods(this.name, this.namespace, podLabels), this.name);
+      return;
+    }
     const objects = this.build(props, fleet, replicas, pod);
     this.objects = objects;
     ensureNamespace(t.chart, this.namespace, fleet.commonLabels());

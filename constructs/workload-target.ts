@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { ValidationError, inConstruct, type ValidationIssue } from '../lib/model/errors';
+import { ValidationError, type ValidationIssue } from '../lib/model/errors';
 import type { PlacementNeeds } from '../lib/workloads/needs';
 import type { PoolPartitioning } from '../lib/gpu/plan';
 import { gpuModel, type GpuVendor } from '../lib/model/gpu-models';
@@ -8,6 +8,7 @@ import type { GpuResources } from '../lib/flower/objects';
 import { didYouMean } from '../lib/model/suggest';
 import { jurisdictionAllowed } from '../lib/model/jurisdictions';
 import { Fleet } from './fleet';
+import { deferProblems } from './problems';
 import { gpuScheduling } from '../lib/gpu/scheduling';
 import { SHARED_GPU_RESOURCE } from '../lib/gpu/nvidia';
 import { K0sCluster } from './k0s-cluster';
@@ -279,13 +280,15 @@ export interface PlaceBySolverArgs {
 /**
  * Hands a workload without a target to the fleet's solver: its spec (problems thrown by field), and
  * a renderer that writes its Namespace and objects into each cluster chosen, every pod requesting what the
- * solver reserved for it. Returns its placement needs.
+ * solver reserved for it. Returns its placement needs, or undefined when its props have problems (recorded on
+ * the construct and reported at synth with every other problem; nothing is placed or written for it).
  */
-export function placeBySolver(scope: Construct, a: PlaceBySolverArgs): PlacementNeeds {
+export function placeBySolver(scope: Construct, a: PlaceBySolverArgs): PlacementNeeds | undefined {
   const fleet = Fleet.of(scope);
   const issues: ValidationIssue[] = [];
   const { spec, vendor, gpus, need } = placedWorkloadSpec(a.name, a.props, a.rules, issues);
-  if (issues.length > 0) throw new ValidationError(inConstruct(scope.node.path, issues), `invalid ${a.what}`);
+  // Problems are reported at synth with every other problem of the fleet; the workload is not placed.
+  if (deferProblems(scope, issues)) return undefined;
   // What the solver reserves per replica (resolveWorkloads fills the same defaults).
   const reserved = { cpu: spec.cpu ?? DEFAULT_REPLICA_CPU, memoryGiB: spec.memoryGiB ?? DEFAULT_REPLICA_MEMORY_GIB };
   fleet.addPlacedWorkload(

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { Fleet } from '../constructs';
+import type { Construct } from 'constructs';
 import { ValidationError } from '../lib/model/errors';
 import type { FileTree } from '../lib/synth/render';
 import { SchemaRegistry } from '../lib/validate/schemas';
@@ -127,4 +128,12 @@ export function fileIn(tree: ReadonlyMap<string, string>, folder: string, name: 
 export function hasFileIn(tree: ReadonlyMap<string, string>, folder: string, name: string): boolean {
   const prefix = `${folder.replace(/\/$/, '')}/`;
   return [...tree.keys()].some((k) => k.startsWith(prefix) && (k === `${prefix}${name}` || k.endsWith(`/${name}`)));
+}
+
+/**
+ * Builds a construct, then runs the synth checks of its fleet (`Fleet.resolve()`): constructs record the
+ * problems of their props there, so that a fleet's problems are reported all at once.
+ */
+export function synthChecks(build: () => Construct): void {
+  Fleet.of(build()).resolve();
 }

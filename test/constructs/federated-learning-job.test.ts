@@ -92,7 +92,7 @@ describe('FederatedLearningJob', () => {
     expect(flagValue(sl.args, '--database')).toBeUndefined();
     const sn = containers(byKind(job.objectsIn('quebec'), 'Deployment')[0]!)[0]!;
     expect(flagValue(sn.args, '--insecure')).toBe('');
-    expect(() => flFleet({ insecureWithoutTls: true, nodeAuth: true })).toThrow(/nodeAuth: Flower node authentication needs TLS/);
+    expect(() => flFleet({ insecureWithoutTls: true, nodeAuth: true }).fleet.resolve()).toThrow(/nodeAuth: Flower node authentication needs TLS/);
   });
 
   it('exposes the Fleet API as a Cilium global service in every involved cluster, or as a LoadBalancer', () => {
@@ -150,12 +150,12 @@ describe('FederatedLearningJob', () => {
   });
 
   it('refuses a LoadBalancer exposure that would admit or dial unnamed addresses', () => {
-    expect(() => flFleet({ exposure: FleetApiExposure.loadBalancer({ host: 'fl.example.org', sourceRanges: [] }) })).toThrow(
+    expect(() => flFleet({ exposure: FleetApiExposure.loadBalancer({ host: 'fl.example.org', sourceRanges: [] }) }).fleet.resolve()).toThrow(
       /geo\/fl: exposure\.sourceRanges: the SuperLink admits only the addresses listed here; got none[\s\S]*geo\/fl: exposure\.addresses: host 'fl\.example\.org' is a name/,
     );
-    expect(() => flFleet({ exposure: FleetApiExposure.loadBalancer({ host: '203.0.113.10', sourceRanges: ['198.51.100.0/33'] }) })).toThrow(/exposure: '198\.51\.100\.0\/33' is not an IPv4 CIDR/);
+    expect(() => flFleet({ exposure: FleetApiExposure.loadBalancer({ host: '203.0.113.10', sourceRanges: ['198.51.100.0/33'] }) }).fleet.resolve()).toThrow(/exposure: '198\.51\.100\.0\/33' is not an IPv4 CIDR/);
     // An IP host gives the address; a deliberate 0.0.0.0/0 is accepted.
-    expect(() => flFleet({ exposure: FleetApiExposure.loadBalancer({ host: '203.0.113.10', sourceRanges: ['0.0.0.0/0'] }) })).not.toThrow();
+    expect(() => flFleet({ exposure: FleetApiExposure.loadBalancer({ host: '203.0.113.10', sourceRanges: ['0.0.0.0/0'] }) }).fleet.resolve()).not.toThrow();
   });
 
   it('scales SuperNodes with KEDA cron triggers in their windows, never leaving a window without minClients', () => {
@@ -227,11 +227,17 @@ describe('FederatedLearningJob', () => {
 
   it('names bad props by field: unknown site, missing vendor image, GPUs at a CPU site', () => {
     const fleet = buildReferenceBase(new App());
+    // Recorded on the job and reported by the fleet's synth checks, with every other problem of the fleet.
+    new FederatedLearningJob(fleet, 'fl', { clients: [{ site: 'quebek' }, { site: 'atlanta' }, { site: 'frankfurt', gpus: 1 }], images: { serverApp: 's', clientCuda: 'c' } });
+    let err: unknown;
     try {
-      new FederatedLearningJob(fleet, 'fl', { clients: [{ site: 'quebek' }, { site: 'atlanta' }, { site: 'frankfurt', gpus: 1 }], images: { serverApp: 's', clientCuda: 'c' } });
-      throw new Error('expected an error');
+      fleet.resolve();
     } catch (e) {
-      expect((e as ValidationError).issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ValidationError);
+    {
+      expect((err as ValidationError).issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
         expect.stringMatching(/^geo\/fl: clients\[quebek\]\.site: no site named 'quebek'; did you mean 'quebec'\?/),
         "geo/fl: images.clientRocm: client site 'atlanta' has AMD GPUs; give images.clientRocm",
         "geo/fl: clients[frankfurt].gpus: site 'frankfurt' (cluster frankfurt) has no GPUs; set gpus: 0 or pick a GPU site",

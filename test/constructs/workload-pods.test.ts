@@ -13,7 +13,7 @@ import { ValidationError } from '../../lib/model/errors';
 import { gpuModel } from '../../lib/model/gpu-models';
 import { cpuQuantity, memoryQuantity } from '../../lib/workloads/resources';
 import { validateDocument } from '../../lib/validate/validate';
-import { fileIn, itWithSchemas, pathIn, schemaRegistry } from '../helpers';
+import { fileIn, itWithSchemas, pathIn, schemaRegistry, synthChecks } from '../helpers';
 import { ATLANTA_STACK, atlantaSite } from '../gpu/fixtures';
 
 type Obj = { kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; spec?: Record<string, any> };
@@ -133,8 +133,9 @@ describe('MIG pools: slices where the layout has them, never whole GPUs', () => 
   it('refuses a targeted whole-GPU job on a MIG-only cluster (strategy mixed), naming the pool, what it advertises and the fixes', () => {
     const { fleet } = a100Fleet();
     let err: unknown;
+    new TrainingJob(fleet, 'train', { target: { site: 'edge' }, image: 'i', gpusPerReplica: 1 });
     try {
-      new TrainingJob(fleet, 'train', { target: { site: 'edge' }, image: 'i', gpusPerReplica: 1 });
+      fleet.resolve();
     } catch (e) {
       err = e;
     }
@@ -146,7 +147,7 @@ describe('MIG pools: slices where the layout has them, never whole GPUs', () => 
     );
     // Under strategy single the slices are nvidia.com/gpu: a whole-GPU request would get a slice, so it is refused too.
     const single = a100Fleet({ layout: { '1g.10gb': 7 }, strategy: 'single' }).fleet;
-    expect(() => new TrainingJob(single, 'train', { target: { site: 'edge' }, image: 'i' })).toThrow(/gpusPerReplica: no GPU pool of edge\/edge .*under MIG strategy single its nodes advertise slices as nvidia\.com\/gpu, so a whole-GPU request would get a slice/);
+    expect(() => synthChecks(() => new TrainingJob(single, 'train', { target: { site: 'edge' }, image: 'i' }))).toThrow(/gpusPerReplica: no GPU pool of edge\/edge .*under MIG strategy single its nodes advertise slices as nvidia\.com\/gpu, so a whole-GPU request would get a slice/);
   });
 
   it('a targeted slice asks for nvidia.com/mig-<profile> (mixed) or nvidia.com/gpu (single), on the MIG pool', () => {
@@ -184,10 +185,10 @@ describe('MIG pools: slices where the layout has them, never whole GPUs', () => 
     new InferenceService(fleet, 'embed', { runtime: InferenceRuntime.deployment({ image: 'i' }), placement: { migProfile: '1g.10gb' } });
     expect(() => fleet.toTree()).toThrow(/f\/embed: the solver put replicas on edge\/edge, but pool 'mig' \(A100-80GB\) is not MIG-partitioned \(whole GPUs\), so no node advertises nvidia\.com\/mig-1g\.10gb; give the cluster a GpuOperatorStack with partitioning: \{ 'mig': Partitioning\.mig/);
     const other = a100Fleet().fleet;
-    expect(() => new InferenceService(other, 'two', { runtime: InferenceRuntime.deployment({ image: 'i' }), gpusPerReplica: 2, placement: { migProfile: '1g.10gb' } })).toThrow(/gpusPerReplica: a replica with migProfile '1g\.10gb' takes one slice/);
-    expect(() => new InferenceService(other, 'amd', { runtime: InferenceRuntime.deployment({ image: 'i' }), placement: { migProfile: '1g.10gb', gpuVendor: 'amd' } })).toThrow(/placement\.migProfile: MIG slices are NVIDIA's/);
+    expect(() => synthChecks(() => new InferenceService(other, 'two', { runtime: InferenceRuntime.deployment({ image: 'i' }), gpusPerReplica: 2, placement: { migProfile: '1g.10gb' } }))).toThrow(/gpusPerReplica: a replica with migProfile '1g\.10gb' takes one slice/);
+    expect(() => synthChecks(() => new InferenceService(other, 'amd', { runtime: InferenceRuntime.deployment({ image: 'i' }), placement: { migProfile: '1g.10gb', gpuVendor: 'amd' } }))).toThrow(/placement\.migProfile: MIG slices are NVIDIA's/);
     // A slice the layout lacks, with a target.
-    expect(() => new InferenceService(other, 'big', { target: { site: 'edge' }, runtime: InferenceRuntime.deployment({ image: 'i' }), placement: { migProfile: '4g.40gb' } })).toThrow(/placement\.migProfile: .*pool 'mig' is MIG-partitioned \(1g\.10gb x2, 2g\.20gb x1, 3g\.40gb x1 per GPU\) and has no 4g\.40gb slices; use a profile the layout has \(1g\.10gb, 2g\.20gb, 3g\.40gb\)/);
+    expect(() => synthChecks(() => new InferenceService(other, 'big', { target: { site: 'edge' }, runtime: InferenceRuntime.deployment({ image: 'i' }), placement: { migProfile: '4g.40gb' } }))).toThrow(/placement\.migProfile: .*pool 'mig' is MIG-partitioned \(1g\.10gb x2, 2g\.20gb x1, 3g\.40gb x1 per GPU\) and has no 4g\.40gb slices; use a profile the layout has \(1g\.10gb, 2g\.20gb, 3g\.40gb\)/);
   });
 });
 
@@ -203,9 +204,9 @@ describe('AMD partitions and CPU/memory with a target', () => {
     const job = new TrainingJob(atlanta(true), 'train', { target: { site: 'atlanta' }, image: 'i', gpusPerReplica: 16, placement: { cpu: 32, memoryGiB: 256 } });
     const pj = job.objects[0]!.spec as { pytorchReplicaSpecs: { Master: { template: { spec: { containers: { resources: unknown }[] } } } } };
     expect(pj.pytorchReplicaSpecs.Master.template.spec.containers[0]!.resources).toEqual({ requests: { 'amd.com/gpu': '16', cpu: '32', memory: '256Gi' }, limits: { 'amd.com/gpu': '16', memory: '256Gi' } });
-    expect(() => new TrainingJob(atlanta(true), 'train', { target: { site: 'atlanta' }, image: 'i', gpusPerReplica: 65 })).toThrow(/gpusPerReplica: 65 GPUs per pod but atlanta's nodes have 64 MI300X \(amd\.com\/gpu\)/);
+    expect(() => synthChecks(() => new TrainingJob(atlanta(true), 'train', { target: { site: 'atlanta' }, image: 'i', gpusPerReplica: 65 }))).toThrow(/gpusPerReplica: 65 GPUs per pod but atlanta's nodes have 64 MI300X \(amd\.com\/gpu\)/);
     // Without the stack the GPUs stay whole: 8 per node.
-    expect(() => new TrainingJob(atlanta(false), 'train', { target: { site: 'atlanta' }, image: 'i', gpusPerReplica: 16 })).toThrow(/16 GPUs per pod but atlanta's nodes have 8 MI300X/);
+    expect(() => synthChecks(() => new TrainingJob(atlanta(false), 'train', { target: { site: 'atlanta' }, image: 'i', gpusPerReplica: 16 }))).toThrow(/16 GPUs per pod but atlanta's nodes have 8 MI300X/);
   });
 
   it('with a target, asks for the CPU and memory given and none otherwise', () => {
@@ -248,7 +249,7 @@ describe('PyTorch pods: /dev/shm and the pytorchjob-port', () => {
     expect(specs(new TrainingJob(fleet, 'idx', { target: { site: 'atlanta' }, image: 'i', gpusPerReplica: 2, operator: TrainingOperator.indexedJob() })).Job!.volumes).toEqual([{ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '2Gi' } }]);
     const one = specs(new TrainingJob(fleet, 'one', { target: { site: 'atlanta' }, image: 'i', replicas: 2, gpusPerReplica: 1 }));
     expect([one.Master!.volumes, one.Master!.containers[0]!.volumeMounts]).toEqual([undefined, undefined]);
-    expect(() => new TrainingJob(fleet, 'bad', { target: { site: 'atlanta' }, image: 'i', gpusPerReplica: 2, shmSizeGiB: -1 })).toThrow(/f\/bad: shmSizeGiB: must be a number of GiB, 0 or more; got -1/);
+    expect(() => synthChecks(() => new TrainingJob(fleet, 'bad', { target: { site: 'atlanta' }, image: 'i', gpusPerReplica: 2, shmSizeGiB: -1 }))).toThrow(/f\/bad: shmSizeGiB: must be a number of GiB, 0 or more; got -1/);
   });
 
   it('a placed multi-GPU job sizes /dev/shm from the memory the solver reserved', () => {

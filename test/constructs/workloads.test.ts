@@ -7,7 +7,7 @@ import { Fleet, GpuOperatorStack, Partitioning, TenantIsolation } from '../../co
 import { Peer, Port } from '../../constructs/connections';
 import { ValidationError } from '../../lib/model/errors';
 import { validateDocument } from '../../lib/validate/validate';
-import { itWithSchemas, schemaRegistry } from '../helpers';
+import { itWithSchemas, schemaRegistry, synthChecks } from '../helpers';
 
 describe('TrainingJob and InferenceService', () => {
   it('renders a PyTorchJob with Master and Workers and vendor GPU limits into the target cluster', () => {
@@ -44,7 +44,7 @@ describe('TrainingJob and InferenceService', () => {
     expect(isvc.spec.predictor.model.resources).toEqual({ requests: { 'nvidia.com/gpu': '1' }, limits: { 'nvidia.com/gpu': '1' } });
     expect(tree.has('sites/atlanta/atlanta/apps/service_inference_chat-plain.yaml')).toBe(true);
     expect(svc.placementNeeds.maxLatencyMs).toEqual({ toSite: 'atlanta', ms: 50 });
-    expect(() => new InferenceService(fleet, 'eu-only', { target: { site: 'quebec' }, jurisdictions: ['EU'], maxLatencyMs: { toSite: 'frankfurt', ms: 50 }, runtime: InferenceRuntime.deployment({ image: 'x' }) })).toThrow(ValidationError);
+    expect(() => synthChecks(() => new InferenceService(fleet, 'eu-only', { target: { site: 'quebec' }, jurisdictions: ['EU'], maxLatencyMs: { toSite: 'frankfurt', ms: 50 }, runtime: InferenceRuntime.deployment({ image: 'x' }) }))).toThrow(ValidationError);
     try {
       new InferenceService(fleet, 'eu-only2', { target: { site: 'quebec' }, jurisdictions: ['EU'], maxLatencyMs: { toSite: 'frankfurt', ms: 50 }, runtime: InferenceRuntime.deployment({ image: 'x' }) });
     } catch (e) {
@@ -171,8 +171,8 @@ describe('TrainingJob and InferenceService placed by the solver (no target)', ()
 
   it('asks which vendor an image is built for when a job without target takes GPUs', () => {
     const fleet = buildReferenceBase(new App());
-    expect(() => new TrainingJob(fleet, 'x', { image: 'i', gpusPerReplica: 2 })).toThrow(/placement\.gpuVendor: a workload without a target that takes GPUs must say which vendor its image is built for/);
-    expect(() => new InferenceService(fleet, 'y', { runtime: InferenceRuntime.deployment({ image: 'i' }), placement: { gpuModel: 'MI300X', gpuVendor: 'nvidia' } })).toThrow(/MI300X is amd, not nvidia/);
+    expect(() => synthChecks(() => new TrainingJob(fleet, 'x', { image: 'i', gpusPerReplica: 2 }))).toThrow(/placement\.gpuVendor: a workload without a target that takes GPUs must say which vendor its image is built for/);
+    expect(() => synthChecks(() => new InferenceService(fleet, 'y', { runtime: InferenceRuntime.deployment({ image: 'i' }), placement: { gpuModel: 'MI300X', gpuVendor: 'nvidia' } }))).toThrow(/MI300X is amd, not nvidia/);
   });
 
   itWithSchemas('placed objects validate against the schemas', () => {

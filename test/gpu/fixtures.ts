@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'cdk8s';
+import { Construct } from 'constructs';
 import { Fleet, GpuOperatorStack, Partitioning, TenantIsolation, type GpuOperatorStackProps } from '../../constructs';
 import { referenceFleetSpec } from '../../apps/reference-fleet';
 import { ValidationError } from '../../lib/model/errors';
@@ -96,10 +97,16 @@ export function readTree(dir: string): Map<string, string> {
   return out;
 }
 
-/** Expects `build` to fail with a ValidationError and returns its problems as `path: message` lines. */
+/**
+ * Expects `build`, or the synth checks of the fleet it returns (constructs record the problems of their props and
+ * `Fleet.resolve()` reports them all at once), to fail with a ValidationError; returns its problems as
+ * `path: message` lines.
+ */
 export function problems(build: () => unknown): string[] {
   try {
-    build();
+    const r = build();
+    const fleet = Fleet.isFleet(r) ? r : r && typeof r === 'object' && 'fleet' in r && Fleet.isFleet((r as { fleet: unknown }).fleet) ? (r as { fleet: Fleet }).fleet : r instanceof Construct ? Fleet.of(r) : undefined;
+    fleet?.resolve();
   } catch (e) {
     if (e instanceof ValidationError) return e.issues.map((i) => `${i.path}: ${i.message}`);
     throw e;
