@@ -7,7 +7,7 @@
  */
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ValidationError, fromZodIssues, inConstruct, type ValidationIssue } from '../lib/model/errors';
+import { fromZodIssues, type ValidationIssue } from '../lib/model/errors';
 import { fleetWorkloadSchema, type FleetWorkloadResources, type FleetWorkloadSpec, type FleetWorkloadVariantSpec, type ProbeSpec } from '../lib/model/fleet-workload';
 import { gpuModel, type GpuVendor } from '../lib/model/gpu-models';
 import { PROFILE_LABEL, substitute } from '../lib/model/profile';
@@ -20,6 +20,7 @@ import type { K0sCluster } from './k0s-cluster';
 import type { SiteProfile } from './site-profile';
 import type { Site } from './site';
 import { ensureNamespace } from './workload-target';
+import { deferProblems } from './problems';
 
 /** Which clusters run a {@link FleetWorkload}. */
 export interface FleetWorkloadSelector {
@@ -72,7 +73,7 @@ export class FleetWorkload extends Construct {
   public readonly name: string;
   public readonly namespace: string;
   /** The clusters it runs in, with the variant of each. */
-  public readonly placements: readonly FleetWorkloadPlacement[];
+  public readonly placements: readonly FleetWorkloadPlacement[] = [];
 
   constructor(scope: Construct, id: string, props: FleetWorkloadProps) {
     super(scope, id);
@@ -81,23 +82,30 @@ export class FleetWorkload extends Construct {
     const profileName = typeof props.select.profile === 'string' || props.select.profile === undefined ? props.select.profile : props.select.profile.name;
     const { name: _n, select: _s, ...rest } = props;
     const spec = { name: this.name, ...rest, select: { ...(profileName !== undefined ? { profile: profileName } : {}), ...(props.select.labels ? { labels: { ...props.select.labels } } : {}) } } as FleetWorkloadSpec;
-    const parsed = fleetWorkloadSchema.safeParse(spec);
-    if (!parsed.success) throw new ValidationError(inConstruct(this.node.path, fromZodIssues(spec, parsed.error.issues, fleetWorkloadSchema)), `invalid fleet workload '${id}'`);
     this.namespace = spec.namespace ?? this.name;
+    // Problems are recorded and reported at synth with every other problem of the fleet; the workload then writes nothing.
+    const parsed = fleetWorkloadSchema.safeParse(spec);
+    if (!parsed.success) {
+      deferProblems(this, fromZodIssues(spec, parsed.error.issues, fleetWorkloadSchema));
+      return;
+    }
     const issues: ValidationIssue[] = [];
     const rollout = spec.rollout ?? {};
     if (rollout.maxSurge === 0 && rollout.maxUnavailable === 0) issues.push({ path: 'rollout', message: 'maxSurge and maxUnavailable are both 0, so a rollout could never replace a pod (Kubernetes refuses it); let one of them be at least 1' });
-    const placements: FleetWorkloadPlacement[] = [];
     const matches = (site: Site, cluster: K0sCluster) => clusterMatches(spec.select, site, cluster);
-    // One pass over the sites (sorted once): linear in the fleet.
+    // One pass over the sites (sorted once): linear in the fleet. Every cluster is checked before any is written.
+    const chosen: { site: Site; cluster: K0sCluster; variant: FleetWorkloadVariantSpec | undefined }[] = [];
     for (const site of fleet.sites) {
       for (const cluster of site.clusters) {
         if (!matches(site, cluster)) continue;
-        const variant = this.render(spec, site, cluster, issues);
-        if (variant !== undefined) placements.push({ site: site.name, cluster: cluster.clusterName, variant });
+        const before = issues.length;
+        const variant = this.check(spec, site, cluster, issues);
+        if (issues.length === before) chosen.push({ site, cluster, variant });
       }
     }
-    if (issues.length > 0) throw new ValidationError(inConstruct(this.node.path, issues), `invalid fleet workload '${id}'`);
+    if (deferProblems(this, issues)) return;
+    for (const c of chosen) this.render(spec, c.site, c.cluster, c.variant);
+    const placements = chosen.map((c) => ({ site: c.site.name, cluster: c.cluster.clusterName, variant: c.variant?.name ?? 'base' }));
     this.placements = placements;
     const rendered = new Set(placements.map((p) => p.cluster));
     // A matching site added after the workload would silently lack it: say so at synth.
@@ -110,41 +118,31 @@ export class FleetWorkload extends Construct {
     });
   }
 
-  /** Renders the workload into one cluster; returns the variant used, or undefined after recording a problem. */
-  private render(spec: FleetWorkloadSpec, site: Site, cluster: K0sCluster, issues: ValidationIssue[]): string | undefined {
-    const fleet = site.fleet;
+  /** The variant a cluster takes, after checking that its nodes can run the pods; problems go to `issues`. */
+  private check(spec: FleetWorkloadSpec, site: Site, cluster: K0sCluster, issues: ValidationIssue[]): FleetWorkloadVariantSpec | undefined {
     const at = `clusters[${cluster.clusterName}]`;
     const pools = site.nodePools.filter((p) => cluster.nodePools.includes(p.name));
     const labels = { ...site.labels, ...cluster.clusterLabels };
     const variant = (spec.variants ?? []).find((v) => variantMatches(v, pools, labels));
-    const image = variant?.image ?? spec.image;
-    const args = variant?.args ?? spec.args;
     const res: FleetWorkloadResources = variant?.resources ?? spec.resources;
     const gpus = variant?.gpus ?? 0;
-    const port = spec.port ?? 8080;
     const replicas = spec.replicas ?? 1;
-    const values = { site: site.name, cluster: cluster.clusterName, region: site.region, jurisdiction: site.jurisdiction };
-
-    // GPUs: whole GPUs of one vendor, on a pool that has them unpartitioned.
-    let vendor: GpuVendor | undefined;
-    let gpuPools: typeof pools = [];
+    const gpuPools = gpus > 0 ? this.gpuPools(site, cluster, variant) : { pools: [] };
     if (gpus > 0) {
-      const withGpus = pools.filter((p) => p.gpus && gpuModel(p.gpus.model));
-      vendor = variant?.when.gpuVendor ?? (variant?.when.gpuModel ? gpuModel(variant.when.gpuModel)?.vendor : undefined) ?? (withGpus[0] ? gpuModel(withGpus[0].gpus!.model)!.vendor : undefined);
-      gpuPools = withGpus.filter((p) => gpuModel(p.gpus!.model)!.vendor === vendor);
-      if (gpuPools.length === 0) {
+      const vendor = gpuPools.vendor;
+      const ofVendor = gpuPools.ofVendor ?? [];
+      if (ofVendor.length === 0) {
         issues.push({ path: `${at}.variants[${variant!.name}].gpus`, message: `cluster '${cluster.clusterName}' has no ${vendor ? `${vendor} ` : ''}GPU pool for ${gpus} GPU${gpus === 1 ? '' : 's'} per pod; add a when condition (gpuVendor) to the variant, or drop gpus` });
         return undefined;
       }
-      const parted = gpuPools.filter((p) => (cluster.gpuPartitioning.get(p.name)?.kind ?? 'none') !== 'none');
-      if (parted.length === gpuPools.length) {
-        issues.push({ path: `${at}.variants[${variant!.name}].gpus`, message: `the GPU pools of cluster '${cluster.clusterName}' (${parted.map((p) => p.name).join(', ')}) are partitioned by its GPU stack, and fleet workloads ask for whole GPUs; keep one pool whole or use an InferenceService with placement.migProfile` });
+      const whole = gpuPools.pools;
+      if (whole.length === 0) {
+        issues.push({ path: `${at}.variants[${variant!.name}].gpus`, message: `the GPU pools of cluster '${cluster.clusterName}' (${ofVendor.map((p) => p.name).join(', ')}) are partitioned by its GPU stack, and fleet workloads ask for whole GPUs; keep one pool whole or use an InferenceService with placement.migProfile` });
         return undefined;
       }
-      gpuPools = gpuPools.filter((p) => !parted.includes(p));
-      const perNode = Math.max(...gpuPools.map((p) => p.gpus!.count));
+      const perNode = Math.max(...whole.map((p) => p.gpus!.count));
       if (gpus > perNode) issues.push({ path: `${at}.variants[${variant!.name}].gpus`, message: `${gpus} GPUs per pod, but the nodes of cluster '${cluster.clusterName}' have ${perNode}` });
-      const total = gpuPools.reduce((s, p) => s + p.count * p.gpus!.count, 0);
+      const total = whole.reduce((s, p) => s + p.count * p.gpus!.count, 0);
       const surge = surgePods(spec.rollout?.maxSurge ?? 0, replicas);
       if ((replicas + surge) * gpus > total) {
         issues.push({
@@ -154,11 +152,36 @@ export class FleetWorkload extends Construct {
       }
     }
     // One pod must fit on a node of the pools it may land on.
-    const fit = gpus > 0 ? gpuPools : pools;
+    const fit = gpus > 0 ? gpuPools.pools : pools;
     if (fit.length > 0 && !fit.some((p) => p.cpu >= res.cpu && p.memoryGiB >= res.memoryGiB)) {
       issues.push({ path: `${at}${variant ? `.variants[${variant.name}]` : ''}.resources`, message: `a pod asks for ${res.cpu} CPU and ${res.memoryGiB} GiB, but no node of cluster '${cluster.clusterName}' has that much (${fit.map((p) => `${p.name}: ${p.cpu} CPU, ${p.memoryGiB} GiB`).join('; ')})` });
     }
-    if (issues.length > 0) return undefined;
+    return variant;
+  }
+
+  /** The cluster's GPU pools a variant's pods may use: of the vendor it names (else the first GPU pool's), unpartitioned. */
+  private gpuPools(site: Site, cluster: K0sCluster, variant: FleetWorkloadVariantSpec | undefined): { vendor?: GpuVendor; ofVendor?: Site['nodePools']; pools: Site['nodePools'] } {
+    const withGpus = site.nodePools.filter((p) => cluster.nodePools.includes(p.name) && p.gpus && gpuModel(p.gpus.model));
+    const vendor = variant?.when.gpuVendor ?? (variant?.when.gpuModel ? gpuModel(variant.when.gpuModel)?.vendor : undefined) ?? (withGpus[0] ? gpuModel(withGpus[0].gpus!.model)!.vendor : undefined);
+    const ofVendor = withGpus.filter((p) => gpuModel(p.gpus!.model)!.vendor === vendor);
+    const pools = ofVendor.filter((p) => (cluster.gpuPartitioning.get(p.name)?.kind ?? 'none') === 'none');
+    return { ...(vendor ? { vendor } : {}), ofVendor, pools };
+  }
+
+  /** Writes the workload's objects into one cluster and declares its flows there. */
+  private render(spec: FleetWorkloadSpec, site: Site, cluster: K0sCluster, variant: FleetWorkloadVariantSpec | undefined): void {
+    const fleet = site.fleet;
+    const image = variant?.image ?? spec.image;
+    const args = variant?.args ?? spec.args;
+    const res: FleetWorkloadResources = variant?.resources ?? spec.resources;
+    const gpus = variant?.gpus ?? 0;
+    const port = spec.port ?? 8080;
+    const replicas = spec.replicas ?? 1;
+    const values = { site: site.name, cluster: cluster.clusterName, region: site.region, jurisdiction: site.jurisdiction };
+    const gp = gpus > 0 ? this.gpuPools(site, cluster, variant) : undefined;
+    const vendor = gp?.vendor;
+    // Beside a partitioned pool of the same vendor, the one whole pool is named: it is where whole GPUs are.
+    const poolSelector = gp && gp.pools.length === 1 && (gp.ofVendor ?? []).length > 1 ? { 'k0smos.io/node-pool': gp.pools[0]!.name } : {};
 
     const podLabels = { [WORKLOAD_LABEL]: this.name };
     const meta = { name: this.name, namespace: this.namespace, labels: { ...fleet.commonLabels(), ...podLabels } };
@@ -211,7 +234,7 @@ export class FleetWorkload extends Construct {
                 ...(spec.config ? { volumeMounts: [{ name: 'config', mountPath, readOnly: true }] } : {}),
               },
             ],
-            ...(sched ? { nodeSelector: { ...sched.nodeSelector }, tolerations: sched.tolerations.map((t) => ({ ...t })) } : {}),
+            ...(sched ? { nodeSelector: { ...sched.nodeSelector, ...poolSelector }, tolerations: sched.tolerations.map((t) => ({ ...t })) } : {}),
             ...(spec.config ? { volumes: [{ name: 'config', configMap: { name: this.name } }] } : {}),
           },
         },
@@ -225,7 +248,6 @@ export class FleetWorkload extends Construct {
     c.allowDns();
     c.allowFrom(Peer.sameNamespace(), Port.tcp(port), { description: `calls to ${this.name}` });
     (spec.egress ?? []).forEach((e, i) => c.allowTo(Peer.world(e.cidrs ?? []), e.ports.map((p) => Port.tcp(p)), { name: `${this.name}-${cluster.clusterName}-egress-${i}`, description: `${this.name} egress ${i}` }));
-    return variant?.name ?? 'base';
   }
 }
 

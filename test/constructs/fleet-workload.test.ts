@@ -32,6 +32,13 @@ const base: FleetWorkloadProps = {
   variants: [{ name: 'l4', when: { gpuVendor: 'nvidia' }, image: 'vision:cuda', gpus: 1, resources: { cpu: 2, memoryGiB: 8 } }],
 };
 
+/** A workload records the problems of its props and writes nothing; synth's checks (`Fleet.resolve`) report them. */
+function atSynth(props: FleetWorkloadProps): void {
+  const f = fleet();
+  new FleetWorkload(f, 'vision', props);
+  f.resolve();
+}
+
 function problems(fn: () => unknown): string[] {
   try {
     fn();
@@ -110,7 +117,7 @@ describe('a fleet workload on every store', () => {
 describe('fleet workload rules', () => {
   it('requires resources and probes, and a selector that names something', () => {
     const { resources: _r, probes: _p, ...rest } = base;
-    expect(problems(() => new FleetWorkload(fleet(), 'vision', { ...(rest as FleetWorkloadProps), select: {} }))).toEqual([
+    expect(problems(() => atSynth({ ...(rest as FleetWorkloadProps), select: {} }))).toEqual([
       'retail/vision: select: must name a profile or at least one label; an empty selector would select every cluster, the management cluster too',
       'retail/vision: resources: is required (expected an object)',
       'retail/vision: probes: is required (expected an object)',
@@ -118,18 +125,30 @@ describe('fleet workload rules', () => {
   });
 
   it('refuses GPUs on a cluster without a GPU pool, a pod larger than any node, and a surge with no spare GPU', () => {
-    expect(problems(() => new FleetWorkload(fleet(), 'vision', { ...base, variants: [{ name: 'gpu', when: { labels: { 'k0smos.io/region': 'ca-east' } }, gpus: 1 }] }))).toEqual([
+    expect(problems(() => atSynth({ ...base, variants: [{ name: 'gpu', when: { labels: { 'k0smos.io/region': 'ca-east' } }, gpus: 1 }] }))).toEqual([
       "retail/vision: clusters[store-3].variants[gpu].gpus: cluster 'store-3' has no GPU pool for 1 GPU per pod; add a when condition (gpuVendor) to the variant, or drop gpus",
     ]);
-    expect(problems(() => new FleetWorkload(fleet(), 'vision', { ...base, resources: { cpu: 12, memoryGiB: 2 } }))).toEqual([
+    expect(problems(() => atSynth({ ...base, resources: { cpu: 12, memoryGiB: 2 } }))).toEqual([
       "retail/vision: clusters[store-1].resources: a pod asks for 12 CPU and 2 GiB, but no node of cluster 'store-1' has that much (store: 8 CPU, 32 GiB)",
       "retail/vision: clusters[store-3].resources: a pod asks for 12 CPU and 2 GiB, but no node of cluster 'store-3' has that much (store: 8 CPU, 32 GiB)",
     ]);
-    expect(problems(() => new FleetWorkload(fleet(), 'vision', { ...base, rollout: { maxSurge: 1 } }))).toEqual([
+    expect(problems(() => atSynth({ ...base, rollout: { maxSurge: 1 } }))).toEqual([
       "retail/vision: rollout.maxSurge: cluster 'store-2' has 1 nvidia GPU, but 1 replica and 1 surge pod of 1 GPU each need 2; set rollout.maxSurge: 0 (pods are replaced one at a time)",
     ]);
-    expect(problems(() => new FleetWorkload(fleet(), 'vision', { ...base, rollout: { maxSurge: 0, maxUnavailable: 0 } }))).toEqual([
+    expect(problems(() => atSynth({ ...base, rollout: { maxSurge: 0, maxUnavailable: 0 } }))).toEqual([
       'retail/vision: rollout: maxSurge and maxUnavailable are both 0, so a rollout could never replace a pod (Kubernetes refuses it); let one of them be at least 1',
+    ]);
+  });
+
+  it('records its problems and writes nothing, so synth reports the problems of every construct at once', () => {
+    const f = fleet();
+    const a = new FleetWorkload(f, 'a', { ...base, resources: { cpu: 12, memoryGiB: 2 }, select: { profile: 'store', labels: { 'k0smos.io/region': 'us-east' } } });
+    new FleetWorkload(f, 'b', { ...base, rollout: { maxSurge: 0, maxUnavailable: 0 } });
+    expect(a.placements).toEqual([]);
+    expect(f.node.findAll().filter((c) => c.node.id.startsWith('fleet-workload-'))).toEqual([]);
+    expect(problems(() => f.toTree())).toEqual([
+      "retail/a: clusters[store-1].resources: a pod asks for 12 CPU and 2 GiB, but no node of cluster 'store-1' has that much (store: 8 CPU, 32 GiB)",
+      'retail/b: rollout: maxSurge and maxUnavailable are both 0, so a rollout could never replace a pod (Kubernetes refuses it); let one of them be at least 1',
     ]);
   });
 
