@@ -14,6 +14,7 @@ import type { PlacementNeeds } from '../lib/workloads/needs';
 import { Peer, Port, declareFlow } from './connections';
 import { Fleet } from './fleet';
 import { deferProblems } from './problems';
+import { secretIssues } from '../lib/model/secrets';
 import { OutputFile, type ClusterChart } from './folder-chart';
 import { extendedResourceGpuRequest, resolveTarget, type GpuRequest, type ResolvedTarget, type WorkloadTargetProps } from './workload-target';
 
@@ -253,6 +254,8 @@ export class FederatedLearningJob extends Construct {
     if (props.insecureWithoutTls && props.tls) issues.push({ path: 'tls', message: 'give tls or insecureWithoutTls: true, not both' });
     if (props.insecureWithoutTls && props.nodeAuth) issues.push({ path: 'nodeAuth', message: 'Flower node authentication needs TLS; drop insecureWithoutTls' });
     if (props.clients.length === 0) issues.push({ path: 'clients', message: 'list at least one client site' });
+    // Run config and exposure annotations are written into the tree: no secret may ride in them.
+    issues.push(...secretIssues({ clients: props.clients.map((c) => ({ nodeConfig: c.nodeConfig ?? {} })), ...(props.exposure?.spec.type === 'load-balancer' ? { exposure: { annotations: props.exposure.spec.annotations ?? {} } } : {}) }, ''));
     const exposureSpec = (props.exposure ?? FleetApiExposure.ciliumGlobal()).spec;
     if (exposureSpec.type === 'load-balancer') {
       if (exposureSpec.sourceRanges.length === 0) {

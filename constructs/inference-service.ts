@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { ValidationIssue } from '../lib/model/errors';
 import { deferProblems } from './problems';
+import { secretIssues } from '../lib/model/secrets';
 import type { K8sObject } from '../lib/synth/objects';
 import type { PlacementNeeds } from '../lib/workloads/needs';
 import { Connections, Peer, Port } from './connections';
@@ -140,6 +141,8 @@ export class InferenceService extends Construct {
     this.name = props.name ?? id;
     this.namespace = props.namespace ?? 'inference';
     const r = props.runtime.spec;
+    // What is written into the tree carries no secret (`--api-key=...`, a token in a storage URI).
+    issues.push(...secretIssues(r.kind === 'kserve' ? { runtime: { storageUri: r.storageUri } } : { runtime: { image: r.image, ...(r.args ? { args: r.args } : {}) } }, ''));
     this.predictorPort = r.kind === 'kserve' ? KSERVE_PREDICTOR_PORT : (r.port ?? 8080);
     const podLabels: Record<string, string> = r.kind === 'kserve' ? { [KSERVE_POD_LABEL]: this.name } : { 'k0smos.io/workload': this.name };
     const declareFlows = (self: Peer) => {

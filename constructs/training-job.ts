@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { ValidationIssue } from '../lib/model/errors';
 import { deferProblems } from './problems';
+import { secretIssues } from '../lib/model/secrets';
 import type { K8sObject } from '../lib/synth/objects';
 import type { PlacementNeeds } from '../lib/workloads/needs';
 import { Connections, Peer, Port } from './connections';
@@ -125,6 +126,8 @@ export class TrainingJob extends Construct {
     const issues: ValidationIssue[] = [];
     this.name = props.name ?? id;
     this.namespace = props.namespace ?? 'training';
+    // Command lines are written into the tree: no secret may ride in them (`--hf-token=...`).
+    issues.push(...secretIssues({ ...(props.command ? { command: props.command } : {}), ...(props.args ? { args: props.args } : {}), image: props.image }, ''));
     if (props.shmSizeGiB !== undefined && !(Number.isFinite(props.shmSizeGiB) && props.shmSizeGiB >= 0)) issues.push({ path: 'shmSizeGiB', message: `must be a number of GiB, 0 or more; got ${props.shmSizeGiB}` });
     const podLabels = { 'k0smos.io/workload': this.name };
     const declareFlows = (self: Peer) => {

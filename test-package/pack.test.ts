@@ -93,6 +93,22 @@ describe('a new project', () => {
     expect(ok('npx', ['tsc', '--version'], dir).stdout).toContain('5.9.3');
     ok('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], dir);
   });
+
+  it('builds and synthesizes on the oldest cdk8s of the peer range too (2.70.0; init pins the newest, 2.70.106)', () => {
+    const out = path.join(dir, 'dist-oldest');
+    try {
+      ok('npm', ['install', '--no-audit', '--no-fund', '--no-save', 'cdk8s@2.70.0', 'typescript@6.0.3'], dir);
+      expect(JSON.parse(fs.readFileSync(path.join(dir, 'node_modules/cdk8s/package.json'), 'utf8')).version).toBe('2.70.0');
+      ok('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], dir);
+      ok('npx', ['cdk8s', 'synth', '--check-upgrade=false'], dir);
+      ok('npx', ['cdk8s-k0smos', 'synth', 'fleet.yaml', '--out', out], dir);
+      ok('npx', ['cdk8s-k0smos', 'validate', out], dir);
+      ok('npx', ['cdk8s-k0smos', 'validate', 'dist'], dir);
+    } finally {
+      // Back to the versions init pinned, for the tests that follow.
+      ok('npm', ['install', '--no-audit', '--no-fund'], dir);
+    }
+  });
 });
 
 describe('every code block of README.md and docs/*.md, against the installed package', () => {

@@ -107,7 +107,7 @@ export function secretIssues(value: unknown, path: string, options: SecretScanOp
   const optOut = new Set(options.notSecret ?? []);
   const hint = (rel: string) => (options.optOutField ? `; if it is not a secret, list '${rel}' in ${options.optOutField}` : '');
   const walk = (v: unknown, rel: string, key: string | undefined, isRef: boolean) => {
-    const p = `${path}${rel.startsWith('[') || rel === '' ? '' : '.'}${rel}`;
+    const p = path === '' ? rel : `${path}${rel.startsWith('[') || rel === '' ? '' : '.'}${rel}`;
     if (typeof v === 'string') {
       const format = secretFormat(v);
       if (format) {
@@ -116,6 +116,15 @@ export function secretIssues(value: unknown, path: string, options: SecretScanOp
       }
       if (isRef || optOut.has(rel) || v.length === 0) return;
       if (/^\s*(\{\{.*\}\}|\$\{[^}]*\}|\$\([^)]*\))\s*$/.test(v)) return; // a template expression or env reference, resolved elsewhere
+      // A command-line flag or an environment assignment carries its own name: `--db-password=x`, `API_TOKEN=x`.
+      const assignment = /^\s*(?:--?)?([A-Za-z][A-Za-z0-9_.-]*)=(.+)$/s.exec(v);
+      if (assignment && !/^\s*(\{\{.*\}\}|\$\{[^}]*\}|\$\([^)]*\))\s*$/.test(assignment[2]!)) {
+        const an = norm(assignment[1]!);
+        if (SECRET_NAME_PARTS.some((part) => nameOf(an).includes(part)) && !DESCRIBES_SECRET.test(an)) {
+          out.push({ path: p, message: `looks like a secret value given inline ('${assignment[1]}=…'); ${SECRET_WAY_OUT}; pass it from a Secret instead (an env var with valueFrom.secretKeyRef, or a mounted file)${hint(rel)}` });
+          return;
+        }
+      }
       const k = key !== undefined ? norm(key) : undefined;
       if (k !== undefined && SECRET_NAME_PARTS.some((part) => nameOf(k).includes(part)) && !DESCRIBES_SECRET.test(k)) {
         const namesObject = (k.endsWith('secret') || k.endsWith('credential') || k.endsWith('credentials')) && !SECRET_VALUE_KEYS.has(k) && OBJECT_NAME.test(v) && v.length <= 253;
@@ -128,6 +137,13 @@ export function secretIssues(value: unknown, path: string, options: SecretScanOp
     } else if (Array.isArray(v)) {
       v.forEach((x, i) => walk(x, `${rel}[${i}]`, key, isRef));
     } else if (v && typeof v === 'object') {
+      // An environment entry `{ name: DB_PASSWORD, value: ... }`: its value is named by `name`.
+      const entry = v as Record<string, unknown>;
+      if (typeof entry.name === 'string' && 'value' in entry && Object.keys(entry).every((k) => k === 'name' || k === 'value')) {
+        const ref = isRef || optOut.has(rel ? `${rel}.value` : 'value');
+        walk(entry.value, rel ? `${rel}.value` : 'value', entry.name, ref);
+        return;
+      }
       for (const [k, x] of Object.entries(v)) {
         const ref = isRef || REFERENCE_KEY.test(norm(k)) || optOut.has(rel ? `${rel}.${k}` : k);
         walk(x, rel ? `${rel}.${k}` : k, k, ref);

@@ -163,3 +163,28 @@ describe('the written tree', () => {
     expect(secretsInTree(tree)).toEqual([{ path: 'sites/a/a/apps/x.yaml:4', message: expect.stringMatching(/^contains a private key, which would be written/) }]);
   });
 });
+
+describe('values named by their neighbour: env entries and flag assignments', () => {
+  test('an env entry is judged by its name; a reference or a harmless name is not flagged', () => {
+    const issues = secretIssues({ env: [{ name: 'DB_PASSWORD', value: 'hunter2-but-longer' }, { name: 'LOG_LEVEL', value: 'debug' }, { name: 'TOKEN_TTL', value: '3600' }] }, 'w');
+    expect(issues.map((i) => i.path)).toEqual(['w.env[0].value']);
+    expect(issues[0]!.message).toMatch(/named like one that holds a secret/);
+    expect(secretIssues({ env: [{ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }] }, 'w')).toEqual([]);
+  });
+
+  test('a flag or assignment carrying a secret is flagged; paths, names and template references are not', () => {
+    const issues = secretIssues({ args: ['--epochs=3', '--db-password=s3cret-value', 'API_TOKEN=abc123', '--token-file=/var/run/token', '--password=${DB_PASSWORD}', '--secret-name=db'] }, 'job');
+    expect(issues.map((i) => i.path)).toEqual(['job.args[1]', 'job.args[2]']);
+    expect(issues[0]!.message).toMatch(/'db-password=…'.*valueFrom\.secretKeyRef/);
+    expect(issues[0]!.message).not.toMatch(/s3cret/);
+  });
+
+  test('a training job with a password on its command line is refused at synth, naming the field; nothing else of the job is written', () => {
+    const { App } = jest.requireActual('cdk8s') as typeof import('cdk8s');
+    const { buildReferenceBase } = jest.requireActual('../../apps/reference-fleet') as typeof import('../../apps/reference-fleet');
+    const { TrainingJob } = jest.requireActual('../../constructs') as typeof import('../../constructs');
+    const fleet = buildReferenceBase(new App());
+    new TrainingJob(fleet, 'leaky', { target: { site: 'quebec' }, image: 'r/x:1', args: ['--hf-password=correct-horse-battery'] });
+    expect(() => fleet.resolve()).toThrow(/geo\/leaky: args\[0\]: looks like a secret value given inline \('hf-password=…'\)/);
+  });
+});
