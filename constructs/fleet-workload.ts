@@ -21,6 +21,7 @@ import type { SiteProfile } from './site-profile';
 import type { Site } from './site';
 import { ensureNamespace } from './workload-target';
 import { deferProblems } from './problems';
+import { secretIssues } from '../lib/model/secrets';
 
 /** Which clusters run a {@link FleetWorkload}. */
 export interface FleetWorkloadSelector {
@@ -89,7 +90,8 @@ export class FleetWorkload extends Construct {
       deferProblems(this, fromZodIssues(spec, parsed.error.issues, fleetWorkloadSchema));
       return;
     }
-    const issues: ValidationIssue[] = [];
+    // What is written into every cluster carries no secret (`--api-key=...`, an env var named like a token).
+    const issues: ValidationIssue[] = secretIssues({ image: spec.image, args: spec.args, env: spec.env, config: spec.config, variants: spec.variants?.map((v) => ({ image: v.image, args: v.args })) }, '');
     const rollout = spec.rollout ?? {};
     if (rollout.maxSurge === 0 && rollout.maxUnavailable === 0) issues.push({ path: 'rollout', message: 'maxSurge and maxUnavailable are both 0, so a rollout could never replace a pod (Kubernetes refuses it); let one of them be at least 1' });
     const matches = (site: Site, cluster: K0sCluster) => clusterMatches(spec.select, site, cluster);

@@ -152,6 +152,13 @@ describe('fleet workload rules', () => {
     ]);
   });
 
+  it('refuses secrets given inline in env or args', () => {
+    expect(problems(() => atSynth({ ...base, env: { API_TOKEN: 'f00ba4c0ffee' }, args: ['--db-password=hunter2hunter2'] }))).toEqual([
+      expect.stringMatching(/^retail\/vision: args\[0\]: looks like a secret value given inline \('db-password=…'\)/),
+      expect.stringMatching(/^retail\/vision: env\.API_TOKEN: /),
+    ]);
+  });
+
   it('refuses at synth a matching site added after the workload', () => {
     const f = fleet();
     new FleetWorkload(f, 'vision', { ...base, select: { labels: { 'k0smos.io/region': 'us-west' } } });
