@@ -87,6 +87,29 @@ describe('a profile applied to an inventory of TypeScript rows', () => {
   });
 });
 
+test('a profile with a control plane hosted by k0smotron: workers from the row, the control plane in the management cluster', () => {
+  const hosted = new SiteProfile('kiosk', {
+    infrastructure: 'edge',
+    nodePools: [{ name: 'kiosk', count: 2, cpu: 4, memoryGiB: 16 }],
+    cluster: {
+      controlPlane: ControlPlane.hosted({
+        sshKeySecret: { name: 'kiosk-ssh' },
+        service: { type: 'NodePort' },
+        externalAddress: '203.0.113.10',
+        workers: [{ address: '{{a}}' }, { address: '{{b}}' }],
+      }),
+    },
+    vars: ['a', 'b'],
+  });
+  // The management cluster runs k0smotron (kcm) and gives its etcd volumes.
+  const f = new Fleet(new App(), 'retail', { managementSite: 'hq' });
+  f.addSite('hq', { region: 'us-east', jurisdiction: 'US', location: { lat: 40.7, lon: -74 }, infrastructure: 'aws', nodePools: [{ name: 'm', count: 3, cpu: 8, memoryGiB: 32 }], present: { addons: ['kcm'], storageClasses: [{ name: 'local', default: true }] } });
+  f.addSites(hosted, [{ site: 'kiosk-1', region: 'us-east', jurisdiction: 'US', location: { lat: 40, lon: -74 }, vars: { a: '10.9.1.11', b: '10.9.1.12' } }]);
+  const tree = f.toTree();
+  const machines = [...tree.keys()].filter((k) => k.startsWith('management/clusters/kiosk-1/') && k.includes('/remotemachine.'));
+  expect(machines.map((k) => parse(tree.get(k)!).spec.address).sort()).toEqual(['10.9.1.11', '10.9.1.12']);
+});
+
 describe('inventory problems, all at once, by row and column', () => {
   it('names TypeScript rows by index and field', () => {
     const rows = [row(1), row(2, { jurisdiction: 'us', variant: 'gpus' }), row(3, { vars: { controller: '10.0.3.11' } }), row(1), row(4, { location: { lat: 95, lon: 0 } })];
