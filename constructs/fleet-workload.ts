@@ -243,6 +243,14 @@ export class FleetWorkload extends Construct {
       },
     });
     objects.push({ apiVersion: 'v1', kind: 'Service', metadata: meta, spec: { selector: podLabels, ports: [{ name: 'http', port: 80, targetPort: port }] } });
+    // GPUs are advertised by the vendor's device plugin, which its GPU operator runs: without one the pods stay Pending.
+    if (vendor) {
+      cluster.require(vendor === 'nvidia' ? 'api:nvidia.com' : 'api:amd.com', {
+        by: `Deployment ${this.namespace}/${this.name}`,
+        why: `its pods ask for ${VENDOR_RESOURCE[vendor]}, which the ${vendor === 'nvidia' ? 'NVIDIA' : 'AMD'} GPU operator's device plugin advertises (a GpuOperatorStack, or gpuOperator in the site profile)`,
+        source: this.node.path,
+      });
+    }
     ensureNamespace(cluster, this.namespace, fleet.commonLabels());
     for (const o of objects) new ApiObject(cluster, `fleet-workload-${this.name}-${o.kind.toLowerCase()}`, o);
     // Flows, declared once per cluster at both ends: DNS, callers from the namespace, egress it was given.

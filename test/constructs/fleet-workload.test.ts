@@ -159,6 +159,19 @@ describe('fleet workload rules', () => {
     ]);
   });
 
+  it('needs a GPU operator where its pods ask for GPUs: missing, synth says so; declared present, it is assumed', () => {
+    const bare = (present?: { apiGroups: string[] }) => {
+      const f = new Fleet(new App(), 'retail', { managementSite: 'hq', network: NETWORK });
+      f.addSite('hq', HQ);
+      const plain = new SiteProfile('store', { infrastructure: 'edge', nodePools: [{ name: 'gpu', count: 1, cpu: 16, memoryGiB: 64, gpus: { model: 'L4', count: 1 } }], ...(present ? { present } : {}) });
+      f.addSites(plain, [row(1, 'us-east')]);
+      new FleetWorkload(f, 'vision', base);
+      return f;
+    };
+    expect(problems(() => bare().toTree())).toEqual([expect.stringMatching(/^retail\/vision: cluster 'store-1': Deployment vision\/vision needs api:nvidia\.com \(its pods ask for nvidia\.com\/gpu/)]);
+    expect(bare({ apiGroups: ['nvidia.com'] }).toTree().get('sites/store-1/store-1/apps/deployment_vision_vision.yaml')).toContain('nvidia.com/gpu');
+  });
+
   it('refuses at synth a matching site added after the workload', () => {
     const f = fleet();
     new FleetWorkload(f, 'vision', { ...base, select: { labels: { 'k0smos.io/region': 'us-west' } } });
