@@ -13,6 +13,7 @@ import { retailFleet } from '../../examples/retail/retail';
 import { storesCsv } from '../../examples/retail/generate-stores';
 import { REPO_ROOT, SCHEMAS_DIR, itWithSchemas, tmpDir, treeFailures } from '../helpers';
 import { simulate } from '../comes-up/simulate';
+import { EXIT, main } from '../../bin/cli';
 
 const DIR = path.join(REPO_ROOT, 'examples', 'retail');
 
@@ -73,6 +74,23 @@ describe('retail example, 20 stores', () => {
     const sim = simulate(fromTs, fleet.toSpec(), { schemasDir: SCHEMAS_DIR! });
     expect(sim.failures).toEqual([]);
   });
+});
+
+test('the CLI synthesizes the fleet.yaml with its CSV, and names a bad CSV cell by line and column (exit 1)', async () => {
+  const dir = smallCopy(3);
+  const err: string[] = [];
+  const e = jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.map(String).join(' ')));
+  const l = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  try {
+    expect(await main(['synth', path.join(dir, 'fleet.yaml'), '--out', path.join(dir, 'out')])).toBe(EXIT.ok);
+    expect(fs.existsSync(path.join(dir, 'out', 'sites', 'store-0003', 'store-0003', 'k0sctl.yaml'))).toBe(true);
+    fs.writeFileSync(path.join(dir, 'stores.csv'), storesCsv(3).replace('store-0002,us-west,US', 'store-0002,us-west,United States'));
+    expect(await main(['synth', path.join(dir, 'fleet.yaml'), '--out', path.join(dir, 'out')])).toBe(EXIT.invalid);
+    expect(err.join('\n')).toMatch(/stores\.csv:3: column 'jurisdiction': 'United States' is not an ISO 3166-1 alpha-2 country code/);
+  } finally {
+    e.mockRestore();
+    l.mockRestore();
+  }
 });
 
 // The full inventory: 1,200 stores, from TypeScript and from fleet.yaml, to identical trees.
