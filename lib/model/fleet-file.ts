@@ -54,6 +54,12 @@ export function expandFleetFile(input: unknown): { ok: true; file: ExpandedFleet
     else if (name !== undefined) profiles.set(name, p as SiteProfileSpec);
   });
   const expandedSites: SiteSpec[] = [];
+  // Where each site name comes from, so a name listed twice (in two inventories, or written out too) names both places.
+  const origin = new Map<string, string>();
+  (Array.isArray(rest.sites) ? rest.sites : []).forEach((s, i) => {
+    const n = obj(s).name;
+    if (typeof n === 'string' && !origin.has(n)) origin.set(n, `sites[${i}]`);
+  });
   const inventories: { profile: SiteProfileSpec; inventory: InventorySpec; path: string }[] = [];
   if (rawInventories !== undefined && !Array.isArray(rawInventories)) issues.push({ path: 'inventories', message: 'must be a list of inventories' });
   (Array.isArray(rawInventories) ? rawInventories : []).forEach((inv, i) => {
@@ -86,7 +92,15 @@ export function expandFleetFile(input: unknown): { ok: true; file: ExpandedFleet
     }
     const r = expandInventory(profile, { rows: spec.rows, ...(spec.csv !== undefined ? { csv: spec.csv } : {}), ...(spec.lines ? { lines: spec.lines } : {}), ...(spec.header ? { header: spec.header } : {}) }, `${at}.`);
     issues.push(...r.issues);
-    expandedSites.push(...r.sites.map((s) => s.spec));
+    for (const site of r.sites) {
+      const other = origin.get(site.spec.name);
+      if (other !== undefined) {
+        issues.push({ path: site.row.includes('.csv:') ? `${site.row}: column 'site'` : `${site.row}.site`, message: `site '${site.spec.name}' is listed already at ${other}; site names must be unique in the fleet` });
+        continue;
+      }
+      origin.set(site.spec.name, site.row);
+      expandedSites.push(site.spec);
+    }
     inventories.push({ profile, inventory: spec, path: at });
   });
   const fleetWorkloads: FleetWorkloadSpec[] = [];

@@ -193,6 +193,17 @@ describe('fleet.yaml profiles and inventories', () => {
     ]);
   });
 
+  it('names both places of a site listed twice: written out and in an inventory, or in two inventories', () => {
+    expect(
+      problems(() =>
+        Fleet.fromSpec(new App(), 'retail', { ...base, inventories: [{ profile: 'store', rows: [row(1), { ...row(2), site: 'hq' }] }, { profile: 'store', rows: [row(1)] }] }),
+      ),
+    ).toEqual([
+      "retail: inventories[0].rows[1].site: site 'hq' is listed already at sites[0]; site names must be unique in the fleet",
+      "retail: inventories[1].rows[0].site: site 'store-1' is listed already at inventories[0].rows[0]; site names must be unique in the fleet",
+    ]);
+  });
+
   it('reads csv inventories beside the fleet file, and names their rows by line and column', () => {
     const dir = tmpDir();
     fs.writeFileSync(path.join(dir, 'fleet.json'), JSON.stringify({ ...base, inventories: [{ profile: 'store', csv: 'stores.csv' }] }));
