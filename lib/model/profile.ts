@@ -196,7 +196,10 @@ export function profileIssues(profile: unknown): ValidationIssue[] {
   const p = parsed.data;
   const issues: ValidationIssue[] = [];
   const declared = new Set<string>([...BUILTIN_VARS, ...(p.vars ?? [])]);
-  for (const v of p.vars ?? []) if ((BUILTIN_VARS as readonly string[]).includes(v)) issues.push({ path: 'vars', message: `'${v}' is a row field already ({{${v}}} works without declaring it); remove it from vars` });
+  for (const v of p.vars ?? []) {
+    if ((BUILTIN_VARS as readonly string[]).includes(v)) issues.push({ path: 'vars', message: `'${v}' is a row field already ({{${v}}} works without declaring it); remove it from vars` });
+    else if (v === 'lat' || v === 'lon') issues.push({ path: 'vars', message: `'${v}' is a CSV column of every inventory (the location); name the var otherwise` });
+  }
   const checkPlaceholders = (value: unknown, at: string) => {
     for (const name of placeholders(value)) {
       if (declared.has(name)) continue;
