@@ -164,6 +164,15 @@ function workloadsOf(spec: unknown): { name: string; optional?: boolean }[] {
   return Array.isArray(w) ? (w as { name: string; optional?: boolean }[]) : [];
 }
 
+/**
+ * The IP plan's saved state that `synth --out DIR` reads and writes (`DIR/ip-plan.json`, DIR `dist` by default):
+ * `plan` and `check` read the same file, so they see the addresses synth would give.
+ */
+function ipPlanOf(flags: Record<string, string | true>) {
+  const out = typeof flags.out === 'string' ? flags.out : 'dist';
+  return fs.existsSync(out) && fs.statSync(out).isDirectory() ? Fleet.readIpPlanFile(out) : undefined;
+}
+
 /** `--now <ISO date>`: the instant dated schedules are checked against (the CLI is the edge; nothing reads a clock). */
 function nowFlag(flags: Record<string, string | true>): { now?: string } {
   if (typeof flags.now !== 'string') return {};
@@ -192,7 +201,7 @@ const synth: Command = async (args) => {
 };
 
 const plan: Command = async (args) => {
-  const { positional, flags } = parseArgs(args, { value: ['previous', 'time-limit', 'now'], bool: ['json', 'greedy'] });
+  const { positional, flags } = parseArgs(args, { value: ['previous', 'time-limit', 'now', 'out'], bool: ['json', 'greedy'] });
   expectAtMost(positional, 1);
   const file = positional[0];
   if (!file) throw new UsageError('missing <fleet.yaml>');
@@ -211,8 +220,10 @@ const plan: Command = async (args) => {
     if (read.ignored) console.error(`cdk8s-k0smos plan: ignoring ${flags.previous}: ${read.ignored}`);
     previous = read.previous;
   }
+  const ipAllocations = ipPlanOf(flags);
   const placement = fleet.placement({
     ...(previous ? { previous } : {}),
+    ...(ipAllocations ? { ipAllocations } : {}),
     ...(flags.greedy ? {} : { highs: await loadHighs() }),
     ...(timeLimit !== undefined ? { timeLimitSec: timeLimit } : {}),
     ...now,
@@ -227,7 +238,7 @@ const plan: Command = async (args) => {
  * in memory, nothing written); exit 1 on any unresolved requirement.
  */
 const check: Command = async (args) => {
-  const { positional, flags } = parseArgs(args, { bool: ['json'] });
+  const { positional, flags } = parseArgs(args, { value: ['out'], bool: ['json'] });
   expectAtMost(positional, 1);
   const target = positional[0] ?? 'dist';
   if (!fs.existsSync(target)) throw new UsageError(`'${target}' does not exist`);
@@ -257,7 +268,8 @@ const check: Command = async (args) => {
     return data.ready === true && unresolved.length === 0 ? 0 : 1;
   }
   const fleet = Fleet.fromSpec(new App(), 'fleet', readFleetFile(target));
-  const tree = fleet.toTree({ highs: await loadHighs() });
+  const ipAllocations = ipPlanOf(flags);
+  const tree = fleet.toTree({ highs: await loadHighs(), ...(ipAllocations ? { ipAllocations } : {}) });
   process.stdout.write(tree.get(flags.json ? 'readiness.json' : 'READINESS.md') ?? '');
   return EXIT.ok;
 };
@@ -295,13 +307,13 @@ export const COMMANDS: Record<string, { run: Command; usage: string; help: strin
   },
   plan: {
     run: plan,
-    usage: 'plan <fleet.yaml> [--previous FILE] [--json] [--greedy] [--time-limit SECONDS] [--now ISO-DATE]',
-    help: 'plan <fleet.yaml> [--previous FILE] print the placement of the fleet\'s workloads (--json, --greedy, --time-limit S, --now D); exit 3 if a replica of a workload not marked optional is unplaced',
+    usage: 'plan <fleet.yaml> [--previous FILE] [--out DIR] [--json] [--greedy] [--time-limit SECONDS] [--now ISO-DATE]',
+    help: 'plan <fleet.yaml> [--previous FILE] print the placement of the fleet\'s workloads (--json, --greedy, --time-limit S, --now D; --out DIR: the output folder whose ip-plan.json is read, default dist); exit 3 if a replica of a workload not marked optional is unplaced',
   },
   check: {
     run: check,
-    usage: 'check [<dir>|<fleet.yaml>] [--json]',
-    help: 'check <dir>|<fleet.yaml> [--json]  print what each cluster installs, assumes and allows; exit 1 on an unresolved requirement',
+    usage: 'check [<dir>|<fleet.yaml>] [--out DIR] [--json]',
+    help: 'check <dir>|<fleet.yaml> [--json]  print what each cluster installs, assumes and allows (a fleet.yaml with the IP plan of --out DIR, default dist); exit 1 on an unresolved requirement',
   },
   schema: { run: schema, usage: 'schema', help: 'schema                            print the JSON Schema of fleet.yaml' },
   init: {

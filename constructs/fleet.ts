@@ -11,6 +11,7 @@ import type { InventoryRow, InventorySource } from '../lib/model/profile';
 import { addSitesFromProfile, SiteProfile, type AddSitesOptions } from './site-profile';
 import { FleetWorkload } from './fleet-workload';
 import type { CredentialSpec, IpPlanSpec, MultiClusterServiceSpec, RegionSpec } from '../lib/model/cluster';
+import { IP_PLAN_FILE, parseIpPlanState, planAddresses, renderIpPlanState, type ClusterAddresses, type IpPlan, type IpPlanState } from '../lib/model/ip-plan';
 import { MultiClusterAddon, type MultiClusterAddonProps } from './cluster-addon';
 import { CLUSTER_TEMPLATES, clusterTemplateObjectName } from '../lib/model/cluster-templates';
 import { ClusterTemplateSchemas, checkTemplateConfig } from '../lib/validate/template-values';
@@ -107,6 +108,14 @@ export interface FleetCheckOptions {
    * @default - no time checks beyond those warnings
    */
   readonly now?: Date | string;
+  /**
+   * The IP plan's saved state: the allocations of earlier synths, as plain data (`Fleet.synth` and the CLI read
+   * it from `<outdir>/ip-plan.json` with {@link Fleet.readIpPlanFile}). Recorded clusters keep their CIDRs,
+   * removed ones stay reserved; `toTree` writes the updated state to `ip-plan.json`. Every cluster's
+   * `podCIDR`/`serviceCIDR` is computed with the state last given here.
+   * @default - none: every cluster is allocated afresh (the slot its name hashes to when free)
+   */
+  readonly ipAllocations?: IpPlanState;
 }
 
 /** Options of {@link Fleet.synth}. */
@@ -251,6 +260,8 @@ export class Fleet extends Construct {
   private readonly flowRenderers: FlowRenderer[] = [];
   private readonly outputRenderers: OutputRenderer[] = [];
   private readonly treeReporters: TreeReporter[] = [];
+  private ipState: IpPlanState | undefined;
+  private addressPlanCache: { readonly plan: IpPlan; readonly issues: ValidationIssue[]; readonly state: IpPlanState } | undefined;
 
   constructor(scope: Construct, id: string, props: FleetProps) {
     super(scope, id);
@@ -372,6 +383,52 @@ export class Fleet extends Construct {
   /** Every cluster of every site, sorted by name. */
   public clusters(): K0sCluster[] {
     return this.sites.flatMap((s) => s.clusters).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /**
+   * The fleet IP plan over every cluster, with the saved state last given to `toTree`/`resolve`: each
+   * cluster's addresses, the problems found (synth reports them by fleet.yaml path), and the state to save.
+   * Computed on first use and again after a cluster is added.
+   */
+  public addressPlan(): { readonly plan: IpPlan; readonly issues: readonly ValidationIssue[]; readonly state: IpPlanState } {
+    this.addressPlanCache ??= planAddresses(
+      this.clusters().map((c) => c.ipPlanEntry),
+      this.ipPlan,
+      `${this.node.path}: network`,
+      this.ipState,
+    );
+    return this.addressPlanCache;
+  }
+
+  /** One cluster's addresses from {@link addressPlan}; undefined when the plan could not give it any (synth says why). */
+  public addressesOf(cluster: string): ClusterAddresses | undefined {
+    return this.addressPlan().plan.clusters.get(cluster);
+  }
+
+  /** Called by each new cluster: the IP plan allocates over all of them, so it is computed again. */
+  public clusterAdded(): void {
+    this.addressPlanCache = undefined;
+  }
+
+  /** Sets the saved IP plan state the addresses are computed with (plain data from the edge). */
+  private useIpAllocations(state: IpPlanState | undefined): void {
+    if (state === this.ipState) return;
+    this.ipState = state;
+    this.addressPlanCache = undefined;
+  }
+
+  /**
+   * The edge: reads the IP plan's saved state from `<outdir>/ip-plan.json` (undefined when there is none yet).
+   * A file that cannot be read is an error, never skipped: skipping it would renumber every cluster.
+   */
+  public static readIpPlanFile(outdir: string): IpPlanState | undefined {
+    const file = path.join(outdir, IP_PLAN_FILE);
+    if (!fs.existsSync(file)) return undefined;
+    const read = parseIpPlanState(fs.readFileSync(file, 'utf8'));
+    if ('problem' in read) {
+      throw new ValidationError([{ path: file, message: `${read.problem}; restore it from version control (it records every cluster's addresses), or delete it to renumber every cluster` }], 'cannot read the IP plan');
+    }
+    return read.state;
   }
 
   /** Labels every object of this fleet carries. */
@@ -519,7 +576,8 @@ export class Fleet extends Construct {
    */
   public resolve(options: FleetCheckOptions = {}): FleetModel {
     const issues: ValidationIssue[] = [];
-    const result = validateFleet(this.toSpec());
+    this.useIpAllocations(options.ipAllocations);
+    const result = validateFleet(this.toSpec(), options.ipAllocations ? { ipAllocations: options.ipAllocations } : {});
     if (!result.ok) issues.push(...inConstruct(this.node.path, result.issues));
     // Constructs record the problems of their props (deferProblems) and stay inert, so they all show here at once.
     const withProblems = new Set<string>();
@@ -541,8 +599,8 @@ export class Fleet extends Construct {
   }
 
   /** Places the fleet's workloads (validating the fleet first, and its dated schedules against `now` when given). */
-  public placement(options: FleetPlacementOptions & Pick<FleetCheckOptions, 'now'> = {}): Placement {
-    const model = this.resolve(options.now !== undefined ? { now: options.now } : {});
+  public placement(options: FleetPlacementOptions & Pick<FleetCheckOptions, 'now' | 'ipAllocations'> = {}): Placement {
+    const model = this.resolve({ ...(options.now !== undefined ? { now: options.now } : {}), ...(options.ipAllocations ? { ipAllocations: options.ipAllocations } : {}) });
     return place(this.placementView(model), model.workloads, options);
   }
 
@@ -577,6 +635,8 @@ export class Fleet extends Construct {
     if (unresolved.length > 0) throw new ValidationError(unresolved, 'unresolved requirements');
     const files = [...c.files, ...readinessFiles(this, plans, orphanManagementNeeds(this, c.objects), this.flowsFor(placement))];
     if (placement) files.push(...placementFiles(placement, this.node.path));
+    // The IP plan's state for the next synth: every allocation, removed clusters' ranges kept reserved.
+    files.push({ path: IP_PLAN_FILE, content: renderIpPlanState(this.addressPlan().state), source: this.node.path });
     const managementClusters = this.managementClusters.map((m) => ({ site: m.siteName, cluster: m.clusterName }));
     const tree = renderTree({ targets: c.targets, objects: c.objects, files, managementClusters, remoteResources: this.remoteBundles() });
     let out: FileTree = tree;
@@ -704,9 +764,11 @@ export class Fleet extends Construct {
     const settled = settleOutput(outdir);
     const previousFile = path.join(outdir, 'placement.json');
     const previous = fs.existsSync(previousFile) ? readPreviousPlacement(fs.readFileSync(previousFile, 'utf8')).previous : undefined;
+    const ipAllocations = Fleet.readIpPlanFile(outdir);
     const tree = this.toTree({
       templates: options.templates ?? this.findTemplates(),
       ...(previous ? { previous } : {}),
+      ...(ipAllocations ? { ipAllocations } : {}),
       ...(options.highs ? { highs: options.highs } : {}),
       ...(options.now !== undefined ? { now: options.now } : {}),
     });

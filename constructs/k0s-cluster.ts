@@ -18,7 +18,7 @@ import {
 import { clusterTemplate, clusterTemplateObjectName } from '../lib/model/cluster-templates';
 import type { Infrastructure, NodePoolSpec } from '../lib/model/fleet';
 import { gpuModel, type GpuVendor } from '../lib/model/gpu-models';
-import { clusterAddresses } from '../lib/model/ip-plan';
+import { UNALLOCATED_CIDR, type PlanCluster } from '../lib/model/ip-plan';
 import { LABELS } from '../lib/model/labels';
 import { clusterConfig, clusterConfigSpec, deriveAddonValues, k0sNetwork, sortAddons } from '../lib/k0s/cluster-config';
 import { K0S_MANIFESTS_DIR, k0sctlCluster } from '../lib/k0s/k0sctl';
@@ -187,10 +187,6 @@ export class K0sCluster extends ClusterChart {
   public readonly controlPlane?: ControlPlane;
   /** k0s version in release spelling. */
   public readonly k0sVersion: string;
-  /** Pod CIDR (from the IP plan unless given). */
-  public readonly podCIDR: string;
-  /** Service CIDR (from the IP plan unless given). */
-  public readonly serviceCIDR: string;
   /** Labels that describe the cluster; k0rdent selectors and placement match them. */
   public readonly clusterLabels: Readonly<Record<string, string>>;
   /** Names of the node pools in this cluster. */
@@ -221,18 +217,8 @@ export class K0sCluster extends ClusterChart {
     const pools = site.nodePools.filter((p) => !props.nodePools || props.nodePools.includes(p.name));
     this.nodePools = pools.map((p) => p.name);
 
-    const addr = clusterAddresses(
-      {
-        name: id,
-        ...(props.network?.podCIDR !== undefined ? { podCIDR: props.network.podCIDR } : {}),
-        ...(props.network?.serviceCIDR !== undefined ? { serviceCIDR: props.network.serviceCIDR } : {}),
-        ...(props.network?.slot !== undefined ? { slot: props.network.slot } : {}),
-      },
-      this.fleet.ipPlan,
-    );
-    // Invalid addresses are reported by the fleet's IP plan before anything is written.
-    this.podCIDR = addr?.podCIDR ?? '0.0.0.0/32';
-    this.serviceCIDR = addr?.serviceCIDR ?? '0.0.0.0/32';
+    // The fleet's IP plan allocates over every cluster: it is computed again now that this one exists.
+    this.fleet.clusterAdded();
 
     const vendors = [...new Set(pools.map((p) => (p.gpus ? gpuModel(p.gpus.model)?.vendor : undefined)).filter((v): v is GpuVendor => !!v))].sort();
     this.clusterLabels = {
@@ -286,6 +272,32 @@ export class K0sCluster extends ClusterChart {
         return out;
       },
     });
+  }
+
+  /**
+   * Pod CIDR: given (`network.podCIDR`), else from the fleet IP plan, which allocates over every cluster
+   * and the saved state given to `toTree` (so read it when rendering, not while the fleet is being built).
+   * {@link UNALLOCATED_CIDR} (`0.0.0.0/32`) when the plan has no address for it (synth reports why).
+   */
+  public get podCIDR(): string {
+    return this.fleet.addressesOf(this.name)?.podCIDR ?? UNALLOCATED_CIDR;
+  }
+
+  /** Service CIDR: given (`network.serviceCIDR`), else from the fleet IP plan; see {@link podCIDR}. */
+  public get serviceCIDR(): string {
+    return this.fleet.addressesOf(this.name)?.serviceCIDR ?? UNALLOCATED_CIDR;
+  }
+
+  /** The cluster as the fleet IP plan sees it: its name and pins (`network.slot`, `podCIDR`, `serviceCIDR`). */
+  public get ipPlanEntry(): PlanCluster {
+    const n = this.props.network;
+    return {
+      name: this.name,
+      path: `${this.node.path}: network`,
+      ...(n?.podCIDR !== undefined ? { podCIDR: n.podCIDR } : {}),
+      ...(n?.serviceCIDR !== undefined ? { serviceCIDR: n.serviceCIDR } : {}),
+      ...(n?.slot !== undefined ? { slot: n.slot } : {}),
+    };
   }
 
   /**
@@ -608,13 +620,14 @@ export class K0sCluster extends ClusterChart {
     if (r?.mode !== 'hosted') return;
     const scope = this.managementScope();
     const ns = this.fleet.managementNamespace;
-    const cp = hostedControlPlane({
+    // The CIDRs come from the fleet IP plan, known once every cluster exists: the objects' kinds and names
+    // are made now, their contents when rendered.
+    const cp = (cidrs: { podCIDR: string; serviceCIDR: string }) => hostedControlPlane({
       name: this.name,
       namespace: ns,
       labels: this.clusterLabels,
       k0sVersion: this.k0sVersion,
-      podCIDR: this.podCIDR,
-      serviceCIDR: this.serviceCIDR,
+      ...cidrs,
       clusterDomain: this.props.network?.clusterDomain ?? 'cluster.local',
       replicas: r.replicas,
       service: r.service,
@@ -630,7 +643,11 @@ export class K0sCluster extends ClusterChart {
         },
       }),
     });
-    cp.forEach((o) => this.emit(scope, o));
+    cp({ podCIDR: '', serviceCIDR: '' }).forEach((o, i) => {
+      const { apiVersion, kind, metadata, ...rest } = o;
+      const body = Object.fromEntries(Object.keys(rest).map((k) => [k, Lazy.any({ produce: () => (cp({ podCIDR: this.podCIDR, serviceCIDR: this.serviceCIDR })[i] as Record<string, unknown>)[k] })]));
+      this.emit(scope, { apiVersion, kind, metadata, ...body });
+    });
     const w = { cluster: this.name, namespace: ns, labels: this.clusterLabels, k0sVersion: this.k0sVersion, sshKeySecret: r.sshKeySecret };
     const byPool = new Map<string, typeof r.workers>();
     for (const m of r.workers) byPool.set(m.nodePool ?? 'workers', [...(byPool.get(m.nodePool ?? 'workers') ?? []), m]);

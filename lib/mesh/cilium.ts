@@ -15,6 +15,7 @@ import type { K8sObject } from '../synth/objects';
 import { contains, coveringCidr, formatCidr, isIpAddress, overlaps, parseCidr, parseIpv4, type Cidr } from '../net/cidr';
 import type { ResolvedEndpoint, ResolvedFlow } from '../net/flows';
 import { parseAddressRange, rangeContains, type AddressRange } from '../net/range';
+import { UNALLOCATED_CIDR } from '../model/ip-plan';
 
 export const CILIUM_CHART = { repo: 'https://helm.cilium.io', name: 'cilium', version: '1.19.4' } as const;
 export const CILIUM_NAMESPACE = 'kube-system';
@@ -212,6 +213,8 @@ export function planMesh(members: readonly MeshMember[], options: MeshOptions = 
   // Addresses: pod CIDRs pairwise disjoint, service CIDRs clear of every pod CIDR.
   const pods: { m: MeshMember; c: Cidr }[] = [];
   for (const m of sorted) {
+    // A cluster the fleet IP plan could not address: the plan says why; its placeholder would overlap every other.
+    if (m.podCidr === UNALLOCATED_CIDR) continue;
     const c = parseCidr(m.podCidr);
     if (typeof c === 'string') issues.push({ path: `clusters[${m.cluster}].podCidr`, message: c });
     else pods.push({ m, c });
@@ -227,7 +230,7 @@ export function planMesh(members: readonly MeshMember[], options: MeshOptions = 
     }
   }
   for (const m of sorted) {
-    if (!m.serviceCidr) continue;
+    if (!m.serviceCidr || m.serviceCidr === UNALLOCATED_CIDR) continue;
     const s = parseCidr(m.serviceCidr);
     if (typeof s === 'string') {
       issues.push({ path: `clusters[${m.cluster}].serviceCidr`, message: s });

@@ -4,9 +4,9 @@
  */
 import type { z } from 'zod';
 import type { ValidationIssue } from './errors';
-import { containsAddress, parseCidr, parseIpv4 } from '../net/cidr';
-import { clusterIssues, dups, inlineSecretIssues } from './cluster';
-import { planAddresses, type IpPlan, type PlanCluster } from './ip-plan';
+import { containsAddress, parseCidr, parseIpv4, type Cidr } from '../net/cidr';
+import { clusterIssues, dups, inlineSecretIssues, isCilium } from './cluster';
+import { DEFAULT_NODE_MASK_SIZE, planAddresses, type IpPlan, type IpPlanState, type PlanCluster } from './ip-plan';
 import { didYouMean } from './suggest';
 import type { fleetSchema } from './fleet';
 
@@ -21,16 +21,36 @@ export function clusterEntries(f: ParsedFleet): { site: ParsedSite; cluster: Par
   );
 }
 
-/** The IP plan of a parsed fleet. */
-export function fleetIpPlan(f: ParsedFleet): { plan: IpPlan; issues: ValidationIssue[] } {
-  const clusters: PlanCluster[] = clusterEntries(f).map(({ cluster, path }) => ({
+/**
+ * The per-node pod range of a cluster with these add-ons: Cilium's cluster-pool mask size when its values
+ * set one, else /24 (Cilium's default, and kube-controller-manager's `--node-cidr-mask-size` for IPv4).
+ */
+export function nodeMaskSize(addons: readonly { chart: { name: string }; values?: Readonly<Record<string, unknown>> }[] | undefined): number {
+  for (const a of addons ?? []) {
+    if (!isCilium(a)) continue;
+    const m = (a.values as { ipam?: { operator?: { clusterPoolIPv4MaskSize?: unknown } } } | undefined)?.ipam?.operator?.clusterPoolIPv4MaskSize;
+    if (typeof m === 'number' && Number.isInteger(m) && m > 0 && m <= 32) return m;
+  }
+  return DEFAULT_NODE_MASK_SIZE;
+}
+
+/** The nodes of a cluster that take a per-node pod range (its node pools), and how that count is made. */
+export function clusterNodes(pools: readonly { name: string; count: number }[]): { nodes: number; nodesFrom: string } {
+  return { nodes: pools.reduce((n, p) => n + p.count, 0), nodesFrom: `node pools ${pools.map((p) => `${p.name}: ${p.count}`).join(', ') || 'none'}` };
+}
+
+/** The IP plan of a parsed fleet, with the saved state of earlier synths (`ip-plan.json`) when given. */
+export function fleetIpPlan(f: ParsedFleet, saved?: IpPlanState): { plan: IpPlan; issues: ValidationIssue[]; state: IpPlanState } {
+  const clusters: PlanCluster[] = clusterEntries(f).map(({ site, cluster, path }) => ({
     name: cluster.name,
     path: `${path}.network`,
     ...(cluster.network?.podCIDR !== undefined ? { podCIDR: cluster.network.podCIDR } : {}),
     ...(cluster.network?.serviceCIDR !== undefined ? { serviceCIDR: cluster.network.serviceCIDR } : {}),
     ...(cluster.network?.slot !== undefined ? { slot: cluster.network.slot } : {}),
+    ...clusterNodes(site.nodePools.filter((p) => !cluster.nodePools || cluster.nodePools.includes(p.name))),
+    nodeMaskSize: nodeMaskSize(cluster.addons),
   }));
-  return planAddresses(clusters, f.network ?? {}, 'network');
+  return planAddresses(clusters, f.network ?? {}, 'network', saved);
 }
 
 /** Sites that run a management cluster: the fleet's, and each region's cluster site. */
@@ -44,7 +64,8 @@ export function managementSites(f: ParsedFleet): string[] {
   return [...out].sort();
 }
 
-export function fleetClusterIssues(f: ParsedFleet): ValidationIssue[] {
+/** `planned`: the fleet's IP plan when the caller has computed it already (it is the costliest rule at thousands of clusters). */
+export function fleetClusterIssues(f: ParsedFleet, saved?: IpPlanState, planned?: { plan: IpPlan; issues: ValidationIssue[] }): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const credentials = (f.management.credentials ?? []).map((c) => c.name);
   const regions = f.management.regions ?? [];
@@ -110,22 +131,37 @@ export function fleetClusterIssues(f: ParsedFleet): ValidationIssue[] {
   }
 
   // The IP plan, and node addresses that fall inside a cluster's pod or service range.
-  const { plan, issues: planIssues } = fleetIpPlan(f);
+  const { plan, issues: planIssues } = planned ?? fleetIpPlan(f, saved);
   issues.push(...planIssues);
-  const ranges = [...plan.clusters.entries()].flatMap(([name, a]) => [
-    { name, what: 'pod', cidr: parseCidr(a.podCIDR) },
-    { name, what: 'service', cidr: parseCidr(a.serviceCIDR) },
-  ]);
+  // Sorted by start address, looked up by binary search (no pass over every range per node: fleets have thousands).
+  const ranges = [...plan.clusters.entries()]
+    .flatMap(([name, a]) => [
+      { name, what: 'pod', cidr: parseCidr(a.podCIDR) },
+      { name, what: 'service', cidr: parseCidr(a.serviceCIDR) },
+    ])
+    .filter((r): r is { name: string; what: string; cidr: Cidr } => typeof r.cidr !== 'string')
+    .sort((a, b) => a.cidr.base - b.cidr.base);
+  const rangesAt = (ip: number) => {
+    let lo = 0;
+    let hi = ranges.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (ranges[mid]!.cidr.base <= ip) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    // ranges[hi] starts at or below ip; overlapping ranges (reported by the plan) sit just before it.
+    const out = [];
+    for (let i = hi; i >= 0 && i > hi - 4; i--) if (containsAddress(ranges[i]!.cidr, ip)) out.push(ranges[i]!);
+    return out.reverse();
+  };
   for (const { cluster, path } of entries) {
     const cp = cluster.controlPlane;
     const hosts = cp?.mode === 'standalone' ? cp.hosts.map((h, i) => ({ h, p: `${path}.controlPlane.hosts[${i}]` })) : cp?.mode === 'hosted' ? cp.workers.map((h, i) => ({ h, p: `${path}.controlPlane.workers[${i}]` })) : [];
     for (const { h, p } of hosts) {
       const ip = parseIpv4(h.privateAddress ?? h.address);
       if (ip === undefined) continue;
-      for (const r of ranges) {
-        if (typeof r.cidr !== 'string' && containsAddress(r.cidr, ip)) {
-          issues.push({ path: `${p}.privateAddress`, message: `node address ${h.privateAddress ?? h.address} is inside the ${r.what} CIDR of cluster '${r.name}'; node, pod and service networks must not overlap. Move the plan (network.podPool/servicePool) or that cluster's CIDR` });
-        }
+      for (const r of rangesAt(ip)) {
+        issues.push({ path: `${p}.privateAddress`, message: `node address ${h.privateAddress ?? h.address} is inside the ${r.what} CIDR of cluster '${r.name}'; node, pod and service networks must not overlap. Move the plan (network.podPool/servicePool) or that cluster's CIDR` });
       }
     }
   }

@@ -134,7 +134,7 @@ export const clusterNetworkSchema = z
   .strictObject({
     podCIDR: z.string().optional().describe('Pod CIDR. Default: allocated from the fleet IP plan.'),
     serviceCIDR: z.string().optional().describe('Service CIDR. Default: allocated from the fleet IP plan.'),
-    slot: z.int().min(0).optional().describe('Slot of this cluster in the fleet IP plan. Default: derived from the cluster name.'),
+    slot: z.int().min(0).optional().describe('Slot of this cluster in the fleet IP plan (a pin: wins over the saved allocation). Default: allocated (the slot the name hashes to when free, else the next free one), then kept in ip-plan.json.'),
     provider: z.enum(['kuberouter', 'calico', 'custom']).optional().describe('k0s network provider. Default: custom when Cilium is an add-on, else kuberouter.'),
     clusterDomain: z.string().optional().describe('Default cluster.local.'),
   })
@@ -212,6 +212,10 @@ export const ipPlanSchema = z
     podPrefixLength: z.int().min(8).max(28).optional().describe('Prefix length of each pod CIDR. Default 17 (256 clusters of up to 32k pods).'),
     servicePool: z.string().optional().describe('Pool service CIDRs are allocated from. Default 172.16.0.0/12.'),
     servicePrefixLength: z.int().min(8).max(28).optional().describe('Prefix length of each service CIDR. Default 20.'),
+    reuseRemoved: z
+      .union([z.boolean(), z.array(z.string().min(1))])
+      .optional()
+      .describe("Release the ranges of clusters that left the fleet (kept reserved in ip-plan.json) so new clusters may take them: true for all, or the names to release. Only once their addresses are out of use. Default: kept reserved."),
   })
   .describe('The fleet IP plan.');
 

@@ -24,7 +24,7 @@ import {
   type ResolvedControlPlane,
 } from './cluster';
 import { fleetClusterIssues, fleetIpPlan } from './cluster-rules';
-import type { IpPlan } from './ip-plan';
+import type { IpPlan, IpPlanState } from './ip-plan';
 import { resolveWorkloads, workloadIssues, workloadsSchema, type WorkloadModel } from './workload';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -229,16 +229,27 @@ export function parseFleet(input: unknown): FleetModel {
 
 export type FleetResult = { ok: true; fleet: FleetModel } | { ok: false; issues: ValidationIssue[] };
 
+/** Options of {@link validateFleet}. */
+export interface ValidateFleetOptions {
+  /**
+   * The IP plan's saved state (`ip-plan.json` of the output folder, read at the edge): recorded clusters
+   * keep their CIDRs, removed ones stay reserved.
+   * @default - none: every cluster is allocated afresh (its hashed slot when free)
+   */
+  readonly ipAllocations?: IpPlanState;
+}
+
 /** Like `parseFleet`, without throwing. */
-export function validateFleet(input: unknown): FleetResult {
+export function validateFleet(input: unknown, options: ValidateFleetOptions = {}): FleetResult {
   const parsed = fleetSchema.safeParse(input);
   // Structural errors first; rules that span objects run on whatever parsed, so one pass reports both kinds.
   const issues: ValidationIssue[] = parsed.success ? [] : fromZodIssues(input, parsed.error.issues, fleetSchema);
   issues.push(...crossChecks(input));
-  if (parsed.success) issues.push(...fleetClusterIssues(parsed.data));
-  else issues.push(...salvagedClusterIssues(input));
+  const planned = parsed.success ? fleetIpPlan(parsed.data, options.ipAllocations) : undefined;
+  if (parsed.success) issues.push(...fleetClusterIssues(parsed.data, options.ipAllocations, planned));
+  else issues.push(...salvagedClusterIssues(input, options.ipAllocations));
   if (issues.length > 0 || !parsed.success) return { ok: false, issues: dedupe(issues) };
-  return { ok: true, fleet: resolve(parsed.data) };
+  return { ok: true, fleet: resolve(parsed.data, planned!.plan) };
 }
 
 /**
@@ -247,7 +258,7 @@ export function validateFleet(input: unknown): FleetResult {
  * own. Problems that only name a site left out are dropped, so a bad field never causes a second,
  * misleading error elsewhere.
  */
-function salvagedClusterIssues(input: unknown): ValidationIssue[] {
+function salvagedClusterIssues(input: unknown, saved: IpPlanState | undefined): ValidationIssue[] {
   const o = obj(input);
   const allSites = arr(o.sites);
   const good = allSites.filter((x) => siteSchema.safeParse(x).success);
@@ -261,7 +272,7 @@ function salvagedClusterIssues(input: unknown): ValidationIssue[] {
   if (good.length === 0) return [];
   const r = fleetSchema.safeParse(candidate);
   if (!r.success) return [];
-  return fleetClusterIssues(r.data).filter((i) => !dropped.some((d) => i.message.includes(`'${d}'`) || i.path.includes(`[${d}]`) || i.message.includes(` ${d} `)));
+  return fleetClusterIssues(r.data, saved).filter((i) => !dropped.some((d) => i.message.includes(`'${d}'`) || i.path.includes(`[${d}]`) || i.message.includes(` ${d} `)));
 }
 
 function dedupe(issues: ValidationIssue[]): ValidationIssue[] {
@@ -436,8 +447,7 @@ function duplicates(names: readonly string[]): string[] {
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-function resolve(data: z.output<typeof fleetSchema>): FleetModel {
-  const { plan } = fleetIpPlan(data);
+function resolve(data: z.output<typeof fleetSchema>, plan: IpPlan): FleetModel {
   const sites: SiteModel[] = data.sites
     .map((s) => {
       const pools: NodePoolModel[] = s.nodePools.map((p) => {

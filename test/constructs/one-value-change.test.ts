@@ -3,6 +3,7 @@
  */
 import type { FleetSpec } from '../../lib/model/fleet';
 import type { FileTree } from '../../lib/synth/render';
+import { parseIpPlanState } from '../../lib/model/ip-plan';
 import { referenceFleetSpec } from '../../apps/reference-fleet';
 import { clone, describeWithSchemas, fleetFrom, templateSchemas, treeFailures } from '../helpers';
 
@@ -17,7 +18,9 @@ function diffAfter(base: FleetSpec, edit: Edit): { changed: string[]; after: Fil
   const before = fleetFrom(base).toTree();
   const spec = clone(base);
   edit(spec);
-  const after = fleetFrom(spec).toTree();
+  // The second synth reads the IP plan the first one wrote, as Fleet.synth does from <outdir>/ip-plan.json.
+  const state = parseIpPlanState(before.get('ip-plan.json')!);
+  const after = fleetFrom(spec).toTree('state' in state ? { ipAllocations: state.state } : {});
   return { changed: changedFiles(before, after), after };
 }
 const site = (f: any, name: string) => f.sites.find((s: { name: string }) => s.name === name);
@@ -100,7 +103,7 @@ describe('one value changed, only its dependents change', () => {
   });
 
   test('adding a cluster adds its files and one IP-plan entry; no other cluster is renumbered', () => {
-    const { changed } = diffAfter(referenceFleetSpec, (f) =>
+    const { changed, after } = diffAfter(referenceFleetSpec, (f) =>
       f.sites.push({
         name: 'montreal',
         region: 'ca-east',
@@ -113,6 +116,7 @@ describe('one value changed, only its dependents change', () => {
     // A new site is new capacity, so the placement report is redone as well.
     expect(changed).toEqual([
       'PLACEMENT.md',
+      'ip-plan.json',
       'management/clusters/montreal/apps/configmap_k0smos-system_cluster-montreal.yaml',
       'management/clusters/montreal/apps/kustomization.yaml',
       'management/clusters/montreal/infra/kustomization.yaml',
@@ -126,6 +130,10 @@ describe('one value changed, only its dependents change', () => {
       'sites/montreal/montreal/infra/namespace_k0smos-system.yaml',
       'sites/montreal/montreal/kustomization.yaml',
     ]);
+    // The IP plan's state gains one line, for montreal; every other line stays.
+    const lines = (t: string) => t.split('\n').map((l) => l.replace(/,$/, ''));
+    const added = lines(after.get('ip-plan.json')!).filter((l) => !lines(fleetFrom(referenceFleetSpec).toTree().get('ip-plan.json')!).includes(l));
+    expect(added).toEqual([expect.stringMatching(/^ {4}\{"name": "montreal", "slot": \d+, /)]);
   });
 });
 
