@@ -99,5 +99,13 @@ test('retail example, 1,200 stores: TypeScript and fleet.yaml + CSV give identic
   const fromTs = retailFleet(new App(), readInventoryCsv(path.join(DIR, 'stores.csv'), 'stores.csv')).toTree();
   const fromYaml = Fleet.fromSpec(new App(), 'fleet', readFleetFile(path.join(DIR, 'fleet.yaml'))).toTree();
   expect([...fromTs.keys()].filter((k) => k.endsWith('/k0sctl.yaml'))).toHaveLength(1200);
+  // 5 % of the stores run the CUDA image on their L4; every store has its own addresses (no slot pinned).
+  const images = [...fromTs.entries()].filter(([k]) => k.endsWith('/apps/deployment_shelf-vision_shelf-vision.yaml')).map(([, v]) => parse(v).spec.template.spec.containers[0].image as string);
+  expect(images).toHaveLength(1200);
+  expect(images.filter((i) => i.endsWith('-cuda'))).toHaveLength(60);
+  const plan = JSON.parse(fromTs.get('ip-plan.json')!) as { clusters: { podCIDR: string; serviceCIDR: string }[] };
+  expect(plan.clusters).toHaveLength(1201);
+  expect(new Set(plan.clusters.map((c) => c.podCIDR)).size).toBe(1201);
+  expect(new Set(plan.clusters.map((c) => c.serviceCIDR)).size).toBe(1201);
   expect(differences(fromTs, fromYaml)).toEqual([]);
 });
