@@ -36,3 +36,6 @@ export { FLOWER_VERSION, FLOWER_PORTS, FLOWER_IMAGES } from './lib/flower/consta
 export type { PlacementNeeds, WorkloadTarget } from './lib/workloads/needs';
 export * from './lib/model/workload';
 export * from './lib/placement';
+export { imageList, imageListWarnings, normalizeImage, objectImages, IMAGE_LIST_FILE, type FoundImage, type ImageListInput } from './lib/airgap/images';
+export { k0sImages, knownK0sImageReleases, K0S_IMAGES, K0S_IMAGE_REPOSITORIES, type K0sComponentImages, type K0sImageOptions, type K0sImages } from './lib/airgap/k0s-images';
+export { chartImages, bundleImages, CHART_IMAGES, type ChartImages } from './lib/airgap/chart-images';

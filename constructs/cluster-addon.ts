@@ -1,7 +1,7 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { HelmChartAddon } from '../lib/addons/addon';
-import { chartReference, deriveAddonValues, repositoryName } from '../lib/k0s/cluster-config';
+import { chartReference, deriveAddonValues, fromChartMirror, repositoryName } from '../lib/k0s/cluster-config';
 import { helmRepository, KCM_API_VERSION, serviceEntry, serviceTemplate, serviceTemplateName } from '../lib/kcm/objects';
 import { toYaml } from '../lib/synth/serialize';
 import { ValidationError, inConstruct } from '../lib/model/errors';
@@ -60,7 +60,9 @@ export class ClusterAddon extends Construct {
         metadata: { name: `k0s-addon-${props.name}`, namespace: 'kube-system', labels: { ...cluster.clusterLabels } },
         spec: Lazy.any({
           produce: () => {
-            const a = cluster.addons.find((x) => x.name === props.name) ?? deriveAddonValues(this.addon, { podCIDR: cluster.podCIDR });
+            const found = cluster.addons.find((x) => x.name === props.name) ?? deriveAddonValues(this.addon, { podCIDR: cluster.podCIDR });
+            const mirror = cluster.airgap?.charts;
+            const a = mirror !== undefined ? fromChartMirror(found, mirror) : found;
             return {
               releaseName: a.name,
               chartName: chartReference(a),

@@ -36,6 +36,8 @@ import { placementFiles, readPreviousPlacement } from '../lib/placement/report';
 import type { Placement, PlaceOptions } from '../lib/placement/types';
 import { checkFlows, normalFlow, resolveFlows, uniqueFlows, type FlowSpec, type PlacedClusters, type ResolvedFlow } from '../lib/net/flows';
 import { FolderChart, ManagementChart, ManagementClusterChart, OutputFile } from './folder-chart';
+import { imageListFiles } from './airgap';
+import { imageListWarnings } from '../lib/airgap/images';
 import { Site, type SiteProps } from './site';
 import { applyInstalls, orphanManagementNeeds, planFleet, readinessFiles } from './readiness';
 import { kustomizeRemoteUrl } from '../lib/readiness/catalog';
@@ -633,7 +635,7 @@ export class Fleet extends Construct {
       })),
     );
     if (unresolved.length > 0) throw new ValidationError(unresolved, 'unresolved requirements');
-    const files = [...c.files, ...readinessFiles(this, plans, orphanManagementNeeds(this, c.objects), this.flowsFor(placement))];
+    const files = [...c.files, ...readinessFiles(this, plans, orphanManagementNeeds(this, c.objects), this.flowsFor(placement)), ...imageListFiles(this, c.objects)];
     if (placement) files.push(...placementFiles(placement, this.node.path));
     // The IP plan's state for the next synth: every allocation, removed clusters' ranges kept reserved.
     files.push({ path: IP_PLAN_FILE, content: renderIpPlanState(this.addressPlan().state), source: this.node.path });
@@ -777,7 +779,7 @@ export class Fleet extends Construct {
     // said once, here, on stderr (`cdk8s synth` swallows the app's stdout).
     for (const n of notes) console.error(`cdk8s-k0smos: note: ${n}`);
     // Warnings go to the console, never into the tree: the output must not change with the day synth runs.
-    const warnings = this.timeChecks(options.now).warnings;
+    const warnings = [...this.timeChecks(options.now).warnings, ...imageListWarnings(tree)];
     for (const w of warnings) console.warn(`cdk8s-k0smos: warning: ${w}`);
     const folders = [...tree.keys()].filter((p) => p.endsWith('/kustomization.yaml')).map((p) => p.slice(0, -'/kustomization.yaml'.length));
     return { outdir: path.resolve(outdir), files: tree.size, folders, warnings, notes };

@@ -14,6 +14,7 @@ import {
   type K0rdentControlPlaneSpec,
   type ResolvedControlPlane,
   type StandaloneControlPlaneSpec,
+  type AirgapSpec,
 } from '../lib/model/cluster';
 import { clusterTemplate, clusterTemplateObjectName } from '../lib/model/cluster-templates';
 import type { Infrastructure, NodePoolSpec } from '../lib/model/fleet';
@@ -82,6 +83,8 @@ export interface ISite {
   readonly jurisdiction: string;
   readonly infrastructure: Infrastructure;
   readonly airgapped: boolean;
+  /** The site's air-gap settings (a cluster's own replace them). */
+  readonly airgap?: AirgapSpec;
   readonly nodePools: readonly NodePoolSpec[];
   /** What every cluster of the site already has, installed outside the fleet. */
   readonly present?: PresentSpec;
@@ -124,6 +127,14 @@ export interface K0sClusterProps {
    * @default - none
    */
   readonly airgapBundle?: string;
+  /**
+   * Where this cluster gets its images and charts when its site has no internet access: a registry
+   * mirror (`{ registry: 'registry.store.local:5000' }`, k0s `spec.images.repository`), an image
+   * bundle (`{ bundle: true }`, or a path k0sctl uploads), a chart mirror (`charts: 'oci://…'`).
+   * An air-gapped cluster gets `sites/<site>/<cluster>/images.txt`, the images its nodes pull.
+   * @default - the site's `airgap`
+   */
+  readonly airgap?: AirgapSpec;
   /**
    * How add-ons reach a k0s cluster (standalone or hosted): `extensions` puts them into the k0s
    * ClusterConfig (`spec.extensions.helm`); `charts` writes k0s `Chart` objects into the cluster's folder.
@@ -441,6 +452,28 @@ export class K0sCluster extends ClusterChart {
     return this.node.children.filter((c): c is ClusterAddon => c instanceof ClusterAddon).map((c) => c.addon);
   }
 
+  /** The air-gap settings that apply here (the cluster's, else its site's). */
+  public get airgap(): AirgapSpec | undefined {
+    return this.props.airgap ?? this.site.airgap;
+  }
+
+  /** True when the cluster's site has no internet access (or it has air-gap settings): it gets an image list. */
+  public get airgapped(): boolean {
+    return this.site.airgapped || this.airgap !== undefined;
+  }
+
+  /** The k0s network provider and whether kube-proxy runs: what decides k0s's own images on the nodes. */
+  public get k0sNetworking(): { readonly provider: 'kuberouter' | 'calico' | 'custom'; readonly kubeProxyDisabled: boolean } {
+    const n = k0sNetwork(this.k0sConfigInput(false)) as { provider: 'kuberouter' | 'calico' | 'custom'; kubeProxy?: { disabled?: boolean } };
+    return { provider: n.provider, kubeProxyDisabled: n.kubeProxy?.disabled === true };
+  }
+
+  /** The image bundle k0sctl uploads to every host, if any. */
+  private get bundlePath(): string | undefined {
+    const b = this.airgap?.bundle;
+    return this.props.airgapBundle ?? (typeof b === 'string' ? b : undefined);
+  }
+
   /** How the control plane is reached, when the fleet knows it. */
   public get apiEndpoint(): ApiEndpoint | undefined {
     const r = this.resolved;
@@ -473,6 +506,7 @@ export class K0sCluster extends ClusterChart {
       addons: addons.length > 0 ? addons.map((a) => ({ ...a })) : undefined,
       imageRepository: p.imageRepository,
       airgapBundle: p.airgapBundle,
+      airgap: p.airgap,
       addonDelivery: p.addonDelivery,
       present: p.present,
       loadBalancer: p.loadBalancer,
@@ -548,7 +582,7 @@ export class K0sCluster extends ClusterChart {
       clusterDomain: this.props.network?.clusterDomain ?? 'cluster.local',
       ...(this.props.network?.provider !== undefined ? { provider: this.props.network.provider } : {}),
       addons: this.addons,
-      ...(this.props.imageRepository !== undefined ? { imageRepository: this.props.imageRepository } : {}),
+      ...airgapConfig(this.props, this.airgapped ? (this.airgap ?? {}) : undefined),
       ...(r?.mode === 'standalone' && r.externalAddress !== undefined ? { externalAddress: r.externalAddress } : {}),
       helmExtensions,
     };
@@ -596,7 +630,7 @@ export class K0sCluster extends ClusterChart {
             hosts: r.hosts,
             config: clusterConfig('k0s', this.k0sConfigInput(this.addonDelivery === 'extensions')),
             workerArgs: (pool) => this.workerArgs(pool),
-            ...(this.props.airgapBundle !== undefined ? { airgapBundle: this.props.airgapBundle } : {}),
+            ...(this.bundlePath !== undefined ? { airgapBundle: this.bundlePath } : {}),
             controllerFiles: this.manifestStacks.flatMap(({ stack, source }) =>
               'file' in source ? [{ name: stack, src: source.file, dstDir: `${K0S_MANIFESTS_DIR}/${stack}`, perm: '0600' }] : [],
             ),
@@ -703,6 +737,16 @@ function k0rdentServices(addons: readonly HelmChartAddon[]): Record<string, unkn
   const deps = addonDependencies(addons);
   const byName = new Map(addons.map((a) => [a.name, a] as const));
   return addons.map((a) => serviceEntry(a, (deps.get(a.name) ?? []).map((d) => ({ name: d, namespace: byName.get(d)!.namespace }))));
+}
+
+/** The k0s image settings of an air-gapped cluster: its mirror, the pull policy, its chart mirror. */
+function airgapConfig(p: K0sClusterProps, airgap: AirgapSpec | undefined): { imageRepository?: string; imagePullPolicy?: 'IfNotPresent'; chartMirror?: string } {
+  const repository = p.imageRepository ?? airgap?.registry;
+  return {
+    ...(repository !== undefined ? { imageRepository: repository } : {}),
+    ...(airgap !== undefined ? { imagePullPolicy: 'IfNotPresent' as const } : {}),
+    ...(airgap?.charts !== undefined ? { chartMirror: airgap.charts } : {}),
+  };
 }
 
 /** A worker bootstrap config whose k0s args are read at synth time: layers added after the cluster (the GPU stack) add labels and taints. */

@@ -11,7 +11,7 @@ import {
   type SiteSpec,
 } from '../lib/model/fleet';
 import { gpuModel } from '../lib/model/gpu-models';
-import { clusterIssues } from '../lib/model/cluster';
+import { clusterIssues, type AirgapSpec } from '../lib/model/cluster';
 import { SYSTEM_NAMESPACE } from '../lib/model/labels';
 import { toYamlOrdered } from '../lib/synth/serialize';
 import type { PresentSpec } from '../lib/readiness/capability';
@@ -50,9 +50,17 @@ export interface SiteProps {
   readonly rttMs?: Readonly<Record<string, number>>;
   /**
    * The site has no internet access.
-   * @default false
+   * @default false (true when `airgap` is given)
    */
   readonly airgapped?: boolean;
+  /**
+   * Where the clusters of this air-gapped site get their images and charts: a registry mirror
+   * (`{ registry: 'registry.store.local:5000' }`), an image bundle (`{ bundle: true }`), a chart mirror
+   * (`charts`). Every air-gapped cluster gets `sites/<site>/<cluster>/images.txt`. A cluster's own
+   * `airgap` replaces this.
+   * @default - none
+   */
+  readonly airgap?: AirgapSpec;
   /**
    * Extra labels for the objects that describe this site.
    * @default - none
@@ -85,6 +93,8 @@ export class Site extends Construct implements ISite {
   public readonly infrastructure: Infrastructure;
   /** The site has no internet access. */
   public readonly airgapped: boolean;
+  /** The site's air-gap settings, as given. */
+  public readonly airgap?: AirgapSpec;
   /** The node pools, as given. */
   public readonly nodePools: readonly NodePoolSpec[];
   /** What every cluster of this site already has (as declared). */
@@ -107,7 +117,8 @@ export class Site extends Construct implements ISite {
       for (const c of parsed.data.clusters ?? []) {
         const pools = parsed.data.nodePools.filter((p) => !c.nodePools || c.nodePools.includes(p.name)).map((p) => ({ name: p.name, count: p.count }));
         // Credentials may be added after the site: their references are checked by Fleet.resolve().
-        const ctx = { site: id, infrastructure: parsed.data.infrastructure, airgapped: parsed.data.airgapped ?? false, pools };
+        const siteAirgap = parsed.data.airgap;
+        const ctx = { site: id, infrastructure: parsed.data.infrastructure, airgapped: (parsed.data.airgapped ?? false) || siteAirgap !== undefined, ...(siteAirgap !== undefined ? { siteAirgap } : {}), pools };
         issues.push(...clusterIssues(c, ctx, `clusters[${c.name}]`));
       }
     }
@@ -125,7 +136,8 @@ export class Site extends Construct implements ISite {
     this.region = site.region;
     this.jurisdiction = site.jurisdiction;
     this.infrastructure = site.infrastructure;
-    this.airgapped = site.airgapped ?? false;
+    this.airgapped = (site.airgapped ?? false) || spec.airgap !== undefined;
+    if (spec.airgap !== undefined) this.airgap = spec.airgap;
     this.present = (spec.present ?? {}) as PresentSpec;
     this.nodePools = (spec.nodePools ?? []) as NodePoolSpec[];
     this.labels = { ...(spec.labels ?? {}) };
@@ -140,6 +152,7 @@ export class Site extends Construct implements ISite {
         ...(c.addons !== undefined ? { addons: c.addons.map((a) => ({ ...a, values: a.values ?? {} })) } : {}),
         ...(c.imageRepository !== undefined ? { imageRepository: c.imageRepository } : {}),
         ...(c.airgapBundle !== undefined ? { airgapBundle: c.airgapBundle } : {}),
+        ...(c.airgap !== undefined ? { airgap: c.airgap } : {}),
         ...(c.addonDelivery !== undefined ? { addonDelivery: c.addonDelivery } : {}),
         ...(c.present !== undefined ? { present: c.present as PresentSpec } : {}),
         ...(c.loadBalancer !== undefined ? { loadBalancer: c.loadBalancer } : {}),

@@ -20,6 +20,13 @@ export interface ClusterConfigInput {
   readonly provider?: 'kuberouter' | 'calico' | 'custom';
   readonly addons: readonly HelmChartAddon[];
   readonly imageRepository?: string;
+  /**
+   * The pull policy of k0s's own images, set for air-gapped clusters (`IfNotPresent`: images imported
+   * from a bundle or mirrored are used as they are; `Always` would fail without the upstream registry).
+   */
+  readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  /** An `oci://` registry path holding every chart of the cluster: chart references point there. */
+  readonly chartMirror?: string;
   /** Load balancer / VIP in front of the controllers. */
   readonly externalAddress?: string;
   /** Put the add-ons into `spec.extensions.helm`. */
@@ -43,14 +50,28 @@ export function k0sNetwork(input: Pick<ClusterConfigInput, 'podCIDR' | 'serviceC
 export function clusterConfigSpec(input: ClusterConfigInput): Record<string, unknown> {
   const spec: Record<string, unknown> = { network: k0sNetwork(input) };
   if (input.externalAddress !== undefined) spec.api = { externalAddress: input.externalAddress, sans: [input.externalAddress] };
-  if (input.imageRepository !== undefined) spec.images = { repository: input.imageRepository };
-  if (input.helmExtensions && input.addons.length > 0) spec.extensions = { helm: helmExtensions(input.addons) };
+  if (input.imageRepository !== undefined || input.imagePullPolicy !== undefined) {
+    spec.images = {
+      ...(input.imageRepository !== undefined ? { repository: input.imageRepository } : {}),
+      ...(input.imagePullPolicy !== undefined ? { default_pull_policy: input.imagePullPolicy } : {}),
+    };
+  }
+  const addons = input.chartMirror !== undefined ? input.addons.map((a) => fromChartMirror(a, input.chartMirror!)) : input.addons;
+  if (input.helmExtensions && addons.length > 0) spec.extensions = { helm: helmExtensions(addons) };
   return spec;
 }
 
 /** A full ClusterConfig document (as embedded in k0sctl.yaml). */
 export function clusterConfig(name: string, input: ClusterConfigInput): Record<string, unknown> {
   return { apiVersion: K0S_API_VERSION, kind: 'ClusterConfig', metadata: { name }, spec: clusterConfigSpec(input) };
+}
+
+/**
+ * The add-on with its chart read from a mirror: an `oci://` registry path that holds the chart under
+ * its own name (`helm push <chart>.tgz oci://registry.store.local:5000/charts`).
+ */
+export function fromChartMirror(a: HelmChartAddon, mirror: string): HelmChartAddon {
+  return { ...a, chart: { ...a.chart, repo: mirror.replace(/\/+$/, '') } };
 }
 
 /** A repository name derived from its URL: `https://helm.ngc.nvidia.com/nvidia` -> `helm-ngc-nvidia-com-nvidia`. */

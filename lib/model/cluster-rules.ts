@@ -105,7 +105,7 @@ export function fleetClusterIssues(f: ParsedFleet, saved?: IpPlanState, planned?
   const mgmtSites = managementSites(f);
   for (const { site, cluster, path } of entries) {
     const pools = site.nodePools.filter((p) => !cluster.nodePools || cluster.nodePools.includes(p.name)).map((p) => ({ name: p.name, count: p.count }));
-    issues.push(...clusterIssues(cluster, { site: site.name, infrastructure: site.infrastructure, airgapped: site.airgapped ?? false, pools, credentials }, path));
+    issues.push(...clusterIssues(cluster, { site: site.name, infrastructure: site.infrastructure, airgapped: (site.airgapped ?? false) || site.airgap !== undefined, ...(site.airgap !== undefined ? { siteAirgap: site.airgap } : {}), pools, credentials }, path));
     const cp = cluster.controlPlane;
     if (cp?.mode === 'hosted') {
       const ms = cp.managementSite ?? f.management.site;

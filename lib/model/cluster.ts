@@ -12,6 +12,7 @@ import { isIpAddress } from '../net/cidr';
 import { clusterTemplate, clusterTemplateNames, defaultTemplateFor } from './cluster-templates';
 import { DEFAULT_K0S_VERSION, parseK0sVersion, releaseSpelling } from './k0s-version';
 import { didYouMean } from './suggest';
+import { k0sImages, unknownK0sReleaseMessage } from '../airgap/k0s-images';
 import { pathProblem, secretIssues } from './secrets';
 import type { Infrastructure } from './fleet';
 
@@ -161,6 +162,26 @@ export const addonSchema = z
   })
   .describe('A Helm chart installed into the cluster.');
 
+export const airgapSchema = z
+  .strictObject({
+    registry: z
+      .string()
+      .min(1)
+      .regex(/^[^\s/:]+(:\d+)?(\/[^\s]*)?$/, { message: "must be a registry host with an optional port and path, without a scheme: 'registry.store.local:5000' or 'registry.store.local/k0s'" })
+      .optional()
+      .describe("Registry mirror holding the cluster's images (fill it from images.txt): k0s pulls its own images from there (spec.images.repository). Default: none."),
+    bundle: z
+      .union([z.literal(true), pathField()])
+      .optional()
+      .describe('Images come from an OCI bundle imported by k0s at start (<data-dir>/images). true: the operator puts it on the nodes; a path (standalone only): k0sctl uploads that file to every host. Build it with `k0s airgap bundle-artifacts -o bundle.tar < images.txt`. Default: none.'),
+    charts: z
+      .string()
+      .regex(/^oci:\/\/\S+$/, { message: "must be an oci:// registry path, e.g. 'oci://registry.store.local:5000/charts'" })
+      .optional()
+      .describe("OCI registry path holding every chart the cluster installs (helm push them there): k0s chart references become <charts>/<chart name>. Default: the charts' own repositories."),
+  })
+  .describe("The cluster's site has no internet access: where its images and charts come from. Every air-gapped cluster gets sites/<site>/<cluster>/images.txt, the images its nodes pull.");
+
 /** Fields added to a fleet cluster entry. */
 export const clusterFields = {
   controlPlane: controlPlaneSchema.optional().describe('How the control plane runs. Default: none (the cluster is bootstrapped outside this fleet).'),
@@ -169,6 +190,7 @@ export const clusterFields = {
   addons: z.array(addonSchema).optional().describe('Helm charts to install.'),
   imageRepository: z.string().optional().describe('Registry mirror for every k0s image (k0s spec.images.repository). Default: none.'),
   airgapBundle: pathField().optional().describe('Path (on the k0sctl machine) of a k0s airgap image bundle uploaded to every host. Default: none.'),
+  airgap: airgapSchema.optional().describe("Air-gap settings of this cluster (replaces the site's airgap). Default: the site's."),
   present: presentSchema.optional().describe('What this cluster already has, installed outside the fleet (added to what its site declares).'),
   loadBalancer: loadBalancerSchema.optional().describe('A LoadBalancer provider the fleet installs (MetalLB or Cilium LB IPAM) with its address ranges. Default: none; LoadBalancer Services need one, or present.loadBalancer.'),
   storage: z
@@ -250,6 +272,7 @@ export type CredentialSpec = z.input<typeof credentialSchema>;
 export type RegionSpec = z.input<typeof regionSchema>;
 export type IpPlanSpec = z.input<typeof ipPlanSchema>;
 export type MultiClusterServiceSpec = z.input<typeof multiClusterServiceSchema>;
+export type AirgapSpec = z.input<typeof airgapSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Resolved forms
@@ -316,6 +339,8 @@ export interface ClusterContext {
   readonly site: string;
   readonly infrastructure: Infrastructure;
   readonly airgapped: boolean;
+  /** The site's air-gap settings, if any (a cluster's own replace them). */
+  readonly siteAirgap?: AirgapSpec;
   /** The pools of this cluster with their node counts. */
   readonly pools: ReadonlyArray<{ readonly name: string; readonly count: number }>;
   /** Names of fleet credentials; undefined skips the reference check (a site checked on its own). */
@@ -330,6 +355,7 @@ type ClusterInput = {
   addons?: z.output<typeof addonSchema>[];
   imageRepository?: string;
   airgapBundle?: string;
+  airgap?: z.output<typeof airgapSchema>;
   addonDelivery?: 'extensions' | 'charts';
 };
 
@@ -352,6 +378,7 @@ export function clusterIssues(c: ClusterInput, ctx: ClusterContext, cp: string):
   if (c.k0sVersion !== undefined && !parseK0sVersion(c.k0sVersion)) {
     add('.k0sVersion', `'${c.k0sVersion}' is not a k0s version; write it like ${DEFAULT_K0S_VERSION}`);
   }
+  issues.push(...airgapVersionIssues(c, ctx, cp));
   const addons = c.addons ?? [];
   const addonNames = addons.map((a) => a.name);
   for (const d of dups(addonNames)) add(`.addons[${d}]`, `add-on name '${d}' is used more than once in this cluster; release names must be unique`);
@@ -527,13 +554,57 @@ export function clusterIssues(c: ClusterInput, ctx: ClusterContext, cp: string):
     }
   }
 
-  if (ctx.airgapped && cpl.mode !== 'k0rdent' && c.imageRepository === undefined && c.airgapBundle === undefined) {
-    add('', `site ${ctx.site} is airgapped: k0s cannot pull its images. Set imageRepository (a registry mirror) or airgapBundle (a k0s image bundle to upload)`);
+  const ag = effectiveAirgap(c, ctx);
+  if (isAirgapped(c, ctx) && cpl.mode !== 'k0rdent' && c.imageRepository === undefined && c.airgapBundle === undefined && ag?.registry === undefined && ag?.bundle === undefined) {
+    add(
+      '',
+      `site ${ctx.site} is airgapped: k0s cannot pull its images. Set airgap.registry (a registry mirror filled from images.txt) or airgap.bundle (true when the nodes get the bundle built from images.txt, or its path for k0sctl to upload)`,
+    );
   }
   if (c.airgapBundle !== undefined && cpl.mode !== 'standalone') {
     add('.airgapBundle', 'image bundles are uploaded by k0sctl, so they only work with mode standalone; use imageRepository');
   }
+  // The cluster's own settings, or the site's (then the issue is the cluster's, and says so).
+  const agPath = (field: string) => (c.airgap !== undefined ? `.airgap.${field}` : '');
+  const fromSite = c.airgap !== undefined ? '' : `site ${ctx.site}'s airgap.bundle: `;
+  if (typeof ag?.bundle === 'string' && cpl.mode !== 'standalone') {
+    add(agPath('bundle'), `${fromSite}a bundle path is uploaded by k0sctl, so it works with mode standalone only (this cluster is ${cpl.mode}); use bundle: true and put the bundle in <data-dir>/images on the nodes yourself, or airgap.registry`);
+  }
+  if (cpl.mode === 'k0rdent' && (ag?.registry !== undefined || c.imageRepository !== undefined)) {
+    add(
+      c.imageRepository !== undefined ? '.imageRepository' : agPath('registry'),
+      `${c.airgap === undefined && c.imageRepository === undefined ? `site ${ctx.site}'s airgap.registry: ` : ''}k0rdent cluster templates take no k0s image mirror per cluster (remote-cluster's k0s values are api, arch, extensions, network and version); kcm sets one for every cluster it manages (kcm chart value controller.globalRegistry). Drop the registry here and set it in kcm`,
+    );
+  }
+  if (ag?.charts !== undefined && cpl.mode === 'k0rdent') {
+    add(agPath('charts'), "k0rdent installs a cluster's charts from the management cluster's ServiceTemplates; point kcm at the mirror instead (kcm chart value controller.globalRegistry) and drop airgap.charts");
+  }
+  if (c.imageRepository !== undefined && ag?.registry !== undefined && c.imageRepository !== ag.registry) {
+    add('.imageRepository', `imageRepository '${c.imageRepository}' and airgap.registry '${ag.registry}' name two mirrors for the same images; keep airgap.registry and drop imageRepository`);
+  }
+  if (c.airgapBundle !== undefined && typeof ag?.bundle === 'string' && c.airgapBundle !== ag.bundle) {
+    add('.airgapBundle', `airgapBundle '${c.airgapBundle}' and airgap.bundle '${ag.bundle}' name two bundles; keep airgap.bundle and drop airgapBundle`);
+  }
   return issues;
+}
+
+/** The air-gap settings that apply to a cluster: its own, else its site's. */
+export function effectiveAirgap(c: { airgap?: AirgapSpec | undefined }, ctx: { readonly siteAirgap?: AirgapSpec | undefined }): AirgapSpec | undefined {
+  return c.airgap ?? ctx.siteAirgap;
+}
+
+/** True when a cluster gets an image list: its site is airgapped or it has air-gap settings. */
+export function isAirgapped(c: { airgap?: AirgapSpec | undefined; imageRepository?: string | undefined; airgapBundle?: string | undefined }, ctx: { readonly airgapped: boolean; readonly siteAirgap?: AirgapSpec | undefined }): boolean {
+  return ctx.airgapped || effectiveAirgap(c, ctx) !== undefined;
+}
+
+/** An air-gapped cluster's k0s release must be in the image table, or its image list cannot be written. */
+export function airgapVersionIssues(c: { k0sVersion?: string | undefined; airgap?: AirgapSpec | undefined }, ctx: ClusterContext, cp: string): ValidationIssue[] {
+  if (!isAirgapped(c, ctx)) return [];
+  const version = c.k0sVersion ?? DEFAULT_K0S_VERSION;
+  if (!parseK0sVersion(version)) return []; // reported as not a k0s version
+  if (k0sImages(version, { provider: 'kuberouter', kubeProxyDisabled: false })) return [];
+  return [{ path: `${cp}.k0sVersion`, message: unknownK0sReleaseMessage(version) }];
 }
 
 /**

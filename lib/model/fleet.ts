@@ -12,12 +12,14 @@ import { didYouMean } from './suggest';
 import { secretIssues } from './secrets';
 import { labelValueProblem, qualifiedNameProblem } from '../validate/object-meta';
 import {
+  airgapSchema,
   clusterFields,
   ipPlanSchema,
   managementFields,
   resolveAddons,
   resolveControlPlane,
   resolveK0sVersion,
+  type AirgapSpec,
   type CredentialSpec,
   type RegionSpec,
   type ResolvedAddon,
@@ -99,7 +101,8 @@ export const siteSchema = z
     clusters: z.array(clusterSchema).min(1).optional().describe('Clusters at this site. Default: one cluster named after the site with all its pools.'),
     power: powerSchema.optional(),
     rttMs: z.record(z.string(), z.number().min(0)).optional().describe('Measured round-trip times in milliseconds to other sites, by site name.'),
-    airgapped: z.boolean().optional().describe('The site has no internet access; images come from a mirror or bundles. Default false.'),
+    airgapped: z.boolean().optional().describe('The site has no internet access; images come from a mirror or bundles. Default false (true when airgap is set).'),
+    airgap: airgapSchema.optional().describe("The site has no internet access: where its clusters' images and charts come from (a cluster's own airgap replaces it). Default: none."),
     labels: z.record(z.string(), z.string()).optional().describe('Extra labels for objects that describe this site.'),
     present: presentSchema.optional().describe("What every cluster of this site already has, installed outside the fleet: StorageClasses, a LoadBalancer provider, operators' API groups, Secrets."),
   })
@@ -183,6 +186,8 @@ export interface ClusterModel {
   readonly addons: readonly ResolvedAddon[];
   readonly imageRepository?: string;
   readonly airgapBundle?: string;
+  /** Air-gap settings that apply (the cluster's, else its site's); present for every air-gapped cluster. */
+  readonly airgap?: AirgapSpec;
 }
 
 export interface SiteModel {
@@ -480,6 +485,7 @@ function resolve(data: z.output<typeof fleetSchema>, plan: IpPlan): FleetModel {
           addons: resolveAddons(c.addons),
           ...(c.imageRepository !== undefined ? { imageRepository: c.imageRepository } : {}),
           ...(c.airgapBundle !== undefined ? { airgapBundle: c.airgapBundle } : {}),
+          ...(s.airgapped || (c.airgap ?? s.airgap) !== undefined ? { airgap: { ...(c.airgap ?? s.airgap ?? {}) } as AirgapSpec } : {}),
         };
       });
       return {
@@ -493,7 +499,7 @@ function resolve(data: z.output<typeof fleetSchema>, plan: IpPlan): FleetModel {
         clusters: [...clusters].sort(byName),
         power: { ...s.power },
         rttMs: sortRecord(s.rttMs ?? {}),
-        airgapped: s.airgapped ?? false,
+        airgapped: (s.airgapped ?? false) || s.airgap !== undefined,
         labels: sortRecord(s.labels ?? {}),
       };
     })

@@ -10,7 +10,7 @@ describe('airgapped sites', () => {
     spec.sites[0].clusters[0].imageRepository = 'registry.hub.internal/k0s';
     spec.sites[0].clusters[0].airgapBundle = 'bundles/k0s-airgap-v1.36.3.tar';
     const k = parse(fleetFrom(spec).toTree().get('sites/hub/hub/k0sctl.yaml')!);
-    expect(k.spec.k0s.config.spec.images).toEqual({ repository: 'registry.hub.internal/k0s' });
+    expect(k.spec.k0s.config.spec.images).toEqual({ repository: 'registry.hub.internal/k0s', default_pull_policy: 'IfNotPresent' });
     for (const h of k.spec.hosts) expect(h.files).toEqual([{ name: 'k0s-airgap-bundle', src: 'bundles/k0s-airgap-v1.36.3.tar', dstDir: '/var/lib/k0s/images/', perm: '0600' }]);
   });
 });

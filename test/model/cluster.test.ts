@@ -180,7 +180,7 @@ describe('cluster model: bad input gets clear errors', () => {
 
   test('airgapped sites need a mirror or a bundle', () => {
     expect(issuesAfter((f) => (f.sites.find((s) => s.name === 'hub')!.airgapped = true))).toEqual([
-      'sites[hub].clusters[hub]: site hub is airgapped: k0s cannot pull its images. Set imageRepository (a registry mirror) or airgapBundle (a k0s image bundle to upload)',
+      'sites[hub].clusters[hub]: site hub is airgapped: k0s cannot pull its images. Set airgap.registry (a registry mirror filled from images.txt) or airgap.bundle (true when the nodes get the bundle built from images.txt, or its path for k0sctl to upload)',
     ]);
   });
 
