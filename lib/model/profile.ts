@@ -63,7 +63,8 @@ export const siteProfileSchema = z
     nodePools: z.array(nodePoolSchema).min(1).describe('Node pools of every site.'),
     cluster: profileClusterSchema.optional(),
     power: powerSchema.optional(),
-    airgapped: z.boolean().optional().describe('The sites have no internet access. Default false.'),
+    airgapped: z.boolean().optional().describe('The sites have no internet access. Default false (true when airgap is set).'),
+    airgap: siteSchema.shape.airgap.describe("Where the sites' clusters get their images and charts without internet access (a registry mirror, an image bundle, a chart mirror). Default: none."),
     labels: z.record(z.string(), z.string()).optional().describe('Labels of every site.'),
     present: presentSchema.optional().describe('What every cluster of these sites already has (StorageClasses, a LoadBalancer provider, API groups, Secrets).'),
     vars: z
@@ -88,6 +89,7 @@ export const siteOverridesSchema = z
     power: powerSchema.optional(),
     rttMs: z.record(z.string(), z.number().min(0)).optional(),
     airgapped: z.boolean().optional(),
+    airgap: siteSchema.shape.airgap,
   })
   .describe('What differs for this one site.');
 
@@ -231,7 +233,9 @@ export function siteSpecIssues(spec: SiteSpec): ValidationIssue[] {
   if (parsed.success) {
     for (const c of parsed.data.clusters ?? []) {
       const pools = parsed.data.nodePools.filter((p) => !c.nodePools || c.nodePools.includes(p.name)).map((p) => ({ name: p.name, count: p.count }));
-      issues.push(...clusterIssues(c, { site: spec.name, infrastructure: parsed.data.infrastructure, airgapped: parsed.data.airgapped ?? false, pools }, `clusters[${c.name}]`));
+      const siteAirgap = parsed.data.airgap;
+      const ctx = { site: spec.name, infrastructure: parsed.data.infrastructure, airgapped: (parsed.data.airgapped ?? false) || siteAirgap !== undefined, ...(siteAirgap !== undefined ? { siteAirgap } : {}), pools };
+      issues.push(...clusterIssues(c, ctx, `clusters[${c.name}]`));
     }
   }
   return issues.map((i) => ({ ...i, path: i.path.replace(/^\./, '') }));
@@ -312,6 +316,7 @@ export function expandRow(profile: SiteProfileSpec, row: InventoryRow): Omit<Exp
   const present = mergePresent(mergePresent(profile.present, v?.present), o.present);
   const power = o.power ?? profile.power;
   const airgapped = o.airgapped ?? profile.airgapped;
+  const airgap = o.airgap ?? profile.airgap;
   const nodePools = mergePools(mergePools(profile.nodePools, v?.nodePools), o.nodePools);
   const spec: SiteSpec = {
     name: row.site,
@@ -324,6 +329,7 @@ export function expandRow(profile: SiteProfileSpec, row: InventoryRow): Omit<Exp
     ...(power !== undefined ? { power } : {}),
     ...(o.rttMs !== undefined ? { rttMs: o.rttMs } : {}),
     ...(airgapped !== undefined ? { airgapped } : {}),
+    ...(airgap !== undefined ? { airgap } : {}),
     labels,
     ...(present !== undefined ? { present } : {}),
   };

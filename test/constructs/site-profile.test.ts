@@ -110,6 +110,22 @@ test('a profile with a control plane hosted by k0smotron: workers from the row, 
   expect(machines.map((k) => parse(tree.get(k)!).spec.address).sort()).toEqual(['10.9.1.11', '10.9.1.12']);
 });
 
+test('an air-gapped profile: every store gets its image list and pulls k0s from the mirror', () => {
+  const kiosk = new SiteProfile('kiosk', {
+    infrastructure: 'edge',
+    nodePools: [{ name: 'kiosk', count: 1, cpu: 4, memoryGiB: 16 }],
+    cluster: { controlPlane: ControlPlane.standalone({ hosts: [{ address: '{{a}}', role: 'single' }] }) },
+    airgap: { registry: 'registry.stores.example:5000' },
+    vars: ['a'],
+  });
+  const f = fleet();
+  const [site] = f.addSites(kiosk, [{ site: 'kiosk-1', region: 'us-east', jurisdiction: 'US', location: { lat: 40, lon: -74 }, vars: { a: '10.9.1.11' } }]);
+  expect(site!.airgapped).toBe(true);
+  const tree = f.toTree();
+  expect(tree.get('sites/kiosk-1/kiosk-1/images.txt')).toBeDefined();
+  expect(tree.get('sites/kiosk-1/kiosk-1/k0sctl.yaml')).toContain('registry.stores.example:5000');
+});
+
 describe('inventory problems, all at once, by row and column', () => {
   it('names TypeScript rows by index and field', () => {
     const rows = [row(1), row(2, { jurisdiction: 'us', variant: 'gpus' }), row(3, { vars: { controller: '10.0.3.11' } }), row(1), row(4, { location: { lat: 95, lon: 0 } })];
