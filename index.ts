@@ -22,6 +22,9 @@ export { renderTree, type FileTree, type RenderInput, type SiteCluster } from '.
 export { treeSnapshot } from './lib/synth/snapshot';
 export { layerOf, layerOfObject, LAYERS, type Layer } from './lib/synth/layer';
 export { applyUnits, type ApplyUnit } from './lib/synth/units';
+export { HOSTED_SIZES, SIZE_PRESETS, resolveSizing, sizingDemand, cpuMillis, memoryMiB, type HostedSize, type ControlPlaneSizing, type ResourceQuantities } from './lib/k0smotron/sizing';
+export { planHosting, chooseHost, hostCapacity, defaultReserve, type HostCandidate, type HostedRequest, type HostingPlan, type HostUsage, type HostedAssignment, type Exposure, type AssignedBy } from './lib/k0smotron/hosting';
+export { allocateNodePorts, readNodePortState, renderNodePortState, NODEPORTS_FILE, DEFAULT_NODEPORT_RANGE, K0SMOTRON_DEFAULT_PORTS, type NodePortEntry, type NodePortState, type NodePortHost, type NodePortRequest, type NodePortAllocation } from './lib/k0smotron/nodeports';
 export { writeTreeAtomically, readTree, settleOutput, incompleteSwap, hasFlatLayout, OWNED_ENTRIES, type WriteOptions, type WriteResult } from './lib/synth/writer';
 export { SchemaRegistry } from './lib/validate/schemas';
 export { defaultDocumentSchemas, k0sctlDocumentSchema } from './lib/validate/k0sctl-schema';

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'cdk8s';
-import { Fleet } from '../constructs';
+import { Fleet, readNodePorts } from '../constructs';
 import { ValidationError } from '../lib/model/errors';
 import { fleetFileJsonSchema as fleetJsonSchema } from '../lib/model/fleet-file';
 import { readFleetFile } from '../lib/model/load';
@@ -268,8 +268,10 @@ const check: Command = async (args) => {
     return data.ready === true && unresolved.length === 0 ? 0 : 1;
   }
   const fleet = Fleet.fromSpec(new App(), 'fleet', readFleetFile(target));
+  // The state a synth into --out (default dist) recorded: the IP plan and the NodePorts, so the report shows what synth keeps.
   const ipAllocations = ipPlanOf(flags);
-  const tree = fleet.toTree({ highs: await loadHighs(), ...(ipAllocations ? { ipAllocations } : {}) });
+  const nodePorts = readNodePorts(typeof flags.out === 'string' ? flags.out : 'dist');
+  const tree = fleet.toTree({ highs: await loadHighs(), ...(ipAllocations ? { ipAllocations } : {}), ...(nodePorts ? { nodePorts } : {}) });
   process.stdout.write(tree.get(flags.json ? 'readiness.json' : 'READINESS.md') ?? '');
   return EXIT.ok;
 };
@@ -313,7 +315,7 @@ export const COMMANDS: Record<string, { run: Command; usage: string; help: strin
   check: {
     run: check,
     usage: 'check [<dir>|<fleet.yaml>] [--out DIR] [--json]',
-    help: 'check <dir>|<fleet.yaml> [--json]  print what each cluster installs, assumes and allows (a fleet.yaml with the IP plan of --out DIR, default dist); exit 1 on an unresolved requirement',
+    help: 'check <dir>|<fleet.yaml> [--json]  print what each cluster installs, assumes and allows (a fleet.yaml with the IP plan and NodePorts of --out DIR, default dist); exit 1 on an unresolved requirement',
   },
   schema: { run: schema, usage: 'schema', help: 'schema                            print the JSON Schema of fleet.yaml' },
   init: {

@@ -596,10 +596,14 @@ export class CiliumMesh extends Construct {
   /** The site whose management cluster runs a hosted member's control plane, or reads a k0rdent member's services. */
   private managementSiteOf(k0s: K0sCluster): string {
     const spec = k0s.controlPlane?.spec;
-    return (spec?.mode === 'hosted' ? spec.managementSite : undefined) ?? Fleet.of(this).managementSite;
+    // A hosted control plane runs where the fleet's hosting plan puts it (the management cluster or a region's).
+    const host = spec?.mode === 'hosted' ? Fleet.of(this).controlPlaneHost(k0s.name) : undefined;
+    return host?.siteName ?? (spec?.mode === 'hosted' ? spec.managementSite : undefined) ?? Fleet.of(this).managementSite;
   }
 
   private managementClusterName(k0s: K0sCluster): string | undefined {
+    const host = k0s.controlPlane?.mode === 'hosted' ? Fleet.of(this).controlPlaneHost(k0s.name) : undefined;
+    if (host) return host.name;
     const clusters = this.clustersAt(this.managementSiteOf(k0s));
     return clusters?.length === 1 ? clusters[0]!.name : undefined;
   }

@@ -10,7 +10,10 @@ import { validateFleetFile } from '../lib/model/fleet-file';
 import type { InventoryRow, InventorySource } from '../lib/model/profile';
 import { addSitesFromProfile, SiteProfile, type AddSitesOptions } from './site-profile';
 import { FleetWorkload } from './fleet-workload';
-import type { CredentialSpec, IpPlanSpec, MultiClusterServiceSpec, RegionSpec } from '../lib/model/cluster';
+import type { ControlPlaneHostingSpec, CredentialSpec, IpPlanSpec, MultiClusterServiceSpec, RegionSpec } from '../lib/model/cluster';
+import type { Exposure, HostingPlan } from '../lib/k0smotron/hosting';
+import { NODEPORTS_FILE, readNodePortState, renderNodePortState, type NodePortState } from '../lib/k0smotron/nodeports';
+import { fleetHostingPlan } from './hosting';
 import { IP_PLAN_FILE, parseIpPlanState, planAddresses, renderIpPlanState, type ClusterAddresses, type IpPlan, type IpPlanState } from '../lib/model/ip-plan';
 import { MultiClusterAddon, type MultiClusterAddonProps } from './cluster-addon';
 import { CLUSTER_TEMPLATES, clusterTemplateObjectName } from '../lib/model/cluster-templates';
@@ -42,6 +45,20 @@ import { Site, type SiteProps } from './site';
 import { applyInstalls, orphanManagementNeeds, planFleet, readinessFiles } from './readiness';
 import { kustomizeRemoteUrl } from '../lib/readiness/catalog';
 
+
+/**
+ * The edge: `<outdir>/nodeports.json`, the NodePort allocation a previous synth wrote. A file that cannot be
+ * read is an error, never a fresh allocation (that would move every control plane's ports).
+ */
+export function readNodePorts(outdir: string, where = 'fleet'): NodePortState | undefined {
+  const file = path.join(outdir, NODEPORTS_FILE);
+  if (!fs.existsSync(file)) return undefined;
+  const read = readNodePortState(fs.readFileSync(file, 'utf8'));
+  if (read.problem !== undefined) {
+    throw new ValidationError([{ path: `${where}: ${file}`, message: `${read.problem}; restore the file from Git (allocated NodePorts must not move), or delete it to allocate every NodePort control plane anew` }], 'cannot read the NodePort allocation');
+  }
+  return read.state;
+}
 
 /** Properties of a {@link Fleet}. */
 export interface FleetProps {
@@ -79,6 +96,12 @@ export interface FleetProps {
    * @default - none
    */
   readonly multiClusterServices?: readonly MultiClusterServiceSpec[];
+  /**
+   * Hosted control planes in the management cluster: their capacity (derived from its node pools minus a
+   * reserve, or given) and a shared NodePort address. Regions take the same in their own entry.
+   * @default - capacity from the management cluster's node pools minus 25 %; no shared NodePort address
+   */
+  readonly controlPlaneHosting?: ControlPlaneHostingSpec;
 }
 
 /** Where the solver put some replicas of a placed workload: one cluster, and the pools used there. */
@@ -155,9 +178,15 @@ export interface FleetPlacementOptions {
    */
   readonly highs?: PlaceOptions['highs'];
   /**
+   * The previous NodePort allocation of hosted control planes (synth reads it from `<outdir>/nodeports.json`):
+   * its entries never move.
+   * @default - none: every NodePort control plane gets new ports
+   */
+  readonly nodePorts?: NodePortState;
+  /**
    * Wall-clock safety limit of each MIP solve in seconds (a solve it stops is discarded; the
    * deterministic work limit normally binds first).
-   * @default 30
+   * @default 300
    */
   readonly timeLimitSec?: number;
 }
@@ -215,6 +244,7 @@ export class Fleet extends Construct {
       ...(s.management.credentials !== undefined ? { credentials: s.management.credentials } : {}),
       ...(s.management.regions !== undefined ? { regions: s.management.regions } : {}),
       ...(s.management.multiClusterServices !== undefined ? { multiClusterServices: s.management.multiClusterServices } : {}),
+      ...(s.management.controlPlaneHosting !== undefined ? { controlPlaneHosting: s.management.controlPlaneHosting } : {}),
     });
     for (const site of s.sites) {
       const { name, ...props } = site;
@@ -262,6 +292,11 @@ export class Fleet extends Construct {
   private readonly flowRenderers: FlowRenderer[] = [];
   private readonly outputRenderers: OutputRenderer[] = [];
   private readonly treeReporters: TreeReporter[] = [];
+  private readonly hosting?: ControlPlaneHostingSpec;
+  /** The hosting plan of the render in progress (set by toTree from its NodePort state). */
+  private activeHosting: HostingPlan | undefined;
+  private hostingCache: { readonly key: string; readonly plan: HostingPlan } | undefined;
+  private readonly hostClusters = new WeakMap<HostingPlan, Map<string, K0sCluster>>();
   private ipState: IpPlanState | undefined;
   private addressPlanCache: { readonly plan: IpPlan; readonly issues: ValidationIssue[]; readonly state: IpPlanState } | undefined;
 
@@ -282,6 +317,7 @@ export class Fleet extends Construct {
         metadata: { name: this.managementNamespace, labels: this.commonLabels() },
       });
     }
+    if (props.controlPlaneHosting) this.hosting = props.controlPlaneHosting;
     this.ipPlan = { ...(props.network ?? {}) };
     this.ipPlanGiven = props.network !== undefined;
     for (const c of props.credentials ?? []) {
@@ -385,6 +421,51 @@ export class Fleet extends Construct {
   /** Every cluster of every site, sorted by name. */
   public clusters(): K0sCluster[] {
     return this.sites.flatMap((s) => s.clusters).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /**
+   * Where each hosted control plane runs (the management cluster or a region's cluster), what the hosting
+   * clusters have and use, how each control plane is exposed (NodePorts from `nodePorts`, which never
+   * move), and every problem (a full hosting cluster, no NodePorts left). Pure over the constructs and
+   * the state given (see lib/k0smotron/hosting.ts).
+   */
+  public hostingPlan(nodePorts?: NodePortState): HostingPlan {
+    return fleetHostingPlan(this, this.hosting, nodePorts);
+  }
+
+  /**
+   * The plan of the render in progress, else one without previous NodePorts. Clusters and regions are only
+   * ever added (and a cluster's control plane is fixed when it is made), so their counts say when to work it out again.
+   */
+  private currentHosting(): HostingPlan {
+    if (this.activeHosting) return this.activeHosting;
+    const key = `${this.clusters().length}/${this.regions.length}`;
+    if (this.hostingCache?.key !== key) this.hostingCache = { key, plan: this.hostingPlan() };
+    return this.hostingCache.plan;
+  }
+
+  /** How a hosted control plane is exposed after the hosting plan (undefined when it is not hosted). */
+  public hostedExposure(cluster: string): Exposure | undefined {
+    return this.currentHosting().assignments.get(cluster)?.exposure;
+  }
+
+  /**
+   * The cluster a hosted control plane runs in: its `management/clusters/<cluster>/` folder is applied
+   * there. Undefined for other clusters, and when the management cluster is not a cluster of this fleet.
+   */
+  public controlPlaneHost(cluster: string): K0sCluster | undefined {
+    const plan = this.currentHosting();
+    const a = plan.assignments.get(cluster);
+    const name = a ? plan.hosts[a.host]!.host.cluster : undefined;
+    if (name === undefined) return undefined;
+    // Hosting clusters are few (the management cluster and regions'): look them up once per plan.
+    let byName = this.hostClusters.get(plan);
+    if (!byName) {
+      const names = new Set(plan.hosts.map((h) => h.host.cluster));
+      byName = new Map(this.clusters().filter((c) => names.has(c.name)).map((c) => [c.name, c] as const));
+      this.hostClusters.set(plan, byName);
+    }
+    return byName.get(name);
   }
 
   /**
@@ -565,6 +646,7 @@ export class Fleet extends Construct {
         ...(credentials.length > 0 ? { credentials } : {}),
         ...(regions.length > 0 ? { regions } : {}),
         ...(multiClusterServices.length > 0 ? { multiClusterServices } : {}),
+        ...(this.hosting ? { controlPlaneHosting: this.hosting } : {}),
       },
       sites: this.sites.map((s) => s.spec as SiteSpec),
       ...(this.ipPlanGiven ? { network: this.ipPlan } : {}),
@@ -619,7 +701,28 @@ export class Fleet extends Construct {
 
   /** Renders the fleet into file contents without writing anything. Workloads, if any, add `placement.json` and `PLACEMENT.md`. */
   public toTree(options: FleetCheckOptions & FleetPlacementOptions = {}): FileTree {
-    const model = this.resolve(options);
+    // Where hosted control planes run and how they are exposed, from the NodePort state given at the edge
+    // (worked out first: validations read the control planes' addresses).
+    const hosting = this.hostingPlan(options.nodePorts);
+    this.activeHosting = hosting;
+    try {
+      const hostingIssues = inConstruct(this.node.path, hosting.issues);
+      let model: FleetModel;
+      try {
+        model = this.resolve(options);
+      } catch (e) {
+        // Every problem at once: the fleet's and the hosting plan's.
+        if (e instanceof ValidationError && hostingIssues.length > 0) throw new ValidationError([...e.issues, ...hostingIssues]);
+        throw e;
+      }
+      if (hostingIssues.length > 0) throw new ValidationError(hostingIssues, 'hosted control planes do not fit');
+      return this.renderWith(model, hosting, options);
+    } finally {
+      this.activeHosting = undefined;
+    }
+  }
+
+  private renderWith(model: FleetModel, hosting: HostingPlan, options: FleetCheckOptions & FleetPlacementOptions): FileTree {
     const placement = model.workloads.length > 0 ? place(this.placementView(model), model.workloads, options) : undefined;
     let c = this.collect(placement);
     // What the objects need in their clusters: install what the catalog has (once), then read again.
@@ -635,7 +738,8 @@ export class Fleet extends Construct {
       })),
     );
     if (unresolved.length > 0) throw new ValidationError(unresolved, 'unresolved requirements');
-    const files = [...c.files, ...readinessFiles(this, plans, orphanManagementNeeds(this, c.objects), this.flowsFor(placement)), ...imageListFiles(this, c.objects)];
+    const files = [...c.files, ...readinessFiles(this, plans, orphanManagementNeeds(this, c.objects), this.flowsFor(placement), hosting), ...imageListFiles(this, c.objects)];
+    if (hosting.nodePorts) files.push({ path: NODEPORTS_FILE, content: renderNodePortState(hosting.nodePorts), source: this.node.path });
     if (placement) files.push(...placementFiles(placement, this.node.path));
     // The IP plan's state for the next synth: every allocation, removed clusters' ranges kept reserved.
     files.push({ path: IP_PLAN_FILE, content: renderIpPlanState(this.addressPlan().state), source: this.node.path });
@@ -724,7 +828,13 @@ export class Fleet extends Construct {
    */
   public applyUnits(): ApplyUnit[] {
     const targets = this.node.findAll().filter((c): c is FolderChart => FolderChart.isFolderChart(c)).map((c) => c.target);
-    return applyUnits(targets, this.managementClusters.map((c) => ({ site: c.siteName, cluster: c.clusterName })));
+    // A hosted control plane's management folder is applied to the cluster that runs it (a region's cluster).
+    const hostedIn = new Map<string, { site: string; cluster: string }>();
+    for (const c of this.clusters()) {
+      const h = c.controlPlane?.mode === 'hosted' ? this.controlPlaneHost(c.name) : undefined;
+      if (h) hostedIn.set(c.name, { site: h.siteName, cluster: h.clusterName });
+    }
+    return applyUnits(targets, this.managementClusters.map((c) => ({ site: c.siteName, cluster: c.clusterName })), hostedIn);
   }
 
   /** The objects of placed workloads, in the clusters the solver chose (a Namespace another object of the folder brings is not repeated). */
@@ -766,8 +876,10 @@ export class Fleet extends Construct {
     const settled = settleOutput(outdir);
     const previousFile = path.join(outdir, 'placement.json');
     const previous = fs.existsSync(previousFile) ? readPreviousPlacement(fs.readFileSync(previousFile, 'utf8')).previous : undefined;
+    const nodePorts = readNodePorts(outdir, this.node.path);
     const ipAllocations = Fleet.readIpPlanFile(outdir);
     const tree = this.toTree({
+      ...(nodePorts ? { nodePorts } : {}),
       templates: options.templates ?? this.findTemplates(),
       ...(previous ? { previous } : {}),
       ...(ipAllocations ? { ipAllocations } : {}),

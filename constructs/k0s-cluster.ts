@@ -15,6 +15,7 @@ import {
   type ResolvedControlPlane,
   type StandaloneControlPlaneSpec,
   type AirgapSpec,
+  type TwoNodeChoice,
 } from '../lib/model/cluster';
 import { clusterTemplate, clusterTemplateObjectName } from '../lib/model/cluster-templates';
 import type { Infrastructure, NodePoolSpec } from '../lib/model/fleet';
@@ -158,6 +159,12 @@ export interface K0sClusterProps {
    * @default 'openebs-hostpath'
    */
   readonly storage?: StorageProvider;
+  /**
+   * How a two-node site runs its control plane; checked against `controlPlane`, and the readiness report
+   * says what the choice survives (WAN outage, one node lost, database outage).
+   * @default - none declared; two controllers on etcd are refused
+   */
+  readonly twoNode?: TwoNodeChoice;
 }
 
 /**
@@ -474,6 +481,16 @@ export class K0sCluster extends ClusterChart {
     return this.props.airgapBundle ?? (typeof b === 'string' ? b : undefined);
   }
 
+  /** The control plane with its defaults, as plain data (the hosting plan and the reports read it). */
+  public get resolvedControlPlane(): ResolvedControlPlane | undefined {
+    return this.resolved;
+  }
+
+  /** The two-node choice, as given. */
+  public get twoNode(): TwoNodeChoice | undefined {
+    return this.props.twoNode;
+  }
+
   /** How the control plane is reached, when the fleet knows it. */
   public get apiEndpoint(): ApiEndpoint | undefined {
     const r = this.resolved;
@@ -485,8 +502,10 @@ export class K0sCluster extends ClusterChart {
       return controllers.length === 1 ? { host: controllers[0]!.privateAddress, port: 6443 } : undefined;
     }
     if (r.mode === 'hosted') {
-      if (r.externalAddress !== undefined) return { host: r.externalAddress, port: r.service.apiPort };
       if (r.ingress) return { host: r.ingress.apiHost, port: r.ingress.port };
+      // NodePort ports and the shared address come from the fleet's hosting plan.
+      const e = this.fleet.hostedExposure(this.name);
+      if (e?.externalAddress !== undefined) return { host: e.externalAddress, port: e.apiPort };
     }
     return undefined;
   }
@@ -511,6 +530,7 @@ export class K0sCluster extends ClusterChart {
       present: p.present,
       loadBalancer: p.loadBalancer,
       storage: p.storage,
+      twoNode: p.twoNode,
     });
   }
 
@@ -584,6 +604,7 @@ export class K0sCluster extends ClusterChart {
       addons: this.addons,
       ...airgapConfig(this.props, this.airgapped ? (this.airgap ?? {}) : undefined),
       ...(r?.mode === 'standalone' && r.externalAddress !== undefined ? { externalAddress: r.externalAddress } : {}),
+      ...(r?.mode === 'standalone' && r.kineDataSourceEnv !== undefined ? { kineDataSourceEnv: r.kineDataSourceEnv } : {}),
       helmExtensions,
     };
   }
@@ -654,9 +675,16 @@ export class K0sCluster extends ClusterChart {
     if (r?.mode !== 'hosted') return;
     const scope = this.managementScope();
     const ns = this.fleet.managementNamespace;
-    // The CIDRs come from the fleet IP plan, known once every cluster exists: the objects' kinds and names
-    // are made now, their contents when rendered.
-    const cp = (cidrs: { podCIDR: string; serviceCIDR: string }) => hostedControlPlane({
+    // Where it runs decides its exposure (a shared NodePort address, allocated ports), and the CIDRs come
+    // from the fleet IP plan, known once every cluster exists: the objects' kinds and names are made now,
+    // their contents when rendered.
+    const exposure = () => {
+      const e = this.fleet.hostedExposure(this.name);
+      return e
+        ? { type: e.type, apiPort: e.apiPort, konnectivityPort: e.konnectivityPort, ...(e.externalAddress !== undefined ? { externalAddress: e.externalAddress } : {}) }
+        : { ...r.service, ...(r.externalAddress !== undefined ? { externalAddress: r.externalAddress } : {}) };
+    };
+    const cp = (cidrs: { podCIDR: string; serviceCIDR: string }, e: ReturnType<typeof exposure> | undefined) => hostedControlPlane({
       name: this.name,
       namespace: ns,
       labels: this.clusterLabels,
@@ -664,8 +692,8 @@ export class K0sCluster extends ClusterChart {
       ...cidrs,
       clusterDomain: this.props.network?.clusterDomain ?? 'cluster.local',
       replicas: r.replicas,
-      service: r.service,
-      ...(r.externalAddress !== undefined ? { externalAddress: r.externalAddress } : {}),
+      sizing: r.sizing,
+      exposure: e ?? { ...r.service },
       ...(r.ingress ? { ingress: r.ingress } : {}),
       persistence: r.persistence,
       k0sConfigSpec: Lazy.any({ produce: () => clusterConfigSpec(this.k0sConfigInput(this.addonDelivery === 'extensions')) }),
@@ -677,9 +705,9 @@ export class K0sCluster extends ClusterChart {
         },
       }),
     });
-    cp({ podCIDR: '', serviceCIDR: '' }).forEach((o, i) => {
+    cp({ podCIDR: '', serviceCIDR: '' }, undefined).forEach((o, i) => {
       const { apiVersion, kind, metadata, ...rest } = o;
-      const body = Object.fromEntries(Object.keys(rest).map((k) => [k, Lazy.any({ produce: () => (cp({ podCIDR: this.podCIDR, serviceCIDR: this.serviceCIDR })[i] as Record<string, unknown>)[k] })]));
+      const body = Object.fromEntries(Object.keys(rest).map((k) => [k, Lazy.any({ produce: () => (cp({ podCIDR: this.podCIDR, serviceCIDR: this.serviceCIDR }, exposure())[i] as Record<string, unknown>)[k] })]));
       this.emit(scope, { apiVersion, kind, metadata, ...body });
     });
     const w = { cluster: this.name, namespace: ns, labels: this.clusterLabels, k0sVersion: this.k0sVersion, sshKeySecret: r.sshKeySecret };

@@ -14,6 +14,8 @@ import type { Fleet } from './fleet';
 import { CiliumMesh } from './cilium-mesh';
 import { describeEndpoint, describePorts, type ResolvedFlow } from '../lib/net/flows';
 import type { K0sCluster } from './k0s-cluster';
+import type { HostingPlan } from '../lib/k0smotron/hosting';
+import { hostingReport, twoNodeNotes } from './hosting';
 
 /** The cluster management/ is applied to (the fleet's one management cluster), if the fleet knows which. */
 export function managementClusterOf(fleet: Fleet): K0sCluster | undefined {
@@ -22,6 +24,9 @@ export function managementClusterOf(fleet: Fleet): K0sCluster | undefined {
 }
 
 const isManagement = (p: PlacedObject) => p.target.kind !== 'cluster';
+
+/** API groups a kcm Region installs in its cluster (Cluster API core and the k0smotron provider). */
+const REGION_PROVIDES = new Set<string>(['cluster.x-k8s.io', 'controlplane.cluster.x-k8s.io', 'bootstrap.cluster.x-k8s.io', 'infrastructure.cluster.x-k8s.io', 'k0smotron.io'].map((g) => `api:${g}`));
 
 /** The resolver's view of every cluster, from the objects that will be written. */
 export function clusterInputs(fleet: Fleet, objects: readonly PlacedObject[]): ClusterNeedsInput[] {
@@ -33,9 +38,21 @@ export function clusterInputs(fleet: Fleet, objects: readonly PlacedObject[]): C
     if (list) list.push(p);
     else byFolder.set(f, [p]);
   }
+  // A control plane hosted in a region's cluster: its management folder is applied there. kcm's Region
+  // installs Cluster API and the k0smotron provider there; what else its objects need (etcd's volume, a
+  // LoadBalancer) is that cluster's to meet.
+  const hostedElsewhere = new Map<string, K0sCluster>();
+  for (const c of fleet.clusters()) {
+    if (c.controlPlane?.mode !== 'hosted') continue;
+    const h = fleet.controlPlaneHost(c.name);
+    if (h && h !== mgmt) hostedElsewhere.set(c.name, h);
+  }
+  const hostOf = (p: PlacedObject) => (p.target.kind === 'management-cluster' ? hostedElsewhere.get(p.target.cluster) : undefined);
+  const regionNeeds = (p: PlacedObject) => objectNeeds(p.object, p.source).filter((r) => !REGION_PROVIDES.has(r.capability));
   return fleet.clusters().map((c) => {
-    const mine = [...(byFolder.get(targetFolder(c.target)) ?? []), ...(c === mgmt ? objects.filter(isManagement) : [])];
-    const requirements: Requirement[] = [...mine.flatMap((p) => objectNeeds(p.object, p.source)), ...c.requirements];
+    const mine = [...(byFolder.get(targetFolder(c.target)) ?? []), ...(c === mgmt ? objects.filter((p) => isManagement(p) && !hostOf(p)) : [])];
+    const hosted = objects.filter((p) => hostOf(p) === c);
+    const requirements: Requirement[] = [...mine.flatMap((p) => objectNeeds(p.object, p.source)), ...hosted.flatMap(regionNeeds), ...c.requirements];
     const crdGroups = [...new Set(mine.map((p) => crdGroup(p.object)).filter((g): g is string => g !== undefined))].sort();
     return {
       cluster: c.name,
@@ -95,7 +112,7 @@ export function installEntry(cluster: K0sCluster, entry: CatalogEntry): void {
 }
 
 /** READINESS.md and readiness.json for the plans. */
-export function readinessFiles(fleet: Fleet, plans: readonly ClusterPlan[], orphan: readonly Requirement[], flows: readonly ResolvedFlow[]): AuxFile[] {
+export function readinessFiles(fleet: Fleet, plans: readonly ClusterPlan[], orphan: readonly Requirement[], flows: readonly ResolvedFlow[], hosting?: HostingPlan): AuxFile[] {
   const byName = clustersByName(fleet);
   const meshes = fleet.node.findAll().filter((x): x is CiliumMesh => x instanceof CiliumMesh).sort((a, b) => cmp(a.node.path, b.node.path));
   const clusters: ReportCluster[] = plans.map((plan) => {
@@ -134,10 +151,11 @@ export function readinessFiles(fleet: Fleet, plans: readonly ClusterPlan[], orph
       bundles: c.kustomizeBundles.map((b) => ({ name: b.name, source: kustomizeRemoteUrl(b), reason: reasonOf(b.name) })),
       present: c.presentCapabilities,
       templateBrings: c.templateBrings(),
-      notes: [...flowNotes(flows, c.name), ...meshNotes(meshes, c.name)],
+      notes: [...flowNotes(flows, c.name), ...meshNotes(meshes, c.name), ...twoNodeNotes(c)],
     };
   });
-  const report = { clusters, orphanManagement: orphan };
+  const hostingSection = hosting ? hostingReport(hosting) : undefined;
+  const report = { clusters, orphanManagement: orphan, ...(hostingSection && hostingSection.json !== undefined ? { hosting: hostingSection } : {}) };
   return [
     { path: 'READINESS.md', content: readinessMarkdown(report), source: fleet.node.path },
     { path: 'readiness.json', content: readinessJson(report), source: fleet.node.path },

@@ -157,6 +157,7 @@ export class Site extends Construct implements ISite {
         ...(c.present !== undefined ? { present: c.present as PresentSpec } : {}),
         ...(c.loadBalancer !== undefined ? { loadBalancer: c.loadBalancer } : {}),
         ...(c.storage !== undefined ? { storage: c.storage } : {}),
+        ...(c.twoNode !== undefined ? { twoNode: c.twoNode } : {}),
       });
       const labels = chart.clusterLabels;
       new ApiObject(chart, 'namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: SYSTEM_NAMESPACE, labels } });

@@ -9,7 +9,16 @@
 import type { Instance, Item } from '../../lib/placement/instance';
 import { FleetState } from '../../lib/placement/state';
 
-export type Baseline = (inst: Instance, extra: { mck8s?: ReadonlyMap<string, { perLocation: number; locations: number }> }) => FleetState;
+export interface BaselineInput {
+  readonly mck8s?: ReadonlyMap<string, { perLocation: number; locations: number }>;
+  /**
+   * The baseline's own previous decision (replicas per workload per site) where the original keeps
+   * one: Karmada's Steady mode and ClusterLocality, KubeFed's `rebalance: false`. mck8s re-places.
+   */
+  readonly previous?: ReadonlyMap<string, ReadonlyMap<string, number>>;
+}
+
+export type Baseline = (inst: Instance, extra: BaselineInput) => FleetState;
 
 /** FNV-32a, the hash KubeFed and Karmada use for tie-breaks. */
 export function fnv32a(s: string): number {
@@ -105,18 +114,74 @@ const forEachArrival = (inst: Instance, f: (item: Item, state: FleetState) => vo
   return state;
 };
 
-/** KubeFed ReplicaSchedulingPreference, weight 1 on every eligible cluster, no capacity estimate (first pass). */
-export const kubefedRsp: Baseline = (inst) =>
-  forEachArrival(inst, (item, state) => {
-    const sites = sitesOf(inst, item).sort((a, b) => fnv32a(a + item.w.name) - fnv32a(b + item.w.name));
-    let remaining = item.w.replicas;
-    const start = remaining;
+/**
+ * KubeFed's planner (planner.go) for weight 1 on every cluster: clusters in FNV-hash order; with
+ * `rebalance: false` each first keeps what runs there now (capped by its capacity estimate); then
+ * rounds of ceil(remaining / clusters) until nothing is left or every cluster is at its estimate.
+ * Returns the plan per site; what no cluster can take stays pending (overflow).
+ */
+function rspPlan(total: number, sites: readonly string[], capacity: ReadonlyMap<string, number>, current?: ReadonlyMap<string, number>): Map<string, number> {
+  const plan = new Map(sites.map((s) => [s, 0] as [string, number]));
+  const cap = (s: string) => capacity.get(s) ?? Infinity;
+  let remaining = total;
+  if (current) {
     for (const s of sites) {
-      const extra = Math.min(remaining, Math.ceil(start / sites.length));
-      remaining -= extra;
-      bind(inst, state, item, s, extra);
+      const pre = Math.min(current.get(s) ?? 0, cap(s), remaining);
+      plan.set(s, pre);
+      remaining -= pre;
     }
-  });
+  }
+  let active = sites.filter((s) => plan.get(s)! < cap(s));
+  while (remaining > 0 && active.length > 0) {
+    const start = remaining;
+    const next: string[] = [];
+    for (const s of active) {
+      let extra = Math.min(remaining, Math.ceil(start / active.length));
+      if (plan.get(s)! + extra >= cap(s)) extra = cap(s) - plan.get(s)!;
+      else next.push(s);
+      plan.set(s, plan.get(s)! + extra);
+      remaining -= extra;
+    }
+    if (next.length === active.length && remaining === start) break;
+    active = next;
+  }
+  return plan;
+}
+
+function kubefed(learn: boolean): Baseline {
+  return (inst, extra) => {
+    const order = (item: Item) => sitesOf(inst, item).sort((a, b) => fnv32a(a + item.w.name) - fnv32a(b + item.w.name));
+    // First pass: no capacity estimate; each member's scheduler binds what fits, the rest stays pending.
+    const bound = new Map<string, Map<string, number>>();
+    const planned = new Map<string, Map<string, number>>();
+    const state = forEachArrival(inst, (item, st) => {
+      const plan = rspPlan(item.w.replicas, order(item), new Map(), extra.previous?.get(item.w.name));
+      const b = new Map<string, number>();
+      for (const [s, n] of plan) b.set(s, bind(inst, st, item, s, n));
+      planned.set(item.w.name, plan);
+      bound.set(item.w.name, b);
+    });
+    if (!learn) return state;
+    // Second pass, after pods stayed unschedulable for 60 s: capacity = replicas − unschedulable where
+    // some were, and the planner moves the overflow to clusters without an estimate.
+    for (const item of inst.items) {
+      const b = bound.get(item.w.name);
+      if (!b) continue;
+      const placed = [...b.values()].reduce((x, y) => x + y, 0);
+      if (placed >= item.w.replicas) continue;
+      const capacity = new Map<string, number>();
+      for (const [s, n] of planned.get(item.w.name)!) if (b.get(s)! < n) capacity.set(s, b.get(s)!);
+      const plan = rspPlan(item.w.replicas, order(item), capacity, b);
+      for (const [s, n] of plan) if (n > b.get(s)!) bind(inst, state, item, s, n - b.get(s)!);
+    }
+    return state;
+  };
+}
+
+/** KubeFed ReplicaSchedulingPreference, weight 1 on every eligible cluster, no capacity estimate (first pass). */
+export const kubefedRsp = kubefed(false);
+/** The same after KubeFed's capacity-learning pass (podanalyzer's 60 s unschedulable threshold). */
+export const kubefedRspLearned = kubefed(true);
 
 /** Karmada static weights (equal): Webster split, capacity ignored. */
 export const karmadaStatic: Baseline = (inst) =>
@@ -125,10 +190,33 @@ export const karmadaStatic: Baseline = (inst) =>
     for (const [s, n] of split) bind(inst, state, item, s, n);
   });
 
-/** Karmada dynamic weights: available replicas from site-wide sums; all-or-nothing; Webster split by availability. */
-export const karmadaDynamic: Baseline = (inst) =>
+/**
+ * Karmada dynamic weights: available replicas from site-wide sums; all-or-nothing; Webster split by
+ * availability. On a re-run it is in Steady mode: the previous assignment stays (ClusterLocality); a
+ * scale-up splits only the added replicas by availability (all or none of them), a scale-down
+ * re-splits in proportion to the previous assignment. A node lost under a kept assignment leaves its
+ * replicas pending in that member (Karmada reschedules on cluster failure, not node loss).
+ */
+export const karmadaDynamic: Baseline = (inst, extra) =>
   forEachArrival(inst, (item, state) => {
-    const avail = new Map(sitesOf(inst, item).map((s) => [s, siteSumReplicas(inst, state, item, s)]));
+    const sites = sitesOf(inst, item);
+    const prev = extra.previous?.get(item.w.name);
+    const assigned = new Map(sites.map((s) => [s, prev?.get(s) ?? 0] as [string, number]));
+    const kept = [...assigned.values()].reduce((a, b) => a + b, 0);
+    if (kept > 0) {
+      let target = assigned;
+      if (kept < item.w.replicas) {
+        const avail = new Map(sites.map((s) => [s, Math.max(0, siteSumReplicas(inst, state, item, s) - assigned.get(s)!)] as [string, number]));
+        const delta = item.w.replicas - kept;
+        if ([...avail.values()].reduce((a, b) => a + b, 0) >= delta) {
+          const split = webster(delta, avail, item.w.name);
+          target = new Map(sites.map((s) => [s, assigned.get(s)! + (split.get(s) ?? 0)] as [string, number]));
+        }
+      } else if (kept > item.w.replicas) target = webster(item.w.replicas, assigned, item.w.name);
+      for (const [s, n] of target) bind(inst, state, item, s, n);
+      return;
+    }
+    const avail = new Map(sites.map((s) => [s, siteSumReplicas(inst, state, item, s)]));
     const sum = [...avail.values()].reduce((a, b) => a + b, 0);
     if (sum < item.w.replicas) return;
     const split = webster(item.w.replicas, avail, item.w.name);

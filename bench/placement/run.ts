@@ -1,5 +1,5 @@
 /**
- * `npm run bench:placement [-- --out FILE] [--only ID,...] [--quick]`: every scenario through every
+ * `npm run bench:placement [-- --out FILE] [--only ID,...] [--sweep-seeds N]`: every scenario through every
  * placer, metrics from one evaluator, a table on stdout and JSON in `.bench/placement.json`.
  * Timing lives here, never in tests.
  */
@@ -17,7 +17,7 @@ import { place } from '../../lib/placement/place';
 import { churnOf } from '../../lib/placement/plugins';
 import type { FleetState } from '../../lib/placement/state';
 import type { PreviousPlacement } from '../../lib/placement/types';
-import { karmadaDynamic, karmadaStatic, kubefedRsp, mck8sBestFit, mck8sWorstFit, type Baseline } from './baselines';
+import { karmadaDynamic, karmadaStatic, kubefedRsp, kubefedRspLearned, mck8sBestFit, mck8sWorstFit, type Baseline } from './baselines';
 import { aiFleetScenario, mck8sScenario, scaleScenario, type Scenario } from './scenarios';
 
 interface Assignment {
@@ -52,11 +52,22 @@ function timed(f: () => Omit<Run, 'wallMs' | 'cpuMs'>): Run {
   return { ...r, wallMs, cpuMs: (c.user + c.system) / 1000 };
 }
 
+/** Replicas per workload per site of a previous placement (a baseline's memory of its own decision). */
+function countsOf(previous: PreviousPlacement): Map<string, Map<string, number>> {
+  const m = new Map<string, Map<string, number>>();
+  for (const w of previous.workloads) {
+    const c = new Map<string, number>();
+    for (const a of w.assignments) c.set(a.site, (c.get(a.site) ?? 0) + 1);
+    m.set(w.name, c);
+  }
+  return m;
+}
+
 function baseline(b: Baseline): Placer {
-  return (fleet, sc) =>
+  return (fleet, sc, previous) =>
     timed(() => {
       const inst = buildInstance(fleet, fleet.workloads);
-      return { assignments: fromState(inst, b(inst, sc.mck8s ? { mck8s: sc.mck8s } : {})) };
+      return { assignments: fromState(inst, b(inst, { ...(sc.mck8s ? { mck8s: sc.mck8s } : {}), ...(previous ? { previous: countsOf(previous) } : {}) })) };
     });
 }
 
@@ -119,6 +130,8 @@ function evaluate(fleet: FleetModel, run: Run) {
   };
   const violations = checkPlacement(fleet, fleet.workloads, checked).length;
   return {
+    requestedReplicas: requested,
+    placedReplicas: requested - pending,
     pendingReplicas: pending / Math.max(1, requested),
     pendingWorkloads: pendingWorkloads / Math.max(1, inst.items.length),
     pendingWork: 1 - workPlaced / Math.max(1, workRequested),
@@ -137,9 +150,9 @@ function toPrevious(run: Run): PreviousPlacement {
 }
 
 /**
- * The small change, the same for every placer (it depends on the fleet alone): the site with the
- * most nodes (ties: first by name) loses the last node of its largest pool, and the first workload
- * grows by one replica. `lostNodeHeld` is what that node held in the placer's own first run.
+ * The two small changes, the same for every placer (they depend on the fleet alone). Loss: the site
+ * with the most nodes (ties: first by name) loses the last node of its largest pool; `lostNodeHeld` is
+ * what that node held in the placer's own first run. Growth: the first workload grows by one replica.
  */
 function perturbation(sc: Scenario): { site: string; pool: string } {
   const nodes = (s: FleetModel['sites'][number]) => s.nodePools.reduce((t, p) => t + p.count, 0);
@@ -148,15 +161,18 @@ function perturbation(sc: Scenario): { site: string; pool: string } {
   return { site: s.name, pool: pool.name };
 }
 
-function perturb(sc: Scenario, run: Run): { fleet: FleetModel; lostNodeHeld: number; site: string } {
+function loseNode(sc: Scenario, run: Run): { fleet: FleetModel; lostNodeHeld: number } {
   const { site, pool: poolName } = perturbation(sc);
   const s = sc.fleet.sites.find((x) => x.name === site)!;
   const pool = s.nodePools.find((p) => p.name === poolName)!;
   const inst = buildInstance(sc.fleet, sc.fleet.workloads);
   const lostNodeHeld = run.assignments.filter((a) => inst.pools[a.pool]!.site.name === site && inst.pools[a.pool]!.name === pool.name && a.node === pool.count - 1).length;
   const sites = sc.fleet.sites.map((x) => (x.name !== site ? x : { ...x, nodePools: x.nodePools.map((p) => (p.name !== pool.name || p.count <= 1 ? p : { ...p, count: p.count - 1 })) }));
-  const workloads = sc.fleet.workloads.map((w, i) => (i === 0 ? { ...w, replicas: w.replicas + 1 } : w));
-  return { fleet: { ...sc.fleet, sites, workloads }, lostNodeHeld, site };
+  return { fleet: { ...sc.fleet, sites }, lostNodeHeld };
+}
+
+function growOne(sc: Scenario): FleetModel {
+  return { ...sc.fleet, workloads: sc.fleet.workloads.map((w, i) => (i === 0 ? { ...w, replicas: w.replicas + 1 } : w)) };
 }
 
 function churnBetween(before: Run, after: Run): number {
@@ -176,13 +192,32 @@ function churnBetween(before: Run, after: Run): number {
   return moves;
 }
 
+/**
+ * Ours runs with the default work limit and a wall-clock safety limit far above it: on a shared
+ * machine a tight safety limit would decide results by load, which the work limit exists to avoid.
+ */
+const SAFETY_SEC = 600;
+
+const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+
+function table(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
+  for (const r of rows) console.log(line(r));
+}
+
 async function main() {
   const args = process.argv.slice(2);
   const outIdx = args.indexOf('--out');
   const out = outIdx >= 0 ? args[outIdx + 1]! : '.bench/placement.json';
   const onlyIdx = args.indexOf('--only');
   const only = onlyIdx >= 0 ? args[onlyIdx + 1]!.split(',') : undefined;
+  const seedsIdx = args.indexOf('--sweep-seeds');
+  const sweepSeeds = seedsIdx >= 0 ? Number(args[seedsIdx + 1]) : 3;
   const highs = await loadHighs();
+  const load0 = os.loadavg();
   // HiGHS compiles its WebAssembly on first use (once per process); do that before any timing and report it.
   const w0 = process.cpuUsage();
   const warm = aiFleetScenario(2, 2);
@@ -196,66 +231,126 @@ async function main() {
     () => aiFleetScenario(1),
     () => scaleScenario(1, 1000, 50),
     () => scaleScenario(1, 5000, 200),
+    () => scaleScenario(1, 1000, 50, true),
+  ];
+  const placersFor = (scale: boolean, big: boolean): [string, Placer][] => [
+    ['kubefed-rsp', baseline(kubefedRsp)],
+    ['kubefed-rsp+learn', baseline(kubefedRspLearned)],
+    ['karmada-static', baseline(karmadaStatic)],
+    ['karmada-dynamic', baseline(karmadaDynamic)],
+    ['mck8s-worst-fit', baseline(mck8sWorstFit)],
+    ['mck8s-best-fit', baseline(mck8sBestFit)],
+    ['greedy-value', greedyValue],
+    ['ours (HiGHS MIP)', ours(highs, SAFETY_SEC, !big, scale ? 1e-3 : 1e-4)],
   ];
   const results: Record<string, unknown>[] = [];
-  const header = ['scenario', 'placer', 'pending', 'pend.work', 'pend.wl', 'value', '%bound', 'GPU util', 'gCO2/GPUh', 'churn', 'viol', 'wall s', 'cpu s', 'status'];
+  const header = ['scenario', 'placer', 'pending', 'placed', 'pend.work', 'pend.wl', 'value', '%bound', 'GPU util', 'gCO2/GPUh', 'loss churn', 'grow churn', 'viol', 'cpu s', 'status'];
   const rows: string[][] = [];
   for (const make of scenarios) {
     const sc = make();
     if (only && !only.some((o) => sc.id.startsWith(o))) continue;
     const big = sc.fleet.workloads.length >= 5000;
     const scale = sc.fleet.workloads.length >= 1000;
-    const placers: [string, Placer][] = [
-      ['kubefed-rsp', baseline(kubefedRsp)],
-      ['karmada-static', baseline(karmadaStatic)],
-      ['karmada-dynamic', baseline(karmadaDynamic)],
-      ['mck8s-worst-fit', baseline(mck8sWorstFit)],
-      ['mck8s-best-fit', baseline(mck8sBestFit)],
-      ['greedy-value', greedyValue],
-      ['ours (HiGHS MIP)', ours(highs, 60, !big, scale ? 1e-3 : 1e-4)],
-    ];
     let lp: number | undefined;
-    const measured: { name: string; run: Run; m: ReturnType<typeof evaluate>; churn: number; lostNodeHeld: number }[] = [];
-    for (const [name, placer] of placers) {
+    const measured: { name: string; run: Run; m: ReturnType<typeof evaluate>; lossChurn: number; lostNodeHeld: number; growChurn: number; lossRun: Run; growRun: Run }[] = [];
+    for (const [name, placer] of placersFor(scale, big)) {
       const run = placer(sc.fleet, sc);
       const m = evaluate(sc.fleet, run);
-      const p = perturb(sc, run);
-      const again = placer(p.fleet, sc, toPrevious(run));
-      const churn = churnBetween(run, again);
+      const previous = toPrevious(run);
+      const loss = loseNode(sc, run);
+      const lossRun = placer(loss.fleet, sc, previous);
+      const growRun = placer(growOne(sc), sc, previous);
       // The reference for %: the LP bound, or else the MIP dual / capacity bound ours reports.
       if (run.lpBound !== undefined) lp = run.lpBound;
       else if (run.bound !== undefined) lp = run.bound;
-      measured.push({ name, run, m, churn, lostNodeHeld: p.lostNodeHeld });
-      process.stderr.write(`${sc.id} ${name}: ${(run.wallMs / 1000).toFixed(2)} s\n`);
+      measured.push({ name, run, m, lossChurn: churnBetween(run, lossRun), lostNodeHeld: loss.lostNodeHeld, growChurn: churnBetween(run, growRun), lossRun, growRun });
+      process.stderr.write(`${sc.id} ${name}: ${(run.cpuMs / 1000).toFixed(2)} s CPU, re-runs ${(lossRun.cpuMs / 1000).toFixed(2)} / ${(growRun.cpuMs / 1000).toFixed(2)} s CPU\n`);
     }
-    for (const { name, run, m, churn, lostNodeHeld } of measured) {
+    for (const { name, run, m, lossChurn, lostNodeHeld, growChurn, lossRun, growRun } of measured) {
       const pctLp = lp ? (100 * m.value) / lp : NaN;
       rows.push([
         sc.id,
         name,
-        `${(100 * m.pendingReplicas).toFixed(1)} %`,
-        `${(100 * m.pendingWork).toFixed(1)} %`,
-        `${(100 * m.pendingWorkloads).toFixed(1)} %`,
+        pct(m.pendingReplicas),
+        `${m.placedReplicas}/${m.requestedReplicas}`,
+        pct(m.pendingWork),
+        pct(m.pendingWorkloads),
         String(m.value),
         Number.isFinite(pctLp) ? pctLp.toFixed(2) : '-',
-        m.gpuTotal > 0 ? `${(100 * m.gpuUtilisation).toFixed(1)} %` : '-',
+        m.gpuTotal > 0 ? pct(m.gpuUtilisation) : '-',
         m.gpuTotal > 0 ? m.gCo2PerGpuHour.toFixed(0) : '-',
-        `${churn} (${lostNodeHeld})`,
+        `${lossChurn} (${lostNodeHeld})`,
+        String(growChurn),
         String(m.violations),
-        (run.wallMs / 1000).toFixed(2),
         (run.cpuMs / 1000).toFixed(2),
         run.status ?? '-',
       ]);
-      results.push({ scenario: sc.id, description: sc.description, placer: name, ...m, lpBound: lp, pctOfLpBound: pctLp, churnAfterChange: churn, lostNodeHeld, wallSec: run.wallMs / 1000, cpuSec: run.cpuMs / 1000, status: run.status, bound: run.bound });
+      results.push({
+        scenario: sc.id,
+        description: sc.description,
+        placer: name,
+        ...m,
+        lpBound: lp,
+        pctOfLpBound: pctLp,
+        churnAfterNodeLoss: lossChurn,
+        lostNodeHeld,
+        churnAfterGrowth: growChurn,
+        wallSec: run.wallMs / 1000,
+        cpuSec: run.cpuMs / 1000,
+        nodeLossRerun: { cpuSec: lossRun.cpuMs / 1000, wallSec: lossRun.wallMs / 1000, status: lossRun.status },
+        growthRerun: { cpuSec: growRun.cpuMs / 1000, wallSec: growRun.wallMs / 1000, status: growRun.status },
+        status: run.status,
+        bound: run.bound,
+      });
     }
   }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  console.log(line(header));
-  console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
-  for (const r of rows) console.log(line(r));
+  if (rows.length > 0) table(header, rows);
+
+  // The mck8s-like load sweep: pending replicas against offered load, several seeds, every placer.
+  const sweep: Record<string, unknown>[] = [];
+  if (!only || only.some((o) => 'sweep'.startsWith(o) || o.startsWith('sweep'))) {
+    const loads = [0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2];
+    const placers = placersFor(false, false).map(([n, p]) => [n, n.startsWith('ours') ? ours(highs, SAFETY_SEC, false, 1e-4) : p] as [string, Placer]);
+    const pending = new Map<string, number[][]>(placers.map(([n]) => [n, loads.map(() => [])]));
+    const cpu = new Map<string, number>(placers.map(([n]) => [n, 0]));
+    let oursNeverWorse = 0;
+    let points = 0;
+    for (let seed = 1; seed <= sweepSeeds; seed++) {
+      loads.forEach((load, li) => {
+        const sc = mck8sScenario(seed, load, true);
+        const here = new Map<string, number>();
+        for (const [name, placer] of placers) {
+          const run = placer(sc.fleet, sc);
+          const m = evaluate(sc.fleet, run);
+          pending.get(name)![li]!.push(m.pendingReplicas);
+          cpu.set(name, cpu.get(name)! + run.cpuMs / 1000);
+          here.set(name, m.pendingReplicas);
+          sweep.push({ seed, load, placer: name, pendingReplicas: m.pendingReplicas, placedReplicas: m.placedReplicas, requestedReplicas: m.requestedReplicas, cpuSec: run.cpuMs / 1000, status: run.status });
+        }
+        const o = here.get('ours (HiGHS MIP)')!;
+        points++;
+        if ([...here.entries()].every(([n, v]) => n.startsWith('ours') || o <= v + 1e-12)) oursNeverWorse++;
+        process.stderr.write(`sweep seed ${seed} load ${Math.round(load * 100)} %: ours ${pct(o)}\n`);
+      });
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+    const sweepRows = placers.map(([name]) => {
+      const ys = pending.get(name)!.map(mean);
+      // Area under the pending-fraction curve over offered load (trapezoids; load as a fraction).
+      let area = 0;
+      for (let i = 1; i < loads.length; i++) area += ((ys[i - 1]! + ys[i]!) / 2) * (loads[i]! - loads[i - 1]!);
+      return { name, ys, area };
+    });
+    console.log(`\nmck8s-like load sweep: pending replicas (mean of ${sweepSeeds} seeds) per offered CPU load; area under the curve from 50 % to 120 %`);
+    table(
+      ['placer', ...loads.map((l) => `${Math.round(l * 100)} %`), 'area', 'cpu s'],
+      sweepRows.map((r) => [r.name, ...r.ys.map(pct), r.area.toFixed(4), cpu.get(r.name)!.toFixed(2)]),
+    );
+    console.log(`ours pends no more than every baseline at ${oursNeverWorse} of ${points} (seed, load) points`);
+    results.push({ sweep: { loads, seeds: sweepSeeds, curves: sweepRows.map((r) => ({ placer: r.name, meanPending: r.ys, area: r.area, cpuSec: cpu.get(r.name) })), oursNeverWorse, points, runs: sweep } });
+  }
   fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify({ node: process.version, warmUpCpuSec, loadAverage: os.loadavg(), results }, null, 2) + '\n');
+  fs.writeFileSync(out, JSON.stringify({ node: process.version, warmUpCpuSec, loadAverage: { start: load0, end: os.loadavg() }, cpus: os.cpus().length, results }, null, 2) + '\n');
   console.log(`\nJSON: ${out}`);
 }
 

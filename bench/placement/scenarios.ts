@@ -38,7 +38,7 @@ function site(name: string, jurisdiction: string, lat: number, lon: number, node
  * steps of 128 MiB, k ~ U{1..3} locations (k·R pods in total), until the offered CPU reaches `load`
  * times the allocatable CPU.
  */
-export function mck8sScenario(seed: number, load: number): Scenario {
+export function mck8sScenario(seed: number, load: number, trim = false): Scenario {
   const { r, int, pick } = draw(seed);
   const workers = [2, 3, 5, 5, 8];
   for (let i = workers.length - 1; i > 0; i--) {
@@ -58,17 +58,26 @@ export function mck8sScenario(seed: number, load: number): Scenario {
   const mck8s = new Map<string, { perLocation: number; locations: number }>();
   let offered = 0;
   for (let i = 0; offered < load * capacity; i++) {
-    const R = int(1, 10);
+    let R = int(1, 10);
     const cpu = int(1, 10) / 10;
     const mem = (int(1, 8) * 128) / 1024;
-    const k = pick([1, 2, 3]);
+    let k = pick([1, 2, 3]);
+    // With `trim`, the last application is cut to the target load (an application can be a third of
+    // the fleet, so without it neighbouring load points can draw the same instance).
+    if (trim && offered + k * R * cpu > load * capacity + 1e-9) {
+      const room = load * capacity - offered;
+      if (Math.floor(room / (k * cpu) + 1e-9) >= 1) R = Math.floor(room / (k * cpu) + 1e-9);
+      else if (Math.floor(room / cpu + 1e-9) >= 1) [k, R] = [1, Math.floor(room / cpu + 1e-9)];
+      else break;
+    }
     const name = `app-${String(i).padStart(3, '0')}`;
     workloads.push({ name, replicas: k * R, cpu, memoryGiB: mem });
     mck8s.set(name, { perLocation: R, locations: k });
     offered += k * R * cpu;
   }
   const spec: FleetSpec = { management: { site: sites[0]!.name }, sites, workloads };
-  return { id: `a-mck8s-${Math.round(load * 100)}`, description: `mck8s-like, 5 clusters, offered CPU ${Math.round(load * 100)} % of allocatable`, fleet: parseFleet(spec), mck8s };
+  const pct = Math.round((offered / capacity) * 100);
+  return { id: `a-mck8s-${Math.round(load * 100)}${trim ? '-trim' : ''}`, description: `mck8s-like, 5 clusters, offered CPU ${pct} % of allocatable (target ${Math.round(load * 100)} %)`, fleet: parseFleet(spec), mck8s };
 }
 
 const EDGE_COUNTRIES: [string, number, number, number, number][] = [
@@ -140,9 +149,10 @@ export function aiFleetScenario(seed: number, edges = 12): Scenario {
 /**
  * (c) Scale: `W` workloads on `S` sites. Sites have each of A100 / MI300X / L4 with probability 0.6 as
  * pools of 8-GPU nodes sized so demand is ~1.25x capacity; workloads need 1/2/4/8 GPUs of one model,
- * priority 1/2/4/8, 30 % residency-restricted, 20 % latency-bound.
+ * priority 1/2/4/8, 30 % residency-restricted, 20 % latency-bound. (d) With `hard`, the same with
+ * packing difficulty: 1/2/3/5/6 GPUs, 30 % memory-bound, 15 % gangs, 15 % at most one replica per site.
  */
-export function scaleScenario(seed: number, W: number, S: number): Scenario {
+export function scaleScenario(seed: number, W: number, S: number, hard = false): Scenario {
   const { r, int, pick } = draw(seed);
   const models = ['A100-80GB', 'MI300X', 'L4'];
   const countries: [string, number, number][] = [
@@ -154,10 +164,18 @@ export function scaleScenario(seed: number, W: number, S: number): Scenario {
   const workloads: WorkloadSpec[] = [];
   const demand = new Map<string, number>(models.map((m) => [m, 0]));
   for (let i = 0; i < W; i++) {
-    const n = pick([1, 1, 2, 2, 4, 8]);
+    const n = hard ? pick([1, 2, 3, 3, 5, 6]) : pick([1, 1, 2, 2, 4, 8]);
     const model = pick([models[0]!, models[0]!, models[1]!, models[2]!, models[2]!]);
     const rep = int(1, 3);
     const w: Record<string, unknown> = { name: `w${String(i).padStart(5, '0')}`, replicas: rep, gpu: { model, count: n }, cpu: 2 * n, memoryGiB: 16 * n, priority: pick([1, 2, 4, 8]) };
+    if (hard) {
+      // Packing difficulty: sizes that do not divide an 8-GPU node, memory that binds before GPUs
+      // (96 GiB per GPU against 512 GiB per node), gangs, and at most one replica per site.
+      if (r() < 0.3) w.memoryGiB = Math.min(96 * n, 448);
+      const k = r();
+      if (rep >= 2 && k < 0.15) w.gang = true;
+      else if (rep >= 2 && k < 0.3) w.spread = { maxPerSite: 1 };
+    }
     if (r() < 0.3) w.allowedJurisdictions = [pick(countries)[0]];
     if (r() < 0.2) {
       const c = pick(countries);
@@ -187,5 +205,7 @@ export function scaleScenario(seed: number, W: number, S: number): Scenario {
   // Up to 200 sites would collide on the IP plan's name-derived slots (256 of them): number them in order.
   const numbered = sites.map((s, i) => ({ ...s, clusters: [{ name: s.name, network: { slot: i } }] }));
   const spec: FleetSpec = { management: { site: sites[0]!.name }, sites: numbered, workloads };
-  return { id: `c-scale-${W}x${S}`, description: `scale: ${W} workloads x ${S} sites`, fleet: parseFleet(spec) };
+  return hard
+    ? { id: `d-hard-${W}x${S}`, description: `scale with packing difficulty: ${W} workloads x ${S} sites, GPU sizes 1/2/3/5/6 on 8-GPU nodes, memory-bound replicas, gangs, one replica per site`, fleet: parseFleet(spec) }
+    : { id: `c-scale-${W}x${S}`, description: `scale: ${W} workloads x ${S} sites`, fleet: parseFleet(spec) };
 }

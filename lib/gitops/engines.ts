@@ -126,7 +126,9 @@ export function buildDelivery(input: DeliveryInput): DeliveryOutput {
   const stageIndex = new Map<string, number>();
   const stageName = new Map<string, string>();
   (input.stages ?? []).forEach((s, i) => s.clusters.forEach((c) => (stageIndex.set(c, i), stageName.set(c, s.name))));
-  const onManagement = (u: ApplyUnit) => !u.path.startsWith('sites/') || clusterOf.get(unitCluster(u))?.management === true;
+  // A unit is applied in the management cluster unless it names another cluster: a site folder, or the
+  // management folder of a control plane hosted in a region's cluster.
+  const onManagement = (u: ApplyUnit) => u.cluster === 'management' || clusterOf.get(unitCluster(u))?.management === true || (!u.path.startsWith('sites/') && !clusterOf.has(unitCluster(u)));
   // Management folders follow the branch itself; a site folder follows its stage's branch when there is a rollout.
   const branchOf = (u: ApplyUnit) => (input.stages && u.path.startsWith('sites/') && stageName.has(unitCluster(u)) ? input.stageBranch(stageName.get(unitCluster(u))!) : input.repo.branch);
   const sourceName = (u: ApplyUnit, prefix: string) => {

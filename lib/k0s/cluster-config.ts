@@ -31,6 +31,11 @@ export interface ClusterConfigInput {
   readonly externalAddress?: string;
   /** Put the add-ons into `spec.extensions.helm`. */
   readonly helmExtensions: boolean;
+  /**
+   * kine on an external database: the environment variable that holds its URL when k0sctl runs. The
+   * config says `${NAME}` (k0sctl interpolates environment variables in its config, k0sctl#258).
+   */
+  readonly kineDataSourceEnv?: string;
 }
 
 /** The k0s network section. Also what kcm templates take as `k0s.network`. */
@@ -56,6 +61,7 @@ export function clusterConfigSpec(input: ClusterConfigInput): Record<string, unk
       ...(input.imagePullPolicy !== undefined ? { default_pull_policy: input.imagePullPolicy } : {}),
     };
   }
+  if (input.kineDataSourceEnv !== undefined) spec.storage = { type: 'kine', kine: { dataSource: `\${${input.kineDataSourceEnv}}` } };
   const addons = input.chartMirror !== undefined ? input.addons.map((a) => fromChartMirror(a, input.chartMirror!)) : input.addons;
   if (input.helmExtensions && addons.length > 0) spec.extensions = { helm: helmExtensions(addons) };
   return spec;

@@ -8,12 +8,15 @@
 import type { ResolvedRemoteMachine } from '../model/cluster';
 import { imageTagSpelling, releaseSpelling } from '../model/k0s-version';
 import type { K8sObject } from '../synth/objects';
+import type { ControlPlaneSizing, ResourceQuantities } from './sizing';
 
 export const CAPI = 'cluster.x-k8s.io/v1beta2';
 export const CONTROLPLANE_GROUP = 'controlplane.cluster.x-k8s.io';
 export const BOOTSTRAP_GROUP = 'bootstrap.cluster.x-k8s.io';
 export const INFRA_GROUP = 'infrastructure.cluster.x-k8s.io';
 export const CLUSTER_NAME_LABEL = 'cluster.x-k8s.io/cluster-name';
+/** The etcd image k0smotron v2.1.0 defaults to; the CRD requires it once `spec.storage.etcd` is written. */
+export const K0SMOTRON_ETCD_IMAGE = 'quay.io/k0sproject/etcd:v3.7.1';
 
 type Labels = Readonly<Record<string, string>>;
 
@@ -26,8 +29,10 @@ export interface HostedClusterInput {
   readonly serviceCIDR: string;
   readonly clusterDomain: string;
   readonly replicas: number;
-  readonly service: { readonly type: string; readonly apiPort: number; readonly konnectivityPort: number };
-  readonly externalAddress?: string;
+  /** Resources of the controller pods and etcd, and the etcd volume (lib/k0smotron/sizing.ts). */
+  readonly sizing?: ControlPlaneSizing;
+  /** The Service and the address workers reach it at (from the fleet's hosting plan). */
+  readonly exposure: { readonly type: string; readonly apiPort: number; readonly konnectivityPort: number; readonly externalAddress?: string };
   readonly ingress?: { readonly apiHost: string; readonly konnectivityHost: string; readonly className?: string; readonly port: number };
   readonly persistence: string;
   /** The k0s ClusterConfig spec (network, extensions); produced when rendered. */
@@ -77,12 +82,14 @@ export function hostedControlPlane(i: HostedClusterInput): K8sObject[] {
         // The control plane runs from the k0s image: tag spelling (-k0s.N).
         version: imageTagSpelling(i.k0sVersion),
         replicas: i.replicas,
-        service: { ...i.service },
-        ...(i.externalAddress !== undefined ? { externalAddress: i.externalAddress } : {}),
+        ...(i.sizing ? { resources: resources(i.sizing.resources) } : {}),
+        service: { type: i.exposure.type, apiPort: i.exposure.apiPort, konnectivityPort: i.exposure.konnectivityPort },
+        ...(i.exposure.externalAddress !== undefined ? { externalAddress: i.exposure.externalAddress } : {}),
         ...(i.ingress
           ? { ingress: { apiHost: i.ingress.apiHost, konnectivityHost: i.ingress.konnectivityHost, port: i.ingress.port, ...(i.ingress.className ? { className: i.ingress.className } : {}) } }
           : {}),
         persistence: { type: i.persistence },
+        ...(i.sizing ? { storage: etcdStorage(i.sizing) } : {}),
         ...(i.manifests !== undefined ? { manifests: i.manifests } : {}),
         k0sConfig: { apiVersion: 'k0s.k0sproject.io/v1beta1', kind: 'ClusterConfig', metadata: { name: 'k0s' }, spec: i.k0sConfigSpec },
       },
@@ -94,6 +101,22 @@ export function hostedControlPlane(i: HostedClusterInput): K8sObject[] {
       spec: {},
     },
   ];
+}
+
+function resources(r: ResourceQuantities): Record<string, unknown> {
+  return { requests: { ...r.requests }, ...(r.limits && Object.keys(r.limits).length > 0 ? { limits: { ...r.limits } } : {}) };
+}
+
+/** `spec.storage`: etcd (k0smotron's default backend) with its resources and volume. */
+function etcdStorage(s: ControlPlaneSizing): Record<string, unknown> {
+  return {
+    type: 'etcd',
+    etcd: {
+      image: K0SMOTRON_ETCD_IMAGE,
+      ...(s.etcdResources ? { resources: resources(s.etcdResources) } : {}),
+      persistence: { size: s.etcdVolume, ...(s.etcdStorageClass !== undefined ? { storageClass: s.etcdStorageClass } : {}) },
+    },
+  };
 }
 
 export interface WorkerInput {

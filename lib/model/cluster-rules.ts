@@ -81,6 +81,9 @@ export function fleetClusterIssues(f: ParsedFleet, saved?: IpPlanState, planned?
     if ((r.cluster === undefined) === (r.kubeconfigSecret === undefined)) {
       issues.push({ path: rp, message: 'a region names exactly one of cluster (a k0rdent-managed cluster of this fleet) or kubeconfigSecret' });
     }
+    if (r.controlPlaneHosting !== undefined && r.cluster === undefined) {
+      issues.push({ path: `${rp}.controlPlaneHosting`, message: 'only a region whose cluster is in this fleet (cluster) hosts control planes: the fleet needs its node pools and folder; name the cluster, or drop controlPlaneHosting' });
+    }
     if (r.cluster !== undefined) {
       const e = entries.find((x) => x.cluster.name === r.cluster);
       if (!e) issues.push({ path: `${rp}.cluster`, message: `no cluster named '${r.cluster}'${didYouMean(r.cluster, clusterNames)}` });
@@ -114,8 +117,6 @@ export function fleetClusterIssues(f: ParsedFleet, saved?: IpPlanState, planned?
           path: `${path}.controlPlane.managementSite`,
           message: `a hosted control plane runs in a management cluster, and site '${ms}' has none${siteNames.includes(ms) ? '' : ` (no such site${didYouMean(ms, siteNames)})`}; management sites: ${mgmtSites.join(', ')}`,
         });
-      } else if (ms !== f.management.site) {
-        issues.push({ path: `${path}.controlPlane.managementSite`, message: `hosted control planes in a regional management cluster are not supported yet; host it at the fleet management site ${f.management.site}, or use mode k0rdent with a credential of that region` });
       }
     }
     if (cp?.mode === 'k0rdent') {

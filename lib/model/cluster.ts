@@ -15,11 +15,14 @@ import { didYouMean } from './suggest';
 import { k0sImages, unknownK0sReleaseMessage } from '../airgap/k0s-images';
 import { pathProblem, secretIssues } from './secrets';
 import type { Infrastructure } from './fleet';
+import { cpuMillis, HOSTED_SIZES, memoryMiB, resolveSizing, type ControlPlaneSizing } from '../k0smotron/sizing';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const label = (max = 63) =>
   z.string().max(max).regex(DNS_LABEL, { message: `must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit` });
 const port = () => z.int().min(1).max(65535);
+const cpuQuantity = () => z.string().refine((v) => cpuMillis(v) !== undefined, { message: "must be a CPU quantity like '500m' or '2'" });
+const memoryQuantity = () => z.string().refine((v) => memoryMiB(v) !== undefined, { message: "must be a memory quantity like '512Mi' or '2Gi'" });
 /** A field that must hold a path, never the file's content (a key pasted in is refused by `pathProblem`). */
 const pathField = () =>
   z
@@ -72,28 +75,59 @@ export const remoteMachineSchema = z
 
 export const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer'] as const;
 
+/** An environment variable name (k0sctl interpolates `${NAME}` in its config when it runs). */
+const envName = () => z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be an environment variable name: letters, digits and _, not starting with a digit' });
+
+export const kineDatastoreSchema = z
+  .strictObject({
+    type: z.literal('kine'),
+    dataSourceEnv: envName().describe(
+      "Name of the environment variable that holds the kine data source URL (postgres://…, mysql://…) when k0sctl runs: the config says ${NAME} (k0sctl interpolates it, k0sctl#258), so the URL and its password never reach the output.",
+    ),
+  })
+  .describe('k0s state in an external SQL database through kine (k0s spec.storage.type: kine) instead of etcd on the controllers.');
+
 export const standaloneControlPlaneSchema = z
   .strictObject({
     mode: z.literal('standalone'),
     hosts: z.array(standaloneHostSchema).min(1).describe('Every machine of the cluster, controllers and workers.'),
     externalAddress: z.string().optional().describe('Load balancer or VIP in front of the controllers (k0s spec.api.externalAddress). Default: none.'),
     keyPath: pathField().optional().describe("Default SSH key path for hosts that set none. Default: k0sctl's own default."),
+    datastore: kineDatastoreSchema.optional().describe('Where k0s keeps its state. Default: etcd on the controllers.'),
   })
   .describe('k0s on site machines, bootstrapped with k0sctl (writes k0sctl.yaml).');
 
 export const hostedControlPlaneSchema = z
   .strictObject({
     mode: z.literal('hosted'),
-    managementSite: z.string().optional().describe('Site whose management cluster runs the control-plane pods. Default: the fleet management site.'),
-    replicas: z.int().min(1).optional().describe('Control-plane pods. Default 1.'),
+    managementSite: z
+      .string()
+      .optional()
+      .describe("Site whose management cluster runs the control-plane pods: the fleet management site, or the site of a region's cluster (management.regions[].cluster). Default: the region the site is in (management.regions[].sites), else a region whose cluster is at a site of the same geographic region, else the fleet management site."),
+    size: z.enum(HOSTED_SIZES).optional().describe('Preset of replicas, resources and etcd volume: small (1 replica, 0.4 core / 256 MiB, a store), medium (3 × 0.8 core / 512 MiB), large (3 × 2 cores / 2 GiB), after the k0smotron benchmark. Default small.'),
+    replicas: z.int().min(1).optional().describe('Control-plane pods. Default: from size (small 1, medium and large 3).'),
+    resources: z
+      .strictObject({
+        requests: z.strictObject({ cpu: cpuQuantity().optional(), memory: memoryQuantity().optional() }).optional(),
+        limits: z.strictObject({ cpu: cpuQuantity().optional(), memory: memoryQuantity().optional() }).optional(),
+      })
+      .optional()
+      .describe("Requests and limits of each k0s controller pod (K0smotronControlPlane spec.resources), field by field over the size's. Default: from size."),
+    etcd: z
+      .strictObject({
+        size: memoryQuantity().optional().describe('etcd volume per replica (spec.storage.etcd.persistence.size). Default: from size (small 1Gi, medium 4Gi, large 10Gi).'),
+        storageClass: z.string().min(1).optional().describe("StorageClass of the etcd volume in the hosting cluster. Default: its default StorageClass."),
+      })
+      .optional()
+      .describe('etcd storage of the control plane.'),
     service: z
       .strictObject({
-        type: z.enum(SERVICE_TYPES).optional().describe('How the API is exposed. Default LoadBalancer (ClusterIP with ingress).'),
-        apiPort: port().optional().describe('Default 30443.'),
-        konnectivityPort: port().optional().describe('Default 30132.'),
+        type: z.enum(SERVICE_TYPES).optional().describe("How the API is exposed. Default: NodePort when the hosting cluster has a nodePortAddress (controlPlaneHosting), else LoadBalancer (ClusterIP with ingress)."),
+        apiPort: port().optional().describe('Default: NodePort: allocated from the hosting cluster\'s NodePort range and kept in nodeports.json; otherwise 30443.'),
+        konnectivityPort: port().optional().describe('Default: NodePort: allocated like apiPort; otherwise 30132.'),
       })
       .optional(),
-    externalAddress: z.string().optional().describe('Address workers reach the API at. Required unless the service is a LoadBalancer or ingress is set.'),
+    externalAddress: z.string().optional().describe("Address workers reach the API at. Default: the hosting cluster's nodePortAddress for a NodePort service; required otherwise unless the service is a LoadBalancer or ingress is set."),
     ingress: z
       .strictObject({
         apiHost: z.string().min(1),
@@ -182,8 +216,17 @@ export const airgapSchema = z
   })
   .describe("The cluster's site has no internet access: where its images and charts come from. Every air-gapped cluster gets sites/<site>/<cluster>/images.txt, the images its nodes pull.");
 
+export const TWO_NODE_CHOICES = ['hosted-control-plane', 'controller-plus-worker', 'kine-external-db'] as const;
+export type TwoNodeChoice = (typeof TWO_NODE_CHOICES)[number];
+
 /** Fields added to a fleet cluster entry. */
 export const clusterFields = {
+  twoNode: z
+    .enum(TWO_NODE_CHOICES)
+    .optional()
+    .describe(
+      "How a two-node site runs its control plane (two etcd members hold no quorum): hosted-control-plane (controlPlane.mode hosted, both nodes workers), controller-plus-worker (standalone, one controller and one worker), kine-external-db (standalone, two controllers with datastore kine on an external HA database). The readiness report says what each survives. Default: none declared; two controllers on etcd are refused.",
+    ),
   controlPlane: controlPlaneSchema.optional().describe('How the control plane runs. Default: none (the cluster is bootstrapped outside this fleet).'),
   k0sVersion: z.string().optional().describe(`k0s version, either spelling (v1.36.3+k0s.2 or v1.36.3-k0s.2). Default ${DEFAULT_K0S_VERSION}.`),
   network: clusterNetworkSchema.optional(),
@@ -219,9 +262,40 @@ export const credentialSchema = z
   })
   .describe('A k0rdent Credential: a reference to an identity, never the secret itself.');
 
+const nodePortRangeSchema = z
+  .strictObject({ from: port(), to: port() })
+  .refine((r) => r.from <= r.to, { message: 'from must not be above to' });
+
+export const controlPlaneHostingSchema = z
+  .strictObject({
+    capacity: z
+      .strictObject({
+        cpu: z.number().min(0).describe('Cores hosted control planes may request here.'),
+        memoryGiB: z.number().min(0).describe('GiB hosted control planes may request here.'),
+      })
+      .optional()
+      .describe("What hosted control planes may request in this cluster. Default: its node pools (count × cpu, count × memoryGiB) minus reserve."),
+    reserve: z
+      .strictObject({ cpu: z.number().min(0), memoryGiB: z.number().min(0) })
+      .optional()
+      .describe('Kept back from the node pools for the system, the management stack (kcm, Cluster API, k0smotron, Flux) and headroom. Default: 25 % of cpu and memory, at least 2 cores and 4 GiB.'),
+    nodePortAddress: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("An address of this cluster's nodes, or a VIP in front of them, that edge workers reach: NodePort control planes hosted here get it as externalAddress, each on its own pair of allocated NodePorts. Default: none; NodePort control planes then need their own externalAddress."),
+    nodePortRange: nodePortRangeSchema.optional().describe("The cluster's NodePort range (kube-apiserver --service-node-port-range). Default 30000-32767."),
+    reservedNodePorts: z
+      .array(z.union([port(), nodePortRangeSchema]))
+      .optional()
+      .describe('NodePorts used by other Services of this cluster, never allocated to control planes (a port or { from, to }). Default: none.'),
+  })
+  .describe('The capacity and shared NodePort address of a cluster that hosts k0smotron control planes.');
+
 export const regionSchema = z
   .strictObject({
     name: label(253),
+    controlPlaneHosting: controlPlaneHostingSchema.optional().describe("Hosted control planes in this region's cluster. Default: capacity from the cluster's node pools, no shared NodePort address."),
     cluster: z.string().optional().describe('A k0rdent-managed cluster of this fleet that is the regional management cluster.'),
     kubeconfigSecret: z.strictObject({ name: z.string().min(1), key: z.string().optional() }).optional().describe('Or: a Secret holding its kubeconfig.'),
     sites: z.array(z.string()).min(1).describe('Sites managed from this region.'),
@@ -255,6 +329,7 @@ export const multiClusterServiceSchema = z
 
 /** Fields added to the management entry. */
 export const managementFields = {
+  controlPlaneHosting: controlPlaneHostingSchema.optional().describe("Hosted control planes in the fleet management cluster. Default: capacity from its node pools, no shared NodePort address."),
   credentials: z.array(credentialSchema).optional().describe('k0rdent Credentials.'),
   regions: z.array(regionSchema).optional().describe('Regional management clusters.'),
   multiClusterServices: z.array(multiClusterServiceSchema).optional().describe('Charts for every k0rdent-managed cluster matching a label selector.'),
@@ -270,6 +345,8 @@ export type ClusterNetworkSpec = z.input<typeof clusterNetworkSchema>;
 export type AddonSpec = z.input<typeof addonSchema>;
 export type CredentialSpec = z.input<typeof credentialSchema>;
 export type RegionSpec = z.input<typeof regionSchema>;
+export type ControlPlaneHostingSpec = z.input<typeof controlPlaneHostingSchema>;
+export type KineDatastoreSpec = z.input<typeof kineDatastoreSchema>;
 export type IpPlanSpec = z.input<typeof ipPlanSchema>;
 export type MultiClusterServiceSpec = z.input<typeof multiClusterServiceSchema>;
 export type AirgapSpec = z.input<typeof airgapSchema>;
@@ -295,11 +372,26 @@ export interface ResolvedRemoteMachine extends ResolvedHost {
 }
 
 export type ResolvedControlPlane =
-  | { readonly mode: 'standalone'; readonly hosts: readonly ResolvedStandaloneHost[]; readonly externalAddress?: string }
+  | {
+      readonly mode: 'standalone';
+      readonly hosts: readonly ResolvedStandaloneHost[];
+      readonly externalAddress?: string;
+      /** kine on an external database: the environment variable k0sctl reads its URL from. */
+      readonly kineDataSourceEnv?: string;
+    }
   | {
       readonly mode: 'hosted';
+      /** The site given, if any; the hosting plan (lib/k0smotron/hosting.ts) decides where it runs. */
       readonly managementSite: string;
       readonly replicas: number;
+      /** Replicas, resources and etcd volume (lib/k0smotron/sizing.ts). */
+      readonly sizing: ControlPlaneSizing;
+      /**
+       * Exposure as given: `type` undefined means "NodePort where the hosting cluster has a nodePortAddress,
+       * else LoadBalancer"; ports undefined are allocated (NodePort) or k0smotron's defaults.
+       */
+      readonly serviceGiven: { readonly type?: (typeof SERVICE_TYPES)[number]; readonly apiPort?: number; readonly konnectivityPort?: number };
+      /** Exposure with k0smotron's defaults, before the hosting plan (what a cluster checked on its own would get). */
       readonly service: { readonly type: (typeof SERVICE_TYPES)[number]; readonly apiPort: number; readonly konnectivityPort: number };
       readonly externalAddress?: string;
       readonly ingress?: { readonly apiHost: string; readonly konnectivityHost: string; readonly className?: string; readonly port: number };
@@ -357,6 +449,7 @@ type ClusterInput = {
   airgapBundle?: string;
   airgap?: z.output<typeof airgapSchema>;
   addonDelivery?: 'extensions' | 'charts';
+  twoNode?: TwoNodeChoice;
 };
 
 /** True for a Cilium chart (by chart name). */
@@ -440,10 +533,10 @@ export function clusterIssues(c: ClusterInput, ctx: ClusterContext, cp: string):
     hosts.forEach((h, i) => {
       if (h.noTaints !== undefined && h.role !== 'controller+worker') add(`.controlPlane.hosts[${i}].noTaints`, `only a controller+worker host can be untainted (this one is ${h.role}); drop noTaints`);
     });
-    if (controllers === 2) {
+    if (controllers === 2 && cpl.datastore?.type !== 'kine') {
       add(
         '.controlPlane.hosts',
-        'two controllers cannot hold etcd quorum: losing either one stops the cluster, so two are less available than one. Use 1 controller, 3 controllers, or a hosted control plane (controlPlane.mode: hosted)',
+        "two controllers cannot hold etcd quorum: losing either one stops the cluster, so two are less available than one. For a two-node site choose twoNode: 'controller-plus-worker' (one controller, one worker), 'kine-external-db' (both controllers, with datastore: { type: kine, dataSourceEnv } on an HA database) or 'hosted-control-plane' (controlPlane.mode: hosted); otherwise use 1 or 3 controllers",
       );
     }
     if (hosts.some((h) => h.role === 'single') && hosts.length !== 1) add('.controlPlane.hosts', `role 'single' is only for a one-host cluster (got ${hosts.length} hosts); use controller+worker`);
@@ -463,7 +556,8 @@ export function clusterIssues(c: ClusterInput, ctx: ClusterContext, cp: string):
     }
   } else if (cpl.mode === 'hosted') {
     const type = cpl.service?.type ?? (cpl.ingress ? 'ClusterIP' : 'LoadBalancer');
-    if (type !== 'LoadBalancer' && cpl.externalAddress === undefined && cpl.ingress === undefined) {
+    // A NodePort control plane without its own address takes the hosting cluster's nodePortAddress: checked with the hosting plan.
+    if (type === 'ClusterIP' && cpl.externalAddress === undefined && cpl.ingress === undefined) {
       add(
         '.controlPlane.externalAddress',
         `a ${type} control plane has no address that workers at ${ctx.site} can reach: join tokens would point at a pod IP (k0smotron#84). Set externalAddress (reachable on apiPort ${cpl.service?.apiPort ?? 30443} and konnectivityPort ${cpl.service?.konnectivityPort ?? 30132}), set ingress, or use service type LoadBalancer`,
@@ -554,6 +648,8 @@ export function clusterIssues(c: ClusterInput, ctx: ClusterContext, cp: string):
     }
   }
 
+  issues.push(...twoNodeIssues(c.twoNode, cpl, cp));
+
   const ag = effectiveAirgap(c, ctx);
   if (isAirgapped(c, ctx) && cpl.mode !== 'k0rdent' && c.imageRepository === undefined && c.airgapBundle === undefined && ag?.registry === undefined && ag?.bundle === undefined) {
     add(
@@ -607,6 +703,38 @@ export function airgapVersionIssues(c: { k0sVersion?: string | undefined; airgap
   return [{ path: `${cp}.k0sVersion`, message: unknownK0sReleaseMessage(version) }];
 }
 
+/** The `twoNode` choice against the control plane it describes. */
+function twoNodeIssues(choice: TwoNodeChoice | undefined, cpl: z.output<typeof controlPlaneSchema>, cp: string): ValidationIssue[] {
+  if (choice === undefined) return [];
+  const at = `${cp}.twoNode`;
+  const machines = cpl.mode === 'standalone' ? cpl.hosts.length : cpl.mode === 'hosted' ? cpl.workers.length : undefined;
+  const out: ValidationIssue[] = [];
+  if (machines !== undefined && machines !== 2) out.push({ path: at, message: `twoNode describes a site of two machines; this control plane lists ${machines}. Drop twoNode, or list the two machines` });
+  if (choice === 'hosted-control-plane' && cpl.mode !== 'hosted') {
+    out.push({ path: at, message: `'hosted-control-plane' runs the control plane as pods in a management cluster: set controlPlane.mode: hosted with the two machines as workers (got mode ${cpl.mode})` });
+  }
+  if (choice === 'controller-plus-worker') {
+    if (cpl.mode !== 'standalone') out.push({ path: at, message: `'controller-plus-worker' is a standalone cluster of one controller and one worker: set controlPlane.mode: standalone (got mode ${cpl.mode})` });
+    else {
+      const controllers = cpl.hosts.filter((h) => h.role !== 'worker').length;
+      if (controllers !== 1 || cpl.hosts.filter((h) => h.role === 'worker').length !== 1) {
+        out.push({ path: `${cp}.controlPlane.hosts`, message: `'controller-plus-worker' needs one host with role controller (or controller+worker) and one with role worker; got roles ${cpl.hosts.map((h) => h.role).join(', ')}` });
+      }
+      if (cpl.datastore !== undefined) out.push({ path: `${cp}.controlPlane.datastore`, message: "'controller-plus-worker' keeps etcd on its one controller; drop datastore, or choose twoNode: 'kine-external-db'" });
+    }
+  }
+  if (choice === 'kine-external-db') {
+    if (cpl.mode !== 'standalone') out.push({ path: at, message: `'kine-external-db' is a standalone cluster whose two controllers keep their state in an external database: set controlPlane.mode: standalone (got mode ${cpl.mode})` });
+    else {
+      if (cpl.datastore?.type !== 'kine') out.push({ path: `${cp}.controlPlane.datastore`, message: "'kine-external-db' needs datastore: { type: kine, dataSourceEnv: <variable holding the database URL when k0sctl runs> }" });
+      if (cpl.hosts.some((h) => h.role !== 'controller+worker')) {
+        out.push({ path: `${cp}.controlPlane.hosts`, message: `'kine-external-db' runs both machines as controller+worker, so either keeps serving the API and running pods when the other is lost; got roles ${cpl.hosts.map((h) => h.role).join(', ')}` });
+      }
+    }
+  }
+  return out;
+}
+
 /**
  * Secret values written inline, anywhere in `value` (see lib/model/secrets.ts). Secrets are referenced
  * by name, never written into the output. `notSecret` lists field paths known not to be secret.
@@ -640,13 +768,21 @@ export function resolveControlPlane(
         return { ...(h.role === 'controller' || noTaints === false ? rest : base), role: h.role, ...(keyPath !== undefined ? { keyPath } : {}), ...(noTaints ? { noTaints } : {}) };
       }),
       ...(cpl.externalAddress !== undefined ? { externalAddress: cpl.externalAddress } : {}),
+      ...(cpl.datastore ? { kineDataSourceEnv: cpl.datastore.dataSourceEnv } : {}),
     };
   }
   if (cpl.mode === 'hosted') {
+    const sizing = resolveSizing({ size: cpl.size, replicas: cpl.replicas, resources: cpl.resources, etcd: cpl.etcd });
     return {
       mode: 'hosted',
       managementSite: cpl.managementSite ?? ctx.managementSite,
-      replicas: cpl.replicas ?? 1,
+      replicas: sizing.replicas,
+      sizing,
+      serviceGiven: {
+        ...(cpl.service?.type !== undefined ? { type: cpl.service.type } : cpl.ingress ? { type: 'ClusterIP' as const } : {}),
+        ...(cpl.service?.apiPort !== undefined ? { apiPort: cpl.service.apiPort } : {}),
+        ...(cpl.service?.konnectivityPort !== undefined ? { konnectivityPort: cpl.service.konnectivityPort } : {}),
+      },
       // Behind an ingress the Service only needs to be reachable by the ingress controller: no load balancer.
       service: { type: cpl.service?.type ?? (cpl.ingress ? 'ClusterIP' : 'LoadBalancer'), apiPort: cpl.service?.apiPort ?? 30443, konnectivityPort: cpl.service?.konnectivityPort ?? 30132 },
       ...(cpl.externalAddress !== undefined ? { externalAddress: cpl.externalAddress } : {}),

@@ -18,6 +18,7 @@ import type { Highs } from 'highs';
 import type { Costs } from './costs';
 import { replicasPerNode, type Instance, type Item, type PoolInfo } from './instance';
 import { FILTERS } from './plugins';
+import { greedy } from './greedy';
 import type { MipRows } from './plugins/plugin';
 import { FleetState } from './state';
 
@@ -459,16 +460,19 @@ export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: 
   const isChurn = new Set(d.map((e) => e.col));
   const numCols = lower.length;
   if (numCols === 0) return { state: incumbent, optimal: true, bound: 0, ...(opts.lpBound ? { lpBound: 0 } : {}), notes, classes };
-  const start = greedyVector(inst, incumbent, numCols, x, unitOf, patterns, y, z, d, xn, migCols, u);
+  let start = greedyVector(inst, incumbent, numCols, x, unitOf, patterns, y, z, d, xn, migCols, u);
   const TIME = highs.constants.modelStatus.timeLimit;
   const OPT = highs.constants.modelStatus.optimal;
+  const ITER = highs.constants.modelStatus.iterationLimit;
+  // The LP relaxation is bounded by simplex iterations too (several MIP stages' worth: it is one solve).
+  const lpIterationLimit = Math.max(1, Math.floor(opts.workLimit)) * 4;
 
-  const solve = (cost: number[], extra: Row | undefined, sense: 'max' | 'min', warm: Float64Array | number[], mip: boolean, relGap: number) => {
-    const all = extra ? [...rows, extra] : rows;
+  const solve = (cost: number[], extra: readonly Row[], sense: 'max' | 'min', warm: Float64Array | number[], mip: boolean, relGap: number) => {
+    const all = extra.length > 0 ? [...rows, ...extra] : rows;
     const data = toModel(highs, numCols, cost, sense, lower, upper, mip ? integer : undefined, all);
     const model = highs.createModel(data);
     try {
-      model.options.set({ output_flag: false, time_limit: opts.timeLimitSec, mip_rel_gap: relGap, random_seed: 1 });
+      model.options.set({ output_flag: false, time_limit: opts.timeLimitSec, mip_rel_gap: relGap, random_seed: 1, ...(mip ? {} : { simplex_iteration_limit: lpIterationLimit }) });
       if (mip) {
         try {
           model.setSolution({ colValue: warm });
@@ -509,7 +513,7 @@ export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: 
       return {
         status,
         timedOut,
-        stoppedByWork,
+        stoppedByWork: stoppedByWork || status === ITER,
         objective: sol.colValue.length === numCols ? model.getObjectiveValue() : NaN,
         col: sol.colValue,
         dual: mip ? info('mip_dual_bound') : NaN,
@@ -520,51 +524,91 @@ export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: 
     }
   };
 
-  // Stage 0: the LP relaxation of placed work. Work is integral when priorities are, so its floor
-  // bounds every placement; a warm start that reaches it is optimal without any branching.
+  // Churn rides along stages 0 and 1 at a weight whose total stays below half a unit of work (work is
+  // integral when priorities are), so it never trades work for stability: maximising work − eps·churn
+  // gives the most work and, at that work, the fewest moves.
   const integral = value.every((v) => Number.isInteger(v));
-  const lp = solve(value, undefined, 'max', start, false, opts.mipRelGap);
+  const prevTotal = units.reduce((t, un) => t + [...un.previous.values()].reduce((a, b) => a + b, 0), 0);
+  const eps = integral && prevTotal > 0 ? 0.5 / (prevTotal + 1) : 0;
+  const stage1 = eps > 0 ? value.map((v, i) => (isChurn.has(i) ? -eps : v)) : value;
+  const churnIn = (c: ArrayLike<number>) => d.reduce((t, e) => t + Math.round(c[e.col] ?? 0), 0);
+  const isIntegral = (c: ArrayLike<number>) => c.length === numCols && integer.every((f, i) => f === 0 || Math.abs(c[i]! - Math.round(c[i]!)) <= 1e-7);
+
+  // Stage 0: the LP relaxation of work − eps·churn. For any placement, work ≤ LP + eps·churn ≤ LP + eps·previous
+  // < LP + 1/2, so with integral work its floor bounds every placement. A warm start that reaches the
+  // LP value, or an LP vertex that is already integral, is optimal in work and churn without branching.
+  const lp = solve(stage1, [], 'max', start, false, opts.mipRelGap);
   let lpBound: number | undefined;
-  if (lp.status === OPT) lpBound = lp.objective;
-  else notes.push(`the LP relaxation stopped (${lp.timedOut ? 'wall-clock safety limit' : statusName(highs, lp.status)}); no LP bound`);
+  if (lp.status === OPT) lpBound = lp.objective + eps * prevTotal;
+  else notes.push(`the LP relaxation stopped (${lp.timedOut ? 'wall-clock safety limit' : lp.stoppedByWork ? `work limit of ${opts.workLimit} simplex iterations` : statusName(highs, lp.status)}); no LP bound`);
   const lpCap = lpBound === undefined ? undefined : integral ? Math.floor(lpBound + 1e-6) : lpBound;
+  // LP-guided rounding: the LP vertex rounded down and completed by the greedy. Where the LP is nearly
+  // integral (the merged model) this lands at the bound with about the LP's churn; it replaces the warm
+  // start when better in objective order (work, then churn).
+  if (lp.status === OPT && eps > 0 && !isIntegral(lp.col)) {
+    const floored = Array.from(lp.col, (v, i) => (integer[i] ? Math.floor(v + 1e-7) : v));
+    const rounded = greedy(inst, costs, decode(inst, floored, x, units, patterns, xn).state);
+    const rv = greedyVector(inst, rounded, numCols, x, unitOf, patterns, y, z, d, xn, migCols, u);
+    const vr = dot(value, rv);
+    const vs = dot(value, start);
+    if (vr > vs + 1e-9 || (vr >= vs - 1e-9 && churnIn(rv) < churnIn(start))) start = rv;
+  }
   const v0 = dot(value, start);
   let col: ArrayLike<number> = start;
   let optimal = false;
+  /** Churn proven minimal at the optimal work (only with a previous placement). */
+  let churnProven = false;
   let bound: number;
-  if (lpCap !== undefined && v0 >= lpCap - 1e-6) {
+  const warmAtLp = lpCap !== undefined && v0 >= lpCap - 1e-6;
+  // With a previous placement, the warm start proves churn too when it reaches the LP value of work − eps·churn.
+  const warmProven = warmAtLp && (eps === 0 || dot(stage1, start) >= lp.objective - 1e-9);
+  const lpIntegral = lp.status === OPT && isIntegral(lp.col) && dot(value, lp.col) >= v0 - 1e-9;
+  // Without a previous placement the warm start at the LP bound is optimal; with one, churn still has to be proven.
+  if (warmProven || (warmAtLp && eps === 0 && !lpIntegral)) {
     optimal = true;
-    bound = lpCap;
-    notes.push(`the warm start reaches the LP bound (${fmt(lpCap)}): placed work proven optimal without branching`);
+    bound = lpCap!;
+    churnProven = warmProven && eps > 0;
+    notes.push(`the warm start reaches the LP bound (${fmt(lpCap!)}): placed work${churnProven ? ' and churn' : ''} proven optimal without branching`);
+  } else if (lpCap !== undefined && lpIntegral) {
+    col = Array.from(lp.col, (v, i) => (integer[i] ? Math.round(v) : v));
+    optimal = true;
+    churnProven = eps > 0;
+    bound = dot(value, col);
+    notes.push(`the LP relaxation has an integral optimum (${fmt(bound)}): placed work${churnProven ? ' and churn' : ''} proven optimal without branching`);
   } else {
-    // Stage 1: placed work only (churn, cost and balance come in strict order after it).
-    // Churn rides along at a weight whose total stays below half a unit of work (work is integral), so
-    // it never trades work for stability, but a stage stopped by its limit leaves a stable answer.
-    const prevTotal = units.reduce((t, un) => t + [...un.previous.values()].reduce((a, b) => a + b, 0), 0);
-    const eps = integral && prevTotal > 0 ? 0.5 / (prevTotal + 1) : 0;
-    const stage1 = eps > 0 ? value.map((v, i) => (stage2[i] === 1 && isChurn.has(i) ? -eps : v)) : value;
-    const s1 = solve(stage1, undefined, 'max', start, true, opts.mipRelGap);
+    // Stage 1: placed work first, churn below half a unit of work (a stage stopped by its limit leaves a
+    // stable answer). With a previous placement the gap closes below eps/4, so an optimal stage 1 has the
+    // fewest moves at the most work; its root LP is stage 0's, which the work limit follows.
+    const gap1 = eps > 0 ? Math.min(opts.mipRelGap, (0.25 * eps) / Math.max(1, Math.abs(lp.objective) || 1)) : opts.mipRelGap;
+    const s1 = solve(stage1, [], 'max', start, true, gap1);
     if (s1.hasSolution && dot(value, s1.col) >= v0 - 1e-9) col = s1.col;
     const v1 = dot(value, col);
-    optimal = s1.status === OPT && s1.hasSolution;
+    const s1Optimal = s1.status === OPT && s1.hasSolution;
+    optimal = s1Optimal || (lpCap !== undefined && v1 >= lpCap - 1e-6);
+    churnProven = s1Optimal && eps > 0;
     // The dual bound covers work − eps·churn with eps·churn < 1/2: work is at most its value rounded.
     const dual = s1.timedOut ? NaN : integral && Number.isFinite(s1.dual) ? Math.floor(s1.dual + (eps > 0 ? 0.5 : 0) + 1e-6) : s1.dual;
     const caps = [dual, lpCap ?? NaN].filter((b) => Number.isFinite(b));
     bound = caps.length > 0 ? Math.max(v1, Math.min(...caps)) : optimal ? v1 : dot(value, upper);
     if (s1.timedOut) notes.push(`stage 1 hit the wall-clock safety limit (${opts.timeLimitSec} s); its result was discarded so the placement does not depend on machine speed`);
     else if (!optimal) notes.push(`stage 1 stopped (${s1.stoppedByWork ? `work limit of ${opts.workLimit} simplex iterations` : statusName(highs, s1.status)}) with proven gap ${fmtPct((bound - v1) / Math.max(1e-9, bound))}`);
+    else if (!s1Optimal) notes.push(`placed work reaches the LP bound (${fmt(lpCap!)}); stage 1 stopped (${s1.stoppedByWork ? `work limit of ${opts.workLimit} simplex iterations` : statusName(highs, s1.status)}) before proving churn minimal`);
+    else if (churnProven) notes.push('stage 1 proved placed work and, at that work, churn optimal');
     if (optimal) bound = v1;
   }
-  // Stage 2 runs in full with `secondStage`; without it, only churn is minimised (when there is a previous placement).
-  if (opts.secondStage || d.length > 0) {
+  // Stage 2 runs in full with `secondStage`. Without it, churn was minimised in stages 0–1 already
+  // (work − eps·churn); only when work is fractional (eps = 0) does a churn-only stage 2 run.
+  if (opts.secondStage || (d.length > 0 && eps === 0)) {
     const objective2 = opts.secondStage ? stage2 : stage2.map((c, i) => (isChurn.has(i) ? c : 0));
     const v1 = dot(value, col);
-    const keep: Row = { lo: integral ? Math.round(v1) - 0.5 : v1 - 1e-6, hi: INF, cols: value.map((_, i) => i).filter((i) => value[i] !== 0), coefs: value.filter((v) => v !== 0) };
+    const extra: Row[] = [{ lo: integral ? Math.round(v1) - 0.5 : v1 - 1e-6, hi: INF, cols: value.map((_, i) => i).filter((i) => value[i] !== 0), coefs: value.filter((v) => v !== 0) }];
+    const churn0 = churnIn(col);
+    // Churn proven minimal stays fixed: stage 2 then only orders cost and balance.
+    if (churnProven && d.length > 0) extra.push({ lo: -INF, hi: churn0 + 0.5, cols: d.map((e) => e.col), coefs: d.map(() => 1) });
     // Churn must be exact: a gap below 0.25 in absolute terms (cost and balance weigh at most 0.25 together).
-    const churn0 = d.reduce((t, e) => t + Math.round(col[e.col] ?? 0), 0);
     const relGap = Math.min(opts.mipRelGap, 0.2 / (churn0 + 1));
-    const s2 = solve(objective2, keep, 'min', Array.from(col), true, relGap);
-    if (s2.hasSolution && dot(value, s2.col) >= keep.lo) col = s2.col;
+    const s2 = solve(objective2, extra, 'min', Array.from(col), true, relGap);
+    if (s2.hasSolution && dot(value, s2.col) >= extra[0]!.lo) col = s2.col;
     if (s2.timedOut) notes.push(`stage 2 (${opts.secondStage ? 'churn, cost, balance' : 'churn'}) hit the wall-clock safety limit (${opts.timeLimitSec} s); its result was discarded so the placement does not depend on machine speed`);
     else if (s2.status !== OPT) notes.push(`stage 2 (${opts.secondStage ? 'churn, cost, balance' : 'churn'}) stopped (${s2.stoppedByWork ? `work limit of ${opts.workLimit} simplex iterations` : statusName(highs, s2.status)}); its terms may not be minimal`);
   }

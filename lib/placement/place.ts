@@ -41,7 +41,7 @@ export function place(fleet: FleetModel, workloads: readonly WorkloadModel[] = f
     return assemble(inst, costs, start.state, start.obj, { status: inst.items.length === 0 ? 'optimal' : 'heuristic', engine: 'greedy', bound: capacityBound, notes: [] });
   }
   const mip = solveMip(options.highs, inst, costs, start.state, {
-    timeLimitSec: options.timeLimitSec ?? 30,
+    timeLimitSec: options.timeLimitSec ?? 300,
     workLimit: options.workLimit ?? 50000,
     mipRelGap: options.mipRelGap ?? 1e-4,
     secondStage: options.secondStage ?? true,

@@ -23,8 +23,9 @@ export interface PlaceOptions {
   /**
    * Wall-clock safety limit of each solve in seconds. A solve it stops is discarded (the placement
    * falls back to the warm start for that stage, with a note), so results never depend on machine
-   * speed unless this limit is reached; the limit that normally binds is `workLimit`.
-   * @default 30
+   * speed unless this limit is reached; the limit that normally binds is `workLimit`. 300 s leaves room for
+   * a loaded machine (a solve of ~20 s CPU took 160 s wall at load 15), so the same input gives the same placement.
+   * @default 300
    */
   readonly timeLimitSec?: number;
   /**

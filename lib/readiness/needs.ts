@@ -70,8 +70,10 @@ export function objectNeeds(o: K8sObject, source?: string): Requirement[] {
   if (group === '' && o.kind === 'Service' && spec.type === 'LoadBalancer') add('loadbalancer', 'it is a LoadBalancer Service');
   if (group === 'controlplane.cluster.x-k8s.io' && o.kind === 'K0smotronControlPlane') {
     // k0smotron runs etcd as a StatefulSet with a PVC unless a kine data source replaces it.
-    if (spec.kineDataSourceURL === undefined && spec.kineDataSourceSecretName === undefined) {
-      const sc = obj(obj(obj(spec.etcd).persistence)).storageClass;
+    // v1beta2: spec.storage {type etcd|kine|nats, etcd.persistence.storageClass}.
+    const storage = obj(spec.storage);
+    if ((storage.type ?? 'etcd') === 'etcd' && spec.kineDataSourceURL === undefined && spec.kineDataSourceSecretName === undefined) {
+      const sc = obj(obj(storage.etcd).persistence).storageClass ?? obj(obj(obj(spec.etcd).persistence)).storageClass;
       add(claimNeed(sc), `the hosted control plane's etcd StatefulSet claims a volume${sc ? ` of StorageClass ${String(sc)}` : ' from the default StorageClass'}`);
     }
     if (obj(spec.service).type === 'LoadBalancer') add('loadbalancer', 'the hosted control plane is exposed as a LoadBalancer Service');

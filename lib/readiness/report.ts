@@ -37,6 +37,8 @@ export interface ReadinessReport {
   readonly clusters: readonly ReportCluster[];
   /** Needs of management/ objects when no fleet cluster is the management cluster. */
   readonly orphanManagement: readonly Requirement[];
+  /** Where hosted control planes run and what their hosting clusters have and use (a section of its own). */
+  readonly hosting?: { readonly markdown: readonly string[]; readonly json: unknown };
 }
 
 function providerText(p: Provider): string {
@@ -81,6 +83,7 @@ export function readinessJson(r: ReadinessReport): string {
       notes: (c.notes ?? []).map((n) => ({ title: n.title, lines: [...n.lines] })),
     })),
     managementElsewhere: r.orphanManagement.map((x) => ({ capability: x.capability, by: x.by, why: x.why })),
+    ...(r.hosting ? { hostedControlPlanes: r.hosting.json } : {}),
   };
   return JSON.stringify(data, null, 2) + '\n';
 }
@@ -140,6 +143,7 @@ export function readinessMarkdown(r: ReadinessReport): string {
       out.push('');
     }
   }
+  if (r.hosting) out.push(...r.hosting.markdown);
   if (r.orphanManagement.length > 0) {
     out.push('## Management cluster (bootstrapped outside the fleet)', '');
     for (const x of uniqReq(r.orphanManagement)) out.push(`- \`${x.capability}\` for ${x.by}`);

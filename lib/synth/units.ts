@@ -25,7 +25,16 @@ export interface ApplyUnit {
  * `k0smos-system` Namespace; `management/fleet/infra` (templates, credentials, chart sources) before
  * everything else of the management plane, because kcm rejects what references a missing one).
  */
-export function applyUnits(targets: readonly Target[], managementClusters: readonly SiteCluster[]): ApplyUnit[] {
+export function applyUnits(
+  targets: readonly Target[],
+  managementClusters: readonly SiteCluster[],
+  /**
+   * Hosted control planes that run in another cluster than the management cluster (a region's): the
+   * managed cluster's name -> that cluster. Its `management/clusters/<cluster>/` folder is applied there,
+   * after that cluster's own `infra/` (and `management/fleet/infra`).
+   */
+  hostedIn: ReadonlyMap<string, SiteCluster> = new Map(),
+): ApplyUnit[] {
   const folders = new Map<string, Target>();
   for (const t of targets) folders.set(targetFolder(t), t);
   const sorted = [...folders.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -48,6 +57,15 @@ export function applyUnits(targets: readonly Target[], managementClusters: reado
   for (const [folder, t] of management) {
     if (t.kind !== 'management-cluster') continue;
     const [infra, apps] = LAYERS.map((l) => `${folder}/${l}`);
+    const host = hostedIn.get(t.cluster);
+    const isMgmt = host !== undefined && managementClusters.some((m) => m.site === host.site && m.cluster === host.cluster);
+    if (host && !isMgmt) {
+      const hostInfra = `sites/${host.site}/${host.cluster}/infra`;
+      const deps = [...(hasFleet ? [fleetInfra] : clusterInfra), ...(units.some((u) => u.path === hostInfra) ? [hostInfra] : [])];
+      units.push({ path: infra!, cluster: `${host.site}/${host.cluster}`, dependsOn: deps });
+      units.push({ path: apps!, cluster: `${host.site}/${host.cluster}`, dependsOn: [infra!] });
+      continue;
+    }
     units.push({ path: infra!, cluster: where, dependsOn: hasFleet ? [fleetInfra] : clusterInfra });
     units.push({ path: apps!, cluster: where, dependsOn: [infra!] });
   }

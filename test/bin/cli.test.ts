@@ -188,6 +188,27 @@ describe('validate and an interrupted synth', () => {
   });
 });
 
+describe('check <fleet.yaml> reads the NodePort allocation (issue 14)', () => {
+  it('shows the ports in <out>/nodeports.json, and refuses a damaged file rather than allocate anew', async () => {
+    const out = tmpDir();
+    const entries = [{ cluster: 'quebec', host: 'frankfurt', apiPort: 31000, konnectivityPort: 31001 }];
+    fs.writeFileSync(path.join(out, 'nodeports.json'), JSON.stringify({ format: 'cdk8s-k0smos/nodeports@1', entries }));
+    const written: string[] = [];
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (written.push(String(chunk)), true));
+    try {
+      const r = await run('check', FLEET, '--out', out);
+      expect(r.code).toBe(0);
+    } finally {
+      stdout.mockRestore();
+    }
+    expect(written.join('')).toContain('| quebec | frankfurt | management cluster | 1.2 cores, 0.75 GiB | NodePort 203.0.113.10 api 31000, konnectivity 31001 (allocated, nodeports.json) |');
+    fs.writeFileSync(path.join(out, 'nodeports.json'), '{"format":"something else"}');
+    const bad = await run('check', FLEET, '--out', out);
+    expect(bad.code).toBe(1);
+    expect(bad.err.join('\n')).toMatch(/nodeports\.json: not a cdk8s-k0smos\/nodeports@1 document; restore the file from Git/);
+  });
+});
+
 describe('placementExit', () => {
   const placement = { workloads: [{ name: 'a', replicas: 2, placed: 2 }, { name: 'b', replicas: 1, placed: 0 }] };
   it('is 3 when a workload not marked optional has unplaced replicas', () => {

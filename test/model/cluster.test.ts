@@ -55,7 +55,10 @@ describe('cluster model: bad input gets clear errors', () => {
     const issues = issuesAfter((f) => (cluster(f, 'hub').controlPlane.hosts = cluster(f, 'hub').controlPlane.hosts.filter((h: { address: string }) => h.address !== '192.168.0.2')));
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatch(/^sites\[hub\]\.clusters\[hub\]\.controlPlane\.hosts: two controllers cannot hold etcd quorum/);
-    expect(issues[0]).toContain('Use 1 controller, 3 controllers, or a hosted control plane');
+    // The message offers the typed two-node choices (issue 14).
+    expect(issues[0]).toContain("twoNode: 'controller-plus-worker'");
+    expect(issues[0]).toContain("'kine-external-db'");
+    expect(issues[0]).toContain("'hosted-control-plane' (controlPlane.mode: hosted); otherwise use 1 or 3 controllers");
   });
 
   test('hosted: two replicas, and a NodePort control plane with no address workers can reach (§15.1)', () => {
@@ -66,10 +69,26 @@ describe('cluster model: bad input gets clear errors', () => {
       cp.replicas = 2;
       cluster(f, 'store').addons = [];
     });
-    expect(issues).toEqual([
-      expect.stringMatching(/^sites\[store\]\.clusters\[store\]\.controlPlane\.externalAddress: a NodePort control plane has no address that workers at store can reach: join tokens would point at a pod IP/),
-      expect.stringMatching(/controlPlane\.replicas: two control-plane replicas cannot hold etcd quorum/),
+    expect(issues).toEqual([expect.stringMatching(/controlPlane\.replicas: two control-plane replicas cannot hold etcd quorum/)]);
+    // Whether a NodePort control plane has an address depends on the cluster that hosts it (its shared
+    // nodePortAddress): the fleet's hosting plan checks it when the tree is rendered (issue 14).
+    const f = clone(modesFleet()) as unknown as Mutable;
+    const cp = cluster(f, 'store').controlPlane;
+    delete cp.ingress;
+    cp.service = { type: 'NodePort' };
+    cluster(f, 'store').addons = [];
+    expect(rejections(() => fleetFrom(f).toTree())).toEqual([
+      expect.stringMatching(/^fleet: sites\[store\]\.clusters\[store\]\.controlPlane\.externalAddress: a NodePort control plane needs an address that workers at store reach \(join tokens would point at a pod IP: k0smotron#84\)/),
     ]);
+    // A ClusterIP control plane without ingress or address is refused by the model.
+    expect(
+      issuesAfter((g) => {
+        const c = cluster(g, 'store').controlPlane;
+        delete c.ingress;
+        c.service = { type: 'ClusterIP' };
+        cluster(g, 'store').addons = [];
+      }),
+    ).toEqual([expect.stringMatching(/controlPlane\.externalAddress: a ClusterIP control plane has no address that workers at store can reach/)]);
   });
 
   test('remote-cluster: the hosted control plane must be reachable from the machines (§15.1 through kcm)', () => {

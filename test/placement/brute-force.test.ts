@@ -1,76 +1,16 @@
 import type { Highs } from 'highs';
-import type { FleetModel } from '../../lib/model/fleet';
-import { checkPlacement, type CheckedPlacement } from '../../lib/placement/check';
 import { loadHighs } from '../../lib/placement/highs';
 import { place } from '../../lib/placement/place';
+import type { FleetModel } from '../../lib/model/fleet';
+import { checkPlacement } from '../../lib/placement/check';
+import { readPreviousPlacement, renderPlacementJson } from '../../lib/placement/report';
+import { bruteForce, nodesOf } from './brute';
 import { randomFleet } from './gen';
 
 let highs: Highs;
 beforeAll(async () => {
   highs = await loadHighs();
 });
-
-interface Node {
-  site: string;
-  cluster: string;
-  pool: string;
-  node: number;
-}
-
-/** Every way to put 0..replicas copies of a workload on the nodes (counts per node). */
-function distributions(replicas: number, nodes: number): number[][] {
-  const out: number[][] = [];
-  const cur = new Array<number>(nodes).fill(0);
-  const rec = (i: number, left: number) => {
-    if (i === nodes) return out.push([...cur]);
-    for (let k = 0; k <= left; k++) {
-      cur[i] = k;
-      rec(i + 1, left - k);
-    }
-    cur[i] = 0;
-  };
-  rec(0, replicas);
-  return out;
-}
-
-/** The best priority-weighted placed work over every assignment, judged by the checker alone. */
-function bruteForce(fleet: FleetModel): number {
-  const nodes: Node[] = fleet.sites.flatMap((s) => s.clusters.flatMap((c) => c.nodePools.flatMap((pn) => Array.from({ length: s.nodePools.find((p) => p.name === pn)!.count }, (_, node) => ({ site: s.name, cluster: c.name, pool: pn, node })))));
-  const ws = fleet.workloads;
-  const options = ws.map((w) => distributions(w.replicas, nodes.length));
-  let best = 0;
-  const choice: number[][] = [];
-  const rec = (i: number) => {
-    if (i === ws.length) {
-      const nextGpu = new Map<string, number>();
-      const placement: CheckedPlacement = {
-        workloads: ws.map((w, wi) => ({
-          name: w.name,
-          assignments: choice[wi]!.flatMap((k, ni) =>
-            Array.from({ length: k }, () => {
-              const n = nodes[ni]!;
-              const key = `${n.site}/${n.pool}/${n.node}`;
-              const first = nextGpu.get(key) ?? 0;
-              const count = w.gpu ? w.gpu.count : 0;
-              nextGpu.set(key, first + count);
-              return { ...n, gpus: Array.from({ length: count }, (_, g) => first + g) };
-            }),
-          ),
-        })),
-      };
-      if (checkPlacement(fleet, ws, placement).length > 0) return;
-      const value = ws.reduce((s, w, wi) => s + w.priority * (w.gpu ? w.gpu.count : 1) * choice[wi]!.reduce((a, b) => a + b, 0), 0);
-      best = Math.max(best, value);
-      return;
-    }
-    for (const o of options[i]!) {
-      choice[i] = o;
-      rec(i + 1);
-    }
-  };
-  rec(0);
-  return best;
-}
 
 test('brute force agrees with the MIP optimum on 40 tiny instances', () => {
   let nontrivial = 0;
@@ -80,9 +20,40 @@ test('brute force agrees with the MIP optimum on 40 tiny instances', () => {
     if (nodes > 4) continue;
     const p = place(fleet, fleet.workloads, { highs, timeLimitSec: 5 });
     expect(p.status).toBe('optimal');
-    const brute = bruteForce(fleet);
+    const brute = bruteForce(fleet).value;
     expect({ seed, value: p.objective.placedValue }).toEqual({ seed, value: brute });
     if (brute > 0) nontrivial++;
   }
   expect(nontrivial).toBeGreaterThan(5);
+});
+
+test('after losing one node: the most work, then the fewest moves, as brute force finds them (issue 16)', () => {
+  let tested = 0;
+  let withinHeld = 0;
+  let workNeedsMoreMoves = 0;
+  for (let seed = 900; seed < 1100; seed++) {
+    const fleet = randomFleet(seed, { sites: 2, workloads: 3, maxReplicas: 2, maxNodes: 2, rich: false });
+    if (nodesOf(fleet).length > 4) continue;
+    const first = place(fleet, fleet.workloads, { highs });
+    // The last node of the first pool with two or more nodes whose last node holds replicas.
+    const lost = fleet.sites
+      .flatMap((s) => s.nodePools.filter((p) => p.count >= 2).map((p) => ({ site: s.name, pool: p.name, node: p.count - 1 })))
+      .map((n) => ({ ...n, held: first.workloads.flatMap((w) => w.assignments).filter((a) => a.site === n.site && a.pool === n.pool && a.node === n.node).length }))
+      .find((n) => n.held > 0);
+    if (!lost) continue;
+    const shrunk: FleetModel = { ...fleet, sites: fleet.sites.map((s) => (s.name !== lost.site ? s : { ...s, nodePools: s.nodePools.map((p) => (p.name !== lost.pool ? p : { ...p, count: p.count - 1 })) })) };
+    const previous = readPreviousPlacement(renderPlacementJson(first)).previous!;
+    const second = place(shrunk, shrunk.workloads, { highs, previous });
+    expect(checkPlacement(shrunk, shrunk.workloads, second)).toEqual([]);
+    const brute = bruteForce(shrunk, previous);
+    expect({ seed, status: second.status, value: second.objective.placedValue, churn: second.objective.churn }).toEqual({ seed, status: 'optimal', value: brute.value, churn: brute.churn });
+    tested++;
+    if (second.objective.churn <= lost.held) withinHeld++;
+    else workNeedsMoreMoves++;
+  }
+  expect(tested).toBeGreaterThan(20);
+  // Mostly the lost node's replicas are all that move; where more move, brute force shows no placement
+  // with as much work moves fewer (a higher-priority replica takes a lower one's place: work comes first).
+  expect(withinHeld).toBeGreaterThan(workNeedsMoreMoves);
+  console.log(`lost node: ${tested} instances, ${withinHeld} within what the node held, ${workNeedsMoreMoves} where the most work needs more moves`);
 });

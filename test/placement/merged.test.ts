@@ -166,3 +166,29 @@ describe('determinism under limits', () => {
     expect(checkPlacement(sc.fleet, sc.fleet.workloads, quiet)).toEqual([]);
   });
 });
+
+describe('determinism under limits, with a previous placement (the churn path)', () => {
+  test('re-placing after a node loss and a growth gives the same bytes with and without another process loading the CPU', async () => {
+    const sc = scaleScenario(3, 150, 15);
+    const first = place(sc.fleet, sc.fleet.workloads, { highs, ...MERGED });
+    const site = sc.fleet.sites[0]!;
+    const changed: FleetModel = {
+      ...sc.fleet,
+      sites: sc.fleet.sites.map((s) => (s !== site ? s : { ...s, nodePools: s.nodePools.map((p, i) => (i === 0 && p.count > 1 ? { ...p, count: p.count - 1 } : p)) })),
+      workloads: sc.fleet.workloads.map((w, i) => (i === 0 ? { ...w, replicas: w.replicas + 1 } : w)),
+    };
+    // A small work limit so that it binds in some stage; the wall-clock limit stays far away.
+    const opts = { highs, previous: previousOf(first), workLimit: 20, ...MERGED };
+    const quiet = place(changed, changed.workloads, opts);
+    const spinners = [0, 1].map(() => spawn(process.execPath, ['-e', 'const t = Date.now(); while (Date.now() - t < 60000) {}'], { stdio: 'ignore' }));
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const loaded = place(changed, changed.workloads, opts);
+      expect(JSON.stringify(loaded)).toBe(JSON.stringify(quiet));
+    } finally {
+      for (const s of spinners) s.kill();
+    }
+    expect(checkPlacement(changed, changed.workloads, quiet)).toEqual([]);
+    expect(quiet.notes.some((n) => /work limit of 20 simplex iterations/.test(n))).toBe(true);
+  });
+});

@@ -32,4 +32,22 @@ describe('apply units', () => {
       { path: 'management/fleet/apps', cluster: 'management', dependsOn: ['management/fleet/infra'] },
     ]);
   });
+
+  it("applies a hosted control plane's management folder to the region's cluster that runs it, after that cluster's infra", () => {
+    const targets = [
+      { kind: 'management-cluster' as const, cluster: 'qc' },
+      { kind: 'management-cluster' as const, cluster: 'shop' },
+      { kind: 'cluster' as const, site: 'frankfurt', cluster: 'fra' },
+      { kind: 'cluster' as const, site: 'lyon', cluster: 'west' },
+      { kind: 'management' as const },
+    ];
+    const units = applyUnits(targets, [{ site: 'frankfurt', cluster: 'fra' }], new Map([['shop', { site: 'lyon', cluster: 'west' }], ['qc', { site: 'frankfurt', cluster: 'fra' }]]));
+    expect(units.filter((u) => u.path.startsWith('management/clusters/'))).toEqual([
+      { path: 'management/clusters/qc/infra', cluster: 'frankfurt/fra', dependsOn: ['management/fleet/infra'] },
+      { path: 'management/clusters/qc/apps', cluster: 'frankfurt/fra', dependsOn: ['management/clusters/qc/infra'] },
+      { path: 'management/clusters/shop/infra', cluster: 'lyon/west', dependsOn: ['management/fleet/infra', 'sites/lyon/west/infra'] },
+      { path: 'management/clusters/shop/apps', cluster: 'lyon/west', dependsOn: ['management/clusters/shop/infra'] },
+    ]);
+    units.forEach((u, i) => u.dependsOn.forEach((d) => expect(units.findIndex((x) => x.path === d)).toBeLessThan(i)));
+  });
 });
