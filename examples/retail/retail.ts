@@ -9,7 +9,7 @@ const host = (address: string, role: 'controller+worker' | 'worker', nodePool: s
 export const store = new SiteProfile('store', {
   infrastructure: 'edge',
   nodePools: [{ name: 'store', count: 2, cpu: 8, memoryGiB: 32 }],
-  cluster: { controlPlane: ControlPlane.standalone({ hosts: [host('{{controller}}', 'controller+worker', 'store'), host('{{worker}}', 'worker', 'store')] }) },
+  cluster: { twoNode: 'controller-plus-worker', controlPlane: ControlPlane.standalone({ hosts: [host('{{controller}}', 'controller+worker', 'store'), host('{{worker}}', 'worker', 'store')] }) },
   labels: { tier: 'store' },
   vars: ['controller', 'worker'],
   variants: {

@@ -61,6 +61,8 @@ describe('retail example, 20 stores', () => {
       ['controller+worker', '10.64.20.11'],
       ['worker', '10.64.20.12'],
     ]);
+    // The two-node choice and what it survives are in each store's readiness section.
+    expect(fromTs.get('READINESS.md')).toMatch(/controller-plus-worker/);
     const config = parse(fromTs.get('sites/store-0003/store-0003/apps/configmap_shelf-vision_shelf-vision.yaml')!);
     expect(config.data['store.yaml']).toContain('store: store-0003');
   });
