@@ -26,6 +26,10 @@ export { HOSTED_SIZES, SIZE_PRESETS, resolveSizing, sizingDemand, cpuMillis, mem
 export { planHosting, chooseHost, hostCapacity, defaultReserve, type HostCandidate, type HostedRequest, type HostingPlan, type HostUsage, type HostedAssignment, type Exposure, type AssignedBy } from './lib/k0smotron/hosting';
 export { allocateNodePorts, readNodePortState, renderNodePortState, NODEPORTS_FILE, DEFAULT_NODEPORT_RANGE, K0SMOTRON_DEFAULT_PORTS, type NodePortEntry, type NodePortState, type NodePortHost, type NodePortRequest, type NodePortAllocation } from './lib/k0smotron/nodeports';
 export { writeTreeAtomically, readTree, settleOutput, incompleteSwap, hasFlatLayout, OWNED_ENTRIES, type WriteOptions, type WriteResult } from './lib/synth/writer';
+export { readRolloutBase, type RolloutBase, type RolloutBaseSource } from './lib/rollout/base';
+export { windowAt, autopilotWindow, sveltosWindow, argoSyncWindow, describeWindow, zoneOffsets, WEEKDAYS } from './lib/rollout/window';
+export { chooseCanaries, coverageScore, type CanaryCandidate, type CanaryChoice } from './lib/rollout/canaries';
+export { SVELTOS_PROMOTION_VERSION } from './lib/gitops/engines';
 export { SchemaRegistry } from './lib/validate/schemas';
 export { defaultDocumentSchemas, k0sctlDocumentSchema } from './lib/validate/k0sctl-schema';
 export { ClusterTemplateSchemas, checkTemplateConfig } from './lib/validate/template-values';

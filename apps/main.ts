@@ -8,6 +8,10 @@
  * longer be regenerated. Without K0SMOS_NOW, synth prints a warning with the schedule's dates; with it (your
  * own app, your own signals: pass `now: new Date()`), a schedule that has passed stops synth. Neither
  * changes a byte of the output.
+ *
+ * The rollout's change list (ROLLOUT.md) compares with a base you name, never with what the last synth
+ * wrote: K0SMOS_ROLLOUT_BASE_REF (a git ref of the repository dist/ is committed to, e.g. `main`) or
+ * K0SMOS_ROLLOUT_BASE (a folder holding a previous output). Without either, ROLLOUT.md lists the stages only.
  */
 import * as fs from 'node:fs';
 import { App } from 'cdk8s';
@@ -23,7 +27,10 @@ void loadHighs().then((highs) => {
   try {
     const fleet = buildReferenceFleet(new App());
     const now = process.env.K0SMOS_NOW;
-    const result = fleet.synth({ outdir, highs, ...(now ? { now } : {}) });
+    const baseRef = process.env.K0SMOS_ROLLOUT_BASE_REF;
+    const baseDir = process.env.K0SMOS_ROLLOUT_BASE;
+    const rolloutBase = baseRef ? { gitRef: baseRef } : baseDir ? { folder: baseDir } : undefined;
+    const result = fleet.synth({ outdir, highs, ...(now ? { now } : {}), ...(rolloutBase ? { rolloutBase } : {}) });
     console.log(`cdk8s-k0smos: wrote ${result.files} files to ${result.outdir} (${result.folders.join(', ')})`);
   } catch (e) {
     if (e instanceof ValidationError) {

@@ -8,12 +8,15 @@ import * as path from 'node:path';
 import type { Construct } from 'constructs';
 import {
   CiliumMesh,
+  Delivery,
   FederatedLearningJob,
   Fleet,
+  GitOps,
   GpuOperatorStack,
   InferenceRuntime,
   InferenceService,
   Partitioning,
+  Rollout,
   TenantIsolation,
   TrainingJob,
   type K0sCluster,
@@ -79,7 +82,9 @@ export const referenceFleetSpec: FleetSpec = {
           loadBalancer: { provider: 'metallb', addresses: ['192.168.10.240-192.168.10.250'] },
           // Made once by the operator (README: Cilium mesh): the mesh CA for Quebec's control plane and
           // for Atlanta's Cilium, in the management namespace.
-          present: { secrets: ['kcm-system/cilium-ca-manifest', 'kcm-system/cilium-ca-values'] },
+          // Flux on the management cluster with its kustomize-controller (kcm installs Flux without it:
+          // the kcm chart value flux2.kustomizeController.create: true), which applies the GitOps wiring.
+          present: { secrets: ['kcm-system/cilium-ca-manifest', 'kcm-system/cilium-ca-values'], apiGroups: ['kustomize.toolkit.fluxcd.io'] },
         },
       ],
       power: { carbonIntensity: 380, energyPrice: 0.21, pue: 1.3 },
@@ -177,7 +182,10 @@ export function buildReferenceBase(scope: Construct, id = 'geo'): Fleet {
  * with a MIG plan and two tenants; Atlanta's MI300X in CPX/NPS4 partitions) and one Cilium mesh over
  * Frankfurt, Quebec and Atlanta. Each GPU stack adds its operator charts to its cluster itself.
  */
-export function addReferenceLayers(fleet: Fleet): { mesh: CiliumMesh; stacks: GpuOperatorStack[]; fl: FederatedLearningJob; training: TrainingJob; inference: InferenceService } {
+export function addReferenceLayers(
+  fleet: Fleet,
+  options: ReferenceGitOpsOptions = {},
+): { mesh: CiliumMesh; stacks: GpuOperatorStack[]; fl: FederatedLearningJob; training: TrainingJob; inference: InferenceService; gitops: GitOps } {
   const cluster = (site: string) => fleet.site(site).cluster() as K0sCluster;
   const stacks = [
     new GpuOperatorStack(cluster('quebec'), 'gpu', {
@@ -206,7 +214,36 @@ export function addReferenceLayers(fleet: Fleet): { mesh: CiliumMesh; stacks: Gp
     mesh.addCluster({ cluster: c, meshEndpoint: meshEndpoints[site]!, ...(c.apiEndpoint ? {} : { kubeProxyReplacement: false }) });
   }
   const ai = addReferenceAi(fleet);
-  return { mesh, stacks, ...ai };
+  const gitops = addReferenceGitOps(fleet, options);
+  return { mesh, stacks, ...ai, gitops };
+}
+
+/** Options of the reference fleet's GitOps wiring. */
+export interface ReferenceGitOpsOptions {
+  /**
+   * The engine (tests swap it to check every engine on this fleet; dist/ holds one).
+   * @default Delivery.k0rdent() - kcm delivers Atlanta's folders, Flux the management folders, Frankfurt and Quebec
+   */
+  readonly delivery?: Delivery;
+}
+
+/**
+ * The GitOps wiring: the output pushed to `dist/` of the fleet repository, delivered by k0rdent where kcm
+ * deploys the cluster (Atlanta) and by Flux elsewhere; a rollout with one canary chosen for coverage, then
+ * the rest.
+ */
+export function addReferenceGitOps(fleet: Fleet, options: ReferenceGitOpsOptions = {}): GitOps {
+  const rollout = new Rollout(fleet, 'rollout', {
+    stages: [
+      { name: 'canary', canaries: 1, soak: '4h' },
+      { name: 'rest', selector: {}, maxConcurrency: 1 },
+    ],
+  });
+  return new GitOps(fleet, 'gitops', {
+    repository: { url: 'https://git.example.com/ops/geo-fleet.git', branch: 'main', path: 'dist' },
+    delivery: options.delivery ?? Delivery.k0rdent(),
+    rollout,
+  });
 }
 
 /** The sample grid signals the reference Flower job schedules against (made by `scripts/gen-signals.ts`). */

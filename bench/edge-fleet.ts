@@ -13,18 +13,43 @@ const STATES: readonly [string, string, number, number][] = [
   ['eu-west', 'FR', 48.9, 2.35],
 ];
 
+/** How stores run their control plane: k0s on the store's own nodes, or hosted by k0smotron in the management cluster. */
+export type StoreMode = 'standalone' | 'hosted';
+
+/**
+ * The IP plan for `count` stores (slots pinned by store number; the management cluster takes the last slot).
+ * Up to 4,095 stores: /21 pod and /24 service CIDRs from the default pools give 4,096 slots (2,048 pod IPs
+ * per store). Beyond: /23 pod CIDRs from 10.0.0.0/8 and /26 service CIDRs from 172.16.0.0/12 give 16,384
+ * slots (512 pod IPs, 64 service IPs per store).
+ */
+export function edgeIpPlan(count: number): { network: { podPool?: string; podPrefixLength: number; servicePool?: string; servicePrefixLength: number }; slots: number } {
+  if (count < 4096) return { network: { podPrefixLength: 21, servicePrefixLength: 24 }, slots: 4096 };
+  if (count < 16384) return { network: { podPool: '10.0.0.0/8', podPrefixLength: 23, servicePool: '172.16.0.0/12', servicePrefixLength: 26 }, slots: 16384 };
+  throw new Error(`edge-fleet: at most 16,383 stores (got ${count})`);
+}
+
 /** Builds `count` edge sites, each with two nodes (one with an L4) and a small store app: ~10 objects per site. */
-export function buildEdgeFleet(app: App, count: number): Fleet {
-  // 1,200 clusters need more than the default plan's 256 slots: /21 pod and /24 service CIDRs give 4,096
-  // (2,048 pod IPs per store), and each store is numbered by its store number, as an operator would.
-  const fleet = new Fleet(app, 'retail', { name: 'retail', managementSite: 'hq', network: { podPrefixLength: 21, servicePrefixLength: 24 } });
+export function buildEdgeFleet(app: App, count: number, mode: StoreMode = 'standalone', options: { readonly hqApiGroups?: readonly string[] } = {}): Fleet {
+  // The hashed IP plan clashes at this scale, so each store is numbered by its store number, as an operator would.
+  const { network, slots } = edgeIpPlan(count);
+  const fleet = new Fleet(app, 'retail', { name: 'retail', managementSite: 'hq', network });
   fleet.addSite('hq', {
-    clusters: [{ name: 'hq', network: { slot: 4095 } }],
+    clusters: [{ name: 'hq', network: { slot: slots - 1 } }],
     region: 'us-east',
     jurisdiction: 'US',
     location: { lat: 40.7, lon: -74 },
     infrastructure: 'aws',
     nodePools: [{ name: 'mgmt', count: 3, cpu: 8, memoryGiB: 32 }],
+    // The management cluster runs k0rdent (Cluster API, k0smotron) already: it hosts the stores' control planes.
+    ...(mode === 'hosted' || options.hqApiGroups
+      ? {
+          present: {
+            ...(mode === 'hosted' ? { addons: ['kcm'], storageClasses: [{ name: 'ebs', default: true }] } : {}),
+            // GitOps engines the management cluster runs (the bench's --gitops).
+            ...(options.hqApiGroups ? { apiGroups: [...options.hqApiGroups] } : {}),
+          },
+        }
+      : {}),
   });
   for (let i = 0; i < count; i++) {
     const [region, country, lat, lon] = STATES[i % STATES.length]!;
@@ -34,7 +59,27 @@ export function buildEdgeFleet(app: App, count: number): Fleet {
       jurisdiction: country,
       location: { lat: lat + (i % 97) / 100, lon: lon + (i % 89) / 100 },
       infrastructure: 'edge',
-      clusters: [{ name, network: { slot: i } }],
+      clusters: [
+        {
+          name,
+          network: { slot: i },
+          ...(mode === 'hosted'
+            ? {
+                controlPlane: {
+                  mode: 'hosted' as const,
+                  // NodePort on the management nodes behind one shared address (the stores' LANs reuse one range).
+                  service: { type: 'NodePort' as const },
+                  externalAddress: '203.0.113.10',
+                  sshKeySecret: { name: 'store-ssh-key' },
+                  workers: [
+                    { address: '192.168.1.11', nodePool: 'gpu', user: 'ops' },
+                    { address: '192.168.1.12', nodePool: 'cpu', user: 'ops' },
+                  ],
+                },
+              }
+            : {}),
+        },
+      ],
       nodePools: [
         { name: 'gpu', count: 1, cpu: 16, memoryGiB: 64, gpus: { model: 'L4', count: 1 } },
         { name: 'cpu', count: 1, cpu: 8, memoryGiB: 32 },

@@ -182,16 +182,25 @@ function nowFlag(flags: Record<string, string | true>): { now?: string } {
 }
 
 const synth: Command = async (args) => {
-  const { positional, flags } = parseArgs(args, { value: ['out', 'now'], bool: ['force'] });
+  const { positional, flags } = parseArgs(args, { value: ['out', 'now', 'rollout-base', 'rollout-base-ref'], bool: ['force'] });
   expectAtMost(positional, 1);
   const file = positional[0];
   if (!file) throw new UsageError('missing <fleet.yaml>');
   mustBeFile(file, 'fleet file');
   const now = nowFlag(flags);
   const spec = readFleetFile(file);
+  // The base of ROLLOUT.md's change list: named here (a folder or a git ref), never the output as the last synth left it.
+  const baseDir = typeof flags['rollout-base'] === 'string' ? flags['rollout-base'] : undefined;
+  const baseRef = typeof flags['rollout-base-ref'] === 'string' ? flags['rollout-base-ref'] : undefined;
+  if (baseDir !== undefined && baseRef !== undefined) throw new UsageError('give --rollout-base DIR or --rollout-base-ref REF, not both');
+  if ((baseDir !== undefined || baseRef !== undefined) && (spec as { gitops?: { rollout?: unknown } }).gitops?.rollout === undefined) {
+    throw new UsageError(`${file} has no gitops.rollout; --rollout-base and --rollout-base-ref name the base of a rollout's change list`);
+  }
+  if (baseDir !== undefined) mustBeFolder(baseDir, 'rollout base folder');
+  const rolloutBase = baseDir !== undefined ? { folder: baseDir } : baseRef !== undefined ? { gitRef: baseRef } : undefined;
   const fleet = Fleet.fromSpec(new App(), 'fleet', spec);
   // Fleet.synth prints its warnings (time checks) to stderr.
-  const result = fleet.synth({ outdir: typeof flags.out === 'string' ? flags.out : 'dist', highs: await loadHighs(), ...now, ...(flags.force ? { force: true } : {}) });
+  const result = fleet.synth({ outdir: typeof flags.out === 'string' ? flags.out : 'dist', highs: await loadHighs(), ...now, ...(flags.force ? { force: true } : {}), ...(rolloutBase ? { rolloutBase } : {}) });
   console.log(`wrote ${result.files} files to ${result.outdir}`);
   const placementFile = path.join(result.outdir, 'placement.json');
   if (!fs.existsSync(placementFile)) return EXIT.ok;
@@ -304,8 +313,8 @@ export const COMMANDS: Record<string, { run: Command; usage: string; help: strin
   },
   synth: {
     run: synth,
-    usage: 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE] [--force]',
-    help: 'synth <fleet.yaml> [--out DIR]    synthesize a fleet described in YAML (--now D: check dated schedules against that instant; --force: write into a folder the library did not write)',
+    usage: 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE] [--force] [--rollout-base DIR | --rollout-base-ref REF]',
+    help: 'synth <fleet.yaml> [--out DIR]    synthesize a fleet described in YAML (--now D: check dated schedules against that instant; --force: write into a folder the library did not write; --rollout-base DIR / --rollout-base-ref REF: the previous tree or git ref ROLLOUT.md compares with)',
   },
   plan: {
     run: plan,

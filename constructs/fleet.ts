@@ -44,6 +44,8 @@ import { imageListWarnings } from '../lib/airgap/images';
 import { Site, type SiteProps } from './site';
 import { applyInstalls, orphanManagementNeeds, planFleet, readinessFiles } from './readiness';
 import { kustomizeRemoteUrl } from '../lib/readiness/catalog';
+import { readRolloutBase, type RolloutBase, type RolloutBaseSource } from '../lib/rollout/base';
+import { readPreviousCanaries } from '../lib/rollout/report';
 
 
 /**
@@ -163,6 +165,13 @@ export interface FleetSynthOptions extends FleetCheckOptions {
    * @default false
    */
   readonly force?: boolean;
+  /**
+   * The base a rollout's change list (ROLLOUT.md) compares with: a folder holding a previous output, or a
+   * git ref of the repository the output is committed to. Read here, at the edge; never the output
+   * folder as the last synth left it, so a second synth of the same input changes no byte.
+   * @default - no change list
+   */
+  readonly rolloutBase?: RolloutBaseSource;
 }
 
 /** Options of {@link Fleet.toTree} and {@link Fleet.placement}. */
@@ -189,6 +198,17 @@ export interface FleetPlacementOptions {
    * @default 300
    */
   readonly timeLimitSec?: number;
+  /**
+   * The base tree a rollout's report compares with, read at the edge (`readRolloutBase`); plain data.
+   * @default - no change list
+   */
+  readonly rolloutBase?: RolloutBase;
+  /**
+   * The canaries each rollout stage chose last time (synth reads them from `<outdir>/rollout.json`), kept
+   * where they still fit so that adding sites does not move them.
+   * @default - chosen afresh
+   */
+  readonly previousCanaries?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** What a synth wrote. */
@@ -207,6 +227,9 @@ export interface FleetSynthResult {
 
 const FLEET_SYMBOL = Symbol.for('cdk8s-k0smos.Fleet');
 
+/** Builders of fleet.yaml sections owned by other constructs (set when their module loads). */
+const SPEC_SECTIONS = new Map<string, (fleet: Fleet, section: unknown) => void>();
+
 /**
  * Turns the fleet's flows, with every cluster known, into objects (a mesh's policies at both ends).
  * Called when the tree is rendered, after placement.
@@ -220,7 +243,7 @@ export type FlowRenderer = (flows: readonly ResolvedFlow[]) => readonly PlacedOb
 export type OutputRenderer = () => { readonly objects: readonly PlacedObject[]; readonly files: readonly AuxFile[] };
 
 /** Adds report files that read the rendered tree (a rollout's change list). Their paths must be new. */
-export type TreeReporter = (tree: FileTree) => readonly AuxFile[];
+export type TreeReporter = (tree: FileTree, context: { readonly rolloutBase?: RolloutBase }) => readonly AuxFile[];
 
 /**
  * The root of a fleet: sites, their clusters, and the management plane. `synth()` validates the whole
@@ -256,7 +279,17 @@ export class Fleet extends Construct {
     }
     for (const w of s.workloads ?? []) fleet.addWorkload(w);
     for (const w of result.file.fleetWorkloads) FleetWorkload.fromSpec(fleet, w);
+    if (s.gitops !== undefined) {
+      const section = SPEC_SECTIONS.get('gitops');
+      if (!section) throw new Error(`${fleet.node.path}: the spec has a gitops section, but the GitOps construct is not loaded; import from 'cdk8s-k0smos' (or constructs/index), not constructs/fleet alone`);
+      section(fleet, s.gitops);
+    }
     return fleet;
+  }
+
+  /** Registers what builds a fleet.yaml section that another construct owns (the GitOps wiring registers `gitops`). */
+  public static addSpecSection(name: 'gitops', build: (fleet: Fleet, section: unknown) => void): void {
+    SPEC_SECTIONS.set(name, build);
   }
 
   /** The fleet a construct belongs to. */
@@ -299,6 +332,7 @@ export class Fleet extends Construct {
   private readonly hostClusters = new WeakMap<HostingPlan, Map<string, K0sCluster>>();
   private ipState: IpPlanState | undefined;
   private addressPlanCache: { readonly plan: IpPlan; readonly issues: ValidationIssue[]; readonly state: IpPlanState } | undefined;
+  private renderState: { readonly previousCanaries?: Readonly<Record<string, readonly string[]>> } = {};
 
   constructor(scope: Construct, id: string, props: FleetProps) {
     super(scope, id);
@@ -705,6 +739,7 @@ export class Fleet extends Construct {
     // (worked out first: validations read the control planes' addresses).
     const hosting = this.hostingPlan(options.nodePorts);
     this.activeHosting = hosting;
+    this.renderState = options.previousCanaries ? { previousCanaries: options.previousCanaries } : {};
     try {
       const hostingIssues = inConstruct(this.node.path, hosting.issues);
       let model: FleetModel;
@@ -719,7 +754,13 @@ export class Fleet extends Construct {
       return this.renderWith(model, hosting, options);
     } finally {
       this.activeHosting = undefined;
+      this.renderState = {};
     }
+  }
+
+  /** Saved state given to the tree being rendered (plain data; empty outside `toTree`). */
+  public get savedState(): { readonly previousCanaries?: Readonly<Record<string, readonly string[]>> } {
+    return this.renderState;
   }
 
   private renderWith(model: FleetModel, hosting: HostingPlan, options: FleetCheckOptions & FleetPlacementOptions): FileTree {
@@ -750,7 +791,7 @@ export class Fleet extends Construct {
       const merged = new Map(tree);
       const clashes: ValidationIssue[] = [];
       for (const report of this.treeReporters) {
-        for (const f of report(tree)) {
+        for (const f of report(tree, options.rolloutBase ? { rolloutBase: options.rolloutBase } : {})) {
           if (merged.has(f.path)) clashes.push({ path: f.source, message: `writes ${f.path}, which the fleet writes already; choose another file name` });
           else merged.set(f.path, f.content);
         }
@@ -878,8 +919,13 @@ export class Fleet extends Construct {
     const previous = fs.existsSync(previousFile) ? readPreviousPlacement(fs.readFileSync(previousFile, 'utf8')).previous : undefined;
     const nodePorts = readNodePorts(outdir, this.node.path);
     const ipAllocations = Fleet.readIpPlanFile(outdir);
+    const rolloutBase = options.rolloutBase ? readRolloutBase(options.rolloutBase, outdir) : undefined;
+    const rolloutFile = path.join(outdir, 'rollout.json');
+    const previousCanaries = fs.existsSync(rolloutFile) ? readPreviousCanaries(fs.readFileSync(rolloutFile, 'utf8')) : undefined;
     const tree = this.toTree({
       ...(nodePorts ? { nodePorts } : {}),
+      ...(rolloutBase ? { rolloutBase } : {}),
+      ...(previousCanaries ? { previousCanaries } : {}),
       templates: options.templates ?? this.findTemplates(),
       ...(previous ? { previous } : {}),
       ...(ipAllocations ? { ipAllocations } : {}),

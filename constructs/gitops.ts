@@ -1,10 +1,14 @@
 import { Construct } from 'constructs';
 import { buildDelivery, unitFolder, type DeliveryInput, type DeliveryOutput, type EngineKind } from '../lib/gitops/engines';
+import { ValidationError, type ValidationIssue } from '../lib/model/errors';
+import { rolloutSupport, type StageCarrier } from '../lib/gitops/support';
+import type { RolloutBase } from '../lib/rollout/base';
 import { rolloutReport } from '../lib/rollout/report';
 import type { ResolvedStage } from '../lib/rollout/stages';
 import type { AuxFile, PlacedObject } from '../lib/synth/objects';
 import { Fleet } from './fleet';
-import type { Rollout } from './rollout';
+import { Rollout, type StageSpec } from './rollout';
+import type { GitOpsSpec } from '../lib/model/gitops';
 
 /** Flux options. */
 export interface FluxDeliveryOptions {
@@ -14,7 +18,11 @@ export interface FluxDeliveryOptions {
    * @default 'push'
    */
   readonly mode?: 'push' | 'pull';
-  /** @default 'flux-system' */
+  /**
+   * Namespace of the Kustomizations and sources: in push mode on the management cluster, where kcm's Flux
+   * runs in the management namespace; in pull mode in each cluster's own Flux.
+   * @default - the fleet's management namespace (kcm-system) in push mode; 'flux-system' in pull mode
+   */
   readonly namespace?: string;
   /** Reconcile interval of sources and Kustomizations. @default '10m' */
   readonly interval?: string;
@@ -35,27 +43,35 @@ export interface K0rdentDeliveryOptions {
    * @default Delivery.flux()
    */
   readonly others?: Delivery;
+  /**
+   * Compile the rollout to one Sveltos `ClusterPromotion` over the folders of the clusters kcm deploys
+   * (soak, health gates, windows and manual approval included), reading the Git tag `revision`: tag the
+   * commit, then bump `revision` to roll it out stage by stage. Needs Sveltos v1.14 (kcm bundles v1.12).
+   * @default - one MultiClusterService per cluster, following its stage's branch
+   */
+  readonly promotion?: { readonly revision: string };
 }
 
 /** Which GitOps engine delivers the fleet's folders. */
 export class Delivery {
   /** Flux Kustomizations (`infra` then `apps` per cluster, dependsOn, kubeConfig from the CAPI Secret). */
   public static flux(options: FluxDeliveryOptions = {}): Delivery {
-    return new Delivery('flux', options, {}, undefined);
+    return new Delivery('flux', options, {}, undefined, undefined);
   }
   /** One Argo CD ApplicationSet over per-folder cluster.json files, ordered by RollingSync steps. */
   public static argoCd(options: ArgoCdDeliveryOptions = {}): Delivery {
-    return new Delivery('argocd', {}, options, undefined);
+    return new Delivery('argocd', {}, options, undefined, undefined);
   }
   /** k0rdent ServiceTemplates (kustomize source per folder) attached by a MultiClusterService per cluster. */
   public static k0rdent(options: K0rdentDeliveryOptions = {}): Delivery {
-    return new Delivery('k0rdent', options.others?.flux ?? {}, options.others?.argo ?? {}, options.others ?? Delivery.flux());
+    return new Delivery('k0rdent', options.others?.flux ?? {}, options.others?.argo ?? {}, options.others ?? Delivery.flux(), options.promotion);
   }
   private constructor(
     public readonly engine: EngineKind,
     public readonly flux: FluxDeliveryOptions,
     public readonly argo: ArgoCdDeliveryOptions,
     public readonly others: Delivery | undefined,
+    public readonly promotion: { readonly revision: string } | undefined,
   ) {}
 }
 
@@ -105,7 +121,7 @@ export class GitOps extends Construct {
       const files: AuxFile[] = out.files.map((f) => ({ ...f, source: this.node.path }));
       return { objects, files };
     });
-    this.fleet.addTreeReporter((tree) => this.reports(tree));
+    this.fleet.addTreeReporter((tree, context) => this.reports(tree, context.rolloutBase));
   }
 
   private problems(): string[] {
@@ -116,6 +132,16 @@ export class GitOps extends Construct {
     const d = this.props.delivery;
     if (d.engine === 'k0rdent' && d.others?.engine === 'k0rdent') out.push(`delivery: Delivery.k0rdent({ others }) needs Flux or Argo CD for the management folders (kcm cannot deliver its own objects); got k0rdent`);
     if (d.engine === 'k0rdent' && d.others?.engine === 'flux' && d.others.flux.mode === 'pull') out.push(`delivery: others: Flux pull mode cannot deliver the management folders; use push mode`);
+    if (d.promotion && !this.props.rollout) out.push(`delivery: promotion (a Sveltos ClusterPromotion) needs a rollout; give rollout: new Rollout(...), or leave promotion out`);
+    if (d.promotion && !/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/.test(d.promotion.revision)) out.push(`delivery: promotion.revision: '${d.promotion.revision}' is not a Git tag name; give the tag the rollout reads, e.g. 'release-42'`);
+    if (this.props.rollout && out.length === 0) {
+      try {
+        const stages = this.props.rollout.stages();
+        out.push(...this.support(stages).issues.map((i) => `${i.path.slice(this.node.path.length + 2)}: ${i.message}`));
+      } catch {
+        // The rollout reports its own problems.
+      }
+    }
     return out;
   }
 
@@ -141,15 +167,33 @@ export class GitOps extends Construct {
       managementNamespace: fleet.managementNamespace,
       engine: d.engine,
       others: d.others?.engine === 'argocd' ? 'argocd' : 'flux',
-      flux: { namespace: fluxOpts.namespace ?? 'flux-system', interval: fluxOpts.interval ?? '10m', mode: fluxOpts.mode ?? 'push' },
+      flux: {
+        namespace: fluxOpts.namespace ?? fleet.managementNamespace,
+        spokeNamespace: fluxOpts.namespace ?? 'flux-system',
+        interval: fluxOpts.interval ?? '10m',
+        mode: fluxOpts.mode ?? 'push',
+      },
       argocd: { namespace: argoOpts.namespace ?? 'argocd', project: argoOpts.project ?? 'default' },
-      ...(stages ? { stages: stages.map((s) => ({ name: s.name, clusters: s.clusters, ...(s.maxConcurrency !== undefined ? { maxConcurrency: s.maxConcurrency } : {}) })) } : {}),
+      ...(stages
+        ? {
+            stages: stages.map((s) => ({
+              name: s.name,
+              clusters: s.clusters,
+              soak: s.soak,
+              healthGates: s.healthGates,
+              ...(s.maxConcurrency !== undefined ? { maxConcurrency: s.maxConcurrency } : {}),
+              ...(s.window ? { window: s.window } : {}),
+              ...(s.approval ? { approval: s.approval } : {}),
+            })),
+          }
+        : {}),
+      ...(d.promotion ? { promotion: d.promotion } : {}),
       stageBranch: (s) => `${prefix}${s}`,
     };
     return buildDelivery(input);
   }
 
-  private reports(tree: ReadonlyMap<string, string>): AuxFile[] {
+  private reports(tree: ReadonlyMap<string, string>, given: RolloutBase | undefined): AuxFile[] {
     const out = this.delivery();
     const engines = [...new Set(out.delivered.map((x) => x.engine))].sort();
     const md = [
@@ -175,29 +219,63 @@ export class GitOps extends Construct {
       const folders = new Map<string, string[]>();
       for (const c of this.fleet.clusters()) folders.set(c.name, [`sites/${c.siteName}/${c.name}`, `management/clusters/${c.name}`]);
       const engineNotes = this.engineNotes(stages);
-      const r = rolloutReport({ stages, folders, tree, ...(rollout.base ? { base: rollout.base } : {}), engineNotes });
+      if (given && rollout.base) throw new ValidationError([{ path: rollout.node.path, message: `base: given both as a prop ('${rollout.base.name}') and to synth ('${given.name}'); name one base` }]);
+      const base = given ?? rollout.base;
+      const r = rolloutReport({ stages, folders, tree, ...(base ? { base } : {}), engineNotes });
       files.push({ path: 'ROLLOUT.md', content: r.markdown, source: rollout.node.path }, { path: 'rollout.json', content: r.json, source: rollout.node.path });
     }
     return files;
   }
 
-  private engineNotes(stages: readonly ResolvedStage[]): string[] {
-    const d = this.props.delivery;
+  /** What each engine in use does with the stages' features (notes), and what it cannot do (issues). */
+  private support(stages: readonly ResolvedStage[]): { notes: string[]; issues: ValidationIssue[] } {
+    const carriers = new Map<StageCarrier, Set<string>>();
+    for (const x of this.delivery().delivered) {
+      if (!x.unit.startsWith('sites/')) continue;
+      const cluster = x.unit.split('/')[2]!;
+      const carrier: StageCarrier = x.engine === 'argocd' ? 'argocd' : x.via.startsWith('ClusterPromotion') ? 'promotion' : 'branches';
+      carriers.set(carrier, (carriers.get(carrier) ?? new Set()).add(cluster));
+    }
     const prefix = this.props.stageBranchPrefix ?? 'rollout/';
-    const branch = this.props.repository.branch ?? 'main';
-    const notes: string[] = [];
-    const branchy = d.engine === 'flux' || d.engine === 'k0rdent' || d.others?.engine === 'flux';
-    if (branchy) {
-      notes.push(`Flux/k0rdent: each stage's folders follow the branch ${prefix}<stage>; the management folders follow ${branch}. Promote a stage with: git push origin ${branch}:${prefix}<stage>, in stage order, after the previous stage is healthy and has soaked.`);
-      notes.push(`Flux/k0rdent have no native concurrency limit or soak: maxConcurrency and soak are for whoever promotes (the numbers are above).`);
-    }
-    if (d.engine === 'argocd' || d.others?.engine === 'argocd') {
-      notes.push(`Argo CD: RollingSync steps in stage order (each stage's infra, then its apps); maxUpdate is the stage's maxConcurrency. RollingSync has no soak: hold the next step with maxUpdate 0 where a stage needs one (Progressive-Syncs.md).`);
-    }
-    notes.push(`Stages: ${stages.map((s) => `${s.name} (${s.clusters.length})`).join(', ')}.`);
-    return notes;
+    const d = this.props.delivery;
+    const argo = d.engine === 'argocd' ? d.argo : d.others?.engine === 'argocd' ? d.others.argo : undefined;
+    return rolloutSupport({
+      carriers,
+      stages,
+      branch: this.props.repository.branch ?? 'main',
+      stageBranch: (s) => `${prefix}${s}`,
+      at: this.node.path,
+      ...(argo?.project !== undefined ? { argoProjectGiven: argo.project } : {}),
+    });
+  }
+
+  private engineNotes(stages: readonly ResolvedStage[]): string[] {
+    const rollout = this.props.rollout!;
+    return [...this.support(stages).notes, ...rollout.upgradeNotes(), `Stages: ${stages.map((s) => `${s.name} (${s.clusters.length})`).join(', ')}.`];
   }
 }
 
 /** The folder of a delivered unit (re-exported for tests and tools). */
 export { unitFolder };
+
+/** Builds the `gitops` section of fleet.yaml: the same GitOps and Rollout as in TypeScript. */
+export function gitOpsFromSpec(fleet: Fleet, spec: GitOpsSpec): GitOps {
+  const wrong = (['others', 'promotion'] as const).filter((k) => spec[k] !== undefined && spec.delivery !== 'k0rdent');
+  if (wrong.length > 0) throw new ValidationError(wrong.map((k) => ({ path: `${fleet.node.path}: gitops.${k}`, message: `applies to delivery: k0rdent only; got delivery: ${spec.delivery}. Remove ${k}, or use delivery: k0rdent` })));
+  const others = spec.others === 'argocd' ? Delivery.argoCd() : Delivery.flux();
+  const delivery =
+    spec.delivery === 'flux'
+      ? Delivery.flux()
+      : spec.delivery === 'flux-pull'
+        ? Delivery.flux({ mode: 'pull' })
+        : spec.delivery === 'argocd'
+          ? Delivery.argoCd()
+          : Delivery.k0rdent({ others, ...(spec.promotion ? { promotion: spec.promotion } : {}) });
+  const r = spec.rollout;
+  const rollout = r
+    ? new Rollout(fleet, 'rollout', { stages: r.stages as StageSpec[], ...(r.kubernetesUpgrades ? { kubernetesUpgrades: r.kubernetesUpgrades } : {}) })
+    : undefined;
+  return new GitOps(fleet, 'gitops', { repository: spec.repository, delivery, ...(rollout ? { rollout } : {}) });
+}
+
+Fleet.addSpecSection('gitops', (fleet, section) => gitOpsFromSpec(fleet, section as GitOpsSpec));

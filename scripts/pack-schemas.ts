@@ -19,6 +19,7 @@ import * as path from 'node:path';
 
 /** Top folder -> upstream project and version (shared/schemas/PROVENANCE.md). */
 const UPSTREAM: Record<string, { project: string; version: string }> = {
+  argocd: { project: 'argoproj/argo-cd', version: 'v3.5.1' },
   'amd-gpu-operator': { project: 'ROCm/gpu-operator', version: 'main@6df13c1788c9 (CRDs identical at v1.5.1)' },
   'cert-manager': { project: 'cert-manager/cert-manager', version: 'v1.21.1' },
   cilium: { project: 'cilium/cilium', version: 'v1.19.4' },
@@ -38,9 +39,18 @@ const UPSTREAM: Record<string, { project: string; version: string }> = {
   sveltos: { project: 'projectsveltos/addon-controller', version: 'v1.12.0' },
 };
 
+/** Files whose upstream version differs from their folder's (shared/schemas/PROVENANCE.md). */
+const UPSTREAM_FILE: Record<string, { project: string; version: string }> = {
+  'sveltos/config.projectsveltos.io_clusterpromotions.yaml': { project: 'projectsveltos/addon-controller', version: 'v1.14.0' },
+};
+
 /** Files (relative to the schemas folder) and folders (trailing `/`, copied whole) the package ships. */
 export const SHIPPED: readonly string[] = [
   'amd-gpu-operator/crds/amd.com_deviceconfigs.yaml',
+  // GitOps wiring: Argo CD's ApplicationSet and AppProject (the library writes no Application), Flux
+  // Kustomizations, Sveltos ClusterPromotion (v1.14), k0s autopilot UpdateConfig.
+  'argocd/applicationset-crd.yaml',
+  'argocd/appproject-crd.yaml',
   'cert-manager/crds/cert-manager.io_certificates.yaml',
   'cert-manager/crds/cert-manager.io_clusterissuers.yaml',
   'cert-manager/crds/cert-manager.io_issuers.yaml',
@@ -52,9 +62,11 @@ export const SHIPPED: readonly string[] = [
   'cluster-api/cluster.x-k8s.io_machinedeployments.yaml',
   'cluster-api/cluster.x-k8s.io_machines.yaml',
   'cluster-api/ipam.cluster.x-k8s.io_ipaddresses.yaml',
+  'flux/kustomize.toolkit.fluxcd.io_kustomizations.yaml',
   'flux/source.toolkit.fluxcd.io_gitrepositories.yaml',
   'flux/source.toolkit.fluxcd.io_helmrepositories.yaml',
   'flux/source.toolkit.fluxcd.io_ocirepositories.yaml',
+  'k0s/autopilot.k0sproject.io_updateconfigs.yaml',
   'k0s/helm.k0sproject.io_charts.yaml',
   'k0s/k0s.k0sproject.io_clusterconfigs.yaml',
   'k0sctl/',
@@ -89,6 +101,7 @@ export const SHIPPED: readonly string[] = [
   'nvidia-gpu-operator/crds/nvidia.com_clusterpolicies.yaml',
   'nvidia-gpu-operator/crds/nvidia.com_nvidiadrivers.yaml',
   'nvidia-gpu-operator/crds/nvidia.com_gpuclusters.yaml',
+  'sveltos/config.projectsveltos.io_clusterpromotions.yaml',
   'sveltos/config.projectsveltos.io_profiles.yaml',
 ];
 
@@ -114,7 +127,7 @@ export function packSchemas(source: string, out: string): { files: number; bytes
     const data = fs.readFileSync(path.join(source, f));
     fs.mkdirSync(path.dirname(path.join(tmp, f)), { recursive: true });
     fs.writeFileSync(path.join(tmp, f), data);
-    const up = UPSTREAM[f.split('/')[0]!];
+    const up = UPSTREAM_FILE[f] ?? UPSTREAM[f.split('/')[0]!];
     if (!up) throw new Error(`pack-schemas: no provenance for ${f}; add its folder to UPSTREAM`);
     entries.push({ file: f, ...up, source: `shared/schemas/${f} (see PROVENANCE.md for the upstream path)`, sha256: crypto.createHash('sha256').update(data).digest('hex'), bytes: data.length });
     bytes += data.length;

@@ -7,6 +7,8 @@
 import type { ApplyUnit } from '../synth/units';
 import type { K8sObject } from '../synth/objects';
 import { toYaml } from '../synth/serialize';
+import { healthGateRule, type HealthGate } from '../rollout/stages';
+import { argoSyncWindow, sveltosWindow, type StageWindow } from '../rollout/window';
 
 export type EngineKind = 'flux' | 'argocd' | 'k0rdent';
 
@@ -39,13 +41,34 @@ export interface DeliveryInput {
   readonly engine: EngineKind;
   /** With `engine: 'k0rdent'`: the engine for the management folders and the clusters kcm does not manage. */
   readonly others: 'flux' | 'argocd';
-  readonly flux: { readonly namespace: string; readonly interval: string; readonly mode: 'push' | 'pull' };
+  /** `namespace`: of the Kustomizations on the management cluster; `spokeNamespace`: in each cluster's own Flux (pull mode). */
+  readonly flux: { readonly namespace: string; readonly spokeNamespace: string; readonly interval: string; readonly mode: 'push' | 'pull' };
   readonly argocd: { readonly namespace: string; readonly project: string };
   /** Rollout stages in order, with their clusters; absent: one stage that follows `repo.branch`. */
-  readonly stages?: readonly { readonly name: string; readonly clusters: readonly string[]; readonly maxConcurrency?: number }[];
+  readonly stages?: readonly DeliveryStage[];
+  /**
+   * With `engine: 'k0rdent'`: compile the rollout to one Sveltos ClusterPromotion over the folders of the
+   * clusters kcm deploys, reading the Git tag `revision` (bumping it is what rolls out).
+   */
+  readonly promotion?: { readonly revision: string };
   /** Branch a stage follows under Flux and k0rdent (promotion moves it). */
   readonly stageBranch: (stage: string) => string;
 }
+
+/** A rollout stage as the engines see it. */
+export interface DeliveryStage {
+  readonly name: string;
+  readonly clusters: readonly string[];
+  readonly maxConcurrency?: number;
+  /** Duration (`4h`) to watch the stage once healthy. */
+  readonly soak?: string;
+  readonly healthGates?: readonly HealthGate[];
+  readonly window?: StageWindow;
+  readonly approval?: 'manual';
+}
+
+/** The Sveltos version a ClusterPromotion needs: the schema it is checked against (kcm bundles v1.12). */
+export const SVELTOS_PROMOTION_VERSION = 'v1.14.0';
 
 /** One unit delivered: by which engine, to which cluster (`in-cluster` for the management cluster). */
 export interface Delivered {
@@ -129,6 +152,12 @@ export function buildDelivery(input: DeliveryInput): DeliveryOutput {
   // A unit is applied in the management cluster unless it names another cluster: a site folder, or the
   // management folder of a control plane hosted in a region's cluster.
   const onManagement = (u: ApplyUnit) => u.cluster === 'management' || clusterOf.get(unitCluster(u))?.management === true || (!u.path.startsWith('sites/') && !clusterOf.has(unitCluster(u)));
+  const stageOf = (u: ApplyUnit) => (u.path.startsWith('sites/') && stageIndex.has(unitCluster(u)) ? input.stages![stageIndex.get(unitCluster(u))!] : undefined);
+  // A stage's health gates hold its clusters' apps/ Kustomization (Flux healthChecks) until they pass.
+  const fluxHealthChecks = (u: ApplyUnit) => {
+    const gates = u.path.endsWith('/apps') ? (stageOf(u)?.healthGates ?? []) : [];
+    return gates.length > 0 ? { healthChecks: gates.map((g) => ({ apiVersion: g.apiVersion, kind: g.kind, name: g.name, ...(g.namespace ? { namespace: g.namespace } : {}) })) } : {};
+  };
   // Management folders follow the branch itself; a site folder follows its stage's branch when there is a rollout.
   const branchOf = (u: ApplyUnit) => (input.stages && u.path.startsWith('sites/') && stageName.has(unitCluster(u)) ? input.stageBranch(stageName.get(unitCluster(u))!) : input.repo.branch);
   const sourceName = (u: ApplyUnit, prefix: string) => {
@@ -149,7 +178,14 @@ export function buildDelivery(input: DeliveryInput): DeliveryOutput {
     return { kind: 'GitRepository', name, namespace };
   };
   const byEngine = new Map<EngineKind, ApplyUnit[]>();
-  for (const u of input.units) byEngine.set(engineOf(input, u), [...(byEngine.get(engineOf(input, u)) ?? []), u]);
+  // Lists appended in place and units found by path: copying or scanning per unit is quadratic over thousands of folders.
+  for (const u of input.units) {
+    const e = engineOf(input, u);
+    const list = byEngine.get(e);
+    if (list) list.push(u);
+    else byEngine.set(e, [u]);
+  }
+  const unitByPath = new Map(input.units.map((u) => [u.path, u] as const));
 
   // Flux: Kustomizations in the management cluster (push), or in each cluster (pull).
   const fluxUnits = byEngine.get('flux') ?? [];
@@ -162,14 +198,16 @@ export function buildDelivery(input: DeliveryInput): DeliveryOutput {
   };
   const pull = (u: ApplyUnit) => input.flux.mode === 'pull' && !onManagement(u);
   const pullFiles = new Map<string, K8sObject[]>();
+  /** The same for every unit: built once. */
+  let kubeconfigNote: string | undefined;
   for (const u of fluxUnits) {
     const name = unitName(u.path);
     const cluster = unitCluster(u);
     const c = clusterOf.get(cluster);
     if (pull(u)) {
-      const ns = input.flux.namespace;
+      const ns = input.flux.spokeNamespace;
       const src = gitRepository(sourceName(u, input.fleet), ns, branchOf(u));
-      const k = kustomization(u, name, ns, src, input, u.dependsOn.map((d) => ({ name: unitName(d), namespace: ns })));
+      const k = kustomization(u, name, ns, src, input, u.dependsOn.map((d) => ({ name: unitName(d), namespace: ns })), fluxHealthChecks(u));
       const folder = unitFolder(u.path);
       const repoObj = gitRepositories.get(`${ns}/${src.name}`)!;
       gitRepositories.delete(`${ns}/${src.name}`);
@@ -182,11 +220,12 @@ export function buildDelivery(input: DeliveryInput): DeliveryOutput {
     }
     const ns = fluxNs(u);
     const src = gitRepository(sourceName(u, input.fleet), ns, branchOf(u));
-    const k = kustomization(u, name, ns, src, input, u.dependsOn.map((d) => ({ name: unitName(d), namespace: fluxNs(input.units.find((x) => x.path === d) ?? u) })));
+    const k = kustomization(u, name, ns, src, input, u.dependsOn.map((d) => ({ name: unitName(d), namespace: fluxNs(unitByPath.get(d) ?? u) })), fluxHealthChecks(u));
     if (!onManagement(u)) {
       (k.spec as Record<string, unknown>).kubeConfig = { secretRef: { name: `${cluster}-kubeconfig`, key: 'value' } };
       if (c && c.mode !== 'hosted' && c.mode !== 'k0rdent') {
-        manual.add(`Flux: create the Secret <cluster>-kubeconfig (key 'value', a kubeconfig) in namespace ${input.flux.namespace} of the management cluster for each standalone or external cluster: ${input.clusters.filter((x) => !x.management && x.mode !== 'hosted' && x.mode !== 'k0rdent').map((x) => x.name).sort(cmp).join(', ')}`);
+        kubeconfigNote ??= `Flux: create the Secret <cluster>-kubeconfig (key 'value', a kubeconfig) in namespace ${input.flux.namespace} of the management cluster for each standalone or external cluster: ${input.clusters.filter((x) => !x.management && x.mode !== 'hosted' && x.mode !== 'k0rdent').map((x) => x.name).sort(cmp).join(', ')}`;
+        manual.add(kubeconfigNote);
       }
     }
     objects.push(k);
@@ -214,7 +253,11 @@ export function buildDelivery(input: DeliveryInput): DeliveryOutput {
       return `step-${String(keys.findIndex((x) => x[0] === k[0] && x[1] === k[1]) + 1).padStart(3, '0')}`;
     };
     const folders = new Map<string, ApplyUnit[]>();
-    for (const u of argoUnits) folders.set(unitFolder(u.path), [...(folders.get(unitFolder(u.path)) ?? []), u]);
+    for (const u of argoUnits) {
+      const list = folders.get(unitFolder(u.path));
+      if (list) list.push(u);
+      else folders.set(unitFolder(u.path), [u]);
+    }
     for (const [folder, us] of [...folders].sort(([a], [b]) => cmp(a, b))) {
       const u0 = us[0]!;
       const cluster = unitCluster(u0);
@@ -236,11 +279,30 @@ export function buildDelivery(input: DeliveryInput): DeliveryOutput {
     const globs = [...new Set([...folders.keys()].map((f) => (f.startsWith('sites/') ? 'sites/*/*' : f.startsWith('management/clusters/') ? 'management/clusters/*' : f)))].sort(cmp);
     const steps = keys.map((k, i) => {
       const stage = k[0] < 0 ? undefined : input.stages?.[k[0]];
+      // A stage approved by hand: its first step updates nothing until someone syncs its Applications (maxUpdate 0).
+      const firstOfStage = i === 0 || keys[i - 1]![0] !== k[0];
+      const maxUpdate = stage?.approval === 'manual' && firstOfStage ? 0 : stage?.maxConcurrency;
       return {
         matchExpressions: [{ key: 'k0smos.io/step', operator: 'In', values: [`step-${String(i + 1).padStart(3, '0')}`] }],
-        ...(stage?.maxConcurrency !== undefined ? { maxUpdate: stage.maxConcurrency } : {}),
+        ...(maxUpdate !== undefined ? { maxUpdate } : {}),
       };
     });
+    const windowed = (input.stages ?? []).filter((st) => st.window && st.clusters.some((c) => argoUnits.some((u) => unitCluster(u) === c && !onManagement(u))));
+    const project = windowed.length > 0 ? `${input.fleet}-rollout` : input.argocd.project;
+    if (windowed.length > 0) {
+      objects.push({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'AppProject',
+        metadata: { name: project, namespace: input.argocd.namespace, labels },
+        spec: {
+          description: `The fleet ${input.fleet}'s folders, with a sync window per rollout stage that has one`,
+          sourceRepos: [input.repo.url],
+          destinations: [{ name: '*', namespace: '*' }],
+          clusterResourceWhitelist: [{ group: '*', kind: '*' }],
+          syncWindows: windowed.map((st) => argoSyncWindow(st.window!, st.clusters.filter((c) => clusterOf.get(c)?.management !== true))),
+        },
+      });
+    }
     objects.push({
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'ApplicationSet',
@@ -265,7 +327,7 @@ export function buildDelivery(input: DeliveryInput): DeliveryOutput {
             labels: { ...labels, 'k0smos.io/step': '{{ if eq .layer "infra" }}{{ .infraStep }}{{ else }}{{ .appsStep }}{{ end }}', 'k0smos.io/stage': '{{ .stage }}', 'k0smos.io/layer': '{{ .layer }}' },
           },
           spec: {
-            project: input.argocd.project,
+            project,
             source: { repoURL: input.repo.url, targetRevision: input.repo.branch, path: '{{ .path.path }}/{{ .layer }}' },
             destination: { name: '{{ .destination }}' },
             syncPolicy: { syncOptions: ['ServerSideApply=true'] },
@@ -283,6 +345,10 @@ export function buildDelivery(input: DeliveryInput): DeliveryOutput {
   const kns = input.managementNamespace;
   const perCluster = new Map<string, ApplyUnit[]>();
   for (const u of k0rdentUnits) perCluster.set(unitCluster(u), [...(perCluster.get(unitCluster(u)) ?? []), u]);
+  if (input.promotion && input.stages && perCluster.size > 0) {
+    objects.push(...clusterPromotion(input, perCluster, delivered, manual, labels));
+    perCluster.clear();
+  }
   for (const [cluster, us] of [...perCluster].sort(([a], [b]) => cmp(a, b))) {
     const services: Record<string, unknown>[] = [];
     for (const u of us) {
@@ -310,7 +376,82 @@ export function buildDelivery(input: DeliveryInput): DeliveryOutput {
   return { objects, files, delivered: delivered.sort((a, b) => cmp(a.unit, b.unit)), manual: [...manual].sort(cmp) };
 }
 
-function kustomization(u: ApplyUnit, name: string, namespace: string, src: { kind: string; name: string; namespace: string }, input: DeliveryInput, dependsOn: { name: string; namespace: string }[]): K8sObject {
+/** A DNS-label-ish form of a Git tag for object names. */
+function tagName(tag: string): string {
+  return tag.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'revision';
+}
+
+/**
+ * One Sveltos ClusterPromotion over the folders of the clusters kcm deploys: the profile (two
+ * kustomizationRefs, `infra` then `apps`, whose paths are templates over the cluster's site label and
+ * name) is shared; each stage selects its clusters by name. A stage's trigger is what must happen before
+ * the next starts: its soak (`delay`) and health gates (`postDelayHealthChecks`), and the next stage's
+ * window (`promotionWindow`) or approval (`manual`). Sveltos stages a change of the profile, not of the
+ * Git content behind it: the source is the tag `revision`, so bumping the tag is what rolls out.
+ */
+function clusterPromotion(input: DeliveryInput, perCluster: ReadonlyMap<string, ApplyUnit[]>, delivered: Delivered[], manual: Set<string>, labels: Record<string, string>): K8sObject[] {
+  const kns = input.managementNamespace;
+  const revision = input.promotion!.revision;
+  const src = `${input.fleet}-${tagName(revision)}`;
+  const name = `${input.fleet}-folders`;
+  const stages = input.stages!.map((st) => ({ ...st, clusters: st.clusters.filter((c) => perCluster.has(c)) })).filter((st) => st.clusters.length > 0);
+  const template = (layer: string) => repoPath(input.repo, `sites/{{ index .Cluster.metadata.labels "k0smos.io/site" }}/{{ .Cluster.metadata.name }}/${layer}`);
+  const concurrency = stages.map((st) => st.maxConcurrency).filter((x): x is number => x !== undefined);
+  const healthChecks = (st: DeliveryStage) =>
+    (st.healthGates ?? []).map((g, j) => {
+      const slash = g.apiVersion.indexOf('/');
+      return {
+        name: `${st.name}-gate-${j + 1}`,
+        featureID: 'Kustomize',
+        group: slash < 0 ? '' : g.apiVersion.slice(0, slash),
+        version: slash < 0 ? g.apiVersion : g.apiVersion.slice(slash + 1),
+        kind: g.kind,
+        ...(g.namespace ? { namespace: g.namespace } : {}),
+        evaluateCEL: [{ name: 'ready', rule: `resource.metadata.name != '${g.name}' || (${healthGateRule(g)})` }],
+      };
+    });
+  const triggers = stages.map((st, i) => {
+    const next = stages[i + 1];
+    const checks = healthChecks(st);
+    const common = { ...(st.soak && st.soak !== '0s' ? { delay: st.soak } : {}), ...(checks.length > 0 ? { postDelayHealthChecks: checks } : {}) };
+    if (next?.approval === 'manual') return { manual: { automaticReset: true, ...common } };
+    return { auto: { ...common, ...(next?.window ? { promotionWindow: sveltosWindow(next.window) } : {}) } };
+  });
+  for (const [cluster, us] of [...perCluster].sort(([a], [b]) => cmp(a, b))) {
+    for (const u of us) delivered.push({ unit: u.path, engine: 'k0rdent', cluster, via: `ClusterPromotion ${name} (Sveltos), stage ${stages.find((st) => st.clusters.includes(cluster))!.name}` });
+  }
+  manual.add(`Sveltos ClusterPromotion: needs Sveltos ${SVELTOS_PROMOTION_VERSION} (the schema it is checked against; the CRD first shipped in v1.2.0, and kcm bundles v1.12: upgrade kcm's Sveltos or run Sveltos ${SVELTOS_PROMOTION_VERSION}); roll out by tagging the commit '${revision}' and then changing the revision to the next tag`);
+  if (stages.some((st) => st.approval === 'manual')) {
+    manual.add(`Sveltos ClusterPromotion: approve a stage by hand with kubectl patch clusterpromotion ${name} --type json -p '[{"op":"add","path":"/spec/stages/<index of the stage before it>/trigger/manual/approved","value":true}]' (the wiring leaves 'approved' unset so GitOps does not undo it)`);
+  }
+  // The source, kept apart from the branch-following ones: a tag, so the content is fixed per revision.
+  const gitRepo: K8sObject = {
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: 'GitRepository',
+    metadata: { name: src, namespace: kns, labels: { ...labels, 'k0rdent.mirantis.com/managed': 'true' } },
+    spec: { interval: input.flux.interval, url: input.repo.url, ref: { tag: revision } },
+  };
+  const promotion: K8sObject = {
+    apiVersion: 'config.projectsveltos.io/v1beta1',
+    kind: 'ClusterPromotion',
+    metadata: { name, labels },
+    spec: {
+      profileSpec: {
+        syncMode: 'Continuous',
+        ...(concurrency.length > 0 ? { maxUpdate: Math.min(...concurrency) } : {}),
+        kustomizationRefs: ['infra', 'apps'].map((layer) => ({ kind: 'GitRepository', name: src, namespace: kns, path: template(layer), deploymentType: 'Remote' })),
+      },
+      stages: stages.map((st, i) => ({
+        name: st.name,
+        clusterSelector: { matchExpressions: [{ key: 'k0smos.io/cluster', operator: 'In', values: [...st.clusters].sort(cmp) }] },
+        trigger: triggers[i],
+      })),
+    },
+  };
+  return [gitRepo, promotion];
+}
+
+function kustomization(u: ApplyUnit, name: string, namespace: string, src: { kind: string; name: string; namespace: string }, input: DeliveryInput, dependsOn: { name: string; namespace: string }[], extra: Record<string, unknown> = {}): K8sObject {
   return {
     apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
     kind: 'Kustomization',
@@ -323,6 +464,7 @@ function kustomization(u: ApplyUnit, name: string, namespace: string, src: { kin
       timeout: '10m',
       sourceRef: src,
       ...(dependsOn.length > 0 ? { dependsOn } : {}),
+      ...extra,
     },
   };
 }

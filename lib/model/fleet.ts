@@ -10,6 +10,7 @@ import { gpuModel, gpuModelNames, type GpuVendor } from './gpu-models';
 import { isCountryCode, countryCodes, jurisdictionsOf } from './jurisdictions';
 import { didYouMean } from './suggest';
 import { secretIssues } from './secrets';
+import { gitopsSchema } from './gitops';
 import { labelValueProblem, qualifiedNameProblem } from '../validate/object-meta';
 import {
   airgapSchema,
@@ -123,6 +124,7 @@ export const fleetSchema = z
     sites: z.array(siteSchema).min(1),
     network: ipPlanSchema.optional().describe('The fleet IP plan: pools that cluster pod and service CIDRs are allocated from.'),
     workloads: workloadsSchema.optional().describe('Workloads to place on the fleet at synth time (see PLACEMENT.md in the output).'),
+    gitops: gitopsSchema.optional().describe('GitOps wiring (Flux, Argo CD, k0rdent) and an optional rollout in stages; see GITOPS.md and ROLLOUT.md in the output.'),
   })
   .describe('A fleet of sites managed from one management cluster.');
 

@@ -84,3 +84,48 @@ export function subBlock(pool: Cidr, prefix: number, index: number): Cidr | unde
   if (prefix < pool.prefix || index < 0 || index >= 2 ** (prefix - pool.prefix)) return undefined;
   return { base: pool.base + index * 2 ** (32 - prefix), prefix };
 }
+
+/**
+ * Every pair of networks in `cidrs` that overlap, as index pairs `[i, j]` with `i < j`, sorted by `i` then
+ * `j` (the order of comparing every pair). A sweep over the networks sorted by address: linear in the
+ * number of networks plus the pairs found, where comparing every pair is quadratic.
+ */
+export function overlappingPairs(cidrs: readonly Cidr[]): [number, number][] {
+  const order = cidrs.map((_, i) => i).sort((a, b) => cidrs[a]!.base - cidrs[b]!.base || a - b);
+  const pairs: [number, number][] = [];
+  let open: number[] = [];
+  for (const k of order) {
+    const start = cidrs[k]!.base;
+    // Networks that end at or before this one starts can overlap none of the later ones either.
+    open = open.filter((i) => cidrs[i]!.base + size(cidrs[i]!) > start);
+    for (const i of open) pairs.push(i < k ? [i, k] : [k, i]);
+    open.push(k);
+  }
+  return pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+}
+
+/**
+ * An index of networks for address lookups: `containing(ip)` gives the indices (ascending) of every network
+ * in `cidrs` that holds the address (from `parseIpv4`). A binary search over the networks sorted by address,
+ * where testing every network per address is quadratic over a fleet's nodes and clusters.
+ */
+export function addressIndex(cidrs: readonly Cidr[]): { containing(ip: number): number[] } {
+  const order = cidrs.map((_, i) => i).sort((a, b) => cidrs[a]!.base - cidrs[b]!.base || a - b);
+  // The highest end (exclusive) among the first k networks in address order: a backward scan stops below it.
+  const maxEnd: number[] = [];
+  for (const i of order) maxEnd.push(Math.max(maxEnd[maxEnd.length - 1] ?? 0, cidrs[i]!.base + size(cidrs[i]!)));
+  return {
+    containing(ip: number): number[] {
+      let lo = 0;
+      let hi = order.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cidrs[order[mid]!]!.base <= ip) lo = mid + 1;
+        else hi = mid;
+      }
+      const out: number[] = [];
+      for (let k = lo - 1; k >= 0 && maxEnd[k]! > ip; k--) if (containsAddress(cidrs[order[k]!]!, ip)) out.push(order[k]!);
+      return out.sort((a, b) => a - b);
+    },
+  };
+}

@@ -563,18 +563,21 @@ export function solveMip(highs: Highs, inst: Instance, costs: Costs, incumbent: 
   // With a previous placement, the warm start proves churn too when it reaches the LP value of work − eps·churn.
   const warmProven = warmAtLp && (eps === 0 || dot(stage1, start) >= lp.objective - 1e-9);
   const lpIntegral = lp.status === OPT && isIntegral(lp.col) && dot(value, lp.col) >= v0 - 1e-9;
+  // Notes name churn only when something moves: no moves is minimal by itself, and a first synth (no previous
+  // placement) and the next one (the same placement as previous) then write the same PLACEMENT.md.
+  const moves = (c: ArrayLike<number>) => (eps > 0 ? (dot(value, c) - dot(stage1, c)) / eps : 0);
   // Without a previous placement the warm start at the LP bound is optimal; with one, churn still has to be proven.
   if (warmProven || (warmAtLp && eps === 0 && !lpIntegral)) {
     optimal = true;
     bound = lpCap!;
     churnProven = warmProven && eps > 0;
-    notes.push(`the warm start reaches the LP bound (${fmt(lpCap!)}): placed work${churnProven ? ' and churn' : ''} proven optimal without branching`);
+    notes.push(`the warm start reaches the LP bound (${fmt(lpCap!)}): placed work${churnProven && moves(start) > 0.5 ? ' and churn' : ''} proven optimal without branching`);
   } else if (lpCap !== undefined && lpIntegral) {
     col = Array.from(lp.col, (v, i) => (integer[i] ? Math.round(v) : v));
     optimal = true;
     churnProven = eps > 0;
     bound = dot(value, col);
-    notes.push(`the LP relaxation has an integral optimum (${fmt(bound)}): placed work${churnProven ? ' and churn' : ''} proven optimal without branching`);
+    notes.push(`the LP relaxation has an integral optimum (${fmt(bound)}): placed work${churnProven && moves(col) > 0.5 ? ' and churn' : ''} proven optimal without branching`);
   } else {
     // Stage 1: placed work first, churn below half a unit of work (a stage stopped by its limit leaves a
     // stable answer). With a previous placement the gap closes below eps/4, so an optimal stage 1 has the

@@ -129,7 +129,10 @@ export function readinessMarkdown(r: ReadinessReport): string {
       const grouped = new Map<string, string[]>();
       for (const x of needs) {
         const k = `\`${x.requirement.capability}\` by ${providerText(x.provider)}`;
-        grouped.set(k, [...(grouped.get(k) ?? []), x.requirement.by]);
+        // Appended in place: copying the list per need is quadratic on a management cluster with thousands of needs.
+        const list = grouped.get(k);
+        if (list) list.push(x.requirement.by);
+        else grouped.set(k, [x.requirement.by]);
       }
       for (const [k, bys] of [...grouped].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) out.push(`- ${k}: ${uniq(bys).join(', ')}`);
       out.push('');

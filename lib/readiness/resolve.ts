@@ -100,6 +100,15 @@ export function resolveCluster(input: ClusterNeedsInput, catalog: readonly Catal
   }
 
   const addonsByName = [...input.addons].sort((a, b) => cmp(a.name, b.name));
+  // Catalog look-ups, once per entry and capability: a management cluster hosting thousands of control
+  // planes has tens of thousands of needs, mostly the same few capabilities.
+  const provides = new Map<CatalogEntry, readonly Capability[]>();
+  const providesOf = (e: CatalogEntry): readonly Capability[] => provides.get(e) ?? provides.set(e, entryProvides(e)).get(e)!;
+  const installers = new Map<Capability, CatalogEntry | undefined>();
+  const installerFor = (cap: Capability): CatalogEntry | undefined => {
+    if (!installers.has(cap)) installers.set(cap, installerOf(cap, catalog));
+    return installers.get(cap);
+  };
   const providerOf = (cap: Capability): Provider | undefined => {
     if (cap.startsWith('api:')) {
       const g = cap.slice(4);
@@ -110,7 +119,7 @@ export function resolveCluster(input: ClusterNeedsInput, catalog: readonly Catal
     const addon = addonsByName.find((a) => addonProvides(a).includes(cap));
     if (addon) return { kind: 'addon', name: addon.name, installed: false };
     for (const [, i] of [...installs].sort(([a], [b]) => cmp(a, b))) {
-      if (entryProvides(i.entry).includes(cap)) return { kind: 'addon', name: i.entry.id, installed: true };
+      if (providesOf(i.entry).includes(cap)) return { kind: 'addon', name: i.entry.id, installed: true };
     }
     const bundle = input.bundles.find((b) => b.provides.includes(cap));
     if (bundle) return { kind: 'addon', name: bundle.name, installed: false };
@@ -133,10 +142,11 @@ export function resolveCluster(input: ClusterNeedsInput, catalog: readonly Catal
   };
 
   // kcm first on the management cluster: it brings cert-manager, so no second one is installed there.
-  const kcmFirst = (r: Requirement) => (input.management && installerOf(r.capability, catalog)?.managementOnly ? 0 : 1);
+  const kcmFirst = (r: Requirement) => (input.management && installerFor(r.capability)?.managementOnly ? 0 : 1);
   const queue: Requirement[] = [...requirements].sort((a, b) => kcmFirst(a) - kcmFirst(b) || cmp(a.capability, b.capability) || cmp(a.by, b.by));
-  while (queue.length > 0) {
-    const r = queue.shift()!;
+  // A read index rather than queue.shift(), which moves every later element: quadratic over tens of thousands of needs.
+  for (let next = 0; next < queue.length; next++) {
+    const r = queue[next]!;
     if (r.capability.startsWith('secret:')) {
       if (!present.has(r.capability)) secrets.push(r);
       else resolved.push({ requirement: r, provider: { kind: 'present' } });

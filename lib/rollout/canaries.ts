@@ -74,19 +74,30 @@ function better(a: readonly number[], b: readonly number[]): boolean {
  * Chooses `n` canaries among `candidates`. `pinned` names are always chosen (they count toward `n`).
  * `budget` bounds the exact search (nodes visited).
  */
-export function chooseCanaries(candidates: readonly CanaryCandidate[], n: number, options: { readonly pinned?: readonly string[]; readonly budget?: number } = {}): CanaryChoice {
+export function chooseCanaries(
+  candidates: readonly CanaryCandidate[],
+  n: number,
+  options: { readonly pinned?: readonly string[]; readonly budget?: number; readonly previous?: readonly string[] } = {},
+): CanaryChoice {
   const all = [...candidates].sort((a, b) => cmp(a.name, b.name));
   const pinned = new Set(options.pinned ?? []);
   const want = Math.max(0, Math.min(n, all.length));
   const chosen: CanaryCandidate[] = all.filter((c) => pinned.has(c.name));
-  // Triples not yet covered by the pinned clusters, each represented by its first cluster in name order.
+  // Triples not yet covered by the pinned clusters, each represented by a previous canary of it if there is
+  // one, else by its first cluster in name order; triples of previous canaries come first, so that ties
+  // keep the previous choice (a cluster added with a name before a canary's does not take its place).
+  const previous = new Set(options.previous ?? []);
   const reps = new Map<string, CanaryCandidate>();
   for (const c of all) {
     const k = tripleKey(c);
-    if (!reps.has(k)) reps.set(k, c);
+    const r = reps.get(k);
+    if (!r || (previous.has(c.name) && !previous.has(r.name))) reps.set(k, c);
   }
   const pinnedTriples = new Set(chosen.map(tripleKey));
-  const open = [...reps.entries()].filter(([k]) => !pinnedTriples.has(k)).sort(([a], [b]) => cmp(a, b)).map(([, c]) => c);
+  const open = [...reps.entries()]
+    .filter(([k]) => !pinnedTriples.has(k))
+    .sort(([a, ra], [b, rb]) => Number(previous.has(rb.name)) - Number(previous.has(ra.name)) || cmp(a, b))
+    .map(([, c]) => c);
   let slots = Math.max(0, want - chosen.length);
   let exact = true;
   if (open.length <= slots) {
@@ -99,6 +110,16 @@ export function chooseCanaries(candidates: readonly CanaryCandidate[], n: number
     slots = 0;
   }
   // More slots than triples: add further clusters round-robin over triples (largest groups first), by name.
+  if (slots > 0) {
+    // Previous canaries first (by name), then round-robin.
+    for (const c of all) {
+      if (slots === 0) break;
+      if (previous.has(c.name) && !chosen.some((x) => x.name === c.name)) {
+        chosen.push(c);
+        slots--;
+      }
+    }
+  }
   if (slots > 0) {
     const taken = new Set(chosen.map((c) => c.name));
     const groups = new Map<string, CanaryCandidate[]>();

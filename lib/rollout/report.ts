@@ -4,6 +4,7 @@
  * synth of the same input changes no byte). Pure.
  */
 import type { ResolvedStage } from './stages';
+import { describeWindow } from './window';
 
 export interface RolloutReportInput {
   readonly stages: readonly ResolvedStage[];
@@ -36,6 +37,9 @@ export function rolloutReport(input: RolloutReportInput): { markdown: string; js
       clusters: [...s.clusters],
       ...(s.maxConcurrency !== undefined ? { maxConcurrency: s.maxConcurrency } : {}),
       soak: s.soak,
+      ...(s.healthGates.length > 0 ? { healthGates: s.healthGates } : {}),
+      ...(s.window ? { window: s.window } : {}),
+      ...(s.approval ? { approval: s.approval } : {}),
       ...(s.canaries
         ? { canaries: { covers: s.canaries.covers, uncovered: s.canaries.uncovered, score: { triples: s.canaries.score[0], pairs: s.canaries.score[1], values: s.canaries.score[2] }, exact: s.canaries.exact } }
         : {}),
@@ -51,6 +55,9 @@ export function rolloutReport(input: RolloutReportInput): { markdown: string; js
     md.push(`## Stage ${i + 1}: ${s.name}`, '');
     md.push(`- clusters: ${s.clusters.length} (${s.how})`);
     md.push(`- at once: ${s.maxConcurrency ?? 'all'}; soak after healthy: ${s.soak}`);
+    if (s.approval) md.push(`- starts after manual approval`);
+    if (s.window) md.push(`- starts only inside ${describeWindow(s.window)}`);
+    if (s.healthGates) md.push(`- healthy when: ${s.healthGates.map((g) => `${g.kind} ${g.namespace ? `${g.namespace}/` : ''}${g.name}`).join(', ')}`);
     if (s.changed) md.push(`- changed against the base: ${s.changed.length}${s.changed.length > 0 ? ` (${s.changed.join(', ')})` : ''}`);
     md.push('');
     if (s.canaries) {
@@ -66,4 +73,21 @@ export function rolloutReport(input: RolloutReportInput): { markdown: string; js
   });
   if (input.engineNotes.length > 0) md.push('## How the engine carries it out', '', ...input.engineNotes.map((n) => `- ${n}`), '');
   return { markdown: md.join('\n'), json };
+}
+
+/**
+ * The canaries each stage chose, read from a previous rollout.json (saved state in the output, read at the
+ * edge by `Fleet.synth`). Anything unreadable gives no previous canaries: the choice is then made afresh.
+ */
+export function readPreviousCanaries(json: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  try {
+    const r = JSON.parse(json) as { stages?: { name?: unknown; how?: unknown; clusters?: unknown }[] };
+    for (const s of Array.isArray(r.stages) ? r.stages : []) {
+      if (s && s.how === 'canaries' && typeof s.name === 'string' && Array.isArray(s.clusters)) out[s.name] = s.clusters.filter((c): c is string => typeof c === 'string');
+    }
+  } catch {
+    return {};
+  }
+  return out;
 }

@@ -4,6 +4,23 @@
  */
 import type { ValidationIssue } from '../model/errors';
 import { chooseCanaries, type CanaryCandidate, type CanaryChoice } from './canaries';
+import { windowIssues, type StageWindow } from './window';
+
+export type { StageWindow, Weekday } from './window';
+
+/**
+ * An object in each cluster of the stage that must be healthy before the stage counts as done (and the
+ * next may start): a Deployment, StatefulSet or DaemonSet with every replica ready, or any object whose
+ * `Ready` condition is `True`.
+ */
+export interface HealthGate {
+  /** e.g. `apps/v1`. */
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  /** @default - cluster-scoped */
+  readonly namespace?: string;
+}
 
 /** A cluster as the rollout sees it. */
 export interface RolloutCluster extends CanaryCandidate {
@@ -26,6 +43,21 @@ export interface StageSpec {
   readonly maxConcurrency?: number;
   /** Time to watch the stage after it is healthy, before the next starts: `30m`, `4h`, `2d`. @default '0s' */
   readonly soak?: string;
+  /**
+   * Objects that must be healthy in each cluster of the stage before the next stage starts.
+   * @default - the engine's own health of what it applied
+   */
+  readonly healthGates?: readonly HealthGate[];
+  /**
+   * When the stage may start: a recurring window in a time zone.
+   * @default - any time
+   */
+  readonly window?: StageWindow;
+  /**
+   * `manual`: the stage starts only when someone approves it (the engine's manual gate).
+   * @default - starts when the previous stage is done
+   */
+  readonly approval?: 'manual';
 }
 
 export interface ResolvedStage {
@@ -35,6 +67,9 @@ export interface ResolvedStage {
   readonly maxConcurrency?: number;
   readonly soak: string;
   readonly canaries?: CanaryChoice;
+  readonly healthGates: readonly HealthGate[];
+  readonly window?: StageWindow;
+  readonly approval?: 'manual';
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -53,7 +88,13 @@ export function durationSeconds(d: string): number | undefined {
  * explicit list naming a cluster an earlier stage took, an unknown cluster, an empty stage or a cluster
  * left in no stage is an error (`at` prefixes the paths).
  */
-export function resolveStages(at: string, stages: readonly StageSpec[], clusters: readonly RolloutCluster[]): { stages: ResolvedStage[]; issues: ValidationIssue[] } {
+export function resolveStages(
+  at: string,
+  stages: readonly StageSpec[],
+  clusters: readonly RolloutCluster[],
+  /** The canaries each stage chose last time (saved state): kept where they still fit. */
+  previousCanaries: Readonly<Record<string, readonly string[]>> = {},
+): { stages: ResolvedStage[]; issues: ValidationIssue[] } {
   const issues: ValidationIssue[] = [];
   const byName = new Map(clusters.map((c) => [c.name, c] as const));
   const taken = new Map<string, string>();
@@ -70,6 +111,11 @@ export function resolveStages(at: string, stages: readonly StageSpec[], clusters
     if (s.maxConcurrency !== undefined && (!Number.isInteger(s.maxConcurrency) || s.maxConcurrency < 1)) issues.push({ path: `${p}.maxConcurrency`, message: `must be a whole number of at least 1; got ${s.maxConcurrency}` });
     const soak = s.soak ?? '0s';
     if (durationSeconds(soak) === undefined) issues.push({ path: `${p}.soak`, message: `'${soak}' is not a duration; write it as <number><s|m|h|d>, e.g. 4h` });
+    if (s.window) issues.push(...windowIssues(`${p}.window`, s.window));
+    if (s.approval !== undefined && s.approval !== 'manual') issues.push({ path: `${p}.approval`, message: `'${String(s.approval)}' is not an approval; the one kind is 'manual' (leave it out for none)` });
+    (s.healthGates ?? []).forEach((g, j) => {
+      if (!g.apiVersion || !g.kind || !g.name) issues.push({ path: `${p}.healthGates[${j}]`, message: `give apiVersion, kind and name; got ${JSON.stringify(g)}` });
+    });
     const free = clusters.filter((c) => !taken.has(c.name));
     let members: string[] = [];
     let how: ResolvedStage['how'] = 'explicit';
@@ -90,13 +136,23 @@ export function resolveStages(at: string, stages: readonly StageSpec[], clusters
         if (!byName.has(n)) issues.push({ path: `${p}.pinned`, message: `no cluster named '${n}' in the fleet` });
         else if (taken.has(n)) issues.push({ path: `${p}.pinned`, message: `cluster '${n}' is already in stage '${taken.get(n)}'` });
       }
-      canaries = chooseCanaries(free, s.canaries, { pinned: (s.pinned ?? []).filter((n) => byName.has(n) && !taken.has(n)) });
+      canaries = chooseCanaries(free, s.canaries, { pinned: (s.pinned ?? []).filter((n) => byName.has(n) && !taken.has(n)), previous: previousCanaries[s.name] ?? [] });
       members = [...canaries.chosen];
     }
     members = [...new Set(members)].sort(cmp);
     if (members.length === 0 && ways === 1) issues.push({ path: p, message: 'selects no cluster (every match is in an earlier stage, or nothing matches); remove the stage or change what it selects' });
     for (const m of members) taken.set(m, s.name);
-    out.push({ name: s.name, clusters: members, how, soak, ...(s.maxConcurrency !== undefined ? { maxConcurrency: s.maxConcurrency } : {}), ...(canaries ? { canaries } : {}) });
+    out.push({
+      name: s.name,
+      clusters: members,
+      how,
+      soak,
+      ...(s.maxConcurrency !== undefined ? { maxConcurrency: s.maxConcurrency } : {}),
+      ...(canaries ? { canaries } : {}),
+      healthGates: [...(s.healthGates ?? [])],
+      ...(s.window ? { window: s.window } : {}),
+      ...(s.approval ? { approval: s.approval } : {}),
+    });
   });
   const left = clusters.map((c) => c.name).filter((n) => !taken.has(n)).sort(cmp);
   if (left.length > 0) {
@@ -106,4 +162,11 @@ export function resolveStages(at: string, stages: readonly StageSpec[], clusters
     });
   }
   return { stages: out, issues };
+}
+
+/** The CEL rule a health gate checks (over `resource`): every replica ready, or the Ready condition. */
+export function healthGateRule(g: HealthGate): string {
+  if (g.kind === 'Deployment' || g.kind === 'StatefulSet') return 'has(resource.status.readyReplicas) && resource.status.readyReplicas == resource.spec.replicas';
+  if (g.kind === 'DaemonSet') return 'has(resource.status.numberReady) && resource.status.numberReady == resource.status.desiredNumberScheduled';
+  return "has(resource.status.conditions) && resource.status.conditions.exists(c, c.type == 'Ready' && c.status == 'True')";
 }

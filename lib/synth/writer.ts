@@ -20,7 +20,7 @@ import { ValidationError } from '../model/errors';
 import type { FileTree } from './render';
 
 /** Top-level entries of the output folder that belong to the library. */
-export const OWNED_ENTRIES: readonly string[] = ['management', 'sites', 'placement.json', 'PLACEMENT.md', 'READINESS.md', 'readiness.json', 'ip-plan.json', 'nodeports.json'];
+export const OWNED_ENTRIES: readonly string[] = ['management', 'sites', 'placement.json', 'PLACEMENT.md', 'READINESS.md', 'readiness.json', 'ip-plan.json', 'nodeports.json', 'GITOPS.md', 'ROLLOUT.md', 'rollout.json'];
 
 const STAGING_PREFIX = '.k0smos-staging-';
 const BACKUP_PREFIX = '.k0smos-previous-';

@@ -70,6 +70,15 @@ describe('reference fleet', () => {
     expect(buildReferenceFleet(new App()).managementClusters.map((c) => c.node.path)).toEqual(['geo/frankfurt/frankfurt']);
   });
 
+  it('a synth into the committed dist/ as a fresh clone has it (its saved state, no ownership marker) changes nothing', () => {
+    const copy = path.join(tmpDir(), 'dist');
+    fs.cpSync(path.join(REPO_ROOT, 'dist'), copy, { recursive: true });
+    fs.rmSync(path.join(copy, '.k0smos-owned.json'), { force: true });
+    synthReference(copy);
+    fs.rmSync(path.join(copy, '.k0smos-owned.json'));
+    expect(readTree(copy)).toEqual(readTree(path.join(REPO_ROOT, 'dist')));
+  });
+
   it('synthesizes byte-identical trees twice in a row', () => {
     const again = path.join(tmpDir(), 'dist');
     synthReference(again);

@@ -37,28 +37,28 @@ function expectUsageError(r: { code: number; err: string[] }, problem: RegExp, u
 
 describe('cli argument errors', () => {
   it('a missing input file is a one-line error, not a stack trace', async () => {
-    expectUsageError(await run('synth', 'no-such-fleet.yaml'), /^cdk8s-k0smos synth: fleet file 'no-such-fleet\.yaml' does not exist;/, 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE] [--force]');
+    expectUsageError(await run('synth', 'no-such-fleet.yaml'), /^cdk8s-k0smos synth: fleet file 'no-such-fleet\.yaml' does not exist;/, 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE] [--force] [--rollout-base DIR | --rollout-base-ref REF]');
     expectUsageError(await run('plan', 'no-such-fleet.yaml', '--greedy'), /^cdk8s-k0smos plan: fleet file 'no-such-fleet\.yaml' does not exist;/, 'plan <fleet.yaml> [--previous FILE] [--out DIR] [--json] [--greedy] [--time-limit SECONDS] [--now ISO-DATE]');
     expectUsageError(await run('plan', FLEET, '--previous', 'no-such.json'), /previous placement 'no-such\.json' does not exist/, 'plan <fleet.yaml> [--previous FILE] [--out DIR] [--json] [--greedy] [--time-limit SECONDS] [--now ISO-DATE]');
     expectUsageError(await run('validate', 'no-such-dir'), /^cdk8s-k0smos validate: folder 'no-such-dir' does not exist;/, 'validate [<dir>] [--schemas DIR] [--json]');
     expectUsageError(await run('validate', tmpDir(), '--schemas', 'no-such-schemas'), /schemas folder 'no-such-schemas' does not exist/, 'validate [<dir>] [--schemas DIR] [--json]');
-    expectUsageError(await run('synth', tmpDir()), /fleet file '.*' is not a file/, 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE] [--force]');
+    expectUsageError(await run('synth', tmpDir()), /fleet file '.*' is not a file/, 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE] [--force] [--rollout-base DIR | --rollout-base-ref REF]');
   });
 
   it('an option without its value is an error, whether empty or missing', async () => {
-    expectUsageError(await run('synth', FLEET, '--out='), /^cdk8s-k0smos synth: --out needs a value;/, 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE] [--force]');
-    expectUsageError(await run('synth', FLEET, '--out'), /--out needs a value/, 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE] [--force]');
-    expectUsageError(await run('synth', FLEET, '--out', '  '), /--out needs a value/, 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE] [--force]');
+    expectUsageError(await run('synth', FLEET, '--out='), /^cdk8s-k0smos synth: --out needs a value;/, 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE] [--force] [--rollout-base DIR | --rollout-base-ref REF]');
+    expectUsageError(await run('synth', FLEET, '--out'), /--out needs a value/, 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE] [--force] [--rollout-base DIR | --rollout-base-ref REF]');
+    expectUsageError(await run('synth', FLEET, '--out', '  '), /--out needs a value/, 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE] [--force] [--rollout-base DIR | --rollout-base-ref REF]');
     expectUsageError(await run('validate', '--schemas='), /--schemas needs a value/, 'validate [<dir>] [--schemas DIR] [--json]');
     expectUsageError(await run('plan', FLEET, '--time-limit', 'soon'), /--time-limit must be a positive number of seconds; got 'soon'/, 'plan <fleet.yaml> [--previous FILE] [--out DIR] [--json] [--greedy] [--time-limit SECONDS] [--now ISO-DATE]');
   });
 
   it('an unknown option is an error that suggests the option meant', async () => {
-    expectUsageError(await run('synth', FLEET, '--outdir', 'x'), /^cdk8s-k0smos synth: unknown option '--outdir'; did you mean --out\?;/, 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE] [--force]');
+    expectUsageError(await run('synth', FLEET, '--outdir', 'x'), /^cdk8s-k0smos synth: unknown option '--outdir'; did you mean --out\?;/, 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE] [--force] [--rollout-base DIR | --rollout-base-ref REF]');
     expectUsageError(await run('plan', FLEET, '--gredy'), /unknown option '--gredy'; did you mean --greedy\?/, 'plan <fleet.yaml> [--previous FILE] [--out DIR] [--json] [--greedy] [--time-limit SECONDS] [--now ISO-DATE]');
     expectUsageError(await run('plan', FLEET, '--json=yes'), /--json takes no value/, 'plan <fleet.yaml> [--previous FILE] [--out DIR] [--json] [--greedy] [--time-limit SECONDS] [--now ISO-DATE]');
     expectUsageError(await run('schema', '--pretty'), /unknown option '--pretty'; this command takes no options/, 'schema');
-    expectUsageError(await run('synth', FLEET, 'extra.yaml'), /unexpected argument 'extra\.yaml'/, 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE] [--force]');
+    expectUsageError(await run('synth', FLEET, 'extra.yaml'), /unexpected argument 'extra\.yaml'/, 'synth <fleet.yaml> [--out DIR] [--now ISO-DATE] [--force] [--rollout-base DIR | --rollout-base-ref REF]');
   });
 
   it('--help prints the command usage and exits 0', async () => {
@@ -69,7 +69,7 @@ describe('cli argument errors', () => {
     } finally {
       log.mockRestore();
     }
-    expect(lines).toEqual(['usage: cdk8s-k0smos synth <fleet.yaml> [--out DIR]    synthesize a fleet described in YAML (--now D: check dated schedules against that instant; --force: write into a folder the library did not write)']);
+    expect(lines).toEqual(['usage: cdk8s-k0smos synth <fleet.yaml> [--out DIR]    synthesize a fleet described in YAML (--now D: check dated schedules against that instant; --force: write into a folder the library did not write; --rollout-base DIR / --rollout-base-ref REF: the previous tree or git ref ROLLOUT.md compares with)']);
   });
 });
 

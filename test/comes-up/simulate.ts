@@ -577,6 +577,9 @@ function serviceInstalls(catalog: Catalog, mgmt: readonly Obj[], s: unknown, ns:
     const repo = src ? mgmt.find((o) => o.kind === asString(at(src, 'kind')) && o.metadata.name === asString(at(src, 'name'))) : undefined;
     const url = asString(at(k, 'remoteSourceSpec', 'git', 'url')) ?? asString(at(k, 'remoteSourceSpec', 'oci', 'url')) ?? asString(at(repo, 'spec', 'url')) ?? '';
     const ref = `${url.replace(/\/$/, '')}/${(asString(at(k, 'path')) ?? '').replace(/^\.?\//, '')}`;
+    // The fleet's own cluster folder delivered by its GitOps wiring (GitOps construct, k0rdent engine): the
+    // simulator applies that folder to the cluster itself, so the service brings nothing more.
+    if (/(^|\/)sites\/[^/]+\/[^/]+\/(infra|apps)$/.test(ref) && asString(at(tpl, 'metadata', 'name'))?.startsWith('gitops-')) return [];
     const b = catalog.bundle(ref);
     if (!b) f(`${via} ${release}: ServiceTemplate ${tplName} applies ${key} from '${ref}', which this simulator does not know; its CRDs are not counted`);
     return [{ ...base, what: `${via} ${release} (${key} ${b?.name ?? ref})`, chart: b?.name ?? ref, apis: b?.apis ?? new Map(), known: b !== undefined, needs: [] }];

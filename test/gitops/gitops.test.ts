@@ -13,6 +13,7 @@ import { resolveStages, type RolloutCluster, type StageSpec } from '../../lib/ro
 import type { FleetSpec } from '../../lib/model/fleet';
 import { modesFleet } from '../fixtures/fleets';
 import { clone, describeWithSchemas, rejections, treeFailures } from '../helpers';
+import { deliveredFromTree, deliveryProblems, expectedUnits } from './delivery-check';
 
 const REPO = { url: 'https://git.example.com/ops/fleet.git', branch: 'main', path: 'out' };
 
@@ -42,46 +43,7 @@ function build(delivery: Delivery, stages: StageSpec[] = [{ name: 'canary', cana
   return fleet;
 }
 
-/** Every (folder unit, cluster) pair the emitted wiring delivers, read from the objects and files. */
-function deliveredFromTree(tree: ReadonlyMap<string, string>): { unit: string; cluster: string }[] {
-  const out: { unit: string; cluster: string }[] = [];
-  const strip = (p: string) => p.replace(/^\.\/out\//, '');
-  for (const [file, text] of tree) {
-    if (file.endsWith('cluster.json')) {
-      const m = JSON.parse(text) as { destination: string };
-      const folder = file.slice(0, -'/cluster.json'.length);
-      for (const layer of ['infra', 'apps']) out.push({ unit: `${folder}/${layer}`, cluster: m.destination });
-      continue;
-    }
-    if (!/\.ya?ml$/.test(file) || file.endsWith('kustomization.yaml')) continue;
-    for (const d of parseAllDocuments(text)) {
-      const o = d.toJSON() as { kind: string; metadata: { name: string }; spec: Record<string, any> };
-      if (o?.kind === 'Kustomization' && o.spec?.path) {
-        const secret = o.spec.kubeConfig?.secretRef?.name as string | undefined;
-        const pulled = file.endsWith('flux-sync.yaml');
-        out.push({ unit: strip(o.spec.path), cluster: pulled ? file.split('/')[2]! : secret ? secret.replace(/-kubeconfig$/, '') : 'in-cluster' });
-      }
-      if (o?.kind === 'MultiClusterService' && o.metadata.name.startsWith('gitops-')) {
-        const cluster = o.spec.clusterSelector.matchLabels['k0smos.io/cluster'] as string;
-        for (const s of o.spec.serviceSpec.services as { template: string }[]) {
-          const t = [...tree.entries()].find(([f]) => f.endsWith(`servicetemplate.k0rdent.mirantis.com_kcm-system_${s.template}.yaml`));
-          const path = (parseAllDocuments(t![1])[0]!.toJSON() as { spec: { kustomize: { path: string } } }).spec.kustomize.path;
-          out.push({ unit: strip(path), cluster });
-        }
-      }
-    }
-  }
-  return out.sort((a, b) => (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0));
-}
-
-/** The units the fleet writes (every infra/ and apps/ folder) and the cluster each belongs to. */
-function expectedUnits(tree: ReadonlyMap<string, string>): { unit: string; cluster: string }[] {
-  return [...tree.keys()]
-    .filter((k) => /\/(infra|apps)\/kustomization\.yaml$/.test(k))
-    .map((k) => k.slice(0, -'/kustomization.yaml'.length))
-    .map((unit) => ({ unit, cluster: unit.startsWith('management/') || unit.startsWith('sites/hub/') ? 'in-cluster' : unit.split('/')[2]! }))
-    .sort((a, b) => (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0));
-}
+const CHECK = { managementCluster: 'hub', repoPath: 'out' };
 
 describe('delivery', () => {
   const engines: [string, Delivery][] = [
@@ -95,8 +57,8 @@ describe('delivery', () => {
     describe(name, () => {
       const tree = build(d).toTree();
       it('delivers every folder exactly once, to its own cluster', () => {
-        const got = deliveredFromTree(tree).map((x) => (x.cluster === 'hub' ? { ...x, cluster: 'in-cluster' } : x));
-        expect(got).toEqual(expectedUnits(tree));
+        expect(deliveryProblems(tree, CHECK)).toEqual([]);
+        expect(deliveredFromTree(tree, CHECK).map((d) => d.unit)).toEqual(expectedUnits(tree, CHECK).map((u) => u.unit));
       });
       describeWithSchemas('schemas', () => {
         it('the wiring validates against the upstream CRDs', () => expect(treeFailures(tree)).toEqual([]));
@@ -197,6 +159,21 @@ describe('canaries', () => {
       expect(chooseCanaries([...cs, ...more], 3).chosen).toEqual(first.chosen);
     }
   });
+  it('stay put when clusters are added with names that sort before theirs, given the previous choice (saved state)', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const cs = fleetOf(seed, 10);
+      const first = chooseCanaries(cs, 3);
+      // Same combinations, names that sort first: without the previous choice they would take the canaries' places.
+      const before = cs.map((c, i) => ({ ...c, name: `a${i}` }));
+      expect(chooseCanaries([...cs, ...before], 3, { previous: first.chosen }).chosen).toEqual(first.chosen);
+      // The previous choice never costs coverage: the score is the one the fresh choice reaches.
+      expect(chooseCanaries([...cs, ...before], 3, { previous: first.chosen }).score).toEqual(chooseCanaries([...cs, ...before], 3).score);
+    }
+    const cs = fleetOf(3, 10);
+    const first = chooseCanaries(cs, 3);
+    const moved = chooseCanaries([...cs, ...cs.map((c, i) => ({ ...c, name: `a${i}` }))], 3);
+    expect(moved.chosen).not.toEqual(first.chosen);
+  });
   it('keep pinned clusters and report what stays uncovered', () => {
     const cs = fleetOf(7, 12);
     const c = chooseCanaries(cs, 2, { pinned: ['c05'] });
@@ -234,6 +211,6 @@ describe('the engines’ own needs go through the readiness resolver', () => {
     const fleet = Fleet.fromSpec(new App(), 'modes', s);
     new GitOps(fleet, 'gitops', { repository: REPO, delivery: Delivery.argoCd() });
     const tree = fleet.toTree();
-    expect(deliveredFromTree(tree).map((x) => (x.cluster === 'hub' ? { ...x, cluster: 'in-cluster' } : x))).toEqual(expectedUnits(tree));
+    expect(deliveryProblems(tree, CHECK)).toEqual([]);
   });
 });

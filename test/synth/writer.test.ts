@@ -74,7 +74,7 @@ describe('atomic writer', () => {
 
 describe('owned entries', () => {
   it('owns the trees, the placement reports, the readiness reports and the IP plan and NodePort state, and removes those a new tree lacks', () => {
-    expect([...OWNED_ENTRIES].sort()).toEqual(['PLACEMENT.md', 'READINESS.md', 'ip-plan.json', 'management', 'nodeports.json', 'placement.json', 'readiness.json', 'sites']);
+    expect([...OWNED_ENTRIES].sort()).toEqual(['GITOPS.md', 'PLACEMENT.md', 'READINESS.md', 'ROLLOUT.md', 'ip-plan.json', 'management', 'nodeports.json', 'placement.json', 'readiness.json', 'rollout.json', 'sites']);
     const out = path.join(tmpDir(), 'dist');
     writeTreeAtomically(out, tree({ 'READINESS.md': 'r', 'readiness.json': '{}', 'sites/a/b/kustomization.yaml': 'k' }));
     writeTreeAtomically(out, tree({ 'sites/a/b/kustomization.yaml': 'k' }));
