@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { Fleet, readNodePorts } from '../constructs';
 import { ValidationError } from '../lib/model/errors';
-import { fleetJsonSchema } from '../lib/model/fleet';
+import { fleetFileJsonSchema as fleetJsonSchema } from '../lib/model/fleet-file';
 import { readFleetFile } from '../lib/model/load';
 import { parseNow } from '../lib/energy/horizon';
 import { closest } from '../lib/model/suggest';

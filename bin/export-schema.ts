@@ -1,7 +1,7 @@
 /** Writes schema/fleet.schema.json, the JSON Schema editors use to complete fleet.yaml (`npm run schema`). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fleetJsonSchema } from '../lib/model/fleet';
+import { fleetFileJsonSchema as fleetJsonSchema } from '../lib/model/fleet-file';
 
 const out = path.resolve(__dirname, '..', 'schema', 'fleet.schema.json');
 fs.mkdirSync(path.dirname(out), { recursive: true });

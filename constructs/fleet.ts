@@ -6,6 +6,10 @@ import { ValidationError, formatIssue, inConstruct, type ValidationIssue } from 
 import { recordedProblems } from './problems';
 import { secretsInTree } from '../lib/model/secrets';
 import { validateFleet, type FleetModel, type FleetSpec, type SiteSpec } from '../lib/model/fleet';
+import { validateFleetFile } from '../lib/model/fleet-file';
+import type { InventoryRow, InventorySource } from '../lib/model/profile';
+import { addSitesFromProfile, SiteProfile, type AddSitesOptions } from './site-profile';
+import { FleetWorkload } from './fleet-workload';
 import type { ControlPlaneHostingSpec, CredentialSpec, IpPlanSpec, MultiClusterServiceSpec, RegionSpec } from '../lib/model/cluster';
 import type { Exposure, HostingPlan } from '../lib/k0smotron/hosting';
 import { NODEPORTS_FILE, readNodePortState, renderNodePortState, type NodePortState } from '../lib/k0smotron/nodeports';
@@ -245,11 +249,15 @@ export type TreeReporter = (tree: FileTree, context: { readonly rolloutBase?: Ro
  * fleet, then writes one folder per place that objects are applied to, in one pass and atomically.
  */
 export class Fleet extends Construct {
-  /** Builds a fleet from plain data (a TypeScript literal or a parsed fleet.yaml), reporting every problem at once. */
+  /**
+   * Builds a fleet from plain data (a TypeScript literal or a parsed fleet.yaml, with its profiles, inventories
+   * and fleet workloads), reporting every problem at once.
+   */
   public static fromSpec(scope: Construct, id: string, spec: unknown): Fleet {
-    const result = validateFleet(spec);
+    const result = validateFleetFile(spec);
     if (!result.ok) throw new ValidationError(inConstruct(`${scope.node.path ? scope.node.path + '/' : ''}${id}`, result.issues));
-    const s = spec as FleetSpec;
+    const file = spec as { sites?: FleetSpec['sites'] } & Omit<FleetSpec, 'sites'>;
+    const s = { ...file, sites: file.sites ?? [] } as FleetSpec;
     const fleet = new Fleet(scope, id, {
       managementSite: s.management.site,
       ...(s.name !== undefined ? { name: s.name } : {}),
@@ -264,7 +272,12 @@ export class Fleet extends Construct {
       const { name, ...props } = site;
       fleet.addSite(name, props as SiteProps);
     }
+    for (const inv of result.file.inventories) {
+      const i = inv.inventory;
+      fleet.addSites(SiteProfile.fromSpec(inv.profile), { rows: i.rows ?? [], ...(i.csv !== undefined ? { csv: i.csv } : {}), ...(i.lines ? { lines: i.lines } : {}), ...(i.header ? { header: i.header } : {}) });
+    }
     for (const w of s.workloads ?? []) fleet.addWorkload(w);
+    for (const w of result.file.fleetWorkloads) FleetWorkload.fromSpec(fleet, w);
     if (s.gitops !== undefined) {
       const section = SPEC_SECTIONS.get('gitops');
       if (!section) throw new Error(`${fleet.node.path}: the spec has a gitops section, but the GitOps construct is not loaded; import from 'cdk8s-k0smos' (or constructs/index), not constructs/fleet alone`);
@@ -532,6 +545,15 @@ export class Fleet extends Construct {
     // The fleet's own children have ids that are not DNS labels (Management, Credential-x, ...), so only a site can clash with a site.
     if (this.node.tryFindChild(name)) throw new ValidationError([{ path: this.node.path, message: `a site named '${name}' exists already; site names must be unique` }]);
     return new Site(this, name, props);
+  }
+
+  /**
+   * Adds one site per row of an inventory, made from a profile: rows as a TypeScript array, or read from a CSV
+   * file at the edge (`readInventoryCsv('stores.csv')`). Every row is checked before any site is made; problems
+   * name the row and column. Returns the sites, in row order.
+   */
+  public addSites(profile: SiteProfile, inventory: readonly InventoryRow[] | InventorySource, options: AddSitesOptions = {}): Site[] {
+    return addSitesFromProfile(this, profile, inventory, options);
   }
 
   /** Adds a workload for the placement solver (placed at synth). Refuses a second workload of the same name. */

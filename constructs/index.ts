@@ -15,3 +15,5 @@ export * from './training-job';
 export * from './inference-service';
 export * from './gitops';
 export * from './rollout';
+export * from './site-profile';
+export * from './fleet-workload';

@@ -99,6 +99,8 @@ export class Site extends Construct implements ISite {
   public readonly nodePools: readonly NodePoolSpec[];
   /** What every cluster of this site already has (as declared). */
   public readonly present: PresentSpec;
+  /** The site's labels, as given (a site made from a profile carries `k0smos.io/profile`). */
+  public readonly labels: Readonly<Record<string, string>>;
   private readonly given: SiteSpec;
   private readonly charts = new Map<string, K0sCluster>();
 
@@ -138,6 +140,7 @@ export class Site extends Construct implements ISite {
     if (spec.airgap !== undefined) this.airgap = spec.airgap;
     this.present = (spec.present ?? {}) as PresentSpec;
     this.nodePools = (spec.nodePools ?? []) as NodePoolSpec[];
+    this.labels = { ...(spec.labels ?? {}) };
     const clusters = (spec.clusters ?? [{ name: site.name }]) as ClusterSpec[];
     for (const c of clusters) {
       const pools = site.nodePools.filter((p) => !c.nodePools || c.nodePools.includes(p.name));

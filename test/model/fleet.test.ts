@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fleetJsonSchema, parseFleet, validateFleet, type FleetSpec } from '../../lib/model/fleet';
+import { fleetFileJsonSchema } from '../../lib/model/fleet-file';
+import { parseFleet, validateFleet, type FleetSpec } from '../../lib/model/fleet';
 import { ValidationError } from '../../lib/model/errors';
 import { parseFleetText } from '../../lib/model/load';
 import { referenceFleetSpec } from '../../apps/reference-fleet';
@@ -109,7 +110,10 @@ describe('fleet model', () => {
 
   it('ships an up-to-date JSON Schema for editors (npm run schema regenerates it)', () => {
     const shipped = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'schema/fleet.schema.json'), 'utf8'));
-    expect(shipped).toEqual(fleetJsonSchema());
+    // The fleet file's schema: the fleet model plus profiles, inventories and fleet workloads (issue 14).
+    expect(shipped).toEqual(fleetFileJsonSchema());
+    expect(shipped.properties.profiles.items.properties.nodePools.items.required).toEqual(expect.arrayContaining(['name', 'count', 'cpu', 'memoryGiB']));
+    expect(shipped.properties.fleetWorkloads.items.required).toEqual(expect.arrayContaining(['name', 'select', 'image', 'resources', 'probes']));
     expect(shipped.properties.sites.items.properties.nodePools.items.required).toEqual(expect.arrayContaining(['name', 'count', 'cpu', 'memoryGiB']));
   });
 });
