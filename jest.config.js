@@ -4,7 +4,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // The heavy suites (bad-input corpus, fault injection, locales) run in `npm run test:hardening`.
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/hardening/'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/hardening/', '<rootDir>/test/scale/'],
   transform: {
     // Type-checking is done once by `tsc --noEmit` (npm test runs it first); isolatedModules keeps jest fast.
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
