@@ -1,7 +1,7 @@
 /** The retail fleet of issue 14: 1,200 stores, two nodes each, 5 % with an NVIDIA L4, one vision service per store. */
 import * as path from 'node:path';
 import { App } from 'cdk8s';
-import { ControlPlane, Fleet, FleetWorkload, SiteProfile, readInventoryCsv, type InventoryRow, type InventorySource } from '../../index';
+import { ControlPlane, Delivery, Fleet, FleetWorkload, GitOps, Rollout, SiteProfile, readInventoryCsv, type InventoryRow, type InventorySource } from '../../index';
 
 const host = (address: string, role: 'controller+worker' | 'worker', nodePool: string) => ({ address, role, nodePool, keyPath: '~/.ssh/stores' });
 
@@ -21,10 +21,11 @@ export const store = new SiteProfile('store', {
   },
 });
 
-/** The fleet: headquarters runs the management cluster; the stores come from the inventory. */
-export function retailFleet(app: App, stores: readonly InventoryRow[] | InventorySource): Fleet {
+/** The fleet: headquarters runs the management cluster; the stores come from the inventory; `delivery` adds GitOps wiring. */
+export function retailFleet(app: App, stores: readonly InventoryRow[] | InventorySource, delivery?: Delivery): Fleet {
   const fleet = new Fleet(app, 'fleet', { name: 'retail', managementSite: 'hq', network: { podPrefixLength: 22, servicePrefixLength: 24 } });
-  fleet.addSite('hq', { region: 'us-east', jurisdiction: 'US', location: { lat: 40.7, lon: -74 }, infrastructure: 'aws', nodePools: [{ name: 'mgmt', count: 3, cpu: 8, memoryGiB: 32 }] });
+  const engines = delivery ? { present: { apiGroups: ['argoproj.io', 'kustomize.toolkit.fluxcd.io', 'source.toolkit.fluxcd.io'] } } : {};
+  fleet.addSite('hq', { region: 'us-east', jurisdiction: 'US', location: { lat: 40.7, lon: -74 }, infrastructure: 'aws', nodePools: [{ name: 'mgmt', count: 3, cpu: 8, memoryGiB: 32 }], ...engines });
   fleet.addSites(store, stores);
   new FleetWorkload(fleet, 'shelf-vision', {
     select: { profile: store },
@@ -36,6 +37,10 @@ export function retailFleet(app: App, stores: readonly InventoryRow[] | Inventor
     config: { 'store.yaml': 'store: {{site}}\nregion: {{region}}\nthreshold: 0.8\n' },
     egress: [{ ports: [443] }],
   });
+  // A new model goes to 20 canary stores (chosen for coverage of region and hardware), then region by region.
+  const regions = ['ca-east', 'ca-west', 'us-central', 'us-east'].map((r) => ({ name: r, selector: { 'k0smos.io/region': r }, maxConcurrency: 40 }));
+  const rollout = delivery && new Rollout(fleet, 'rollout', { stages: [{ name: 'canary', canaries: 20, soak: '4h' }, ...regions, { name: 'rest', selector: {} }] });
+  if (delivery) new GitOps(fleet, 'gitops', { repository: { url: 'https://git.example.com/retail/fleet.git', branch: 'main', path: 'dist' }, delivery, rollout });
   return fleet;
 }
 

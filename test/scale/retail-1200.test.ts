@@ -11,7 +11,12 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { main } from '../../bin/cli';
 import { formatFailure, validateDirectory } from '../../lib/validate/validate';
-import { REPO_ROOT, schemaRegistry, tmpDir } from '../helpers';
+import { App } from 'cdk8s';
+import { Delivery } from '../../constructs';
+import { readInventoryCsv } from '../../lib/model/load';
+import { retailFleet } from '../../examples/retail/retail';
+import { deliveryProblems } from '../gitops/delivery-check';
+import { REPO_ROOT, schemaRegistry, tmpDir, treeFailures } from '../helpers';
 
 const run = promisify(execFile);
 
@@ -87,4 +92,26 @@ describe('the 1,200-store retail example (fleet.yaml + stores.csv)', () => {
     expect(failures).toEqual([]);
     expect(slowest.ms).toBeLessThan(5000);
   });
+});
+
+describe('the 1,200-store retail example delivered by each GitOps engine, 20 canary stores first, then region by region', () => {
+  const CHECK = { managementCluster: 'hq', repoPath: 'dist' };
+  const engines: [string, () => Delivery][] = [
+    ['Flux', () => Delivery.flux()],
+    ['Argo CD', () => Delivery.argoCd()],
+    ['k0rdent (Flux for the management folders)', () => Delivery.k0rdent()],
+  ];
+  for (const [name, delivery] of engines) {
+    it(`${name}: every folder delivered once, to its cluster; the wiring validates`, () => {
+      const fleet = retailFleet(new App(), readInventoryCsv(path.join(REPO_ROOT, 'examples', 'retail', 'stores.csv'), 'stores.csv'), delivery());
+      const tree = fleet.toTree();
+      expect(deliveryProblems(tree, CHECK)).toEqual([]);
+      const report = JSON.parse(tree.get('rollout.json')!) as { stages: { name: string; clusters: string[] }[] };
+      expect(report.stages.map((s) => s.name)).toEqual(['canary', 'ca-east', 'ca-west', 'us-central', 'us-east', 'rest']);
+      expect(report.stages[0]!.clusters).toHaveLength(20);
+      expect(report.stages.reduce((n, s) => n + s.clusters.length, 0)).toBe(1201);
+      const wiring = new Map([...tree].filter(([k]) => k.startsWith('management/')));
+      expect(treeFailures(wiring)).toEqual([]);
+    });
+  }
 });
