@@ -273,12 +273,13 @@ export { unitFolder };
 export function gitOpsFromSpec(fleet: Fleet, spec: GitOpsSpec): GitOps {
   const wrong = (['others', 'promotion'] as const).filter((k) => spec[k] !== undefined && spec.delivery !== 'k0rdent');
   if (wrong.length > 0) throw new ValidationError(wrong.map((k) => ({ path: `${fleet.node.path}: gitops.${k}`, message: `applies to delivery: k0rdent only; got delivery: ${spec.delivery}. Remove ${k}, or use delivery: k0rdent` })));
-  const others = spec.others === 'argocd' ? Delivery.argoCd() : Delivery.flux();
+  const shards = spec.fluxShards !== undefined ? { shards: spec.fluxShards } : {};
+  const others = spec.others === 'argocd' ? Delivery.argoCd() : Delivery.flux(shards);
   const delivery =
     spec.delivery === 'flux'
-      ? Delivery.flux()
+      ? Delivery.flux(shards)
       : spec.delivery === 'flux-pull'
-        ? Delivery.flux({ mode: 'pull' })
+        ? Delivery.flux({ mode: 'pull', ...shards })
         : spec.delivery === 'argocd'
           ? Delivery.argoCd()
           : Delivery.k0rdent({ others, ...(spec.promotion ? { promotion: spec.promotion } : {}) });
