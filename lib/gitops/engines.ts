@@ -414,13 +414,24 @@ export function buildDelivery(input: DeliveryInput): DeliveryOutput {
     objects.push(...clusterPromotion(input, perCluster, delivered, manual, labels));
     perCluster.clear();
   }
+  // A cluster's ServiceTemplates and MultiClusterService go to its management folder when that folder is
+  // applied to the management cluster (kcm's own), so that management/fleet does not grow with the fleet.
+  const k0rdentTarget = (cluster: string): Target | undefined => {
+    const own = unitByPath.get(`management/clusters/${cluster}/apps`);
+    return own && onManagement(own) ? { kind: 'management-cluster', cluster } : undefined;
+  };
   for (const [cluster, us] of [...perCluster].sort(([a], [b]) => cmp(a, b))) {
     const services: Record<string, unknown>[] = [];
+    const where = k0rdentTarget(cluster);
+    const place = (o: K8sObject) => {
+      objects.push(o);
+      if (where) targets.set(o, where);
+    };
     for (const u of us) {
       const layer = u.path.slice(u.path.lastIndexOf('/') + 1);
       const src = gitRepository(sourceName(u, `${input.fleet}-k0rdent`), kns, branchOf(u), { 'k0rdent.mirantis.com/managed': 'true' });
       const tname = `gitops-${cluster}-${layer}`;
-      objects.push({
+      place({
         apiVersion: 'k0rdent.mirantis.com/v1beta1',
         kind: 'ServiceTemplate',
         metadata: { name: tname, namespace: kns, labels },
@@ -428,9 +439,9 @@ export function buildDelivery(input: DeliveryInput): DeliveryOutput {
       });
       const deps = u.dependsOn.filter((d) => us.some((x) => x.path === d)).map((d) => ({ name: unitName(d) }));
       services.push({ name: unitName(u.path), template: tname, ...(deps.length > 0 ? { dependsOn: deps } : {}) });
-      delivered.push({ unit: u.path, engine: 'k0rdent', cluster, via: `MultiClusterService gitops-${cluster}, service ${unitName(u.path)}` });
+      delivered.push({ unit: u.path, engine: 'k0rdent', cluster, via: `MultiClusterService gitops-${cluster}, service ${unitName(u.path)}${where ? ` (in ${targetFolder(where)})` : ''}` });
     }
-    objects.push({
+    place({
       apiVersion: 'k0rdent.mirantis.com/v1beta1',
       kind: 'MultiClusterService',
       metadata: { name: `gitops-${cluster}`, labels },

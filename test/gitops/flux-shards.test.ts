@@ -4,7 +4,8 @@
  * management/flux/<shard>/ (FNV-1a of the name modulo `shards`), and management/fleet/ holds one
  * Kustomization per shard. Checked on 300 generated edge sites (hosted, k0rdent-deployed and plain
  * stores): folder sizes, where each object is, that every path is a folder, exactly-once delivery, and
- * that adding unrelated sites moves no cluster's shard.
+ * that adding unrelated sites moves no cluster's shard. With k0rdent, a cluster's ServiceTemplates and
+ * MultiClusterService sit in its management folder for the same reason.
  */
 import { App } from 'cdk8s';
 import { parse } from 'yaml';
@@ -116,6 +117,18 @@ describe('Flux shards on 300 generated edge sites', () => {
       const wiring = new Map([...tree].filter(([k]) => k.startsWith('management/')));
       expect(treeFailures(wiring)).toEqual([]);
     });
+  });
+});
+
+describe('k0rdent on 300 generated edge sites (Flux for the rest)', () => {
+  const tree = synth(300, Delivery.k0rdent());
+  it(`no folder holds more than ${MAX_OBJECTS} objects; a cluster's ServiceTemplates and MultiClusterService are in its management folder`, () => {
+    expect([...objectsPerFolder(tree)].filter(([, n]) => n > MAX_OBJECTS)).toEqual([]);
+    // edge-007 is deployed by k0rdent (every 7th store that is not hosted).
+    expect(tree.has('management/clusters/edge-007/apps/multiclusterservice.k0rdent.mirantis.com_gitops-edge-007.yaml')).toBe(true);
+    expect(tree.has('management/clusters/edge-007/infra/servicetemplate.k0rdent.mirantis.com_kcm-system_gitops-edge-007-infra.yaml')).toBe(true);
+    expect([...tree.keys()].filter((k) => k.startsWith('management/fleet/') && /gitops-edge-/.test(k))).toEqual([]);
+    expect(deliveryProblems(tree, CHECK)).toEqual([]);
   });
 });
 
