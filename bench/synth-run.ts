@@ -20,7 +20,7 @@ function arg(name: string): string | undefined {
 
 const SITES = Number(arg('sites') ?? 1200);
 const MODE = (arg('mode') ?? 'standalone') as StoreMode;
-/** GitOps wiring of every folder: none, Flux (push, one Kustomization per unit) or Argo CD (ApplicationSets). */
+/** GitOps wiring of every folder: none, Flux (push: a Kustomization per unit, sharded over management/ folders) or Argo CD (ApplicationSets). */
 const GITOPS = arg('gitops') ?? 'none';
 const KUBECTL = '/usr/bin/kubectl';
 

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { buildDelivery, unitFolder, type DeliveryInput, type DeliveryOutput, type EngineKind } from '../lib/gitops/engines';
+import { buildDelivery, DEFAULT_FLUX_SHARDS, unitFolder, type DeliveryInput, type DeliveryOutput, type EngineKind } from '../lib/gitops/engines';
 import { ValidationError, type ValidationIssue } from '../lib/model/errors';
 import { rolloutSupport, type StageCarrier } from '../lib/gitops/support';
 import type { RolloutBase } from '../lib/rollout/base';
@@ -26,6 +26,14 @@ export interface FluxDeliveryOptions {
   readonly namespace?: string;
   /** Reconcile interval of sources and Kustomizations. @default '10m' */
   readonly interval?: string;
+  /**
+   * Push mode: how many shard folders (`management/flux/<shard>/`) hold the Kustomizations of the
+   * clusters' management folders, one Kustomization per shard in `management/fleet/`. A cluster's shard
+   * is FNV-1a of its name modulo this count: adding clusters never moves another; changing the count
+   * moves most. Keep a shard at a few hundred objects: about clusters / shards x 2.
+   * @default 128
+   */
+  readonly shards?: number;
 }
 
 /** Argo CD options. */
@@ -117,7 +125,7 @@ export class GitOps extends Construct {
     this.node.addValidation({ validate: () => this.problems() });
     this.fleet.addOutputRenderer(() => {
       const out = this.delivery();
-      const objects: PlacedObject[] = out.objects.map((object) => ({ target: { kind: 'management' }, object, source: this.node.path }));
+      const objects: PlacedObject[] = out.objects.map((object) => ({ target: out.targets.get(object) ?? { kind: 'management' }, object, source: this.node.path }));
       const files: AuxFile[] = out.files.map((f) => ({ ...f, source: this.node.path }));
       return { objects, files };
     });
@@ -132,6 +140,8 @@ export class GitOps extends Construct {
     const d = this.props.delivery;
     if (d.engine === 'k0rdent' && d.others?.engine === 'k0rdent') out.push(`delivery: Delivery.k0rdent({ others }) needs Flux or Argo CD for the management folders (kcm cannot deliver its own objects); got k0rdent`);
     if (d.engine === 'k0rdent' && d.others?.engine === 'flux' && d.others.flux.mode === 'pull') out.push(`delivery: others: Flux pull mode cannot deliver the management folders; use push mode`);
+    const shards = (d.engine === 'k0rdent' ? d.others?.flux : d.flux)?.shards;
+    if (shards !== undefined && (!Number.isInteger(shards) || shards < 1 || shards > 4096)) out.push(`delivery: Flux shards: ${shards} is not a whole number from 1 to 4096; give the number of management/flux/<shard>/ folders (default ${DEFAULT_FLUX_SHARDS})`);
     if (d.promotion && !this.props.rollout) out.push(`delivery: promotion (a Sveltos ClusterPromotion) needs a rollout; give rollout: new Rollout(...), or leave promotion out`);
     if (d.promotion && !/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/.test(d.promotion.revision)) out.push(`delivery: promotion.revision: '${d.promotion.revision}' is not a Git tag name; give the tag the rollout reads, e.g. 'release-42'`);
     if (this.props.rollout && out.length === 0) {
@@ -172,6 +182,7 @@ export class GitOps extends Construct {
         spokeNamespace: fluxOpts.namespace ?? 'flux-system',
         interval: fluxOpts.interval ?? '10m',
         mode: fluxOpts.mode ?? 'push',
+        shards: fluxOpts.shards ?? DEFAULT_FLUX_SHARDS,
       },
       argocd: { namespace: argoOpts.namespace ?? 'argocd', project: argoOpts.project ?? 'default' },
       ...(stages
@@ -199,7 +210,7 @@ export class GitOps extends Construct {
     const md = [
       '# GitOps delivery',
       '',
-      `Engines: ${engines.join(', ')}. Each folder below is applied once, to the cluster named, after the units it waits for (see the objects in management/fleet).`,
+      `Engines: ${engines.join(', ')}. Each folder below is applied once, to the cluster named, after the units it waits for (the objects named in the last column are in management/fleet unless it names another folder).`,
       '',
       '## Steps done by hand',
       '',
@@ -262,12 +273,13 @@ export { unitFolder };
 export function gitOpsFromSpec(fleet: Fleet, spec: GitOpsSpec): GitOps {
   const wrong = (['others', 'promotion'] as const).filter((k) => spec[k] !== undefined && spec.delivery !== 'k0rdent');
   if (wrong.length > 0) throw new ValidationError(wrong.map((k) => ({ path: `${fleet.node.path}: gitops.${k}`, message: `applies to delivery: k0rdent only; got delivery: ${spec.delivery}. Remove ${k}, or use delivery: k0rdent` })));
-  const others = spec.others === 'argocd' ? Delivery.argoCd() : Delivery.flux();
+  const shards = spec.fluxShards !== undefined ? { shards: spec.fluxShards } : {};
+  const others = spec.others === 'argocd' ? Delivery.argoCd() : Delivery.flux(shards);
   const delivery =
     spec.delivery === 'flux'
-      ? Delivery.flux()
+      ? Delivery.flux(shards)
       : spec.delivery === 'flux-pull'
-        ? Delivery.flux({ mode: 'pull' })
+        ? Delivery.flux({ mode: 'pull', ...shards })
         : spec.delivery === 'argocd'
           ? Delivery.argoCd()
           : Delivery.k0rdent({ others, ...(spec.promotion ? { promotion: spec.promotion } : {}) });

@@ -5,7 +5,8 @@
  * RollingSync, kcm ServiceTemplate kustomize sources and MultiClusterService).
  */
 import type { ApplyUnit } from '../synth/units';
-import type { K8sObject } from '../synth/objects';
+import { targetFolder, type K8sObject, type Target } from '../synth/objects';
+import { fnv1a } from '../model/ip-plan';
 import { toYaml } from '../synth/serialize';
 import { healthGateRule, type HealthGate } from '../rollout/stages';
 import { argoSyncWindow, sveltosWindow, type StageWindow } from '../rollout/window';
@@ -41,8 +42,12 @@ export interface DeliveryInput {
   readonly engine: EngineKind;
   /** With `engine: 'k0rdent'`: the engine for the management folders and the clusters kcm does not manage. */
   readonly others: 'flux' | 'argocd';
-  /** `namespace`: of the Kustomizations on the management cluster; `spokeNamespace`: in each cluster's own Flux (pull mode). */
-  readonly flux: { readonly namespace: string; readonly spokeNamespace: string; readonly interval: string; readonly mode: 'push' | 'pull' };
+  /**
+   * `namespace`: of the Kustomizations on the management cluster; `spokeNamespace`: in each cluster's own
+   * Flux (pull mode); `shards`: how many `management/flux/<shard>/` folders the management folders' own
+   * Kustomizations are spread over (see {@link fluxShard}).
+   */
+  readonly flux: { readonly namespace: string; readonly spokeNamespace: string; readonly interval: string; readonly mode: 'push' | 'pull'; readonly shards: number };
   readonly argocd: { readonly namespace: string; readonly project: string };
   /** Rollout stages in order, with their clusters; absent: one stage that follows `repo.branch`. */
   readonly stages?: readonly DeliveryStage[];
@@ -79,8 +84,14 @@ export interface Delivered {
 }
 
 export interface DeliveryOutput {
-  /** Objects for `management/fleet/` (applied to the management cluster). */
+  /** Objects applied to the management cluster: to `management/fleet/` unless {@link targets} names another folder. */
   readonly objects: K8sObject[];
+  /**
+   * The folder of each object that does not go to `management/fleet/`: with Flux push, a managed
+   * cluster's own Kustomizations go to its `management/clusters/<cluster>/`, and those of its management
+   * folder to its shard `management/flux/<shard>/`.
+   */
+  readonly targets: ReadonlyMap<K8sObject, Target>;
   /** Files beside the folders (Argo CD `cluster.json`, Flux pull-mode `flux-sync.yaml`). */
   readonly files: { readonly path: string; readonly content: string }[];
   readonly delivered: Delivered[];
@@ -103,6 +114,24 @@ export function unitName(path: string): string {
   if (parts[0] === 'sites') return `${parts[2]}-${layer}`;
   if (parts[1] === 'fleet') return `mgmt-fleet-${layer}`;
   return `mgmt-${parts[2]}-${layer}`;
+}
+
+/** Default number of Flux shards: 10,000 clusters give about 78 clusters (156 Kustomizations) per shard. */
+export const DEFAULT_FLUX_SHARDS = 128;
+
+/**
+ * The Flux shard of a managed cluster: FNV-1a of its name modulo the shard count, so it depends on the
+ * name and the count only (adding or removing other clusters never moves it). `shard-000` ... with as
+ * many digits as the largest shard number needs (at least three).
+ */
+export function fluxShard(cluster: string, shards: number): string {
+  const width = Math.max(3, String(shards - 1).length);
+  return `shard-${String(fnv1a(cluster) % shards).padStart(width, '0')}`;
+}
+
+/** The name of a shard's Kustomization (`mgmt-flux-shard-042`: no unit name ends in digits). */
+export function fluxShardName(shard: string): string {
+  return `mgmt-flux-${shard}`;
 }
 
 /** The folder of a unit (its path without the layer). */
@@ -197,6 +226,29 @@ export function buildDelivery(input: DeliveryInput): DeliveryOutput {
     return c && (c.mode === 'hosted' || c.mode === 'k0rdent') ? input.managementNamespace : input.flux.namespace;
   };
   const pull = (u: ApplyUnit) => input.flux.mode === 'pull' && !onManagement(u);
+  // Where each push-mode Kustomization is written, so that no folder grows with the fleet: the
+  // management cluster's own units and management/fleet's stay in management/fleet; a managed cluster's
+  // site units go to its management/clusters/<cluster>/ when that folder is applied to the management
+  // cluster by Flux too (else to its shard); its management folder's units go to its shard
+  // management/flux/<shard>/, which one Kustomization per shard in management/fleet applies whole.
+  const targets = new Map<K8sObject, Target>();
+  const fluxPushPaths = new Set(fluxUnits.filter((u) => !pull(u)).map((u) => u.path));
+  const shards = new Set<string>();
+  const fluxTarget = (u: ApplyUnit): Target | undefined => {
+    const parts = u.path.split('/');
+    if (parts[0] === 'management' && parts[1] === 'clusters') {
+      const shard = fluxShard(parts[2]!, input.flux.shards);
+      shards.add(shard);
+      return { kind: 'flux-shard', shard };
+    }
+    if (parts[0] !== 'sites' || onManagement(u)) return undefined;
+    const own = `management/clusters/${parts[2]}/apps`;
+    const ownUnit = unitByPath.get(own);
+    if (ownUnit && fluxPushPaths.has(own) && onManagement(ownUnit)) return { kind: 'management-cluster', cluster: parts[2]! };
+    const shard = fluxShard(parts[2]!, input.flux.shards);
+    shards.add(shard);
+    return { kind: 'flux-shard', shard };
+  };
   const pullFiles = new Map<string, K8sObject[]>();
   /** The same for every unit: built once. */
   let kubeconfigNote: string | undefined;
@@ -229,11 +281,24 @@ export function buildDelivery(input: DeliveryInput): DeliveryOutput {
       }
     }
     objects.push(k);
-    delivered.push({ unit: u.path, engine: 'flux', cluster: onManagement(u) ? 'in-cluster' : cluster, via: `Kustomization ${ns}/${name}` });
+    const t = fluxTarget(u);
+    if (t) targets.set(k, t);
+    delivered.push({ unit: u.path, engine: 'flux', cluster: onManagement(u) ? 'in-cluster' : cluster, via: `Kustomization ${ns}/${name}${t ? ` (in ${targetFolder(t)})` : ''}` });
+  }
+  // One Kustomization per shard in management/fleet, applying the whole shard folder (its infra/ stays empty).
+  for (const shard of [...shards].sort(cmp)) {
+    const ns = input.flux.namespace;
+    const folder = `management/flux/${shard}`;
+    const src = gitRepository(input.fleet, ns, input.repo.branch);
+    const name = fluxShardName(shard);
+    objects.push(kustomization({ path: folder, cluster: 'management', dependsOn: [] }, name, ns, src, input, []));
+    for (const layer of ['infra', 'apps']) delivered.push({ unit: `${folder}/${layer}`, engine: 'flux', cluster: 'in-cluster', via: `Kustomization ${ns}/${name} (the whole folder)` });
   }
   if (fluxUnits.some((u) => !pull(u))) {
     manual.add(`Flux: the management cluster runs Flux's source- and kustomize-controller (kcm installs Flux without kustomize-controller: set the kcm chart value flux2.kustomizeController.create: true, or run your own Flux) and declares api:kustomize.toolkit.fluxcd.io present`);
-    manual.add(`Bootstrap once: kubectl apply -k ${repoPath(input.repo, 'management/fleet').slice(2)} on the management cluster; from then on its Kustomization mgmt-fleet-apps keeps the wiring itself`);
+    manual.add(
+      `Bootstrap once: kubectl apply -k ${repoPath(input.repo, 'management/fleet').slice(2)} on the management cluster (or point a Flux bootstrap at that folder); from then on its Kustomization mgmt-fleet-apps keeps the wiring itself${shards.size > 0 ? `, and its ${shards.size} shard Kustomization${shards.size === 1 ? '' : 's'} (mgmt-flux-shard-*) apply management/flux/<shard>/, whose Kustomizations apply each cluster's management/clusters/<cluster>/ and, from there, its site folders` : ''}`,
+    );
   }
   for (const [folder, docs] of [...pullFiles].sort(([a], [b]) => cmp(a, b))) files.push({ path: `${folder}/flux-sync.yaml`, content: docs.map((d) => toYaml(d)).join('---\n') });
 
@@ -349,13 +414,24 @@ export function buildDelivery(input: DeliveryInput): DeliveryOutput {
     objects.push(...clusterPromotion(input, perCluster, delivered, manual, labels));
     perCluster.clear();
   }
+  // A cluster's ServiceTemplates and MultiClusterService go to its management folder when that folder is
+  // applied to the management cluster (kcm's own), so that management/fleet does not grow with the fleet.
+  const k0rdentTarget = (cluster: string): Target | undefined => {
+    const own = unitByPath.get(`management/clusters/${cluster}/apps`);
+    return own && onManagement(own) ? { kind: 'management-cluster', cluster } : undefined;
+  };
   for (const [cluster, us] of [...perCluster].sort(([a], [b]) => cmp(a, b))) {
     const services: Record<string, unknown>[] = [];
+    const where = k0rdentTarget(cluster);
+    const place = (o: K8sObject) => {
+      objects.push(o);
+      if (where) targets.set(o, where);
+    };
     for (const u of us) {
       const layer = u.path.slice(u.path.lastIndexOf('/') + 1);
       const src = gitRepository(sourceName(u, `${input.fleet}-k0rdent`), kns, branchOf(u), { 'k0rdent.mirantis.com/managed': 'true' });
       const tname = `gitops-${cluster}-${layer}`;
-      objects.push({
+      place({
         apiVersion: 'k0rdent.mirantis.com/v1beta1',
         kind: 'ServiceTemplate',
         metadata: { name: tname, namespace: kns, labels },
@@ -363,9 +439,9 @@ export function buildDelivery(input: DeliveryInput): DeliveryOutput {
       });
       const deps = u.dependsOn.filter((d) => us.some((x) => x.path === d)).map((d) => ({ name: unitName(d) }));
       services.push({ name: unitName(u.path), template: tname, ...(deps.length > 0 ? { dependsOn: deps } : {}) });
-      delivered.push({ unit: u.path, engine: 'k0rdent', cluster, via: `MultiClusterService gitops-${cluster}, service ${unitName(u.path)}` });
+      delivered.push({ unit: u.path, engine: 'k0rdent', cluster, via: `MultiClusterService gitops-${cluster}, service ${unitName(u.path)}${where ? ` (in ${targetFolder(where)})` : ''}` });
     }
-    objects.push({
+    place({
       apiVersion: 'k0rdent.mirantis.com/v1beta1',
       kind: 'MultiClusterService',
       metadata: { name: `gitops-${cluster}`, labels },
@@ -373,7 +449,7 @@ export function buildDelivery(input: DeliveryInput): DeliveryOutput {
     });
   }
   objects.push(...[...gitRepositories.values()]);
-  return { objects, files, delivered: delivered.sort((a, b) => cmp(a.unit, b.unit)), manual: [...manual].sort(cmp) };
+  return { objects, targets, files, delivered: delivered.sort((a, b) => cmp(a.unit, b.unit)), manual: [...manual].sort(cmp) };
 }
 
 /** A DNS-label-ish form of a Git tag for object names. */

@@ -46,6 +46,10 @@ export const gitopsSchema = z
     }),
     delivery: z.enum(['flux', 'flux-pull', 'argocd', 'k0rdent']).describe('The engine that delivers the folders.'),
     others: z.enum(['flux', 'argocd']).optional().describe('With delivery k0rdent: what delivers the management folders and clusters kcm does not deploy. Default flux.'),
+    fluxShards: z
+      .number()
+      .optional()
+      .describe('Flux push: how many management/flux/<shard>/ folders hold the management folders\' Kustomizations (a cluster\'s shard is a hash of its name). Default 128.'),
     promotion: z
       .strictObject({ revision: z.string().describe('The Git tag the ClusterPromotion reads.') })
       .optional()

@@ -24,23 +24,26 @@ export function apiGroup(apiVersion: string): string {
 
 /**
  * Where GitOps applies a folder: the management plane's fleet-wide objects, the management plane's
- * objects for one managed cluster, or the objects applied inside one cluster.
+ * objects for one managed cluster, one shard of the Flux wiring of the management folders
+ * (`management/flux/<shard>/`, see lib/gitops/engines.ts), or the objects applied inside one cluster.
  */
 export type Target =
   | { readonly kind: 'management' }
   | { readonly kind: 'management-cluster'; readonly cluster: string }
+  | { readonly kind: 'flux-shard'; readonly shard: string }
   | { readonly kind: 'cluster'; readonly site: string; readonly cluster: string };
 
 /** The folder of a target, relative to the output directory (POSIX separators). Objects go to its `infra/` or `apps/`. */
 export function targetFolder(t: Target): string {
   if (t.kind === 'management') return 'management/fleet';
   if (t.kind === 'management-cluster') return `management/clusters/${t.cluster}`;
+  if (t.kind === 'flux-shard') return `management/flux/${t.shard}`;
   return `sites/${t.site}/${t.cluster}`;
 }
 
-/** True when both targets are applied to the management cluster (the fleet-wide and the per-cluster management folders). */
+/** True when the target is applied to the management cluster (the fleet-wide and per-cluster management folders, the Flux shards). */
 export function isManagementTarget(t: Target): t is Exclude<Target, { readonly kind: 'cluster' }> {
-  return t.kind === 'management' || t.kind === 'management-cluster';
+  return t.kind === 'management' || t.kind === 'management-cluster' || t.kind === 'flux-shard';
 }
 
 /** A Kubernetes object bound for a target folder, with the construct path that produced it (for errors). */

@@ -15,6 +15,7 @@ import { readTree } from '../../lib/synth/writer';
 import { formatFailure, validateDirectory } from '../../lib/validate/validate';
 import type { Highs } from 'highs';
 import { loadHighs } from '../../lib/placement/highs';
+import { DEFAULT_FLUX_SHARDS, fluxShard } from '../../lib/gitops/engines';
 import { addReferenceLayers, buildReferenceBase, buildReferenceFleet, referenceFleetSpec, referenceWorkloads } from '../../apps/reference-fleet';
 import { REPO_ROOT, itWithSchemas, schemaRegistry, tmpDir } from '../helpers';
 
@@ -41,9 +42,11 @@ describe('reference fleet', () => {
 
   it('writes the management folders and a folder per site cluster, each with infra/ and apps/ listing exactly their objects', () => {
     const files = [...readTree(out).keys()];
-    const folders = ['management/fleet', 'management/clusters/atlanta', 'management/clusters/frankfurt', 'management/clusters/quebec', 'sites/atlanta/atlanta', 'sites/frankfurt/frankfurt', 'sites/quebec/quebec'];
+    // The Flux wiring of the management folders sits in one shard folder per shard in use (see docs/gitops.md).
+    const shards = ['atlanta', 'frankfurt', 'quebec'].map((c) => `flux/${fluxShard(c, DEFAULT_FLUX_SHARDS)}`).sort();
+    const folders = ['management/fleet', 'management/clusters/atlanta', 'management/clusters/frankfurt', 'management/clusters/quebec', ...shards.map((f) => `management/${f}`), 'sites/atlanta/atlanta', 'sites/frankfurt/frankfurt', 'sites/quebec/quebec'];
     const listedIn = (f: string) => (parseAllDocuments(fs.readFileSync(path.join(out, f), 'utf8'))[0]!.toJS() as { resources: string[] }).resources;
-    expect(listedIn('management/kustomization.yaml')).toEqual(['fleet', 'clusters/atlanta', 'clusters/frankfurt', 'clusters/quebec']);
+    expect(listedIn('management/kustomization.yaml')).toEqual(['fleet', 'clusters/atlanta', 'clusters/frankfurt', 'clusters/quebec', ...shards]);
     for (const folder of folders) {
       expect(listedIn(`${folder}/kustomization.yaml`)).toEqual(['infra', 'apps']);
       // Only files that are not objects sit at the top of a folder (k0sctl.yaml, reports).
@@ -127,7 +130,10 @@ describe('reference fleet', () => {
       expect(whole).toEqual([...built.get(`${folder}/infra`)!, ...built.get(`${folder}/apps`)!].map(id).sort());
       expect(new Set(whole).size).toBe(whole.length);
     }
-    expect(build('management').length).toBe(units.filter((u) => u.path.startsWith('management/')).reduce((n, u) => n + built.get(u.path)!.length, 0));
+    // Plus the Flux shard folders: wiring only, each applied whole by one Kustomization, not units of their own.
+    const shardObjects = [...new Set([...tree.keys()].filter((k) => k.startsWith('management/flux/')).map((k) => k.split('/').slice(0, 3).join('/')))].reduce((n, f) => n + build(f).length, 0);
+    expect(shardObjects).toBe(6);
+    expect(build('management').length).toBe(units.filter((u) => u.path.startsWith('management/')).reduce((n, u) => n + built.get(u.path)!.length, 0) + shardObjects);
     // What a GitOps engine applies to each cluster: its units in dependency order, each built on its own.
     // (One `kubectl kustomize` of the top-level folder re-sorts by kind, so engines apply the units.)
     const bootstrap = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];

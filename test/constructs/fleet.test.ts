@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { parse } from 'yaml';
 import { Fleet, type SiteProps } from '../../constructs';
 import { ValidationError } from '../../lib/model/errors';
+import { DEFAULT_FLUX_SHARDS, fluxShard } from '../../lib/gitops/engines';
 import { buildReferenceFleet, referenceFleetSpec } from '../../apps/reference-fleet';
 import { itWithSchemas, schemaRegistry } from '../helpers';
 import { validateYamlText } from '../../lib/validate/validate';
@@ -12,8 +13,11 @@ describe('Fleet and Site constructs', () => {
     const tree = buildReferenceFleet(new App()).toTree();
     const folders = [...tree.keys()].filter((k) => k.endsWith('kustomization.yaml')).map((k) => k.replace(/\/kustomization\.yaml$/, ''));
     // Each folder that holds objects has infra/ and apps/; management/ is an index of the management folders.
-    const withParts = ['management/clusters/atlanta', 'management/clusters/frankfurt', 'management/clusters/quebec', 'management/fleet', 'sites/atlanta/atlanta', 'sites/frankfurt/frankfurt', 'sites/quebec/quebec'];
-    expect(folders).toEqual([...withParts.slice(0, 4).flatMap((f) => [`${f}/apps`, `${f}/infra`, f]), 'management', ...withParts.slice(4).flatMap((f) => [`${f}/apps`, `${f}/infra`, f])]);
+    // The reference fleet's Flux wiring adds one shard folder per shard in use (management/flux/<shard>, docs/gitops.md).
+    const shards = ['atlanta', 'frankfurt', 'quebec'].map((c) => `management/flux/${fluxShard(c, DEFAULT_FLUX_SHARDS)}`).sort();
+    const withParts = ['management/clusters/atlanta', 'management/clusters/frankfurt', 'management/clusters/quebec', 'management/fleet', ...shards, 'sites/atlanta/atlanta', 'sites/frankfurt/frankfurt', 'sites/quebec/quebec'];
+    const m = 4 + shards.length;
+    expect(folders).toEqual([...withParts.slice(0, m).flatMap((f) => [`${f}/apps`, `${f}/infra`, f]), 'management', ...withParts.slice(m).flatMap((f) => [`${f}/apps`, `${f}/infra`, f])]);
     const ns = parse(tree.get('sites/quebec/quebec/infra/namespace_k0smos-system.yaml')!);
     expect(ns.metadata.labels).toEqual({
       'app.kubernetes.io/managed-by': 'cdk8s-k0smos',

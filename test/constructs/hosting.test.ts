@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { parse } from 'yaml';
 import { Delivery, Fleet, GitOps } from '../../constructs';
+import { DEFAULT_FLUX_SHARDS, fluxShard } from '../../lib/gitops/engines';
 import type { FleetSpec } from '../../lib/model/fleet';
 import { clone, describeWithSchemas, fileIn, rejections, tmpDir, treeFailures } from '../helpers';
 
@@ -175,6 +176,20 @@ describe('hosted control planes for many small sites', () => {
     const k = delivered.delivery().objects.find((o) => o.kind === 'Kustomization' && o.metadata.name === 'mgmt-paris-1-infra')!;
     expect(k.metadata.namespace).toBe('kcm-system');
     expect((k.spec as AnyObj).kubeConfig).toEqual({ secretRef: { name: 'west-mgmt-kubeconfig', key: 'value' } });
+    // Where each Kustomization is written: a store hosted in-cluster keeps its site Kustomizations in its own
+    // management folder; one hosted in the region's cluster keeps them in its shard (its management folder is
+    // applied to the region's cluster, and these run in the management cluster's Flux).
+    const out = delivered.delivery();
+    const folder = (name: string) => {
+      const t = out.targets.get(out.objects.find((o) => o.kind === 'Kustomization' && o.metadata.name === name)!);
+      return t?.kind === 'flux-shard' ? `shard ${t.shard}` : t?.kind === 'management-cluster' ? `management/clusters/${t.cluster}` : 'management/fleet';
+    };
+    expect(['berlin-1-apps', 'paris-1-apps', 'mgmt-paris-1-infra', 'mgmt-flux-' + fluxShard('paris-1', DEFAULT_FLUX_SHARDS)].map(folder)).toEqual([
+      'management/clusters/berlin-1',
+      `shard ${fluxShard('paris-1', DEFAULT_FLUX_SHARDS)}`,
+      `shard ${fluxShard('paris-1', DEFAULT_FLUX_SHARDS)}`,
+      'management/fleet',
+    ]);
   });
 
   test('READINESS.md and readiness.json say where each control plane runs and what each hosting cluster has and uses', () => {

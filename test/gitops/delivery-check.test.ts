@@ -50,7 +50,7 @@ describe('exactly-once delivery on 50 generated edge sites', () => {
     const fleet = Fleet.fromSpec(new App(), 'modes', edgeSitesSpec(10));
     new GitOps(fleet, 'gitops', { repository: REPO, delivery: Delivery.flux() });
     const tree = fleet.toTree();
-    const appsOf = (c: string) => [...tree.keys()].find((k) => k.startsWith('management/fleet/') && k.endsWith(`_${c}-apps.yaml`))!;
+    const appsOf = (c: string) => [...tree.keys()].find((k) => k.startsWith('management/') && k.endsWith(`_${c}-apps.yaml`))!;
     it('a dropped wiring object: the folder is delivered by nothing', () => {
       const t = new Map(tree);
       t.delete(appsOf('edge-003'));

@@ -2,7 +2,8 @@
  * A reusable check that a synthesized tree's GitOps wiring delivers every folder exactly once, to the
  * right cluster. It reads the wiring back from the written files (Flux Kustomizations and pull-mode
  * flux-sync.yaml, Argo CD cluster.json, k0rdent MultiClusterServices with their ServiceTemplates, Sveltos
- * ClusterPromotions), never from the library's own delivery table, and compares with the folders the
+ * ClusterPromotions; a Kustomization of a whole folder, as of a Flux shard, delivers the `infra/` and `apps/`
+ * its kustomization.yaml lists), never from the library's own delivery table, and compares with the folders the
  * tree holds (every `infra/` and `apps/` with a kustomization.yaml). Use it on any fleet's tree:
  *
  *   expect(deliveryProblems(fleet.toTree(), { managementCluster: 'hq', repoPath: 'out' })).toEqual([]);
@@ -55,7 +56,9 @@ export function deliveredFromTree(tree: ReadonlyMap<string, string>, options: De
       const secret = o.spec.kubeConfig?.secretRef?.name as string | undefined;
       // A pull-mode flux-sync.yaml sits in the folder of the cluster that applies it.
       const pulled = file.endsWith('/flux-sync.yaml') ? file.split('/')[2]! : undefined;
-      out.push({ unit: strip(o.spec.path), cluster: pulled ?? (secret ? secret.replace(/-kubeconfig$/, '') : options.managementCluster), by: file });
+      const cluster = pulled ?? (secret ? secret.replace(/-kubeconfig$/, '') : options.managementCluster);
+      // A Kustomization of a whole folder (a Flux shard, management/flux/<shard>) delivers the units its kustomization.yaml lists.
+      for (const unit of layersOf(strip(o.spec.path), tree)) out.push({ unit, cluster, by: file });
     }
     if (o.kind === 'MultiClusterService' && o.metadata.name.startsWith('gitops-')) {
       const cluster = o.spec.clusterSelector.matchLabels['k0smos.io/cluster'] as string;
@@ -76,6 +79,15 @@ export function deliveredFromTree(tree: ReadonlyMap<string, string>, options: De
     }
   }
   return out.sort((a, b) => cmp(a.unit, b.unit) || cmp(a.cluster, b.cluster));
+}
+
+/** The units a delivered path stands for: itself, or for a folder whose kustomization.yaml lists `infra` and `apps`, both. */
+function layersOf(path: string, tree: ReadonlyMap<string, string>): string[] {
+  if (/\/(infra|apps)$/.test(path)) return [path];
+  const k = tree.get(`${path}/kustomization.yaml`);
+  if (k === undefined) return [path];
+  const resources = ((parseAllDocuments(k)[0]?.toJSON() as { resources?: string[] } | null)?.resources ?? []).filter((r) => r === 'infra' || r === 'apps');
+  return resources.length > 0 ? resources.map((r) => `${path}/${r}`) : [path];
 }
 
 /** Fills a ClusterPromotion path template for one cluster (its site label is read from the tree's folder names). */

@@ -41,6 +41,15 @@ describe('fleet.yaml gitops section', () => {
     expect(fromYaml).toEqual(ts.toTree());
     expect(deliveryProblems(fromYaml, { managementCluster: 'hub', repoPath: 'out' })).toEqual([]);
   });
+  it('fluxShards is Delivery.flux({ shards }), and a bad count is refused naming it', () => {
+    const spec: GitOpsSpec = { repository: GITOPS.repository, delivery: 'flux', fluxShards: 2 };
+    const fromYaml = Fleet.fromSpec(new App(), 'modes', specWith(spec)).toTree();
+    const ts = Fleet.fromSpec(new App(), 'modes', specWith(undefined));
+    new GitOps(ts, 'gitops', { repository: GITOPS.repository, delivery: Delivery.flux({ shards: 2 }) });
+    expect(fromYaml).toEqual(ts.toTree());
+    expect([...new Set([...fromYaml.keys()].filter((k) => k.startsWith('management/flux/')).map((k) => k.split('/')[2]))]).toEqual(['shard-000', 'shard-001']);
+    expect(rejections(() => Fleet.fromSpec(new App(), 'modes', specWith({ ...spec, fluxShards: 2.5 })).toTree()).join('\n')).toMatch(/Flux shards: 2\.5 is not a whole number from 1 to 4096/);
+  });
   it('refuses others/promotion without delivery k0rdent, and an unknown key, by path', () => {
     expect(rejections(() => Fleet.fromSpec(new App(), 'modes', specWith({ ...GITOPS, delivery: 'flux', promotion: { revision: 'r1' } })))).toEqual([
       expect.stringMatching(/gitops\.others: applies to delivery: k0rdent only; got delivery: flux/),

@@ -68,7 +68,8 @@ describe('delivery', () => {
 
   it('Flux: apps waits for infra, remote clusters read the CAPI kubeconfig Secret in its namespace', () => {
     const tree = build(Delivery.flux()).toTree();
-    const k = parseAllDocuments(tree.get('management/fleet/apps/kustomization.kustomize.toolkit.fluxcd.io_kcm-system_store-apps.yaml')!)[0]!.toJSON();
+    // A managed cluster's site Kustomizations are in its own management folder (the Flux layout in docs/gitops.md).
+    const k = parseAllDocuments(tree.get('management/clusters/store/apps/kustomization.kustomize.toolkit.fluxcd.io_kcm-system_store-apps.yaml')!)[0]!.toJSON();
     expect(k.spec.dependsOn).toEqual([{ name: 'store-infra', namespace: 'kcm-system' }]);
     expect(k.spec.kubeConfig).toEqual({ secretRef: { name: 'store-kubeconfig', key: 'value' } });
     expect(k.spec.path).toBe('./out/sites/store/store/apps');
