@@ -34,12 +34,15 @@ export function buildEdgeFleet(app: App, count: number, mode: StoreMode = 'stand
   const { network, slots } = edgeIpPlan(count);
   const fleet = new Fleet(app, 'retail', { name: 'retail', managementSite: 'hq', network });
   fleet.addSite('hq', {
-    clusters: [{ name: 'hq', network: { slot: slots - 1 } }],
+    // A slot's pod block holds a few /24 node ranges (eight at /21, two at /23): hq's own ranges when it has more nodes.
+    clusters: [{ name: 'hq', network: count < 4096 && !(mode === 'hosted' && count > 100) ? { slot: slots - 1 } : { podCIDR: '100.64.0.0/15', serviceCIDR: '100.127.0.0/20' } }],
     region: 'us-east',
     jurisdiction: 'US',
     location: { lat: 40.7, lon: -74 },
     infrastructure: 'aws',
-    nodePools: [{ name: 'mgmt', count: 3, cpu: 8, memoryGiB: 32 }],
+    // Hosting hundreds of control planes (0.4 core, 256 MiB each by default) takes a management cluster sized for
+    // them: one 32-core node per 40 stores on top of the three small ones (small fleets keep their tested shape).
+    nodePools: [{ name: 'mgmt', count: 3, cpu: 8, memoryGiB: 32 }, ...(mode === 'hosted' && count > 100 ? [{ name: 'cp-hosts', count: Math.ceil(count / 40), cpu: 32, memoryGiB: 128 }] : [])],
     // The management cluster runs k0rdent (Cluster API, k0smotron) already: it hosts the stores' control planes.
     ...(mode === 'hosted' || options.hqApiGroups
       ? {
