@@ -4,9 +4,15 @@
  * two sub-folders, `infra/` and `apps/` (see `layer.ts` for which object goes where), each with one file
  * per object and a `kustomization.yaml` listing them; the folder's own `kustomization.yaml` lists
  * `infra` and `apps`, and `management/kustomization.yaml` lists the management folders, for
- * `kubectl kustomize`. Pure: data in, file contents out. Problems are collected and thrown together.
+ * `kubectl kustomize`, while they hold at most {@link MANAGEMENT_INDEX_MAX_OBJECTS} objects. Pure: data in, file contents out. Problems are collected and thrown together.
  */
 import { ValidationError, type ValidationIssue } from '../model/errors';
+
+/**
+ * `management/kustomization.yaml` (an index of the management folders, for `kubectl kustomize management`) is
+ * written while the management folders hold at most this many objects; larger fleets build each folder.
+ */
+export const MANAGEMENT_INDEX_MAX_OBJECTS = 500;
 import { LAYERS, layerOfObject, type Layer } from './layer';
 import { compareObjects, fileName } from './order';
 import { apiGroup, isManagementTarget, targetFolder, type AuxFile, type K8sObject, type PlacedObject, type Target } from './objects';
@@ -94,9 +100,13 @@ export function renderTree(input: RenderInput): FileTree {
     for (const layer of LAYERS) add(`${folder}/${layer}/kustomization.yaml`, kustomization(layer === 'infra' ? [...names[layer], ...remote] : names[layer]), 'the writer');
     add(`${folder}/kustomization.yaml`, kustomization(LAYERS), 'the writer');
   }
-  // An index of the management folders, for `kubectl kustomize management`: the fleet-wide folder first.
-  const management = [...byFolder.values()].filter((f) => isManagementTarget(f.target)).map((f) => targetFolder(f.target).slice('management/'.length));
-  if (management.length > 0) {
+  // An index of the management folders, for `kubectl kustomize management`: the fleet-wide folder first. Only
+  // while it stays quick to build: kustomize takes time that grows with the square of the objects it holds
+  // (1,200 objects took over 30 s), and GitOps engines apply each folder on its own, never this index.
+  const managementFolders = [...byFolder.values()].filter((f) => isManagementTarget(f.target));
+  const management = managementFolders.map((f) => targetFolder(f.target).slice('management/'.length));
+  const managementObjects = managementFolders.reduce((n, f) => n + f.placed.length, 0);
+  if (management.length > 0 && managementObjects <= MANAGEMENT_INDEX_MAX_OBJECTS) {
     add('management/kustomization.yaml', kustomization(management.sort((a, b) => (a === 'fleet' ? -1 : b === 'fleet' ? 1 : a < b ? -1 : a > b ? 1 : 0))), 'the writer');
   }
   const layerFolders = new Set([...byFolder.keys()].flatMap((f) => LAYERS.map((l) => `${f}/${l}/`)));

@@ -217,3 +217,25 @@ describe('serialisation', () => {
     expect(parse(text).metadata.labels).toEqual({ a: 'yes', b: 'on' });
   });
 });
+
+describe('the management index (management/kustomization.yaml)', () => {
+  const fleetWide: Target = { kind: 'management' };
+  const inventories = (clusters: number) =>
+    Array.from({ length: clusters }, (_, i) => {
+      const cluster = `store-${String(i).padStart(4, '0')}`;
+      return placed(obj('v1', 'ConfigMap', `cluster-${cluster}`, 'k0smos-system'), { kind: 'management-cluster', cluster });
+    });
+
+  it('lists the fleet-wide folder first, then each cluster folder, while the management folders are small', () => {
+    const tree = renderTree({ targets: [fleetWide], objects: [placed(obj('v1', 'ConfigMap', 'x', 'k0smos-system'), fleetWide), ...inventories(3)] });
+    expect(parse(tree.get('management/kustomization.yaml')!).resources).toEqual(['fleet', 'clusters/store-0000', 'clusters/store-0001', 'clusters/store-0002']);
+  });
+
+  it('is left out when they hold more than MANAGEMENT_INDEX_MAX_OBJECTS objects (kustomize would take tens of seconds); every folder keeps its own', () => {
+    const { MANAGEMENT_INDEX_MAX_OBJECTS } = jest.requireActual('../../lib/synth/render') as typeof import('../../lib/synth/render');
+    const tree = renderTree({ targets: [fleetWide], objects: inventories(MANAGEMENT_INDEX_MAX_OBJECTS + 1) });
+    expect(tree.has('management/kustomization.yaml')).toBe(false);
+    expect(tree.has('management/clusters/store-0500/kustomization.yaml')).toBe(true);
+    expect(renderTree({ targets: [fleetWide], objects: inventories(MANAGEMENT_INDEX_MAX_OBJECTS) }).has('management/kustomization.yaml')).toBe(true);
+  });
+});
