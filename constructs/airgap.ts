@@ -9,20 +9,14 @@ import { ValidationError, type ValidationIssue } from '../lib/model/errors';
 import { bundleImages, chartImages } from '../lib/airgap/chart-images';
 import { imageList, IMAGE_LIST_FILE, objectImages } from '../lib/airgap/images';
 import { k0sImages, unknownK0sReleaseMessage } from '../lib/airgap/k0s-images';
-import { targetFolder, type AuxFile, type PlacedObject } from '../lib/synth/objects';
+import { objectsByFolder, targetFolder, type AuxFile, type PlacedObject } from '../lib/synth/objects';
 import type { Fleet } from './fleet';
 
 /** The image list of every air-gapped cluster of the fleet, from the objects that will be written. */
 export function imageListFiles(fleet: Fleet, objects: readonly PlacedObject[]): AuxFile[] {
   const clusters = fleet.clusters().filter((c) => c.airgapped);
   if (clusters.length === 0) return [];
-  const byFolder = new Map<string, PlacedObject[]>();
-  for (const p of objects) {
-    const f = targetFolder(p.target);
-    const list = byFolder.get(f);
-    if (list) list.push(p);
-    else byFolder.set(f, [p]);
-  }
+  const byFolder = objectsByFolder(objects);
   const files: AuxFile[] = [];
   const issues: ValidationIssue[] = [];
   for (const c of clusters) {

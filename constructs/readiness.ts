@@ -9,7 +9,7 @@ import { cmp } from '../lib/model/compare';
 import { crdGroup, objectNeeds } from '../lib/readiness/needs';
 import { addonDependencies, resolveCluster, type ClusterNeedsInput, type ClusterPlan } from '../lib/readiness/resolve';
 import { readinessJson, readinessMarkdown, type ReportCluster } from '../lib/readiness/report';
-import { targetFolder, type AuxFile, type PlacedObject } from '../lib/synth/objects';
+import { objectsByFolder, targetFolder, type AuxFile, type PlacedObject } from '../lib/synth/objects';
 import type { Fleet } from './fleet';
 import { CiliumMesh } from './cilium-mesh';
 import { describeEndpoint, describePorts, type ResolvedFlow } from '../lib/net/flows';
@@ -31,13 +31,7 @@ const REGION_PROVIDES = new Set<string>(['cluster.x-k8s.io', 'controlplane.clust
 /** The resolver's view of every cluster, from the objects that will be written. */
 export function clusterInputs(fleet: Fleet, objects: readonly PlacedObject[]): ClusterNeedsInput[] {
   const mgmt = managementClusterOf(fleet);
-  const byFolder = new Map<string, PlacedObject[]>();
-  for (const p of objects) {
-    const f = targetFolder(p.target);
-    const list = byFolder.get(f);
-    if (list) list.push(p);
-    else byFolder.set(f, [p]);
-  }
+  const byFolder = objectsByFolder(objects);
   // A control plane hosted in a region's cluster: its management folder is applied there. kcm's Region
   // installs Cluster API and the k0smotron provider there; what else its objects need (etcd's volume, a
   // LoadBalancer) is that cluster's to meet.

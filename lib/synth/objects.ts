@@ -60,3 +60,15 @@ export interface AuxFile {
   readonly content: string;
   readonly source: string;
 }
+
+/** The objects of each folder (`targetFolder` of their target), in their given order. */
+export function objectsByFolder(objects: readonly PlacedObject[]): Map<string, PlacedObject[]> {
+  const byFolder = new Map<string, PlacedObject[]>();
+  for (const p of objects) {
+    const f = targetFolder(p.target);
+    const list = byFolder.get(f);
+    if (list) list.push(p);
+    else byFolder.set(f, [p]);
+  }
+  return byFolder;
+}
